@@ -36,7 +36,10 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'off',
     },
   },
@@ -56,7 +59,10 @@ export default tseslint.config(
         {
           patterns: [
             electronImports,
-            { group: ['node:*', '**/core/**', '**/main/**', '**/cli/**'], message: 'The renderer reaches core only through the API in src/shared.' },
+            {
+              group: ['node:*', '**/core/**', '**/main/**', '**/cli/**'],
+              message: 'The renderer reaches core only through the API in src/shared.',
+            },
           ],
         },
       ],
@@ -68,7 +74,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/core/**', '**/cli/**', '**/renderer/**', 'node:*'], message: 'The preload only bridges src/shared to the main process.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/core/**', '**/cli/**', '**/renderer/**', 'node:*'],
+              message: 'The preload only bridges src/shared to the main process.',
+            },
+          ],
+        },
       ],
     },
   },

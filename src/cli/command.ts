@@ -25,7 +25,11 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * Strict argument parsing shared by every command: unknown flags and
  * missing values become a UsageError (exit 2) instead of being ignored.
  */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<O extends Options>(
+  argv: string[],
+  options: O,
+  allowPositionals = true,
+) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {

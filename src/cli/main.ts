@@ -49,7 +49,9 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
         `greffier: "${argv.join(' ')}" is not a command. Try: ${group.map((c) => c.path.join(' ')).join(', ')}\n`,
       );
     } else {
-      io.stderr.write(`greffier: unknown command "${argv[0]}" — run "greffier --help" to see the commands\n`);
+      io.stderr.write(
+        `greffier: unknown command "${argv[0]}" — run "greffier --help" to see the commands\n`,
+      );
     }
     return 2;
   }
@@ -67,7 +69,9 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
       if (io.env.GREFFIER_DEBUG && error.cause) io.stderr.write(`${String(error.cause)}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`greffier: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`);
+    io.stderr.write(
+      `greffier: unexpected failure: ${(error as Error)?.message ?? String(error)}\n`,
+    );
     if (io.env.GREFFIER_DEBUG) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     return 1;
   }

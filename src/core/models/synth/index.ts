@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel } from './gguf-file.js';
+import { WHISPER_BASE_SHAPE, WHISPER_TINY_SYNTH, writeWhisperModel } from './whisper-file.js';
+
+export { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel, type LlmShape } from './gguf-file.js';
+export {
+  WHISPER_BASE_SHAPE,
+  WHISPER_TINY_SYNTH,
+  writeWhisperModel,
+  type WhisperShape,
+} from './whisper-file.js';
+
+export const SYNTH_FILES = {
+  whisper: 'whisper-synth.bin',
+  llm: 'llm-synth.gguf',
+  whisperBench: 'whisper-synth-base.bin',
+  llmBench: 'llm-synth-1.5b.gguf',
+} as const;
+
+export const DEFAULT_SYNTH_SEED = 1;
+
+export interface SynthOptions {
+  outDir: string;
+  /** Real-dimension variants (whisper base, a 1.5 B-shaped LLM) instead of the tiny pair. */
+  bench?: boolean;
+  seed?: number;
+  /** Called before each file is written, e.g. to tell the user what is happening. */
+  onFile?: (path: string) => void;
+}
+
+export interface SynthResult {
+  whisper: string;
+  llm: string;
+}
+
+/**
+ * Writes a generated whisper model and a generated LLM into `outDir`. Same
+ * seed, same bytes. The LLM gets a seed of its own so its weights do not
+ * repeat the whisper ones.
+ */
+export function synthModels(options: SynthOptions): SynthResult {
+  const seed = options.seed ?? DEFAULT_SYNTH_SEED;
+  mkdirSync(options.outDir, { recursive: true });
+  const whisper = join(
+    options.outDir,
+    options.bench ? SYNTH_FILES.whisperBench : SYNTH_FILES.whisper,
+  );
+  const llm = join(options.outDir, options.bench ? SYNTH_FILES.llmBench : SYNTH_FILES.llm);
+  options.onFile?.(whisper);
+  writeWhisperModel(whisper, options.bench ? WHISPER_BASE_SHAPE : WHISPER_TINY_SYNTH, seed);
+  options.onFile?.(llm);
+  writeLlmModel(llm, options.bench ? LLM_1_5B_SHAPE : LLM_TINY_SYNTH, (seed ^ 0x5bd1e995) >>> 0);
+  return { whisper, llm };
+}

@@ -1,0 +1,88 @@
+import { constants } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes that survive a power cut. lowdb's steno writer does temp + rename
+ * but never fsyncs, so after a crash the new name can point at an empty
+ * file. Here: temp file fsynced, previous version kept as `.bak` (a hard
+ * link, so no copy), rename, then the folder fsynced so the rename itself
+ * is on disk.
+ */
+
+export function backupPath(file: string): string {
+  return `${file}.bak`;
+}
+
+function tempPath(file: string): string {
+  return join(dirname(file), `.${basename(file)}.tmp`);
+}
+
+/** fsync of a folder makes renames and new names durable (no-op where unsupported: Windows). */
+export async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function writeDurable(
+  file: string,
+  data: Uint8Array,
+  options: { backup?: boolean; mode?: number } = {},
+): Promise<void> {
+  const dir = dirname(file);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = tempPath(file);
+  const handle = await open(temp, 'w', options.mode ?? 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (options.backup) {
+    // The current file becomes the backup before the new one replaces it, so
+    // at every instant `file` exists and is a complete version.
+    await rm(backupPath(file), { force: true });
+    try {
+      await link(file, backupPath(file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  await rename(temp, file);
+  await fsyncDir(dir);
+}
+
+/**
+ * After a change that must not survive in the backup (a shredded meeting
+ * key, a passphrase change), make the backup the same bytes as the current
+ * file so the old secret is gone from both.
+ */
+export async function replaceBackupWithCurrent(file: string): Promise<void> {
+  await rm(backupPath(file), { force: true });
+  await link(file, backupPath(file));
+  await fsyncDir(dirname(file));
+}
+
+export async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+export async function removeDurable(file: string): Promise<void> {
+  await unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+/** Appends, truncates and syncs: the journal needs a handle it keeps open. */
+export { open as openFile };

@@ -1,0 +1,310 @@
+import { z } from 'zod';
+import {
+  JobSchema,
+  MeetingSchema,
+  MeetingStatusSchema,
+  ModelKindSchema,
+  SettingsSchema,
+  SpeakerSchema,
+} from './meetings.js';
+import { AnswerSchema, CitationSchema, MinutesSchema } from './minutes.js';
+import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
+
+/**
+ * The one contract between the UI and the core. Electron IPC (preload ↔ main)
+ * and the browser devhost (HTTP on loopback) both carry exactly these calls and
+ * events, and both sides validate every message with these schemas: a
+ * compromised or buggy renderer can only ask for what is listed here, in the
+ * shapes listed here.
+ */
+
+// ---------------------------------------------------------------- shared shapes
+
+export const UiLocaleSchema = z.enum(['fr', 'en']);
+export type UiLocale = z.infer<typeof UiLocaleSchema>;
+
+export const VaultStateSchema = z.enum(['absent', 'locked', 'unlocked']);
+export type VaultState = z.infer<typeof VaultStateSchema>;
+
+export { MeetingStatusSchema, type MeetingStatus } from './meetings.js';
+
+/** A job as the screens show it: what runs, how far it got, why it failed. */
+export const JobViewSchema = JobSchema.pick({ id: true, kind: true, state: true, error: true }).extend({
+  /** 0..1 when the engine reports it. */
+  progress: z.number().min(0).max(1).optional(),
+});
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export const MarkerSchema = z.object({ atMs: z.number().nonnegative(), label: z.string() });
+export type Marker = z.infer<typeof MarkerSchema>;
+
+/** A meeting in the list: the catalogue entry plus its running jobs. */
+export const MeetingViewSchema = MeetingSchema.extend({ jobs: z.array(JobViewSchema) });
+export type MeetingView = z.infer<typeof MeetingViewSchema>;
+
+export const MeetingDetailViewSchema = MeetingViewSchema.extend({
+  segments: z.array(MeetingSegmentSchema),
+  markers: z.array(MarkerSchema),
+  minutes: MinutesSchema.optional(),
+});
+export type MeetingDetailView = z.infer<typeof MeetingDetailViewSchema>;
+
+export const CitationViewSchema = CitationSchema.extend({ meetingTitle: z.string().optional() });
+export type CitationView = z.infer<typeof CitationViewSchema>;
+
+export const AnswerViewSchema = AnswerSchema.extend({ citations: z.array(CitationViewSchema) });
+export type AnswerView = z.infer<typeof AnswerViewSchema>;
+
+export const ModelViewSchema = z.object({
+  kind: ModelKindSchema,
+  fileName: z.string(),
+  path: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  verification: z.enum(['verified', 'trusted-unlisted', 'changed', 'missing', 'unchecked']),
+  isDefault: z.boolean(),
+});
+export type ModelView = z.infer<typeof ModelViewSchema>;
+
+/** The settings a user changes from the screen (models have their own calls). */
+export const SettingsViewSchema = SettingsSchema.pick({ defaultLanguage: true, autoLockMinutes: true });
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+export const BlockedRequestSchema = z.object({
+  at: z.string(),
+  url: z.string(),
+  /** Who stopped it: the CSP in the page, Electron's request filter, or the devhost. */
+  by: z.enum(['csp', 'electron', 'devhost']),
+  detail: z.string(),
+});
+export type BlockedRequest = z.infer<typeof BlockedRequestSchema>;
+
+/** 16 kHz mono signed 16-bit little-endian PCM, base64 (JSON-safe over both transports). */
+const Pcm16Base64 = z
+  .string()
+  .max(2_000_000)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'audio must be base64 PCM');
+
+const Id = z.string().min(1).max(200);
+const Passphrase = z.string().min(1).max(1024);
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+// ---------------------------------------------------------------- calls
+
+export const apiCalls = {
+  'app.status': {
+    input: Empty,
+    output: z.object({
+      ready: z.boolean(),
+      version: z.string(),
+      vault: VaultStateSchema,
+      /** The locale the UI should start in: French on a French system, English otherwise. */
+      systemLocale: UiLocaleSchema,
+      settings: SettingsViewSchema.optional(),
+      /** True when a transcription model is installed: the first-start screen points to import otherwise. */
+      hasAsrModel: z.boolean(),
+      hasLlmModel: z.boolean(),
+    }),
+  },
+  'vault.create': { input: z.object({ passphrase: Passphrase }).strict(), output: Ok },
+  'vault.unlock': { input: z.object({ passphrase: Passphrase }).strict(), output: Ok },
+  'vault.lock': { input: Empty, output: Ok },
+  'vault.changePassphrase': {
+    input: z.object({ current: Passphrase, next: Passphrase }).strict(),
+    output: Ok,
+  },
+  'meetings.list': {
+    input: z
+      .object({
+        query: z.string().max(500).optional(),
+        status: MeetingStatusSchema.optional(),
+      })
+      .strict(),
+    output: z.array(MeetingViewSchema),
+  },
+  'meetings.get': { input: z.object({ id: Id }).strict(), output: MeetingDetailViewSchema },
+  'meetings.delete': { input: z.object({ id: Id }).strict(), output: Ok },
+  /** A WAV (16-bit PCM) of part of the meeting's audio, for playback. */
+  'meetings.audio': {
+    input: z
+      .object({ id: Id, fromMs: z.number().nonnegative(), toMs: z.number().nonnegative() })
+      .strict(),
+    output: z.object({ wavBase64: z.string() }),
+  },
+  'recording.start': {
+    input: z
+      .object({
+        title: z.string().min(1).max(300),
+        language: LanguageChoiceSchema,
+        speakers: z.array(z.string().min(1).max(100)).max(9),
+      })
+      .strict(),
+    output: z.object({ meetingId: Id }),
+  },
+  'recording.append': {
+    input: z
+      .object({ meetingId: Id, seq: z.number().int().nonnegative(), pcm: Pcm16Base64 })
+      .strict(),
+    output: z.object({ acknowledgedSeq: z.number().int(), durationMs: z.number() }),
+  },
+  'recording.marker': {
+    input: z
+      .object({ meetingId: Id, atMs: z.number().nonnegative(), label: z.string().max(200) })
+      .strict(),
+    output: Ok,
+  },
+  /** The clerk pressed a number key: from atMs on, this speaker is talking. */
+  'recording.speakerTurn': {
+    input: z.object({ meetingId: Id, speakerId: Id, atMs: z.number().nonnegative() }).strict(),
+    output: Ok,
+  },
+  'recording.addSpeaker': {
+    input: z.object({ meetingId: Id, name: z.string().min(1).max(100) }).strict(),
+    output: SpeakerSchema,
+  },
+  'recording.stop': { input: z.object({ meetingId: Id }).strict(), output: Ok },
+  'segments.edit': {
+    input: z
+      .object({ meetingId: Id, segmentId: Id, text: z.string().max(20_000) })
+      .strict(),
+    output: Ok,
+  },
+  'speakers.rename': {
+    input: z.object({ meetingId: Id, speakerId: Id, name: z.string().min(1).max(100) }).strict(),
+    output: Ok,
+  },
+  'speakers.merge': {
+    input: z.object({ meetingId: Id, fromSpeakerId: Id, intoSpeakerId: Id }).strict(),
+    output: Ok,
+  },
+  'minutes.regenerate': {
+    input: z.object({ meetingId: Id, template: z.string().min(1).max(100) }).strict(),
+    output: Ok,
+  },
+  'minutes.templates': { input: Empty, output: z.array(z.string()) },
+  'ask.question': {
+    input: z
+      .object({
+        text: z.string().max(2000).optional(),
+        audio: Pcm16Base64.optional(),
+        language: LanguageChoiceSchema,
+      })
+      .strict(),
+    output: z.object({ questionId: Id }),
+  },
+  'export.meeting': {
+    input: z.object({ meetingId: Id, format: z.enum(['docx', 'md', 'srt', 'vtt']) }).strict(),
+    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+  },
+  'models.list': { input: Empty, output: z.array(ModelViewSchema) },
+  'models.import': {
+    input: z
+      .object({
+        folder: z.string().min(1).max(4096),
+        trustUnlisted: z.boolean().optional(),
+      })
+      .strict(),
+    output: z.object({ imported: z.array(ModelViewSchema), skipped: z.array(z.string()) }),
+  },
+  'settings.update': { input: SettingsViewSchema.partial().strict(), output: SettingsViewSchema },
+  'security.blocked': { input: Empty, output: z.array(BlockedRequestSchema) },
+  /** The page reports a request its CSP refused (securitypolicyviolation event). */
+  'security.reportBlocked': {
+    input: z.object({ url: z.string().max(4096), detail: z.string().max(500) }).strict(),
+    output: Ok,
+  },
+} as const;
+
+export type CallName = keyof typeof apiCalls;
+export type CallInput<N extends CallName> = z.input<(typeof apiCalls)[N]['input']>;
+export type CallOutput<N extends CallName> = z.output<(typeof apiCalls)[N]['output']>;
+/** The input once validated (defaults applied): what the service receives. */
+export type CallParsedInput<N extends CallName> = z.output<(typeof apiCalls)[N]['input']>;
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(apiCalls, name);
+}
+
+// ---------------------------------------------------------------- events
+
+export const apiEvents = {
+  /** Something about this meeting changed (status, jobs, transcript, minutes): refetch it. */
+  'meeting.changed': z.object({ meetingId: Id }),
+  'job.progress': z.object({ meetingId: Id, job: JobViewSchema }),
+  /** New transcript lines during recording, times relative to the meeting start. */
+  'live.segments': z.object({ meetingId: Id, segments: z.array(MeetingSegmentSchema) }),
+  'ask.progress': z.object({
+    questionId: Id,
+    stage: z.enum(['transcribing', 'searching', 'answering']),
+    question: z.string().optional(),
+  }),
+  'ask.token': z.object({ questionId: Id, text: z.string() }),
+  'ask.answer': z.object({ questionId: Id, answer: AnswerViewSchema }),
+  'ask.failed': z.object({ questionId: Id, error: z.lazy(() => ApiErrorSchema) }),
+  'vault.locked': z.object({ reason: z.enum(['user', 'idle']) }),
+  'security.blocked': BlockedRequestSchema,
+} as const;
+
+export type EventName = keyof typeof apiEvents;
+export type EventPayload<E extends EventName> = z.output<(typeof apiEvents)[E]>;
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(apiEvents, name);
+}
+
+// ---------------------------------------------------------------- envelopes
+
+/** Errors cross the boundary as data: what was wrong and what to do. */
+export const ApiErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+});
+export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+export const CallRequestSchema = z.object({ name: z.string().max(100), input: z.unknown() });
+
+export const CallResponseSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ApiErrorSchema }),
+]);
+export type CallResponse = z.infer<typeof CallResponseSchema>;
+
+export const EventEnvelopeSchema = z.object({ event: z.string(), payload: z.unknown() });
+
+/** What the renderer holds: one typed object, whatever the transport. */
+export interface GreffierApi {
+  call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Thrown on the renderer side when a call fails; carries the core's message and hint. */
+export class ApiCallError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(error: ApiError) {
+    super(error.message);
+    this.name = 'ApiCallError';
+    this.code = error.code;
+    this.hint = error.hint;
+  }
+}
+
+/** Validates a call's input; throws a zod error with the offending path. */
+export function parseCallInput<N extends CallName>(name: N, input: unknown): CallParsedInput<N> {
+  return apiCalls[name].input.parse(input ?? {}) as CallParsedInput<N>;
+}
+
+/** Validates an answer received from the other side, so the UI never trusts a malformed one. */
+export function parseCallOutput<N extends CallName>(name: N, value: unknown): CallOutput<N> {
+  return apiCalls[name].output.parse(value) as CallOutput<N>;
+}
+
+export function parseEventPayload<E extends EventName>(event: E, payload: unknown): EventPayload<E> {
+  return apiEvents[event].parse(payload) as EventPayload<E>;
+}
+
+/** The name of the preload global and of the IPC channels: one place for both sides. */
+export const BRIDGE_GLOBAL = 'greffier';
+export const IPC_CALL_CHANNEL = 'greffier:call';
+export const IPC_EVENT_CHANNEL = 'greffier:event';

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
+
+/**
+ * The meeting contract shared by core, CLI, main and renderer. These names are
+ * imported by every other part: extend them, never rename them.
+ */
+
+/**
+ * Where a meeting is in its life:
+ * - recording: audio is being appended to its journal
+ * - transcribing / summarising: a job is working on it
+ * - ready: transcript (and summary, when asked for) saved
+ * - recovered: the app stopped mid-recording; the intact audio was kept
+ * - failed: a job failed; the audio is safe and the job can be retried
+ */
+export const MeetingStatusSchema = z.enum([
+  'recording',
+  'transcribing',
+  'summarising',
+  'ready',
+  'recovered',
+  'failed',
+]);
+export type MeetingStatus = z.infer<typeof MeetingStatusSchema>;
+
+export const SpeakerSchema = z.object({
+  id: z.string().min(1),
+  /** The name the clerk gave, or the label the diarisation proposed ("Speaker 1"). */
+  name: z.string().min(1).max(200),
+  role: z.string().max(200).optional(),
+});
+export type Speaker = z.infer<typeof SpeakerSchema>;
+
+/** What the vault knows of a meeting's audio, without decrypting it. */
+export const AudioInfoSchema = z.object({
+  sampleRate: z.literal(16_000),
+  channels: z.literal(1),
+  /** Sealed chunks in the journal (about one second each while recording). */
+  chunks: z.number().int().nonnegative(),
+  samples: z.number().int().nonnegative(),
+});
+export type AudioInfo = z.infer<typeof AudioInfoSchema>;
+
+/** One meeting as the catalogue lists it (the transcript and summary live in their own files). */
+export const MeetingSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1).max(500),
+  /** ISO 8601 time the meeting started. */
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().nonnegative(),
+  language: LanguageChoiceSchema,
+  status: MeetingStatusSchema,
+  speakers: z.array(SpeakerSchema),
+  audio: AudioInfoSchema.optional(),
+  /** Number of transcript segments saved (0 until a transcript exists). */
+  segmentCount: z.number().int().nonnegative(),
+  hasSummary: z.boolean(),
+  /** Why the meeting is 'failed' or 'recovered', in words for the clerk. */
+  statusNote: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Meeting = z.infer<typeof MeetingSchema>;
+
+/** A meeting with everything the meeting screen needs. */
+export const MeetingDetailSchema = MeetingSchema.extend({
+  segments: z.array(MeetingSegmentSchema),
+  /** Minutes JSON as the summariser produced it (its schema belongs to src/shared/minutes.ts). */
+  summary: z.unknown().optional(),
+});
+export type MeetingDetail = z.infer<typeof MeetingDetailSchema>;
+
+export const MeetingFilterSchema = z.object({
+  /** ISO dates (inclusive); compared with startedAt. */
+  from: z.string().optional(),
+  to: z.string().optional(),
+  status: z.array(MeetingStatusSchema).optional(),
+  /** Case- and accent-insensitive text searched in titles. */
+  text: z.string().optional(),
+  language: LanguageChoiceSchema.optional(),
+});
+export type MeetingFilter = z.infer<typeof MeetingFilterSchema>;
+
+export const JobKindSchema = z.enum(['transcribe', 'summarize', 'index']);
+export type JobKind = z.infer<typeof JobKindSchema>;
+export const JobStateSchema = z.enum(['queued', 'running', 'done', 'failed']);
+export type JobState = z.infer<typeof JobStateSchema>;
+
+/** A unit of work recorded in the vault BEFORE it runs, so a restart resumes it. */
+export const JobSchema = z.object({
+  id: z.string().min(1),
+  kind: JobKindSchema,
+  meetingId: z.string().min(1),
+  state: JobStateSchema,
+  /** Options the job needs to run again (model path, language…); plain JSON. */
+  params: z.record(z.string(), z.unknown()),
+  attempts: z.number().int().nonnegative(),
+  error: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const ModelKindSchema = z.enum(['asr', 'vad', 'llm', 'embedding']);
+export type ModelKind = z.infer<typeof ModelKindSchema>;
+
+/** A model file IT installed on this PC, as last verified. */
+export const InstalledModelSchema = z.object({
+  path: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+  mtimeMs: z.number(),
+  verifiedAt: z.string(),
+  catalogueId: z.string().optional(),
+  default: z.boolean(),
+});
+export type InstalledModel = z.infer<typeof InstalledModelSchema>;
+
+export const SettingsSchema = z.object({
+  defaultLanguage: LanguageChoiceSchema,
+  /** Minutes without activity before the vault locks itself; 0 never locks. */
+  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  /** Installed models by kind; at most one per kind has default: true. */
+  models: z.partialRecord(ModelKindSchema, z.array(InstalledModelSchema)),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  defaultLanguage: 'fr',
+  autoLockMinutes: 10,
+  models: {},
+};
+
+/** What `greffier vault status` reports (nothing secret). */
+export const VaultStatusSchema = z.object({
+  path: z.string(),
+  exists: z.boolean(),
+  locked: z.boolean(),
+  meetings: z.number().int().nonnegative().optional(),
+  kdf: z.object({ name: z.literal('scrypt'), N: z.number(), r: z.number(), p: z.number() }).optional(),
+  createdAt: z.string().optional(),
+});
+export type VaultStatus = z.infer<typeof VaultStatusSchema>;
