@@ -1,2 +1,35 @@
-// Placeholder until the desktop shell exists.
-console.log('Greffier: the desktop shell is not built yet. Use the CLI: npx greffier --help');
+// `npm start`: the Electron app when its binary is installed, otherwise the
+// same UI in the browser through the loopback devhost (printed URL).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+function electronBinary() {
+  try {
+    const path = require('electron');
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const args = process.argv.slice(2);
+const electron = electronBinary();
+let child;
+if (electron) {
+  child = spawn(electron, [join(root, 'dist-electron', 'main.mjs'), ...args], { stdio: 'inherit' });
+} else {
+  console.log(
+    'Electron is not installed here (ELECTRON_SKIP_BINARY_DOWNLOAD): starting the browser host instead.',
+  );
+  child = spawn(process.execPath, [join(root, 'dist', 'devhost', 'main.js'), ...args], {
+    stdio: 'inherit',
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code) => process.exit(code ?? 0));

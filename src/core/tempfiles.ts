@@ -27,7 +27,7 @@ function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = lstatSync(dir);
   if (!stat.isDirectory() || stat.isSymbolicLink()) {
-    throw new GreffierError('temp-unsafe', `The private temporary folder ${dir} is not a folder.`, {
+    throw new GreffierError('temp-unsafe', `The private temporary folder ${dir} is not a folder`, {
       hint: 'remove it (or set GREFFIER_TEMP to another folder) and try again',
     });
   }
@@ -35,7 +35,7 @@ function ensurePrivateDir(dir: string): void {
     if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
       throw new GreffierError(
         'temp-unsafe',
-        `The private temporary folder ${dir} belongs to another user, so meeting audio would not be private there.`,
+        `The private temporary folder ${dir} belongs to another user, so meeting audio would not be private there`,
         { hint: 'remove it (or set GREFFIER_TEMP to a folder of your own) and try again' },
       );
     }

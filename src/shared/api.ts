@@ -206,6 +206,7 @@ export const apiCalls = {
       .strict(),
     output: z.object({ imported: z.array(ModelViewSchema), skipped: z.array(z.string()) }),
   },
+  'settings.get': { input: Empty, output: SettingsViewSchema },
   'settings.update': { input: SettingsViewSchema.partial().strict(), output: SettingsViewSchema },
   'security.blocked': { input: Empty, output: z.array(BlockedRequestSchema) },
   /** The page reports a request its CSP refused (securitypolicyviolation event). */

@@ -121,7 +121,11 @@ export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const SettingsSchema = z.object({
   defaultLanguage: LanguageChoiceSchema,
   /** Minutes without activity before the vault locks itself; 0 never locks. */
-  autoLockMinutes: z.number().int().min(0).max(24 * 60),
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   /** Installed models by kind; at most one per kind has default: true. */
   models: z.partialRecord(ModelKindSchema, z.array(InstalledModelSchema)),
 });
@@ -139,7 +143,9 @@ export const VaultStatusSchema = z.object({
   exists: z.boolean(),
   locked: z.boolean(),
   meetings: z.number().int().nonnegative().optional(),
-  kdf: z.object({ name: z.literal('scrypt'), N: z.number(), r: z.number(), p: z.number() }).optional(),
+  kdf: z
+    .object({ name: z.literal('scrypt'), N: z.number(), r: z.number(), p: z.number() })
+    .optional(),
   createdAt: z.string().optional(),
 });
 export type VaultStatus = z.infer<typeof VaultStatusSchema>;

@@ -34,7 +34,7 @@ export async function withFolderLock<T>(
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // The pid file is written right after mkdir: give the owner a moment before judging it dead.
       await sleep(250);
-      let stale = false;
+      let stale: boolean;
       try {
         readFileSync(join(lockDir, 'pid'));
         stale = !ownerAlive(lockDir);

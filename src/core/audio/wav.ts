@@ -37,7 +37,7 @@ const WAV_CODECS: Record<number, string> = {
 };
 
 function audioError(file: string, problem: string, hint = CONVERT_HINT): GreffierError {
-  return new GreffierError('audio-unsupported', `${file} ${problem}; ${ACCEPTED_AUDIO}.`, {
+  return new GreffierError('audio-unsupported', `${file} ${problem}; ${ACCEPTED_AUDIO}`, {
     hint,
     exitCode: 1,
   });
@@ -57,8 +57,7 @@ export function sniffContainer(bytes: Uint8Array): string | undefined {
   if (bytes.length >= 8 && ascii(4, 4) === 'ftyp') return 'an MP4/M4A file';
   if (bytes.length >= 4 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf)
     return 'a WebM/Matroska file';
-  if (bytes.length >= 12 && ascii(0, 4) === 'FORM' && ascii(8, 3) === 'AIF')
-    return 'an AIFF file';
+  if (bytes.length >= 12 && ascii(0, 4) === 'FORM' && ascii(8, 3) === 'AIF') return 'an AIFF file';
   if (bytes.length >= 4 && ascii(0, 4) === 'GGUF') return 'a GGUF model file, not audio';
   if (bytes.length >= 4 && ascii(0, 4) === 'lmgg') return 'a ggml model file, not audio';
   if (bytes.length >= 4 && ascii(0, 4) === '%PDF') return 'a PDF document, not audio';
@@ -107,7 +106,8 @@ function sampleReader(view: DataView, encoding: WavEncoding): (pos: number) => n
       return (pos) => view.getInt16(pos, true) / 32768;
     case 24:
       return (pos) => {
-        const v = view.getUint8(pos) | (view.getUint8(pos + 1) << 8) | (view.getInt8(pos + 2) << 16);
+        const v =
+          view.getUint8(pos) | (view.getUint8(pos + 1) << 8) | (view.getInt8(pos + 2) << 16);
         return v / 8388608;
       };
     default:
@@ -169,7 +169,10 @@ export function parseWavHeader(
   const validBits =
     format === 'pcm' ? [8, 16, 24, 32].includes(bitsPerSample) : [32, 64].includes(bitsPerSample);
   if (!validBits) {
-    throw audioError(file, `has ${bitsPerSample}-bit ${format === 'pcm' ? 'PCM' : 'float'} samples`);
+    throw audioError(
+      file,
+      `has ${bitsPerSample}-bit ${format === 'pcm' ? 'PCM' : 'float'} samples`,
+    );
   }
   if (channelCount < 1 || sampleRate < 1000 || sampleRate > 768_000) {
     throw audioError(
@@ -217,21 +220,21 @@ export async function readAudioBytes(path: string): Promise<Buffer> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new GreffierError('audio-missing', `${path} does not exist.`, {
+      throw new GreffierError('audio-missing', `${path} does not exist`, {
         hint: 'check the path of the audio file',
       });
     }
     if (code === 'EISDIR') {
-      throw new GreffierError('audio-missing', `${path} is a folder, not an audio file.`, {
+      throw new GreffierError('audio-missing', `${path} is a folder, not an audio file`, {
         hint: 'give the path of a WAV file',
       });
     }
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new GreffierError('audio-unreadable', `${path} cannot be read (permission denied).`, {
+      throw new GreffierError('audio-unreadable', `${path} cannot be read (permission denied)`, {
         hint: 'check the file permissions',
       });
     }
-    throw new GreffierError('audio-unreadable', `${basename(path)} cannot be read: ${code}.`, {
+    throw new GreffierError('audio-unreadable', `${basename(path)} cannot be read: ${code}`, {
       cause: error,
     });
   }

@@ -84,6 +84,7 @@ const SerializedIndexSchema = z.object({
   vectorDimensions: z.number().int().nonnegative(),
   vectors: z.record(z.string(), z.string()),
   meetings: z.record(z.string(), z.array(z.string())),
+  stamps: z.record(z.string(), z.string()),
 });
 
 function passageId(meetingId: string, kind: PassageKind, segmentId: string): string {
@@ -115,6 +116,8 @@ export class SearchIndex {
   private lexical: MiniSearch<PassageDoc>;
   private readonly vectors = new Map<string, Float32Array>();
   private readonly byMeeting = new Map<string, Set<string>>();
+  /** Per meeting, the version that was indexed (the vault's updatedAt), to index only what changed. */
+  private readonly stamps = new Map<string, string>();
   private vectorDimensions = 0;
 
   constructor(lexical?: MiniSearch<PassageDoc>) {
@@ -133,8 +136,13 @@ export class SearchIndex {
     return [...this.byMeeting.keys()];
   }
 
+  /** The version of a meeting that is indexed, if any. */
+  stampOf(meetingId: string): string | undefined {
+    return this.stamps.get(meetingId);
+  }
+
   /** Adds a meeting's segments (and minutes), replacing what was indexed for it before. */
-  addMeeting(meeting: IndexableMeeting): string[] {
+  addMeeting(meeting: IndexableMeeting, stamp?: string): string[] {
     this.removeMeeting(meeting.id);
     const date = Date.parse(meeting.startedAt);
     const base = {
@@ -159,10 +167,12 @@ export class SearchIndex {
     if (meeting.minutes) docs.push(...minutesPassages(meeting, base));
     this.lexical.addAll(docs);
     this.byMeeting.set(meeting.id, new Set(docs.map((d) => d.id)));
+    if (stamp !== undefined) this.stamps.set(meeting.id, stamp);
     return docs.map((d) => d.id);
   }
 
   removeMeeting(meetingId: string): void {
+    this.stamps.delete(meetingId);
     const ids = this.byMeeting.get(meetingId);
     if (!ids) return;
     for (const id of ids) {
@@ -276,6 +286,7 @@ export class SearchIndex {
       vectorDimensions: this.vectorDimensions,
       vectors,
       meetings: Object.fromEntries([...this.byMeeting].map(([id, set]) => [id, [...set]])),
+      stamps: Object.fromEntries(this.stamps),
     });
   }
 
@@ -299,6 +310,9 @@ export class SearchIndex {
     }
     for (const [meetingId, ids] of Object.entries(parsed.meetings)) {
       index.byMeeting.set(meetingId, new Set(ids));
+    }
+    for (const [meetingId, stamp] of Object.entries(parsed.stamps)) {
+      index.stamps.set(meetingId, stamp);
     }
     return index;
   }

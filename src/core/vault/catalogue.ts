@@ -52,11 +52,15 @@ export function cataloguePath(dir: string): string {
 }
 
 function damaged(dir: string, what: string, backupGood: boolean): GreffierError {
-  return new GreffierError('catalogue-damaged', `the vault catalogue ${cataloguePath(dir)} ${what}`, {
-    hint: backupGood
-      ? 'run "greffier vault restore-backup" to go back to the previous saved version (the damaged file is kept aside, nothing is deleted)'
-      : 'both the catalogue and its backup are unreadable: restore the vault folder from a backup copy',
-  });
+  return new GreffierError(
+    'catalogue-damaged',
+    `the vault catalogue ${cataloguePath(dir)} ${what}`,
+    {
+      hint: backupGood
+        ? 'run "greffier vault restore-backup" to go back to the previous saved version (the damaged file is kept aside, nothing is deleted)'
+        : 'both the catalogue and its backup are unreadable: restore the vault folder from a backup copy',
+    },
+  );
 }
 
 /**
@@ -99,7 +103,11 @@ export class EncryptedCatalogueFile implements Adapter<Catalogue> {
     if (parsed) return parsed;
     const backup = this.#tryDecode(await readIfExists(backupPath(cataloguePath(this.dir))));
     if (main === null && !backup) return null;
-    throw damaged(this.dir, main === null ? 'is missing' : 'is damaged (it fails authentication)', !!backup);
+    throw damaged(
+      this.dir,
+      main === null ? 'is missing' : 'is damaged (it fails authentication)',
+      !!backup,
+    );
   }
 
   /** Writes are queued so two saves never share the temp file. */

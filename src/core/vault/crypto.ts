@@ -38,9 +38,13 @@ export function newKdfParams(cost: { N: number; r: number; p: number } = DEFAULT
 export function deriveKey(passphrase: Buffer, params: KdfParams): Promise<Buffer> {
   if (params.name !== 'scrypt' || !Number.isInteger(Math.log2(params.N)) || params.r < 1) {
     return Promise.reject(
-      new GreffierError('vault-header-damaged', 'the vault header names an unknown key derivation', {
-        hint: 'restore the vault folder from a backup copy',
-      }),
+      new GreffierError(
+        'vault-header-damaged',
+        'the vault header names an unknown key derivation',
+        {
+          hint: 'restore the vault folder from a backup copy',
+        },
+      ),
     );
   }
   // scrypt needs 128·N·r bytes; Node refuses above 32 MiB unless maxmem says so.

@@ -60,13 +60,13 @@ export async function writeDurable(
 
 /**
  * After a change that must not survive in the backup (a shredded meeting
- * key, a passphrase change), make the backup the same bytes as the current
- * file so the old secret is gone from both.
+ * key, a passphrase change), the backup becomes a copy of the current
+ * file. A real copy, not a hard link: an in-place change to one (disk
+ * damage, a tool editing it) must not reach the other.
  */
 export async function replaceBackupWithCurrent(file: string): Promise<void> {
-  await rm(backupPath(file), { force: true });
-  await link(file, backupPath(file));
-  await fsyncDir(dirname(file));
+  const bytes = await readFile(file);
+  await writeDurable(backupPath(file), bytes);
 }
 
 export async function readIfExists(file: string): Promise<Buffer | null> {

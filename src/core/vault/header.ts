@@ -74,9 +74,13 @@ export async function readHeader(dir: string): Promise<VaultHeader | undefined> 
   const backup = parseHeader(await readIfExists(backupPath(headerPath(dir))));
   if (backup) return backup;
   if (main === null) return undefined;
-  throw new GreffierError('vault-header-damaged', `the vault header ${headerPath(dir)} is damaged`, {
-    hint: 'restore the vault folder from a backup copy; without the header the vault cannot be opened',
-  });
+  throw new GreffierError(
+    'vault-header-damaged',
+    `the vault header ${headerPath(dir)} is damaged`,
+    {
+      hint: 'restore the vault folder from a backup copy; without the header the vault cannot be opened',
+    },
+  );
 }
 
 async function writeHeader(dir: string, header: Omit<VaultHeader, 'checksum'>): Promise<void> {

@@ -43,6 +43,7 @@ export interface JournalChunk {
 export class AudioJournalWriter {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
+  #samples = 0;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -78,6 +79,11 @@ export class AudioJournalWriter {
     return this.nextIndex;
   }
 
+  /** Samples appended through this writer (not counting a resumed part). */
+  get samples(): number {
+    return this.#samples;
+  }
+
   /** Resolves once the chunk is on disk (fsynced): that is the acknowledgement. */
   append(samples: Int16Array): Promise<number> {
     if (this.#closed) {
@@ -88,6 +94,7 @@ export class AudioJournalWriter {
       );
     }
     const index = this.nextIndex++;
+    this.#samples += samples.length;
     const plain = pcmBytes(samples);
     const length = plain.length + SEAL_OVERHEAD;
     const record = Buffer.allocUnsafe(RECORD_HEADER + length);
@@ -127,7 +134,11 @@ export interface JournalScan {
   badChunk?: number;
 }
 
-async function readExactly(handle: FileHandle, length: number, position: number): Promise<Buffer | undefined> {
+async function readExactly(
+  handle: FileHandle,
+  length: number,
+  position: number,
+): Promise<Buffer | undefined> {
   const buffer = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
@@ -136,6 +147,17 @@ async function readExactly(handle: FileHandle, length: number, position: number)
     got += bytesRead;
   }
   return buffer;
+}
+
+async function allZero(handle: FileHandle, from: number, to: number): Promise<boolean> {
+  const buffer = Buffer.alloc(64 * 1024);
+  for (let at = from; at < to;) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, to - at), at);
+    if (bytesRead === 0) break;
+    for (let i = 0; i < bytesRead; i++) if (buffer[i] !== 0) return false;
+    at += bytesRead;
+  }
+  return true;
 }
 
 function journalDamaged(path: string, detail: string): GreffierError {
@@ -176,13 +198,18 @@ export async function* readJournal(
       const stored = header?.readUInt32LE(4);
       const complete = header !== undefined && position + RECORD_HEADER + length <= size;
       if (!complete || length > MAX_SEALED || length < SEAL_OVERHEAD || stored !== index) {
-        const torn = !complete && length <= MAX_SEALED;
+        // Zeros after the last chunk are what a power cut leaves when the
+        // file size reached the disk before the data did.
+        const torn = (!complete && length <= MAX_SEALED) || (await allZero(handle, position, size));
         if (scan) {
           scan.tail = torn ? 'torn' : 'damaged';
           scan.badChunk = index;
           return;
         }
-        throw journalDamaged(path, torn ? `ends inside chunk ${index}` : `is damaged at chunk ${index}`);
+        throw journalDamaged(
+          path,
+          torn ? `ends inside chunk ${index}` : `is damaged at chunk ${index}`,
+        );
       }
       const sealed = (await readExactly(handle, length, position + RECORD_HEADER))!;
       let plain: Buffer;
@@ -190,8 +217,9 @@ export async function* readJournal(
         plain = open(key, sealed, aad(meetingId, index, length));
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
+        const last = position + RECORD_HEADER + length === size;
         if (scan) {
-          scan.tail = 'damaged';
+          scan.tail = last ? 'torn' : 'damaged';
           scan.badChunk = index;
           return;
         }
@@ -214,7 +242,11 @@ export async function* readJournal(
 }
 
 /** Authenticates the whole journal and reports where its intact part ends. */
-export async function scanJournal(path: string, meetingId: string, key: Buffer): Promise<JournalScan> {
+export async function scanJournal(
+  path: string,
+  meetingId: string,
+  key: Buffer,
+): Promise<JournalScan> {
   const scan: JournalScan = { chunks: 0, samples: 0, intactBytes: 0, fileBytes: 0 };
   for await (const chunk of readJournal(path, meetingId, key, scan)) chunk.samples.fill(0);
   return scan;

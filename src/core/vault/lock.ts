@@ -1,4 +1,12 @@
-import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { GreffierError } from '../errors.js';
 
@@ -74,9 +82,13 @@ export function acquireFolderLock(dir: string): FolderLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readHolder(path);
       if (holder === process.pid) {
-        throw new GreffierError('vault-in-use', `the vault at ${dir} is already open in this process`, {
-          hint: 'lock it before opening it again',
-        });
+        throw new GreffierError(
+          'vault-in-use',
+          `the vault at ${dir} is already open in this process`,
+          {
+            hint: 'lock it before opening it again',
+          },
+        );
       }
       if (holder !== undefined && pidAlive(holder)) {
         throw new GreffierError('vault-in-use', `vault in use by PID ${holder} (${dir})`, {
@@ -85,9 +97,13 @@ export function acquireFolderLock(dir: string): FolderLock {
       }
       if (holder === undefined && youngerThan(path, 5_000)) {
         // Another process created the file and is writing its PID right now.
-        throw new GreffierError('vault-in-use', `the vault at ${dir} is being opened by another process`, {
-          hint: 'wait a moment and try again',
-        });
+        throw new GreffierError(
+          'vault-in-use',
+          `the vault at ${dir} is being opened by another process`,
+          {
+            hint: 'wait a moment and try again',
+          },
+        );
       }
       // Stale: the holder died (kill -9, power cut) or the file is half-written.
       try {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { GreffierError } from '../../errors.js';
 import { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel } from './gguf-file.js';
 import { WHISPER_BASE_SHAPE, WHISPER_TINY_SYNTH, writeWhisperModel } from './whisper-file.js';
 
@@ -41,7 +42,20 @@ export interface SynthResult {
  */
 export function synthModels(options: SynthOptions): SynthResult {
   const seed = options.seed ?? DEFAULT_SYNTH_SEED;
-  mkdirSync(options.outDir, { recursive: true });
+  try {
+    mkdirSync(options.outDir, { recursive: true });
+    return writePair(options, seed);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new GreffierError(
+      'synth-write',
+      `cannot write the generated models into ${options.outDir} (${reason})`,
+      { hint: 'choose a folder you can write to, with enough free space', cause: error },
+    );
+  }
+}
+
+function writePair(options: SynthOptions, seed: number): SynthResult {
   const whisper = join(
     options.outDir,
     options.bench ? SYNTH_FILES.whisperBench : SYNTH_FILES.whisper,

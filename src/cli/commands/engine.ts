@@ -1,0 +1,85 @@
+import { ensureWhisperCli, whisperCliStatus } from '../../core/asr/engine.js';
+import { GreffierError, UsageError } from '../../core/errors.js';
+import { parseCommandArgs, writeLine, type Command } from '../command.js';
+
+const buildUsage = `
+Usage: greffier engine build [--portable] [--force] [--quiet]
+
+Builds whisper-cli once from the whisper.cpp source bundled with nodejs-whisper,
+into engines/whisper/ of the project. Needs CMake and a C++ compiler
+(Debian/Ubuntu: apt-get install cmake g++ make). Does nothing when a binary
+built from the same source with the same options exists.
+
+Options:
+  --portable   no host-specific CPU instructions (for installers; runs on older PCs)
+  --force      build again even if an up-to-date binary exists
+  --quiet      print only the path of the binary
+`;
+
+const statusUsage = `
+Usage: greffier engine status [--json]
+
+Says where whisper-cli is, what it was built from, and whether it matches the
+bundled source.
+`;
+
+export const engineBuildCommand: Command = {
+  path: ['engine', 'build'],
+  summary: 'build the whisper.cpp engine (whisper-cli) from the bundled source',
+  usage: buildUsage,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(
+      argv,
+      { portable: { type: 'boolean' }, force: { type: 'boolean' }, quiet: { type: 'boolean' } },
+      false,
+    );
+    const path = await ensureWhisperCli({
+      portable: !!values.portable,
+      force: !!values.force,
+      signal: io.signal,
+      env: io.env,
+      onLog: values.quiet ? undefined : (line) => writeLine(io.stderr, line),
+    });
+    writeLine(io.stdout, path);
+  },
+};
+
+export const engineStatusCommand: Command = {
+  path: ['engine', 'status'],
+  summary: 'show where whisper-cli is and what it was built from',
+  usage: statusUsage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    if (positionals.length > 0)
+      throw new UsageError(`engine status takes no arguments ("${positionals[0]}")`);
+    const status = whisperCliStatus(io.env);
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify(status));
+    } else {
+      writeLine(
+        io.stdout,
+        `whisper-cli: ${status.path ?? 'not built (run "npm run build:whisper")'}`,
+      );
+      writeLine(
+        io.stdout,
+        `source: whisper.cpp ${status.source.whisperCpp} from nodejs-whisper ${status.source.nodejsWhisper}`,
+      );
+      if (status.stamp) {
+        writeLine(
+          io.stdout,
+          `built: ${status.stamp.portable ? 'portable' : 'native'} ${status.stamp.platform}-${status.stamp.arch}` +
+            (status.stamp.builtAt ? ` at ${status.stamp.builtAt}` : '') +
+            (status.upToDate ? '' : ' (out of date: run "greffier engine build")'),
+        );
+      }
+    }
+    // A missing engine is a failure a script can test for (exit 1).
+    if (!status.path) {
+      throw new GreffierError('engine-missing', 'The whisper-cli engine is not built yet', {
+        hint: 'run "npm run build:whisper" (or "greffier engine build")',
+      });
+    }
+  },
+};
+
+export const engineCommands: Command[] = [engineBuildCommand, engineStatusCommand];

@@ -1,0 +1,229 @@
+import { resolve } from 'node:path';
+import { GreffierError, UsageError } from '../../core/errors.js';
+import { cataloguePath, loadCatalogue } from '../../core/models/catalogue.js';
+import { installedModelViews, installModel } from '../../core/models/installed.js';
+import { DEFAULT_SYNTH_SEED, synthModels } from '../../core/models/synth/index.js';
+import { verifyModelFile } from '../../core/models/verify.js';
+import { Vault } from '../../core/vault/vault.js';
+import { ModelKindSchema, type ModelKind } from '../../shared/meetings.js';
+import { parseCommandArgs, writeLine, type Command, type CommandIo } from '../command.js';
+import { getPassphrase, vaultDirFor } from '../passphrase.js';
+
+/** Seeds are 32-bit: anything else would silently wrap and surprise a reproducer. */
+function parseSeed(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SYNTH_SEED;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffffffff) {
+    throw new UsageError(`--seed takes a whole number from 0 to 4294967295, not "${value}"`);
+  }
+  return Number(value);
+}
+
+export const modelsSynthCommand: Command = {
+  path: ['models', 'synth'],
+  summary: 'write generated test models (whisper + LLM) with seeded random weights',
+  usage: `
+Usage: greffier models synth --out DIR [--bench] [--seed N]
+
+Writes two models in real formats with seeded random weights, for tests and
+benchmarks (their words are nonsense, their speed is real):
+  DIR/whisper-synth.bin   whisper.cpp model, multilingual vocabulary, tiny dimensions
+  DIR/llm-synth.gguf      llama-architecture GGUF, 64 wide, 2 blocks
+With --bench, real-dimension variants instead:
+  DIR/whisper-synth-base.bin  whisper base dimensions (512 state, 6 layers), ~150 MB
+  DIR/llm-synth-1.5b.gguf     shaped like a 1.5 B model, Q4_0 blocks, ~1 GB
+
+Options:
+  --out DIR    folder to write into (created if missing)
+  --bench      write the real-dimension variants
+  --seed N     random seed, 0 to 4294967295 (default ${DEFAULT_SYNTH_SEED}); same seed, same bytes
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      out: { type: 'string' },
+      bench: { type: 'boolean' },
+      seed: { type: 'string' },
+    });
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    }
+    if (!values.out)
+      throw new UsageError('--out DIR is required: the folder to write the models into');
+    const seed = parseSeed(values.seed);
+    const result = synthModels({
+      outDir: resolve(values.out),
+      bench: values.bench ?? false,
+      seed,
+      onFile: (path) => writeLine(io.stderr, `writing ${path}`),
+    });
+    writeLine(io.stdout, result.whisper);
+    writeLine(io.stdout, result.llm);
+  },
+};
+
+/** Opens the vault for one command and locks it again (keys zeroed) whatever happens. */
+async function withVault<T>(
+  io: CommandIo,
+  passphraseFile: string | undefined,
+  use: (vault: Vault) => Promise<T>,
+): Promise<T> {
+  const dir = vaultDirFor(io.env);
+  if (!Vault.exists(dir)) {
+    throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
+      hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',
+    });
+  }
+  const passphrase = await getPassphrase(io, passphraseFile);
+  let vault: Vault;
+  try {
+    vault = await Vault.open(dir, passphrase, { autoLockMinutes: 0 });
+  } finally {
+    passphrase.fill(0);
+  }
+  try {
+    return await use(vault);
+  } finally {
+    await vault.lock();
+  }
+}
+
+function parseKind(value: string | undefined): ModelKind {
+  if (value === undefined) {
+    throw new UsageError('--kind is required: asr, vad, llm or embedding');
+  }
+  const kind = ModelKindSchema.safeParse(value);
+  if (!kind.success) {
+    throw new UsageError(`--kind takes asr, vad, llm or embedding, not "${value}"`);
+  }
+  return kind.data;
+}
+
+function megabytes(bytes: number | null): string {
+  return bytes === null ? '?' : `${Math.round(bytes / 1e6)} MB`;
+}
+
+const PASS_USAGE =
+  '  --passphrase-file FILE  file holding the vault passphrase (else typed at a terminal)';
+
+export const modelsAddCommand: Command = {
+  path: ['models', 'add'],
+  summary: 'verify a model file against the catalogue and make it the default for its kind',
+  usage: `
+Usage: greffier models add <file> --kind asr|vad|llm|embedding [--trust-unlisted] [--passphrase-file FILE]
+
+Checks that the file is the kind of model given, computes its SHA-256 and
+looks it up in the model catalogue; records it in the vault settings and makes
+it the default for its kind. A file the catalogue does not vouch for is
+refused unless --trust-unlisted is given (with a warning). A file carrying a
+catalogue name with other bytes is always refused.
+
+Options:
+  --kind K           asr (whisper.cpp), vad (Silero VAD), llm or embedding (GGUF)
+  --trust-unlisted   accept a file that is not in the catalogue
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      kind: { type: 'string' },
+      'trust-unlisted': { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? 'give the model file to add, e.g. greffier models add models/ggml-base-q5_1.bin --kind asr'
+          : `models add takes one file, not ${positionals.length}`,
+      );
+    }
+    const kind = parseKind(values.kind);
+    const path = resolve(positionals[0]!);
+    // Verify before asking for the passphrase: a wrong file fails fast.
+    const verified = await verifyModelFile(path, kind, {
+      trustUnlisted: values['trust-unlisted'] ?? false,
+      catalogue: loadCatalogue(cataloguePath(io.env)),
+      signal: io.signal,
+    });
+    if (verified.warning) writeLine(io.stderr, `greffier: warning: ${verified.warning}`);
+    await withVault(io, values['passphrase-file'], (vault) => installModel(vault, verified));
+    const what = verified.entry ? verified.entry.name : 'unlisted model (trusted explicitly)';
+    writeLine(io.stdout, `${kind}\t${path}\t${what}\tdefault`);
+  },
+};
+
+export const modelsListCommand: Command = {
+  path: ['models', 'list'],
+  summary: 'list the models installed in the vault and whether their files are unchanged',
+  usage: `
+Usage: greffier models list [--json] [--passphrase-file FILE]
+
+Shows each installed model: kind, default mark, status and path. Status is
+"verified" (catalogue checksum), "trusted-unlisted" (accepted with
+--trust-unlisted), "changed" (size differs: it will be refused), "unchecked"
+(modified time moved: the checksum is checked again before loading) or
+"missing".
+
+Options:
+  --json   one JSON array on stdout
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      json: { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const views = await withVault(io, values['passphrase-file'], async (vault) =>
+      installedModelViews(vault.getSettings()),
+    );
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify(views));
+      return;
+    }
+    if (views.length === 0) {
+      writeLine(
+        io.stdout,
+        'no model installed — add one with "greffier models add <file> --kind K"',
+      );
+      return;
+    }
+    for (const v of views) {
+      writeLine(
+        io.stdout,
+        `${v.kind.padEnd(9)} ${v.isDefault ? '*' : ' '} ${v.verification.padEnd(16)} ${megabytes(v.sizeBytes).padStart(8)}  ${v.path}`,
+      );
+    }
+  },
+};
+
+export const modelsCatalogueCommand: Command = {
+  path: ['models', 'catalogue'],
+  summary: 'show the models Greffier knows by checksum (what IT can provide)',
+  usage: `
+Usage: greffier models catalogue [--json]
+
+Lists the catalogue shipped with Greffier: id, kind, size, licence, RAM
+estimate, and whether its SHA-256 is confirmed (entries without one are
+refused unless trusted explicitly).
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const catalogue = loadCatalogue(cataloguePath(io.env));
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify(catalogue.models));
+      return;
+    }
+    for (const m of catalogue.models) {
+      writeLine(
+        io.stdout,
+        `${m.kind.padEnd(9)} ${m.id.padEnd(32)} ${megabytes(m.sizeBytes).padStart(8)}  RAM ~${m.ramMB} MB  ${m.sha256Confirmed ? 'sha256 confirmed' : 'sha256 NOT confirmed'}  ${m.licence}`,
+      );
+    }
+  },
+};
+
+export const modelsCommands: Command[] = [
+  modelsSynthCommand,
+  modelsAddCommand,
+  modelsListCommand,
+  modelsCatalogueCommand,
+];

@@ -1,0 +1,132 @@
+import { basename } from 'node:path';
+import { GreffierError, UsageError } from '../../core/errors.js';
+import { ModelHost } from '../../core/llm/host.js';
+import { summarizeTranscript } from '../../core/llm/minutes.js';
+import { listTemplates, loadTemplate } from '../../core/llm/prompts.js';
+import { indexableMeeting, loadIndex, saveIndex } from '../../core/search/store.js';
+import { detectLanguage } from '../../core/search/text.js';
+import type { Minutes } from '../../shared/minutes.js';
+import { parseCommandArgs, writeLine, type Command } from '../command.js';
+import { languageModel, modelOptions, withOpenVault } from './search.js';
+import { formatTimestamp } from './transcribe.js';
+
+const usage = `
+Usage: greffier summarize <meeting-id> [options]
+
+Writes the minutes of a transcribed meeting with the local language model
+(title, overview, decisions, action items, open questions, topics, and a
+summary per speaker), stores them encrypted in the vault and indexes them.
+Every decision and action item cites the transcript segments it comes from.
+The minutes are in the meeting's language.
+
+Options:
+  --template <id|file>      ${listTemplates().join(', ') || 'general'} (default: general),
+                            or the path of a template JSON you copied and edited
+  --llm-model <file>        GGUF language model (default: the vault's)
+  --threads <n>             CPU threads (default 2)
+  --context <n>             context size in tokens (default: the model's, at most 4096)
+  --json                    print the minutes as JSON
+  --passphrase-file <file>  file holding the vault passphrase
+  -h, --help                show this help
+`;
+
+export function formatMinutes(minutes: Minutes, at: (segmentId: string) => string): string {
+  const fr = minutes.language === 'fr';
+  const cite = (ids: string[]) => (ids.length ? ` [${ids.map(at).join(', ')}]` : '');
+  const lines = [`# ${minutes.title}`, '', minutes.overview, ''];
+  const section = (title: string, items: string[]) => {
+    if (items.length === 0) return;
+    lines.push(`## ${title}`, ...items.map((i) => `- ${i}`), '');
+  };
+  section(
+    fr ? 'Décisions' : 'Decisions',
+    minutes.decisions.map((d) => `${d.text}${cite(d.segmentIds)}`),
+  );
+  section(
+    fr ? 'Actions' : 'Action items',
+    minutes.actionItems.map(
+      (a) =>
+        `${a.owner ? `${a.owner} : ` : ''}${a.task}${a.due ? ` (${a.due})` : ''}${cite(a.segmentIds)}`,
+    ),
+  );
+  section(fr ? 'Questions ouvertes' : 'Open questions', minutes.openQuestions);
+  section(fr ? 'Thèmes' : 'Topics', minutes.topics);
+  section(
+    fr ? 'Interventions' : 'Interventions',
+    minutes.interventions.map((i) => `${i.speaker} : ${i.summary}`),
+  );
+  return lines.join('\n').trimEnd();
+}
+
+export const summarizeCommand: Command = {
+  path: ['summarize'],
+  summary: 'write the minutes of a meeting with the local model',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...modelOptions,
+      template: { type: 'string' },
+      json: { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        `summarize takes one meeting id${positionals.length ? `, not ${positionals.length}` : ''}`,
+        'e.g. greffier summarize m0123abcd — see "greffier list"',
+      );
+    }
+    const meetingId = positionals[0]!;
+    const template = loadTemplate(values.template ?? 'general');
+    const { minutes, times } = await withOpenVault(io, values['passphrase-file'], async (open) => {
+      const meeting = open.meetings.getMeeting(meetingId);
+      if (meeting.segmentCount === 0) {
+        throw new GreffierError('minutes-empty', `meeting ${meetingId} has no transcript yet`, {
+          hint: 'let its transcription finish first ("greffier jobs --resume")',
+        });
+      }
+      const model = await languageModel(open, values);
+      const indexable = await indexableMeeting(open, meeting);
+      const language =
+        meeting.language === 'fr' || meeting.language === 'en'
+          ? meeting.language
+          : detectLanguage(indexable.segments.map((s) => s.text).join(' '));
+      const host = new ModelHost();
+      let minutes: Minutes;
+      try {
+        minutes = await summarizeTranscript(
+          {
+            host,
+            model,
+            meetingId,
+            meetingTitle: meeting.title,
+            language,
+            template,
+            signal: io.signal,
+          },
+          indexable.segments,
+        );
+      } finally {
+        await host.close();
+      }
+      const updated = await open.meetings.setSummary(meetingId, minutes);
+      // The minutes become searchable at once.
+      const index = await loadIndex(open);
+      index.addMeeting({ ...indexable, minutes }, updated.updatedAt);
+      await saveIndex(open, index);
+      const times = new Map(indexable.segments.map((s) => [s.id, s.startMs]));
+      return { minutes, times };
+    });
+    if (values.json) {
+      writeLine(io.stdout, JSON.stringify(minutes, null, 2));
+      return;
+    }
+    writeLine(
+      io.stdout,
+      formatMinutes(minutes, (id) => formatTimestamp(times.get(id) ?? 0).slice(0, 8)),
+    );
+    writeLine(
+      io.stderr,
+      `greffier: minutes of ${meetingId} saved (${minutes.method.chunks} chunk(s), model ${basename(minutes.model)})`,
+    );
+  },
+};

@@ -1,0 +1,264 @@
+import { GreffierError } from '../errors.js';
+import type { JobOptions, ModelHost } from '../llm/host.js';
+import { dataBlock, fill, jsonLine, loadPrompts } from '../llm/prompts.js';
+import type { ModelRef } from '../llm/protocol.js';
+import type { SearchIndex } from '../search/index.js';
+import { detectLanguage } from '../search/text.js';
+import {
+  AnswerSchema,
+  NOT_FOUND_ANSWER,
+  type Answer,
+  type SearchFilter,
+  type SearchHit,
+} from '../../shared/minutes.js';
+import type { Language } from '../../shared/transcript.js';
+import { verifyCitations, type ClaimedCitation, type SegmentLookup } from './verify.js';
+
+/**
+ * A question answered from the recorded meetings: retrieve passages, give
+ * them to the model as quoted data, constrain its answer to cite those
+ * passages, then check every citation in code.
+ */
+
+export interface AskOptions {
+  host: ModelHost;
+  model: ModelRef;
+  index: SearchIndex;
+  /** The vault's segments: citations are verified against them, not against the index. */
+  lookup: SegmentLookup;
+  /** When configured, the question is embedded for hybrid retrieval. */
+  embeddingModel?: ModelRef;
+  filter?: SearchFilter;
+  /** Passages given to the model (default 6). */
+  passages?: number;
+  /** Forces the answer language; by default, the question's. */
+  language?: Language;
+  signal?: AbortSignal;
+  /** The answer's text as the model writes it (for the screen), not the raw JSON. */
+  onAnswerText?: (delta: string) => void;
+}
+
+const ANSWER_CHARS = 400;
+const QUOTE_CHARS = 200;
+const MAX_CITATIONS = 3;
+
+/**
+ * Sentences of a segment that the model may quote: each is a verbatim
+ * substring, so a grammar restricted to them cannot misquote.
+ */
+export function quotableSentences(text: string): string[] {
+  const sentences = text
+    .split(/(?<=[.!?…])\s+/u)
+    .map((s) => s.trim())
+    .filter((s) => s.length >= 8);
+  const list = sentences.length > 0 ? sentences : [text.trim()];
+  return [
+    ...new Set(
+      list.map((s) => (s.length <= QUOTE_CHARS ? s : s.slice(0, s.lastIndexOf(' ', QUOTE_CHARS)))),
+    ),
+  ].filter((s) => s.length > 0);
+}
+
+/** The answer schema: citations can only name a retrieved passage and one of its sentences. */
+export function answerSchema(passages: { key: string; text: string }[]) {
+  return {
+    type: 'object',
+    properties: {
+      answer: { type: 'string', maxLength: ANSWER_CHARS },
+      citations: {
+        type: 'array',
+        maxItems: MAX_CITATIONS,
+        items: {
+          oneOf: passages.map((p) => ({
+            type: 'object',
+            properties: {
+              passage: { const: p.key },
+              quote: { enum: quotableSentences(p.text) },
+            },
+            required: ['passage', 'quote'],
+          })),
+        },
+      },
+    },
+    required: ['answer', 'citations'],
+  };
+}
+
+/**
+ * Streams the value of the top-level "answer" string out of the JSON the
+ * model is writing (it comes first in the schema), decoded.
+ */
+export function answerTextStream(onText: (delta: string) => void): (chunk: string) => void {
+  let buffer = '';
+  let emitted = 0;
+  let done = false;
+  return (chunk) => {
+    if (done) return;
+    buffer += chunk;
+    const start = buffer.match(/^\s*\{\s*"answer"\s*:\s*"/);
+    if (!start) return;
+    let text = '';
+    let i = start[0].length;
+    for (; i < buffer.length; i++) {
+      const c = buffer[i]!;
+      if (c === '"') {
+        done = true;
+        break;
+      }
+      if (c === '\\') {
+        const next = buffer[i + 1];
+        if (next === undefined) break;
+        if (next === 'u') {
+          if (i + 6 > buffer.length) break;
+          text += String.fromCharCode(parseInt(buffer.slice(i + 2, i + 6), 16));
+          i += 5;
+        } else {
+          text +=
+            ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' } as Record<string, string>)[next] ??
+            next;
+          i += 1;
+        }
+        continue;
+      }
+      text += c;
+    }
+    if (text.length > emitted) {
+      onText(text.slice(emitted));
+      emitted = text.length;
+    }
+  };
+}
+
+function notFound(question: string, language: Language, dropped: number, heard?: string): Answer {
+  return AnswerSchema.parse({
+    question,
+    language,
+    answer: NOT_FOUND_ANSWER[language],
+    citations: [],
+    found: false,
+    droppedCitations: dropped,
+    ...(heard === undefined ? {} : { transcribedFrom: heard }),
+  });
+}
+
+export async function retrievePassages(
+  question: string,
+  options: Pick<AskOptions, 'host' | 'index' | 'embeddingModel' | 'filter' | 'passages' | 'signal'>,
+): Promise<SearchHit[]> {
+  const limit = options.passages ?? 6;
+  let vector: Float32Array | undefined;
+  if (options.embeddingModel && options.index.hasVectors) {
+    const [v] = await options.host.embed(options.embeddingModel, [question], jobOptions(options));
+    if (v) vector = Float32Array.from(v);
+  }
+  const hits = options.index.search(
+    { text: question, ...(vector ? { vector } : {}) },
+    { ...options.filter, limit: limit * 2 },
+  );
+  // Only segments can be quoted and checked; minutes lines point to theirs.
+  return hits.filter((h) => h.kind === 'segment').slice(0, limit);
+}
+
+export async function answerQuestion(question: string, options: AskOptions): Promise<Answer> {
+  const trimmed = question.trim();
+  if (!trimmed) {
+    throw new GreffierError('question-empty', 'the question is empty', {
+      hint: 'type a question, or give --audio FILE.wav',
+      exitCode: 2,
+    });
+  }
+  const language = options.language ?? detectLanguage(trimmed);
+  const hits = await retrievePassages(trimmed, options);
+  if (hits.length === 0) return notFound(trimmed, language, 0);
+
+  const prompts = loadPrompts(language);
+  const passages = hits.map((hit, i) => ({ key: `P${i + 1}`, hit, text: hit.text }));
+  const lines = passages.map((p) =>
+    jsonLine({
+      id: p.key,
+      meeting: p.hit.meetingTitle ?? p.hit.meetingId,
+      date: p.hit.meetingDate?.slice(0, 10),
+      ...(p.hit.speaker ? { speaker: p.hit.speaker } : {}),
+      text: p.text,
+    }),
+  );
+  const prompt = [
+    fill(prompts.answerUser, { question: jsonLine(trimmed) }),
+    dataBlock(prompts, lines),
+  ].join('\n');
+  const stream = options.onAnswerText ? answerTextStream(options.onAnswerText) : undefined;
+  const result = await options.host.generate(
+    {
+      model: options.model,
+      system: prompts.answerSystem,
+      prompt,
+      schema: answerSchema(passages),
+      maxTokens: Math.ceil((ANSWER_CHARS + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
+    },
+    { ...jobOptions(options), ...(stream ? { onToken: stream } : {}) },
+  );
+
+  let parsed: { answer?: unknown; citations?: unknown };
+  try {
+    parsed = JSON.parse(result.text) as typeof parsed;
+  } catch {
+    // A cut answer cannot be trusted: nothing in it was verified.
+    return notFound(trimmed, language, 0);
+  }
+  const byKey = new Map(passages.map((p) => [p.key, p.hit]));
+  const claims: ClaimedCitation[] = [];
+  let unknown = 0;
+  for (const c of Array.isArray(parsed.citations) ? parsed.citations : []) {
+    const { passage, quote } = (c ?? {}) as { passage?: unknown; quote?: unknown };
+    const hit = typeof passage === 'string' ? byKey.get(passage) : undefined;
+    if (!hit || typeof quote !== 'string') {
+      unknown++;
+      continue;
+    }
+    claims.push({ meetingId: hit.meetingId, segmentId: hit.segmentId, quote });
+  }
+  const { citations, dropped } = await verifyCitations(claims, options.lookup);
+  const answer = typeof parsed.answer === 'string' ? parsed.answer.replace(/\s+/g, ' ').trim() : '';
+  if (citations.length === 0 || !answer) return notFound(trimmed, language, dropped + unknown);
+  return AnswerSchema.parse({
+    question: trimmed,
+    language,
+    answer,
+    citations,
+    found: true,
+    droppedCitations: dropped + unknown,
+  });
+}
+
+/** Turns a spoken question into text; the ASR engine provides it. */
+export type QuestionTranscriber = (
+  wavPath: string,
+  signal?: AbortSignal,
+) => Promise<{ text: string; language?: string }>;
+
+/** A spoken question: whisper hears it, then the same path as a typed one. */
+export async function answerSpokenQuestion(
+  wavPath: string,
+  transcribe: QuestionTranscriber,
+  options: AskOptions,
+): Promise<Answer> {
+  const heard = await transcribe(wavPath, options.signal);
+  const text = heard.text.replace(/\s+/g, ' ').trim();
+  const spokenLanguage =
+    heard.language === 'fr' || heard.language === 'en' ? heard.language : undefined;
+  if (!text) {
+    const language = options.language ?? spokenLanguage ?? 'fr';
+    return notFound('', language, 0, '');
+  }
+  const answer = await answerQuestion(text, {
+    ...options,
+    ...(options.language || spokenLanguage
+      ? { language: options.language ?? spokenLanguage! }
+      : {}),
+  });
+  return { ...answer, transcribedFrom: text };
+}
+
+function jobOptions(options: { signal?: AbortSignal }): JobOptions {
+  return options.signal ? { signal: options.signal } : {};
+}

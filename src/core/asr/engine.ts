@@ -1,0 +1,323 @@
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { GreffierError } from '../errors.js';
+import { projectRoot, resourcesRoot } from '../paths.js';
+import { withFolderLock } from './lock.js';
+
+const EXE = process.platform === 'win32' ? '.exe' : '';
+export const WHISPER_CLI_NAME = `whisper-cli${EXE}`;
+
+/** The project-owned engine folder (gitignored), never inside node_modules. */
+export function engineDir(): string {
+  return join(projectRoot(), 'engines', 'whisper');
+}
+
+/** whisper.cpp's source as bundled (and pinned) by the nodejs-whisper package. */
+export function whisperSourceDir(): string {
+  return join(projectRoot(), 'node_modules', 'nodejs-whisper', 'cpp', 'whisper.cpp');
+}
+
+export interface EngineSource {
+  nodejsWhisper: string;
+  whisperCpp: string;
+}
+
+export function whisperSourceVersion(): EngineSource {
+  const source = whisperSourceDir();
+  let nodejsWhisper: string;
+  let cmakeLists: string;
+  try {
+    nodejsWhisper = (
+      JSON.parse(readFileSync(join(source, '..', '..', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    cmakeLists = readFileSync(join(source, 'CMakeLists.txt'), 'utf8');
+  } catch (error) {
+    throw new GreffierError(
+      'engine-source-missing',
+      `whisper.cpp's source was not found in ${source}`,
+      {
+        hint: 'run "npm ci" in the project folder (the nodejs-whisper package bundles it)',
+        cause: error,
+      },
+    );
+  }
+  const whisperCpp =
+    /project\("whisper\.cpp" VERSION ([\d.]+)\)/.exec(cmakeLists)?.[1] ?? 'unknown';
+  return { nodejsWhisper, whisperCpp };
+}
+
+/** What a built binary was made from; a different stamp means rebuild. */
+export interface EngineStamp extends EngineSource {
+  portable: boolean;
+  platform: string;
+  arch: string;
+  builtAt?: string;
+}
+
+function stampPath(): string {
+  return join(engineDir(), 'whisper-cli.json');
+}
+
+export function readEngineStamp(): EngineStamp | undefined {
+  try {
+    return JSON.parse(readFileSync(stampPath(), 'utf8')) as EngineStamp;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `portable` undefined: either kind will do (a portable binary runs everywhere). */
+function sameBuild(a: EngineStamp | undefined, b: EngineStamp, portable?: boolean): boolean {
+  return (
+    !!a &&
+    a.nodejsWhisper === b.nodejsWhisper &&
+    a.whisperCpp === b.whisperCpp &&
+    (portable === undefined || a.portable === portable) &&
+    a.platform === b.platform &&
+    a.arch === b.arch
+  );
+}
+
+const INSTALL_HINT =
+  'install the build tools (Debian/Ubuntu: "apt-get install cmake g++ make"; Windows: Visual Studio Build Tools and CMake) and run "npm run build:whisper" again';
+
+function requireTool(command: string, args: string[], what: string, env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(command, args, { stdio: 'ignore', env });
+  if (result.error || result.status !== 0) {
+    throw new GreffierError('engine-toolchain', `${what} was not found ("${command}" cannot run)`, {
+      hint: INSTALL_HINT,
+    });
+  }
+}
+
+function findCompiler(env: NodeJS.ProcessEnv): void {
+  if (process.platform === 'win32') return; // CMake finds MSVC itself and says so if absent.
+  const candidates = [env.CXX, 'c++', 'g++', 'clang++'].filter((c): c is string => !!c);
+  for (const candidate of candidates) {
+    const result = spawnSync(candidate, ['--version'], { stdio: 'ignore', env });
+    if (!result.error && result.status === 0) return;
+  }
+  throw new GreffierError(
+    'engine-toolchain',
+    'No C++ compiler was found (tried c++, g++, clang++)',
+    {
+      hint: INSTALL_HINT,
+    },
+  );
+}
+
+function run(
+  command: string,
+  args: string[],
+  options: { onLog?: (line: string) => void; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+      env: options.env,
+    });
+    const tail: string[] = [];
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        options.onLog?.(line);
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (error) => {
+      if ((error as NodeJS.ErrnoException).name === 'AbortError') {
+        reject(new GreffierError('cancelled', 'The engine build was cancelled'));
+      } else reject(error);
+    });
+    child.on('close', (code) => {
+      if (code === 0) return resolve();
+      const reason = [...tail].reverse().find((l) => /error/i.test(l)) ?? tail.at(-1) ?? '';
+      reject(
+        new GreffierError(
+          'engine-build-failed',
+          `Building whisper-cli failed (${command} exited with ${code}): ${reason.trim()}`,
+          {
+            hint: 'run "greffier engine build" to see the full log; check the build tools are installed',
+          },
+        ),
+      );
+    });
+  });
+}
+
+export interface BuildOptions {
+  /**
+   * true: installer build, no host-specific instructions (GGML_NATIVE=OFF), so
+   * the binary does not die with "illegal instruction" on an older office PC.
+   * false: a native build for this machine. Undefined: reuse whichever is
+   * built (tests), building native if there is none.
+   */
+  portable?: boolean;
+  /** Rebuild even if a matching binary exists. */
+  force?: boolean;
+  onLog?: (line: string) => void;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Builds whisper-cli from the bundled source once, into engines/whisper/,
+ * and returns its path. Idempotent: a binary built from the same source with
+ * the same options is reused without running cmake.
+ */
+export async function ensureWhisperCli(options: BuildOptions = {}): Promise<string> {
+  const env = options.env ?? process.env;
+  const want: EngineStamp = {
+    ...whisperSourceVersion(),
+    portable: !!options.portable,
+    platform: process.platform,
+    arch: process.arch,
+  };
+  const binary = join(engineDir(), WHISPER_CLI_NAME);
+  const upToDate = () =>
+    !options.force && existsSync(binary) && sameBuild(readEngineStamp(), want, options.portable);
+  if (upToDate()) return binary;
+
+  mkdirSync(engineDir(), { recursive: true });
+  return withFolderLock(
+    join(engineDir(), '.build-lock'),
+    async () => {
+      // Another process may have finished the same build while we waited.
+      if (upToDate()) return binary;
+      requireTool('cmake', ['--version'], 'CMake', env);
+      findCompiler(env);
+      const buildDir = join(engineDir(), 'build', want.portable ? 'portable' : 'native');
+      const log = options.onLog;
+      log?.(
+        `greffier: building whisper-cli ${want.whisperCpp} (${want.portable ? 'portable' : 'native'}) in ${buildDir}`,
+      );
+      await run(
+        'cmake',
+        [
+          '-S',
+          whisperSourceDir(),
+          '-B',
+          buildDir,
+          '-DCMAKE_BUILD_TYPE=Release',
+          '-DBUILD_SHARED_LIBS=OFF',
+          '-DWHISPER_BUILD_TESTS=OFF',
+          '-DWHISPER_BUILD_EXAMPLES=ON',
+          '-DWHISPER_BUILD_SERVER=OFF',
+          '-DWHISPER_SDL2=OFF',
+          '-DWHISPER_CURL=OFF',
+          `-DGGML_NATIVE=${want.portable ? 'OFF' : 'ON'}`,
+          // An installer cannot count on libgomp or a recent libstdc++ on the office PC:
+          // ggml's own thread pool replaces OpenMP and the C++ runtime is linked in.
+          ...(want.portable ? ['-DGGML_OPENMP=OFF'] : []),
+          ...(want.portable && process.platform === 'linux'
+            ? ['-DCMAKE_EXE_LINKER_FLAGS=-static-libstdc++ -static-libgcc']
+            : []),
+        ],
+        { onLog: log, signal: options.signal, env },
+      );
+      await run(
+        'cmake',
+        [
+          '--build',
+          buildDir,
+          '--config',
+          'Release',
+          '--target',
+          'whisper-cli',
+          '-j',
+          String(Math.max(1, Math.min(availableParallelism(), 4))),
+        ],
+        { onLog: log, signal: options.signal, env },
+      );
+      const built = [
+        join(buildDir, 'bin', WHISPER_CLI_NAME),
+        join(buildDir, 'bin', 'Release', WHISPER_CLI_NAME),
+      ].find((p) => existsSync(p));
+      if (!built) {
+        throw new GreffierError(
+          'engine-build-failed',
+          `The build finished but ${WHISPER_CLI_NAME} is not in ${join(buildDir, 'bin')}`,
+          { hint: 'run "greffier engine build --force" to build again from scratch' },
+        );
+      }
+      // Copy then rename: a reader never sees a half-written binary.
+      const partial = `${binary}.partial`;
+      copyFileSync(built, partial);
+      renameSync(partial, binary);
+      writeFileSync(
+        stampPath(),
+        JSON.stringify({ ...want, builtAt: new Date().toISOString() }, null, 2),
+      );
+      return binary;
+    },
+    {
+      signal: options.signal,
+      onWait: () =>
+        options.onLog?.('greffier: another process is building whisper-cli; waiting for it'),
+    },
+  );
+}
+
+/**
+ * Where whisper-cli is: GREFFIER_WHISPER_CLI, then the packaged app's
+ * resources/engines, then the project's engines/ folder.
+ */
+export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.GREFFIER_WHISPER_CLI;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new GreffierError(
+      'engine-missing',
+      `GREFFIER_WHISPER_CLI points to ${fromEnv}, which does not exist`,
+      { hint: 'correct or unset GREFFIER_WHISPER_CLI' },
+    );
+  }
+  const candidates = [
+    join(resourcesRoot(env), 'engines', WHISPER_CLI_NAME),
+    join(engineDir(), WHISPER_CLI_NAME),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  throw new GreffierError('engine-missing', 'The whisper-cli engine is not built yet', {
+    hint: 'run "npm run build:whisper" (or "greffier engine build") in the project folder',
+  });
+}
+
+export interface EngineStatus {
+  path?: string;
+  stamp?: EngineStamp;
+  source: EngineSource;
+  upToDate: boolean;
+}
+
+export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus {
+  const source = whisperSourceVersion();
+  let path: string | undefined;
+  try {
+    path = locateWhisperCli(env);
+  } catch {
+    path = undefined;
+  }
+  const stamp = readEngineStamp();
+  const upToDate =
+    !!path &&
+    !!stamp &&
+    stamp.nodejsWhisper === source.nodejsWhisper &&
+    stamp.whisperCpp === source.whisperCpp;
+  return { path, stamp, source, upToDate };
+}

@@ -1,0 +1,4 @@
+export * from './engine.js';
+export * from './model-file.js';
+export * from './whisper.js';
+export { parseWhisperJson, repairWhisperJson } from './whisper-json.js';

@@ -1,0 +1,285 @@
+/**
+ * The model host process: the only place node-llama-cpp runs. A crash or an
+ * out-of-memory here takes this process down, never the app; the parent
+ * (./host.ts) reports it and starts a new one on the next request.
+ *
+ * Started by child_process.fork in Node, or by Electron's utilityProcess (then
+ * messages arrive on process.parentPort). It loads models on demand and keeps
+ * at most one language model and one embedding model in memory.
+ */
+import { basename } from 'node:path';
+import type {
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaModel,
+} from 'node-llama-cpp';
+import {
+  HostRequestSchema,
+  type GenerateJob,
+  type HostEvent,
+  type JobSpec,
+  type ModelRef,
+} from './protocol.js';
+
+/** Without a size from the caller: enough for a chunk of transcript, small enough for 8 GB PCs. */
+const DEFAULT_CONTEXT_CAP = 4096;
+
+interface ElectronParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+
+function send(event: HostEvent): void {
+  if (parentPort) parentPort.postMessage(event);
+  else process.send?.(event);
+}
+
+function onRequest(listener: (message: unknown) => void): void {
+  if (parentPort) parentPort.on('message', (event) => listener(event.data));
+  else process.on('message', listener);
+}
+
+class JobError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface LoadedLanguageModel {
+  key: string;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+}
+
+interface LoadedEmbeddingModel {
+  key: string;
+  model: LlamaModel;
+  context: LlamaEmbeddingContext;
+}
+
+let llamaPromise: Promise<Llama> | undefined;
+let languageModel: LoadedLanguageModel | undefined;
+let embeddingModel: LoadedEmbeddingModel | undefined;
+const grammars = new Map<string, LlamaGrammar>();
+const running = new Map<number, AbortController>();
+
+async function llamaFor(threads: number): Promise<Llama> {
+  llamaPromise ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
+    getLlama({ gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error }),
+  );
+  return llamaPromise;
+}
+
+async function loadModel(ref: ModelRef, id: number): Promise<LlamaModel> {
+  const llama = await llamaFor(ref.threads);
+  try {
+    return await llama.loadModel({
+      modelPath: ref.path,
+      onLoadProgress: (fraction) =>
+        send({ type: 'progress', id, stage: 'loading', fraction: Math.min(1, fraction) }),
+    });
+  } catch (error) {
+    throw new JobError(
+      'llm-model-unreadable',
+      `the model file ${basename(ref.path)} could not be loaded: ${(error as Error).message}`,
+      'check that it is a GGUF language model and that it was verified with "greffier models add"',
+    );
+  }
+}
+
+async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLanguageModel> {
+  const key = `${ref.path}|${ref.contextSize ?? 'auto'}|${ref.threads}`;
+  if (languageModel?.key === key) return languageModel;
+  await disposeLanguageModel();
+  const model = await loadModel(ref, id);
+  const contextSize = ref.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
+  try {
+    const context = await model.createContext({ contextSize, threads: ref.threads });
+    languageModel = { key, model, context, sequence: context.getSequence() };
+    return languageModel;
+  } catch (error) {
+    await model.dispose();
+    throw new JobError(
+      'llm-context',
+      `no room for a ${contextSize}-token context with ${basename(ref.path)}: ${(error as Error).message}`,
+      'close other programs or choose a smaller model',
+    );
+  }
+}
+
+async function embeddingModelFor(ref: ModelRef, id: number): Promise<LoadedEmbeddingModel> {
+  const key = `${ref.path}|${ref.threads}`;
+  if (embeddingModel?.key === key) return embeddingModel;
+  await disposeEmbeddingModel();
+  const model = await loadModel(ref, id);
+  const context = await model.createEmbeddingContext({
+    threads: ref.threads,
+    ...(ref.contextSize ? { contextSize: ref.contextSize } : {}),
+  });
+  embeddingModel = { key, model, context };
+  return embeddingModel;
+}
+
+async function disposeLanguageModel(): Promise<void> {
+  if (!languageModel) return;
+  const { context, model } = languageModel;
+  languageModel = undefined;
+  grammars.clear();
+  await context.dispose();
+  await model.dispose();
+}
+
+async function disposeEmbeddingModel(): Promise<void> {
+  if (!embeddingModel) return;
+  const { context, model } = embeddingModel;
+  embeddingModel = undefined;
+  await context.dispose();
+  await model.dispose();
+}
+
+async function grammarFor(schema: unknown): Promise<LlamaGrammar> {
+  const key = JSON.stringify(schema);
+  const cached = grammars.get(key);
+  if (cached) return cached;
+  const llama = await llamaPromise!;
+  let grammar: LlamaGrammar;
+  try {
+    // The schema type is checked by the caller's own zod/JSON-schema pairing.
+    grammar = await llama.createGrammarForJsonSchema(schema as never);
+  } catch (error) {
+    throw new JobError(
+      'llm-schema',
+      `the output schema is not usable: ${(error as Error).message}`,
+    );
+  }
+  grammars.set(key, grammar);
+  return grammar;
+}
+
+async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
+  const { LlamaChatSession } = await import('node-llama-cpp');
+  const loaded = await languageModelFor(job.model, id);
+  const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
+  const meter = loaded.sequence.tokenMeter.getState();
+  const started = performance.now();
+  await loaded.sequence.clearHistory();
+  const session = new LlamaChatSession({
+    contextSequence: loaded.sequence,
+    systemPrompt: job.system,
+    autoDisposeSequence: false,
+  });
+  try {
+    const text = await session.prompt(job.prompt, {
+      ...(grammar ? { grammar } : {}),
+      maxTokens: job.maxTokens,
+      temperature: job.temperature ?? 0,
+      ...(job.seed === undefined ? {} : { seed: job.seed }),
+      signal,
+      onTextChunk: (chunk) => send({ type: 'token', id, text: chunk }),
+    });
+    const diff = loaded.sequence.tokenMeter.diff(meter);
+    return {
+      text,
+      inputTokens: diff.usedInputTokens,
+      outputTokens: diff.usedOutputTokens,
+      ms: performance.now() - started,
+    };
+  } finally {
+    session.dispose({ disposeSequence: false });
+  }
+}
+
+async function runJob(job: JobSpec, id: number, signal: AbortSignal): Promise<unknown> {
+  switch (job.kind) {
+    case 'info': {
+      const { model, context } = await languageModelFor(job.model, id);
+      return {
+        file: basename(job.model.path),
+        contextSize: context.contextSize,
+        trainContextSize: model.trainContextSize,
+      };
+    }
+    case 'count': {
+      const { model } = await languageModelFor(job.model, id);
+      return { counts: job.texts.map((text) => model.tokenize(text).length) };
+    }
+    case 'generate':
+      return generate(job, id, signal);
+    case 'embed': {
+      const { context } = await embeddingModelFor(job.model, id);
+      const vectors: number[][] = [];
+      for (const text of job.texts) {
+        if (signal.aborted) throw signal.reason;
+        vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+      }
+      return { vectors };
+    }
+  }
+}
+
+onRequest((raw) => {
+  const parsed = HostRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const id = (raw as { id?: unknown })?.id;
+    send({
+      type: 'error',
+      id: typeof id === 'number' ? id : -1,
+      code: 'llm-protocol',
+      message: `the model host received a message it does not understand: ${parsed.error.message}`,
+    });
+    return;
+  }
+  const request = parsed.data;
+  if (request.type === 'cancel') {
+    running.get(request.id)?.abort(new JobError('cancelled', 'cancelled'));
+    return;
+  }
+  if (request.type === 'unload') {
+    void disposeLanguageModel().then(disposeEmbeddingModel);
+    return;
+  }
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  runJob(request.job, request.id, controller.signal)
+    .then((result) => send({ type: 'result', id: request.id, result }))
+    .catch((error: unknown) => {
+      if (controller.signal.aborted) {
+        send({
+          type: 'error',
+          id: request.id,
+          code: 'cancelled',
+          message: 'the job was cancelled',
+        });
+      } else if (error instanceof JobError) {
+        send({
+          type: 'error',
+          id: request.id,
+          code: error.code,
+          message: error.message,
+          ...(error.hint ? { hint: error.hint } : {}),
+        });
+      } else {
+        send({
+          type: 'error',
+          id: request.id,
+          code: 'llm-failed',
+          message: `the model failed: ${(error as Error)?.message ?? String(error)}`,
+        });
+      }
+    })
+    .finally(() => running.delete(request.id));
+});
+
+// The app went away (or closed us): nothing to do without it.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready', pid: process.pid });

@@ -1,0 +1,297 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GreffierError } from '../errors.js';
+import { projectRoot } from '../paths.js';
+import {
+  HostEventSchema,
+  ResultSchemas,
+  type GenerateResult,
+  type HostEvent,
+  type HostRequest,
+  type JobSpec,
+  type ModelInfo,
+  type ModelRef,
+} from './protocol.js';
+
+/**
+ * The app's side of the model host: one process for node-llama-cpp, one queue
+ * so two jobs never fight for the CPU, models loaded on demand and unloaded
+ * when idle, and a crashed host replaced on the next request.
+ */
+
+/** How the host process is reached: child_process in Node, utilityProcess under Electron. */
+export interface HostTransport {
+  readonly pid: number | undefined;
+  send(message: HostRequest): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (description: string) => void): void;
+  kill(): void;
+  /** Lets the app exit while the host idles (no effect where not needed). */
+  setIdle?(idle: boolean): void;
+}
+
+export type HostLauncher = () => HostTransport;
+
+/** The compiled entry when running from dist, else the TypeScript source run through tsx. */
+export function hostEntry(): { entry: string; execArgv: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const compiled = join(here, 'host-main.js');
+  if (existsSync(compiled)) return { entry: compiled, execArgv: [] };
+  return { entry: join(here, 'host-main.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+/** Starts the host with child_process.fork (plain Node: CLI, tests, benchmarks). */
+export const forkLauncher: HostLauncher = () => {
+  const { entry, execArgv } = hostEntry();
+  const child: ChildProcess = fork(entry, [], {
+    execArgv,
+    cwd: projectRoot(),
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (message) => {
+      if (child.connected) child.send(message);
+    },
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => {
+      child.on('exit', (code, signal) =>
+        listener(signal ? `was killed by ${signal}` : `exited with code ${code}`),
+      );
+      child.on('error', (error) => listener(`could not start: ${error.message}`));
+    },
+    kill: () => child.kill('SIGKILL'),
+    setIdle: (idle) => {
+      const channel = child.channel as { ref(): void; unref(): void } | undefined | null;
+      if (idle) {
+        child.unref();
+        channel?.unref();
+      } else {
+        child.ref();
+        channel?.ref();
+      }
+    },
+  };
+};
+
+export interface JobOptions {
+  signal?: AbortSignal;
+  /** Streamed text as the model writes it. */
+  onToken?: (text: string) => void;
+  onProgress?: (stage: 'loading' | 'generating', fraction: number) => void;
+}
+
+export interface ModelHostOptions {
+  launcher?: HostLauncher;
+  /** Unload models after this long without a job (ms); 0 keeps them. */
+  idleUnloadMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  options: JobOptions;
+  kind: JobSpec['kind'];
+}
+
+function cancelled(): GreffierError {
+  return new GreffierError('cancelled', 'the job was cancelled', {
+    hint: 'start it again when you are ready',
+  });
+}
+
+export class ModelHost {
+  private transport: HostTransport | undefined;
+  private readonly launcher: HostLauncher;
+  private readonly idleUnloadMs: number;
+  private readonly pending = new Map<number, Pending>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** How many host processes were started (a restart after a crash adds one). */
+  starts = 0;
+
+  constructor(options: ModelHostOptions = {}) {
+    this.launcher = options.launcher ?? forkLauncher;
+    this.idleUnloadMs = options.idleUnloadMs ?? 60_000;
+  }
+
+  /** Process id of the running host, if one is running. */
+  get pid(): number | undefined {
+    return this.transport?.pid;
+  }
+
+  info(model: ModelRef, options: JobOptions = {}): Promise<ModelInfo> {
+    return this.enqueue({ kind: 'info', model }, options) as Promise<ModelInfo>;
+  }
+
+  /** Token counts with the model's own tokenizer (chunking derives from these). */
+  async count(model: ModelRef, texts: string[], options: JobOptions = {}): Promise<number[]> {
+    if (texts.length === 0) return [];
+    const result = (await this.enqueue({ kind: 'count', model, texts }, options)) as {
+      counts: number[];
+    };
+    return result.counts;
+  }
+
+  generate(
+    job: Omit<Extract<JobSpec, { kind: 'generate' }>, 'kind'>,
+    options: JobOptions = {},
+  ): Promise<GenerateResult> {
+    return this.enqueue({ kind: 'generate', ...job }, options) as Promise<GenerateResult>;
+  }
+
+  async embed(model: ModelRef, texts: string[], options: JobOptions = {}): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    const result = (await this.enqueue({ kind: 'embed', model, texts }, options)) as {
+      vectors: number[][];
+    };
+    return result.vectors;
+  }
+
+  /** Stops the host process; pending jobs fail, later ones are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    const transport = this.transport;
+    this.transport = undefined;
+    transport?.kill();
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new GreffierError('llm-host-closed', 'the model host was closed'));
+    }
+  }
+
+  private enqueue(job: JobSpec, options: JobOptions): Promise<unknown> {
+    if (this.closed) {
+      return Promise.reject(
+        new GreffierError('llm-host-closed', 'the model host was closed', {
+          hint: 'create a new one',
+        }),
+      );
+    }
+    if (!existsSync(job.model.path)) {
+      return Promise.reject(
+        new GreffierError('llm-model-missing', `no model file at ${job.model.path}`, {
+          hint: 'give an existing GGUF file, or install one with "greffier models add FILE --kind llm"',
+        }),
+      );
+    }
+    this.queued++;
+    clearTimeout(this.idleTimer);
+    const run = this.queue.then(
+      () => this.run(job, options),
+      () => this.run(job, options),
+    );
+    this.queue = run.catch(() => undefined);
+    return run.finally(() => {
+      this.queued--;
+      if (this.queued === 0) this.becomeIdle();
+    });
+  }
+
+  private becomeIdle(): void {
+    this.transport?.setIdle?.(true);
+    if (this.idleUnloadMs > 0) {
+      this.idleTimer = setTimeout(
+        () => this.transport?.send({ type: 'unload' }),
+        this.idleUnloadMs,
+      );
+      this.idleTimer.unref();
+    }
+  }
+
+  private ensureTransport(): HostTransport {
+    if (this.transport) return this.transport;
+    const transport = this.launcher();
+    this.starts++;
+    transport.onMessage((raw) => this.onEvent(raw));
+    transport.onExit((description) => {
+      if (this.transport === transport) this.transport = undefined;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(
+          new GreffierError(
+            'llm-host-crashed',
+            `the model host ${description} during a ${p.kind} job`,
+            {
+              hint: 'it restarts on the next request; if this repeats, check the model file and free memory',
+            },
+          ),
+        );
+      }
+    });
+    this.transport = transport;
+    return transport;
+  }
+
+  private run(job: JobSpec, options: JobOptions): Promise<unknown> {
+    if (options.signal?.aborted) return Promise.reject(cancelled());
+    const transport = this.ensureTransport();
+    transport.setIdle?.(false);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => transport.send({ type: 'cancel', id });
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        options,
+        kind: job.kind,
+        resolve: (value) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      transport.send({ type: 'run', id, job });
+    });
+  }
+
+  private onEvent(raw: unknown): void {
+    const parsed = HostEventSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const event: HostEvent = parsed.data;
+    if (event.type === 'ready') return;
+    const p = this.pending.get(event.id);
+    if (!p) return;
+    switch (event.type) {
+      case 'progress':
+        p.options.onProgress?.(event.stage, event.fraction);
+        return;
+      case 'token':
+        p.options.onToken?.(event.text);
+        return;
+      case 'result': {
+        this.pending.delete(event.id);
+        const checked = ResultSchemas[p.kind].safeParse(event.result);
+        if (checked.success) p.resolve(checked.data);
+        else {
+          p.reject(
+            new GreffierError('llm-protocol', `the model host sent a malformed ${p.kind} result`, {
+              hint: 'rebuild the app ("npm run build") so both processes match',
+            }),
+          );
+        }
+        return;
+      }
+      case 'error':
+        this.pending.delete(event.id);
+        if (event.code === 'cancelled') p.reject(cancelled());
+        else {
+          p.reject(
+            new GreffierError(event.code, event.message, event.hint ? { hint: event.hint } : {}),
+          );
+        }
+        return;
+    }
+  }
+}

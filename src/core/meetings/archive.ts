@@ -1,0 +1,351 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { z } from 'zod';
+import { GreffierError } from '../errors.js';
+import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
+import { MeetingSegmentSchema } from '../../shared/transcript.js';
+import {
+  AuthenticationError,
+  deriveKey,
+  newKdfParams,
+  open,
+  seal,
+  zero,
+  DEFAULT_KDF,
+} from '../vault/crypto.js';
+import { fsyncDir } from '../vault/durable.js';
+import type { Meetings } from './meetings.js';
+
+/**
+ * A transfer archive between air-gapped PCs: one file, its own passphrase.
+ *
+ *   file    = MAGIC(8) ‖ u32 headerLength ‖ header JSON ‖ record*
+ *   record  = u32 sealedLength ‖ seal(type ‖ u32 metaLength ‖ meta JSON ‖ bytes)
+ *
+ * Every record is sealed with (hash of the header, its position) as
+ * associated data and the last one says how many came before it: a
+ * changed, reordered, removed or cut-off record fails authentication.
+ */
+const MAGIC = Buffer.from('GRFARC01');
+const ARCHIVE_VERSION = 1;
+const MAX_HEADER = 64 * 1024;
+const MAX_RECORD = 64 * 1024 * 1024;
+
+const HeaderSchema = z.object({
+  format: z.literal('greffier-archive'),
+  version: z.literal(ARCHIVE_VERSION),
+  archiveId: z.string(),
+  createdAt: z.string(),
+  kdf: z.object({
+    name: z.literal('scrypt'),
+    N: z.number(),
+    r: z.number(),
+    p: z.number(),
+    salt: z.string(),
+  }),
+});
+type ArchiveHeader = z.infer<typeof HeaderSchema>;
+
+const MeetingEntrySchema = z.object({
+  meeting: MeetingSchema,
+  segments: z.array(MeetingSegmentSchema),
+  summary: z.unknown().optional(),
+});
+
+type RecordMeta =
+  | { type: 'meeting'; meetingId: string }
+  | { type: 'audio'; meetingId: string; index: number }
+  | { type: 'blob'; meetingId: string; name: string }
+  | { type: 'end'; records: number; meetings: string[] };
+
+function aadFor(headerHash: string, index: number): string {
+  return `greffier:archive:v${ARCHIVE_VERSION}:${headerHash}:${index}`;
+}
+
+function encodePayload(meta: RecordMeta, bytes: Uint8Array = Buffer.alloc(0)): Buffer {
+  const metaBytes = Buffer.from(JSON.stringify(meta));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(metaBytes.length);
+  return Buffer.concat([length, metaBytes, bytes]);
+}
+
+function decodePayload(payload: Buffer): { meta: RecordMeta; bytes: Buffer } {
+  const length = payload.readUInt32LE(0);
+  const meta = JSON.parse(payload.subarray(4, 4 + length).toString('utf8')) as RecordMeta;
+  return { meta, bytes: payload.subarray(4 + length) };
+}
+
+function archiveError(path: string, detail: string): GreffierError {
+  return new GreffierError('archive-damaged', `the archive ${path} ${detail}`, {
+    hint: 'nothing was imported; copy the archive again from the source PC (or check its passphrase)',
+  });
+}
+
+export interface ExportResult {
+  path: string;
+  meetings: string[];
+  bytes: number;
+}
+
+/** Writes the meetings (metadata, transcript, summary, audio, blobs) into one encrypted archive. */
+export async function exportArchive(
+  meetings: Meetings,
+  ids: string[],
+  out: string,
+  passphrase: Buffer,
+): Promise<ExportResult> {
+  if (ids.length === 0) {
+    throw new GreffierError('usage', 'name at least one meeting to export', { exitCode: 2 });
+  }
+  const unique = [...new Set(ids)];
+  for (const id of unique) meetings.getMeeting(id);
+  const header: ArchiveHeader = {
+    format: 'greffier-archive',
+    version: ARCHIVE_VERSION,
+    archiveId: randomUUID(),
+    createdAt: new Date().toISOString(),
+    kdf: newKdfParams(DEFAULT_KDF),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const headerHash = createHash('sha256').update(headerBytes).digest('hex');
+  const key = await deriveKey(passphrase, header.kdf);
+  const temp = `${out}.partial-${process.pid}`;
+  const handle = await openFile(temp, 'w', 0o600);
+  let at = 0;
+  let index = 0;
+  const put = async (bytes: Buffer) => {
+    await handle.write(bytes, 0, bytes.length, at);
+    at += bytes.length;
+  };
+  const putRecord = async (meta: RecordMeta, bytes?: Uint8Array) => {
+    const sealed = seal(key, encodePayload(meta, bytes), aadFor(headerHash, index++));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(sealed.length);
+    await put(Buffer.concat([length, sealed]));
+  };
+  try {
+    const headerLength = Buffer.alloc(4);
+    headerLength.writeUInt32LE(headerBytes.length);
+    await put(Buffer.concat([MAGIC, headerLength, headerBytes]));
+    for (const id of unique) {
+      const detail = await meetings.get(id);
+      const { segments, summary, ...meeting } = detail;
+      const entry = { meeting, segments, ...(summary === undefined ? {} : { summary }) };
+      await putRecord({ type: 'meeting', meetingId: id }, Buffer.from(JSON.stringify(entry)));
+      if (meeting.audio && meeting.audio.chunks > 0) {
+        for await (const chunk of meetings.readAudio(id)) {
+          const bytes = Buffer.from(
+            chunk.samples.buffer,
+            chunk.samples.byteOffset,
+            chunk.samples.byteLength,
+          );
+          await putRecord({ type: 'audio', meetingId: id, index: chunk.index }, bytes);
+          chunk.samples.fill(0);
+        }
+      }
+      for (const name of await meetings.vault.listMeetingBlobs(id)) {
+        const bytes = await meetings.vault.readMeetingBlob(id, name);
+        if (bytes) await putRecord({ type: 'blob', meetingId: id, name }, bytes);
+      }
+    }
+    await putRecord({ type: 'end', records: index, meetings: unique });
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    zero(key);
+  }
+  await handle.close();
+  await rename(temp, out);
+  await fsyncDir(dirnameOf(out));
+  return { path: out, meetings: unique, bytes: at };
+}
+
+function dirnameOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
+}
+
+async function readExactly(
+  handle: FileHandle,
+  length: number,
+  position: number,
+): Promise<Buffer | undefined> {
+  const buffer = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
+    if (bytesRead === 0) return undefined;
+    got += bytesRead;
+  }
+  return buffer;
+}
+
+/** Reads and authenticates every record in order; throws at the first problem. */
+async function* readArchive(
+  path: string,
+  passphrase: Buffer,
+): AsyncGenerator<{ meta: RecordMeta; bytes: Buffer }> {
+  let handle: FileHandle;
+  try {
+    handle = await openFile(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GreffierError(
+      'archive-missing',
+      `the archive ${path} cannot be read (${code === 'ENOENT' ? 'no such file' : code})`,
+      {
+        hint: 'check the path of the .greffier file',
+        exitCode: code === 'ENOENT' ? 2 : 1,
+      },
+    );
+  }
+  let key: Buffer | undefined;
+  try {
+    const size = (await handle.stat()).size;
+    const start = await readExactly(handle, MAGIC.length + 4, 0);
+    if (!start || !start.subarray(0, MAGIC.length).equals(MAGIC)) {
+      throw archiveError(path, 'is not a Greffier archive');
+    }
+    const headerLength = start.readUInt32LE(MAGIC.length);
+    const headerBytes =
+      headerLength <= MAX_HEADER
+        ? await readExactly(handle, headerLength, start.length)
+        : undefined;
+    if (!headerBytes) throw archiveError(path, 'is truncated (its header is incomplete)');
+    let header: ArchiveHeader;
+    try {
+      header = HeaderSchema.parse(JSON.parse(headerBytes.toString('utf8')));
+    } catch {
+      throw archiveError(path, 'has a damaged header');
+    }
+    const headerHash = createHash('sha256').update(headerBytes).digest('hex');
+    key = await deriveKey(passphrase, header.kdf);
+    let position = start.length + headerLength;
+    let index = 0;
+    for (;;) {
+      const lengthBytes = await readExactly(handle, 4, position);
+      if (!lengthBytes)
+        throw archiveError(
+          path,
+          `is truncated (it ends after ${index} records, before its end mark)`,
+        );
+      const length = lengthBytes.readUInt32LE(0);
+      const sealed =
+        length <= MAX_RECORD ? await readExactly(handle, length, position + 4) : undefined;
+      if (!sealed) throw archiveError(path, `is truncated or damaged at record ${index}`);
+      let payload: Buffer;
+      try {
+        payload = open(key, sealed, aadFor(headerHash, index));
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        throw index === 0
+          ? new GreffierError(
+              'archive-passphrase',
+              `the archive ${path} cannot be opened: wrong archive passphrase, or the archive was altered`,
+              {
+                hint: 'check --archive-passphrase-file; nothing was imported',
+              },
+            )
+          : archiveError(path, `was altered or damaged (record ${index} fails authentication)`);
+      }
+      position += 4 + length;
+      const record = decodePayload(payload);
+      if (record.meta.type === 'end') {
+        if (record.meta.records !== index) throw archiveError(path, 'has a wrong record count');
+        if (position !== size) throw archiveError(path, 'has unexpected bytes after its end mark');
+        yield record;
+        return;
+      }
+      yield record;
+      index++;
+    }
+  } finally {
+    zero(key);
+    await handle.close();
+  }
+}
+
+export interface ImportResult {
+  meetings: Meeting[];
+}
+
+/**
+ * Imports an archive. The whole file is authenticated first (nothing in
+ * the vault changes if any byte is wrong); then each meeting is written
+ * with a fresh data key of this vault. A failure half-way removes what
+ * this import added.
+ */
+export async function importArchive(
+  meetings: Meetings,
+  path: string,
+  passphrase: Buffer,
+): Promise<ImportResult> {
+  const ids: string[] = [];
+  const audioExpected = new Map<string, number>();
+  for await (const { meta, bytes } of readArchive(path, passphrase)) {
+    if (meta.type === 'meeting') {
+      const entry = MeetingEntrySchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      if (!entry.success || entry.data.meeting.id !== meta.meetingId)
+        throw archiveError(path, 'holds a malformed meeting');
+      meetings.vault.meetingDir(meta.meetingId);
+      ids.push(meta.meetingId);
+      audioExpected.set(meta.meetingId, 0);
+    } else if (meta.type === 'audio') {
+      if (audioExpected.get(meta.meetingId) !== meta.index)
+        throw archiveError(path, 'holds audio out of order');
+      audioExpected.set(meta.meetingId, meta.index + 1);
+    }
+    bytes.fill(0);
+  }
+  const existing = ids.filter((id) => Object.hasOwn(meetings.vault.data.meetings, id));
+  if (existing.length > 0) {
+    throw new GreffierError(
+      'archive-duplicate',
+      `this vault already holds meeting(s) ${existing.join(', ')} from the archive`,
+      {
+        hint: 'nothing was imported; delete them first if the archive should replace them',
+      },
+    );
+  }
+  const added: string[] = [];
+  const result: Meeting[] = [];
+  try {
+    let current: { id: string; meeting: Meeting } | undefined;
+    const close = async () => {
+      if (!current) return;
+      result.push(await meetings.completeImport(current.id, current.meeting));
+      current = undefined;
+    };
+    for await (const { meta, bytes } of readArchive(path, passphrase)) {
+      if (meta.type === 'meeting') {
+        await close();
+        const entry = MeetingEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
+        await meetings.beginImport(entry.meeting);
+        added.push(entry.meeting.id);
+        if (entry.segments.length > 0) {
+          await meetings.setTranscript(entry.meeting.id, entry.segments, {
+            speakers: entry.meeting.speakers,
+          });
+        }
+        if (entry.summary !== undefined) await meetings.setSummary(entry.meeting.id, entry.summary);
+        current = { id: entry.meeting.id, meeting: entry.meeting };
+      } else if (meta.type === 'audio') {
+        const samples = new Int16Array(bytes.length >> 1);
+        Buffer.from(samples.buffer).set(bytes.subarray(0, samples.length * 2));
+        await meetings.appendAudio(meta.meetingId, samples);
+        samples.fill(0);
+      } else if (meta.type === 'blob') {
+        await meetings.vault.writeMeetingBlob(meta.meetingId, meta.name, bytes);
+      }
+      bytes.fill(0);
+    }
+    await close();
+    return { meetings: result };
+  } catch (error) {
+    for (const id of added) await meetings.delete(id).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,405 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { GreffierError } from '../errors.js';
+import {
+  MeetingFilterSchema,
+  type Meeting,
+  type MeetingDetail,
+  type MeetingFilter,
+  type Speaker,
+} from '../../shared/meetings.js';
+import {
+  MeetingSegmentSchema,
+  type LanguageChoice,
+  type MeetingSegment,
+  type TranscriptSegment,
+} from '../../shared/transcript.js';
+import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
+import { AudioJournalWriter, readJournal, type JournalChunk } from '../vault/journal.js';
+import type { Vault } from '../vault/vault.js';
+
+export const SAMPLE_RATE = 16_000;
+const TRANSCRIPT_SCHEMA_VERSION = 1;
+const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface NewMeeting {
+  title: string;
+  language?: LanguageChoice;
+  /** ISO time; now when absent. */
+  startedAt?: string;
+}
+
+/** Short, unguessable, and safe as a folder name. */
+export function newId(prefix: string): string {
+  return `${prefix}${randomBytes(8).toString('hex')}`;
+}
+
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function noMeeting(id: string): GreffierError {
+  return new GreffierError('no-meeting', `there is no meeting "${id}" in this vault`, {
+    hint: 'run "greffier list" to see the meetings and their ids',
+  });
+}
+
+function checkTitle(title: string): string {
+  const trimmed = title.trim();
+  if (!trimmed || trimmed.length > 500) {
+    throw new GreffierError('bad-title', 'a meeting needs a title of 1 to 500 characters', {
+      hint: 'give one with --title "…"',
+    });
+  }
+  return trimmed;
+}
+
+interface StoredTranscript {
+  schemaVersion: 1;
+  segments: MeetingSegment[];
+}
+
+/**
+ * The meetings of one unlocked vault: what the CLI and the app both call.
+ * Audio goes to the meeting's journal chunk by chunk; transcripts and
+ * summaries are separate sealed files; the catalogue holds the rest.
+ */
+export class Meetings {
+  #recordings = new Map<string, AudioJournalWriter>();
+
+  constructor(readonly vault: Vault) {
+    // Locking (by hand or when idle) finishes open recordings cleanly first.
+    vault.beforeLock(async () => {
+      for (const id of [...this.#recordings.keys()]) await this.finish(id).catch(() => undefined);
+    });
+  }
+
+  #record(id: string): MeetingRecord {
+    const meetings = this.vault.data.meetings;
+    // Own keys only: "__proto__" or "constructor" are not meetings.
+    const record = Object.hasOwn(meetings, id) ? meetings[id] : undefined;
+    if (!record) throw noMeeting(id);
+    return record;
+  }
+
+  /** Creates a meeting and opens its audio journal, ready for appendAudio. */
+  async create(input: NewMeeting, importedId?: string): Promise<Meeting> {
+    const title = checkTitle(input.title);
+    const id = importedId ?? newId('m');
+    const now = new Date().toISOString();
+    const { wrapped } = this.vault.newMeetingKey(id);
+    const record: MeetingRecord = {
+      id,
+      title,
+      startedAt: input.startedAt ?? now,
+      durationMs: 0,
+      language: input.language ?? this.vault.data.settings.defaultLanguage,
+      status: 'recording',
+      speakers: [],
+      audio: { sampleRate: SAMPLE_RATE, channels: 1, chunks: 0, samples: 0 },
+      segmentCount: 0,
+      hasSummary: false,
+      createdAt: now,
+      updatedAt: now,
+      wrappedKey: wrapped,
+    };
+    // The catalogue knows the meeting (and its key) before any audio exists,
+    // so a crash from here on leaves a meeting that recovery can find.
+    this.vault.data.meetings[id] = record;
+    await this.vault.save();
+    await mkdir(this.vault.meetingDir(id), { recursive: true, mode: 0o700 });
+    const writer = await AudioJournalWriter.open(
+      this.vault.journalPath(id),
+      id,
+      this.vault.meetingKey(id),
+    );
+    this.#recordings.set(id, writer);
+    return publicMeeting(record);
+  }
+
+  /**
+   * Appends ~1 s of 16 kHz mono PCM. Resolves (with the chunk's index) once
+   * the chunk is sealed and fsynced: from then on a crash cannot lose it.
+   */
+  async appendAudio(meetingId: string, samples: Int16Array): Promise<number> {
+    const writer = this.#recordings.get(meetingId);
+    if (!writer) {
+      this.#record(meetingId);
+      throw new GreffierError('not-recording', `meeting ${meetingId} is not recording`, {
+        hint: 'audio can only be added while the meeting is being recorded',
+      });
+    }
+    this.vault.touch();
+    return writer.append(samples);
+  }
+
+  isRecording(meetingId: string): boolean {
+    return this.#recordings.has(meetingId);
+  }
+
+  /** Stops recording: the journal is closed and the catalogue learns the audio's length. */
+  async finish(meetingId: string): Promise<Meeting> {
+    const record = this.#record(meetingId);
+    const writer = this.#recordings.get(meetingId);
+    if (!writer) {
+      if (record.status !== 'recording') return publicMeeting(record);
+      throw new GreffierError(
+        'not-recording',
+        `meeting ${meetingId} is not being recorded by this process`,
+        {
+          hint: 'reopen the vault: an interrupted recording is recovered on open',
+        },
+      );
+    }
+    this.#recordings.delete(meetingId);
+    const { chunks } = await writer.close();
+    const samples = record.audio ? record.audio.samples : 0;
+    const now = new Date().toISOString();
+    record.audio = {
+      sampleRate: SAMPLE_RATE,
+      channels: 1,
+      chunks,
+      samples: samples + writer.samples,
+    };
+    record.durationMs = Math.round(record.audio.samples / (SAMPLE_RATE / 1000));
+    record.endedAt = now;
+    record.status = 'ready';
+    record.updatedAt = now;
+    await this.vault.save();
+    return publicMeeting(record);
+  }
+
+  /** Archive import: a meeting with its original id, audio appended next, then completeImport. */
+  async beginImport(meeting: Meeting): Promise<void> {
+    await this.create(
+      { title: meeting.title, language: meeting.language, startedAt: meeting.startedAt },
+      meeting.id,
+    );
+  }
+
+  async completeImport(meetingId: string, original: Meeting): Promise<Meeting> {
+    await this.finish(meetingId);
+    const record = this.#record(meetingId);
+    record.status = original.status === 'recording' ? 'recovered' : original.status;
+    if (original.statusNote !== undefined) record.statusNote = original.statusNote;
+    if (original.endedAt !== undefined) record.endedAt = original.endedAt;
+    record.createdAt = original.createdAt;
+    await this.vault.save();
+    return publicMeeting(record);
+  }
+
+  /** Streams the meeting's audio chunk by chunk (never all of it in memory). */
+  readAudio(meetingId: string): AsyncGenerator<JournalChunk> {
+    this.#record(meetingId);
+    this.vault.touch();
+    return readJournal(
+      this.vault.journalPath(meetingId),
+      meetingId,
+      this.vault.meetingKey(meetingId),
+    );
+  }
+
+  list(filter: MeetingFilter = {}): Meeting[] {
+    const f = MeetingFilterSchema.parse(filter);
+    this.vault.touch();
+    const text = f.text ? fold(f.text) : undefined;
+    const to = f.to && f.to.length <= 10 ? `${f.to}\uffff` : f.to;
+    return Object.values(this.vault.data.meetings)
+      .filter((m) => !f.from || m.startedAt >= f.from)
+      .filter((m) => !to || m.startedAt <= to)
+      .filter((m) => !f.status || f.status.includes(m.status))
+      .filter((m) => !f.language || m.language === f.language)
+      .filter((m) => !text || fold(m.title).includes(text))
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+      .map(publicMeeting);
+  }
+
+  getMeeting(meetingId: string): Meeting {
+    return publicMeeting(this.#record(meetingId));
+  }
+
+  async get(meetingId: string): Promise<MeetingDetail> {
+    const meeting = this.getMeeting(meetingId);
+    const segments = await this.getSegments(meetingId);
+    const summary = meeting.hasSummary ? await this.getSummary(meetingId) : undefined;
+    return { ...meeting, segments, ...(summary === undefined ? {} : { summary }) };
+  }
+
+  async getSegments(meetingId: string): Promise<MeetingSegment[]> {
+    this.#record(meetingId);
+    const bytes = await this.vault.readMeetingFile(
+      meetingId,
+      'transcript',
+      TRANSCRIPT_SCHEMA_VERSION,
+      `transcript of meeting ${meetingId}`,
+    );
+    if (!bytes) return [];
+    const stored = JSON.parse(bytes.toString('utf8')) as StoredTranscript;
+    bytes.fill(0);
+    return stored.segments;
+  }
+
+  /**
+   * Replaces the transcript. Segments without an id get one (s0001…);
+   * speakers named by label are added to the meeting's roster.
+   */
+  async setTranscript(
+    meetingId: string,
+    segments: (TranscriptSegment & { id?: string; speakerId?: string; edited?: boolean })[],
+    options: { speakers?: Speaker[] } = {},
+  ): Promise<Meeting> {
+    const record = this.#record(meetingId);
+    const seen = new Set<string>();
+    const withIds = segments.map((segment, i) => {
+      const id = segment.id ?? `s${String(i + 1).padStart(4, '0')}`;
+      if (seen.has(id)) {
+        throw new GreffierError(
+          'bad-transcript',
+          `segment id "${id}" appears twice in the transcript`,
+          {
+            hint: 'give every segment a distinct id, or none so the vault numbers them',
+          },
+        );
+      }
+      seen.add(id);
+      return MeetingSegmentSchema.parse({ ...segment, id });
+    });
+    const speakers = new Map(record.speakers.map((s) => [s.id, s]));
+    for (const s of options.speakers ?? []) speakers.set(s.id, s);
+    for (const segment of withIds) {
+      if (segment.speakerId && !speakers.has(segment.speakerId)) {
+        speakers.set(segment.speakerId, { id: segment.speakerId, name: segment.speakerId });
+      }
+    }
+    await this.#writeTranscript(meetingId, withIds);
+    record.speakers = [...speakers.values()];
+    record.segmentCount = withIds.length;
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+    return publicMeeting(record);
+  }
+
+  async #writeTranscript(meetingId: string, segments: MeetingSegment[]): Promise<void> {
+    const stored: StoredTranscript = { schemaVersion: 1, segments };
+    const bytes = Buffer.from(JSON.stringify(stored));
+    await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes);
+    bytes.fill(0);
+  }
+
+  /** A clerk's correction of one segment (text and/or speaker). */
+  async editSegment(
+    meetingId: string,
+    segmentId: string,
+    change: { text?: string; speakerId?: string | null },
+  ): Promise<MeetingSegment> {
+    const record = this.#record(meetingId);
+    const segments = await this.getSegments(meetingId);
+    const segment = segments.find((s) => s.id === segmentId);
+    if (!segment) {
+      throw new GreffierError('no-segment', `meeting ${meetingId} has no segment "${segmentId}"`, {
+        hint: 'use the segment ids shown by "greffier show <id> --json"',
+      });
+    }
+    if (change.text !== undefined) {
+      segment.text = change.text;
+      segment.edited = true;
+    }
+    if (change.speakerId === null) delete segment.speakerId;
+    else if (change.speakerId !== undefined) {
+      if (!record.speakers.some((s) => s.id === change.speakerId)) {
+        throw new GreffierError(
+          'no-speaker',
+          `meeting ${meetingId} has no speaker "${change.speakerId}"`,
+          {
+            hint: 'add the speaker first (renameSpeaker creates it)',
+          },
+        );
+      }
+      segment.speakerId = change.speakerId;
+    }
+    await this.#writeTranscript(meetingId, segments);
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+    return segment;
+  }
+
+  /** Names (or adds) a speaker of the meeting. */
+  async renameSpeaker(
+    meetingId: string,
+    speakerId: string,
+    name: string,
+    role?: string,
+  ): Promise<Speaker> {
+    const record = this.#record(meetingId);
+    const trimmed = name.trim();
+    if (!trimmed) {
+      throw new GreffierError('bad-speaker', 'a speaker needs a name', {
+        hint: 'type the name to show',
+      });
+    }
+    let speaker = record.speakers.find((s) => s.id === speakerId);
+    if (!speaker) {
+      speaker = { id: speakerId, name: trimmed };
+      record.speakers.push(speaker);
+    }
+    speaker.name = trimmed;
+    if (role !== undefined) speaker.role = role;
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+    return { ...speaker };
+  }
+
+  async setTitle(meetingId: string, title: string): Promise<Meeting> {
+    const record = this.#record(meetingId);
+    record.title = checkTitle(title);
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+    return publicMeeting(record);
+  }
+
+  /** Stores the minutes as given; their schema is checked by the summariser (src/shared/minutes.ts). */
+  async setSummary(meetingId: string, summary: unknown): Promise<Meeting> {
+    const record = this.#record(meetingId);
+    const bytes = Buffer.from(JSON.stringify(summary ?? null));
+    await this.vault.writeMeetingFile(meetingId, 'summary', SUMMARY_SCHEMA_VERSION, bytes);
+    bytes.fill(0);
+    record.hasSummary = true;
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+    return publicMeeting(record);
+  }
+
+  async getSummary(meetingId: string): Promise<unknown> {
+    this.#record(meetingId);
+    const bytes = await this.vault.readMeetingFile(
+      meetingId,
+      'summary',
+      SUMMARY_SCHEMA_VERSION,
+      `summary of meeting ${meetingId}`,
+    );
+    return bytes ? (JSON.parse(bytes.toString('utf8')) as unknown) : undefined;
+  }
+
+  /** Sets the status (used by jobs), with an optional note for the clerk. */
+  async setStatus(meetingId: string, status: Meeting['status'], note?: string): Promise<void> {
+    const record = this.#record(meetingId);
+    record.status = status;
+    if (note === undefined) delete record.statusNote;
+    else record.statusNote = note;
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
+  }
+
+  /** Deletes a meeting by destroying its key first (crypto-shredding), then its files and jobs. */
+  async delete(meetingId: string): Promise<void> {
+    this.#record(meetingId);
+    const writer = this.#recordings.get(meetingId);
+    if (writer) {
+      this.#recordings.delete(meetingId);
+      await writer.close();
+    }
+    await this.vault.shredMeeting(meetingId, (data) => {
+      data.jobs = data.jobs.filter((j) => j.meetingId !== meetingId);
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import type { ModelHost } from '../llm/host.js';
+import type { ModelRef } from '../llm/protocol.js';
+import type { OpenVault } from '../meetings/index.js';
+import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
+import type { Meeting } from '../../shared/meetings.js';
+import type { Language, MeetingSegment } from '../../shared/transcript.js';
+import { SearchIndex, type IndexableMeeting } from './index.js';
+import { detectLanguage } from './text.js';
+
+/**
+ * The search index lives in the vault as one encrypted blob, brought up to
+ * date meeting by meeting: only meetings whose version changed since they
+ * were indexed are read again.
+ */
+
+export const INDEX_BLOB = 'search-index';
+
+export async function loadIndex(open: OpenVault): Promise<SearchIndex> {
+  const bytes = await open.vault.readBlob(INDEX_BLOB);
+  if (!bytes) return new SearchIndex();
+  try {
+    return SearchIndex.fromJSON(bytes.toString('utf8'));
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+export async function saveIndex(open: OpenVault, index: SearchIndex): Promise<void> {
+  const bytes = Buffer.from(index.toJSON(), 'utf8');
+  try {
+    await open.vault.writeBlob(INDEX_BLOB, bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+function meetingLanguage(meeting: Meeting, segments: MeetingSegment[]): Language {
+  if (meeting.language === 'fr' || meeting.language === 'en') return meeting.language;
+  return detectLanguage(
+    segments
+      .slice(0, 20)
+      .map((s) => s.text)
+      .join(' '),
+  );
+}
+
+/** A vault meeting in the shape the index takes (speaker ids become the clerk's names). */
+export async function indexableMeeting(
+  open: OpenVault,
+  meeting: Meeting,
+): Promise<IndexableMeeting> {
+  const segments = await open.meetings.getSegments(meeting.id);
+  const names = new Map(meeting.speakers.map((s) => [s.id, s.name]));
+  let minutes: Minutes | undefined;
+  if (meeting.hasSummary) {
+    const parsed = MinutesSchema.safeParse(await open.meetings.getSummary(meeting.id));
+    if (parsed.success) minutes = parsed.data;
+  }
+  return {
+    id: meeting.id,
+    title: meeting.title,
+    startedAt: meeting.startedAt,
+    language: meetingLanguage(meeting, segments),
+    segments: segments.map((s) => {
+      const speaker = s.speakerId ? (names.get(s.speakerId) ?? s.speakerId) : undefined;
+      return {
+        id: s.id,
+        startMs: s.startMs,
+        endMs: s.endMs,
+        text: s.text,
+        ...(speaker ? { speaker } : {}),
+      };
+    }),
+    ...(minutes ? { minutes } : {}),
+  };
+}
+
+export interface SyncReport {
+  indexed: string[];
+  removed: string[];
+}
+
+/**
+ * Brings the index up to date with the vault: new or changed meetings are
+ * (re)indexed, deleted ones removed. Saves only when something changed.
+ */
+export async function syncIndex(
+  open: OpenVault,
+  index: SearchIndex,
+  options: { rebuild?: boolean } = {},
+): Promise<SyncReport> {
+  const meetings = open.meetings.list().filter((m) => m.segmentCount > 0);
+  const present = new Set(meetings.map((m) => m.id));
+  const report: SyncReport = { indexed: [], removed: [] };
+  for (const id of index.meetingIds()) {
+    if (!present.has(id) || options.rebuild) {
+      index.removeMeeting(id);
+      if (!present.has(id)) report.removed.push(id);
+    }
+  }
+  for (const meeting of meetings) {
+    if (!options.rebuild && index.stampOf(meeting.id) === meeting.updatedAt) continue;
+    index.addMeeting(await indexableMeeting(open, meeting), meeting.updatedAt);
+    report.indexed.push(meeting.id);
+  }
+  if (report.indexed.length > 0 || report.removed.length > 0) await saveIndex(open, index);
+  return report;
+}
+
+/** The index, loaded from the vault and brought up to date. */
+export async function currentIndex(
+  open: OpenVault,
+  options: { rebuild?: boolean } = {},
+): Promise<SearchIndex> {
+  const index = options.rebuild ? new SearchIndex() : await loadIndex(open);
+  await syncIndex(open, index, options);
+  return index;
+}
+
+/** Finds stored segments for citation checks, reading each meeting's transcript once. */
+export function vaultSegmentLookup(open: OpenVault) {
+  const cache = new Map<string, Promise<Map<string, MeetingSegment & { speaker?: string }>>>();
+  return async (meetingId: string, segmentId: string) => {
+    let segments = cache.get(meetingId);
+    if (!segments) {
+      segments = (async () => {
+        let meeting: Meeting;
+        try {
+          meeting = open.meetings.getMeeting(meetingId);
+        } catch {
+          return new Map();
+        }
+        const names = new Map(meeting.speakers.map((s) => [s.id, s.name]));
+        const list = await open.meetings.getSegments(meetingId);
+        return new Map(
+          list.map((s) => {
+            const speaker = s.speakerId ? (names.get(s.speakerId) ?? s.speakerId) : undefined;
+            return [s.id, { ...s, ...(speaker ? { speaker } : {}) }];
+          }),
+        );
+      })();
+      cache.set(meetingId, segments);
+    }
+    return (await segments).get(segmentId);
+  };
+}
+
+/**
+ * Embeds the passages that have no vector yet (new meetings, or a newly
+ * installed embedding model) and saves the index when any was added.
+ */
+export async function embedMissing(
+  open: OpenVault,
+  index: SearchIndex,
+  host: ModelHost,
+  model: ModelRef,
+  signal?: AbortSignal,
+): Promise<number> {
+  let added = 0;
+  for (const meetingId of index.meetingIds()) {
+    const passages = index.passagesWithoutVector(meetingId);
+    if (passages.length === 0) continue;
+    const vectors = await host.embed(
+      model,
+      passages.map((p) => p.text),
+      signal ? { signal } : {},
+    );
+    passages.forEach((p, i) => index.setVector(p.id, vectors[i]!));
+    added += passages.length;
+  }
+  if (added > 0) await saveIndex(open, index);
+  return added;
+}

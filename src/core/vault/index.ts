@@ -1,0 +1,10 @@
+export {
+  Vault,
+  checkNewPassphrase,
+  MIN_PASSPHRASE_LENGTH,
+  type KdfCost,
+  type OpenOptions,
+  type RecoveryReport,
+} from './vault.js';
+export { DEFAULT_KDF } from './crypto.js';
+export type { JournalChunk } from './journal.js';

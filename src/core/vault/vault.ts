@@ -1,0 +1,616 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GreffierError } from '../errors.js';
+import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
+import {
+  cataloguePath,
+  openCatalogue,
+  type Catalogue,
+  type CatalogueDb,
+  type EncryptedCatalogueFile,
+} from './catalogue.js';
+import { newKey, subkey, unwrapKey, wrapKey, zero } from './crypto.js';
+import { backupPath, fsyncDir, readIfExists, writeDurable } from './durable.js';
+import {
+  createHeader,
+  readHeader,
+  rewrapHeader,
+  unwrapMasterKey,
+  type VaultHeader,
+} from './header.js';
+import { scanJournal, truncateJournal } from './journal.js';
+import { acquireFolderLock, type FolderLock } from './lock.js';
+import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
+
+export const MIN_PASSPHRASE_LENGTH = 8;
+const BLOB_SCHEMA_VERSION = 1;
+const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+export interface KdfCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+export interface OpenOptions {
+  /** Overrides the auto-lock setting; 0 disables it (the CLI runs short commands). */
+  autoLockMinutes?: number;
+}
+
+/** What the vault did on open to repair an interrupted session. */
+export interface RecoveryReport {
+  /** Meetings whose recording was interrupted and whose intact audio was kept. */
+  recovered: { meetingId: string; chunks: number; cutBytes: number }[];
+  /** Meetings whose journal is damaged in the middle (left untouched, marked failed). */
+  damaged: { meetingId: string; badChunk: number }[];
+  /** Jobs that were running when the process stopped, queued again. */
+  requeuedJobs: string[];
+}
+
+function vaultLocked(): GreffierError {
+  return new GreffierError('vault-locked', 'the vault is locked', {
+    hint: 'unlock it with its passphrase to continue',
+  });
+}
+
+export function checkNewPassphrase(passphrase: Buffer): void {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+    throw new GreffierError(
+      'weak-passphrase',
+      `the passphrase is too short (${passphrase.length} characters; at least ${MIN_PASSPHRASE_LENGTH} are needed)`,
+      { hint: 'choose a longer passphrase, ideally several words' },
+    );
+  }
+}
+
+/**
+ * An unlocked vault: the master key in memory, the catalogue loaded, the
+ * folder locked against other processes. Everything stored goes through
+ * here; `lock()` zeroes every key and releases the folder.
+ */
+export class Vault {
+  #master: Buffer | undefined;
+  #catalogueKey: Buffer | undefined;
+  #blobKey: Buffer | undefined;
+  #meetingKeys = new Map<string, Buffer>();
+  #timer: NodeJS.Timeout | undefined;
+  #autoLockMs: number;
+  #lockListeners = new Set<(reason: 'manual' | 'idle') => void>();
+  #beforeLock = new Set<() => Promise<void> | void>();
+  #header: VaultHeader;
+
+  private constructor(
+    readonly dir: string,
+    header: VaultHeader,
+    master: Buffer,
+    private readonly folderLock: FolderLock,
+    private db: CatalogueDb | undefined,
+    private file: EncryptedCatalogueFile | undefined,
+    autoLockMinutes: number,
+  ) {
+    this.#header = header;
+    this.#master = master;
+    this.#catalogueKey = subkey(master, 'catalogue');
+    this.#blobKey = subkey(master, 'vault-blobs');
+    this.#autoLockMs = autoLockMinutes * 60_000;
+  }
+
+  static exists(dir: string): boolean {
+    return existsSync(join(dir, 'vault.json')) || existsSync(backupPath(join(dir, 'vault.json')));
+  }
+
+  /** Creates a vault in `dir` (which may exist but must not hold a vault). */
+  static async create(
+    dir: string,
+    passphrase: Buffer,
+    options: OpenOptions & { kdf?: KdfCost } = {},
+  ): Promise<Vault> {
+    if (Vault.exists(dir)) {
+      throw new GreffierError('vault-exists', `a vault already exists in ${dir}`, {
+        hint: 'open it with its passphrase, or choose another folder with GREFFIER_HOME',
+      });
+    }
+    checkNewPassphrase(passphrase);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = acquireFolderLock(dir);
+    const master = newKey();
+    try {
+      const header = await createHeader(dir, passphrase, master, options.kdf);
+      const vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
+      const { db, file } = await openCatalogue(dir, () => vault.#key('catalogue'), {
+        create: true,
+      });
+      vault.db = db;
+      vault.file = file;
+      vault.#autoLockMs = (options.autoLockMinutes ?? db.data.settings.autoLockMinutes) * 60_000;
+      vault.touch();
+      return vault;
+    } catch (error) {
+      zero(master);
+      lock.release();
+      throw error;
+    }
+  }
+
+  static async open(dir: string, passphrase: Buffer, options: OpenOptions = {}): Promise<Vault> {
+    const header = await readHeader(dir);
+    if (!header) {
+      throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
+        hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',
+      });
+    }
+    const lock = acquireFolderLock(dir);
+    let master: Buffer | undefined;
+    try {
+      master = await unwrapMasterKey(header, passphrase);
+      const vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
+      const { db, file } = await openCatalogue(dir, () => vault.#key('catalogue'));
+      vault.db = db;
+      vault.file = file;
+      vault.#autoLockMs = (options.autoLockMinutes ?? db.data.settings.autoLockMinutes) * 60_000;
+      vault.lastRecovery = await vault.#recover();
+      vault.touch();
+      return vault;
+    } catch (error) {
+      zero(master);
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** What can be said about a vault without its passphrase. */
+  static async status(dir: string): Promise<VaultStatus> {
+    const header = await readHeader(dir).catch(() => undefined);
+    if (!header) return { path: dir, exists: Vault.exists(dir), locked: true };
+    const { N, r, p } = header.kdf;
+    return {
+      path: dir,
+      exists: true,
+      locked: true,
+      kdf: { name: 'scrypt', N, r, p },
+      createdAt: header.createdAt,
+    };
+  }
+
+  /** Puts the damaged catalogue aside and makes its backup current; needs no passphrase check beyond opening it. */
+  static async restoreBackup(
+    dir: string,
+    passphrase: Buffer,
+  ): Promise<{ catalogue?: string; files: string[] }> {
+    const header = await readHeader(dir);
+    if (!header) throw new GreffierError('no-vault', `there is no vault in ${dir}`);
+    const lock = acquireFolderLock(dir);
+    const master = await unwrapMasterKey(header, passphrase).catch((error: unknown) => {
+      lock.release();
+      throw error;
+    });
+    const catalogueKey = subkey(master, 'catalogue');
+    const result: { catalogue?: string; files: string[] } = { files: [] };
+    try {
+      const { EncryptedCatalogueFile } = await import('./catalogue.js');
+      const file = new EncryptedCatalogueFile(dir, () => catalogueKey);
+      const current = await file.read().catch(() => undefined);
+      if (!current) result.catalogue = await file.restoreBackup();
+      lock.release();
+      // The catalogue is readable now: open normally to check every sealed file.
+      const vault = await Vault.open(dir, passphrase, { autoLockMinutes: 0 });
+      try {
+        result.files = await vault.#restoreSealedFiles();
+      } finally {
+        await vault.lock();
+      }
+      return result;
+    } finally {
+      zero(master, catalogueKey);
+      lock.release();
+    }
+  }
+
+  /** Set by open(): what was repaired after an interrupted session. */
+  lastRecovery: RecoveryReport = { recovered: [], damaged: [], requeuedJobs: [] };
+
+  get header(): VaultHeader {
+    return this.#header;
+  }
+
+  get isLocked(): boolean {
+    return this.#master === undefined;
+  }
+
+  #key(which: 'master' | 'catalogue' | 'blob'): Buffer {
+    const key =
+      which === 'master'
+        ? this.#master
+        : which === 'catalogue'
+          ? this.#catalogueKey
+          : this.#blobKey;
+    if (!key) throw vaultLocked();
+    return key;
+  }
+
+  /** The catalogue in memory (meetings, jobs, settings); call save() after changing it. */
+  get data(): Catalogue {
+    if (this.isLocked || !this.db) throw vaultLocked();
+    return this.db.data;
+  }
+
+  /** Writes the catalogue durably (encrypted, fsynced, previous version kept as backup). */
+  async save(): Promise<void> {
+    if (this.isLocked || !this.db) throw vaultLocked();
+    this.touch();
+    await this.db.write();
+  }
+
+  /** Resets the idle timer; every use of the vault calls it. */
+  touch(): void {
+    if (this.isLocked) throw vaultLocked();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#autoLockMs > 0) {
+      this.#timer = setTimeout(() => void this.#lock('idle'), this.#autoLockMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Called once the vault has locked (keys zeroed), e.g. to show the unlock screen. */
+  onLock(listener: (reason: 'manual' | 'idle') => void): () => void {
+    this.#lockListeners.add(listener);
+    return () => this.#lockListeners.delete(listener);
+  }
+
+  /** Work to finish while the keys are still there (closing recordings). */
+  beforeLock(hook: () => Promise<void> | void): () => void {
+    this.#beforeLock.add(hook);
+    return () => this.#beforeLock.delete(hook);
+  }
+
+  lock(): Promise<void> {
+    return this.#lock('manual');
+  }
+
+  #locking: Promise<void> | undefined;
+
+  #lock(reason: 'manual' | 'idle'): Promise<void> {
+    if (this.isLocked) return Promise.resolve();
+    // An idle lock and a manual one may meet: both wait for the same work.
+    this.#locking ??= this.#doLock(reason);
+    return this.#locking;
+  }
+
+  async #doLock(reason: 'manual' | 'idle'): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    // Recordings close first so their last chunks are written.
+    for (const hook of this.#beforeLock) {
+      try {
+        await hook();
+      } catch {
+        // A hook's failure must not keep keys in memory.
+      }
+    }
+    zero(this.#master, this.#catalogueKey, this.#blobKey, ...this.#meetingKeys.values());
+    this.#master = this.#catalogueKey = this.#blobKey = undefined;
+    this.#meetingKeys.clear();
+    this.db = undefined;
+    this.file = undefined;
+    this.folderLock.release();
+    for (const listener of this.#lockListeners) {
+      try {
+        listener(reason);
+      } catch {
+        // The vault is locked whatever a listener does.
+      }
+    }
+  }
+
+  async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost): Promise<void> {
+    checkNewPassphrase(newPassphrase);
+    this.touch();
+    this.#header = await rewrapHeader(
+      this.dir,
+      this.#header,
+      this.#key('master'),
+      newPassphrase,
+      kdf,
+    );
+  }
+
+  // ---- settings --------------------------------------------------------------
+
+  getSettings(): Settings {
+    return structuredClone(this.data.settings);
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    const next = SettingsSchema.parse({ ...this.data.settings, ...patch });
+    this.data.settings = next;
+    await this.save();
+    if (patch.autoLockMinutes !== undefined) {
+      this.#autoLockMs = next.autoLockMinutes * 60_000;
+      this.touch();
+    }
+    return structuredClone(next);
+  }
+
+  // ---- meeting keys and folders -----------------------------------------------
+
+  meetingDir(meetingId: string): string {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(meetingId)) {
+      throw new GreffierError('bad-meeting-id', `"${meetingId}" is not a meeting id`, {
+        hint: 'use the id printed by "greffier list"',
+      });
+    }
+    return join(this.dir, 'meetings', meetingId);
+  }
+
+  journalPath(meetingId: string): string {
+    return join(this.meetingDir(meetingId), 'audio.journal');
+  }
+
+  /** A new random data key for a meeting, returned with its wrapped form for the catalogue. */
+  newMeetingKey(meetingId: string): { key: Buffer; wrapped: string } {
+    const key = newKey();
+    const wrapped = wrapKey(this.#key('master'), key, `greffier:meeting-key:v1:${meetingId}`);
+    this.#meetingKeys.set(meetingId, key);
+    return { key, wrapped };
+  }
+
+  meetingKey(meetingId: string): Buffer {
+    const cached = this.#meetingKeys.get(meetingId);
+    if (cached) return cached;
+    const record = Object.hasOwn(this.data.meetings, meetingId)
+      ? this.data.meetings[meetingId]
+      : undefined;
+    if (!record) {
+      throw new GreffierError('no-meeting', `there is no meeting "${meetingId}" in this vault`, {
+        hint: 'run "greffier list" to see the meetings and their ids',
+      });
+    }
+    const key = unwrapKey(
+      this.#key('master'),
+      record.wrappedKey,
+      `greffier:meeting-key:v1:${meetingId}`,
+    );
+    this.#meetingKeys.set(meetingId, key);
+    return key;
+  }
+
+  /**
+   * Crypto-shredding: the meeting's wrapped key leaves the catalogue (and
+   * its backup) and is fsynced away before any of its files are removed,
+   * so even a crash half-way leaves only ciphertext nobody can open.
+   */
+  async shredMeeting(meetingId: string, alsoRemove: (data: Catalogue) => void): Promise<void> {
+    const dir = this.meetingDir(meetingId);
+    this.meetingKey(meetingId);
+    delete this.data.meetings[meetingId];
+    alsoRemove(this.data);
+    await this.save();
+    await this.file!.dropOldBackup();
+    zero(this.#meetingKeys.get(meetingId));
+    this.#meetingKeys.delete(meetingId);
+    await rm(dir, { recursive: true, force: true });
+    await fsyncDir(join(this.dir, 'meetings')).catch(() => undefined);
+  }
+
+  // ---- sealed files -----------------------------------------------------------
+
+  async writeMeetingFile(
+    meetingId: string,
+    name: string,
+    schemaVersion: number,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    this.touch();
+    const key = this.meetingKey(meetingId);
+    await writeSealedFile(
+      join(this.meetingDir(meetingId), `${name}.enc`),
+      key,
+      `meeting/${meetingId}/${name}`,
+      schemaVersion,
+      bytes,
+    );
+  }
+
+  async readMeetingFile(
+    meetingId: string,
+    name: string,
+    schemaVersion: number,
+    what: string,
+  ): Promise<Buffer | undefined> {
+    this.touch();
+    const key = this.meetingKey(meetingId);
+    return readSealedFile(
+      join(this.meetingDir(meetingId), `${name}.enc`),
+      key,
+      `meeting/${meetingId}/${name}`,
+      schemaVersion,
+      what,
+    );
+  }
+
+  async removeMeetingFile(meetingId: string, name: string): Promise<void> {
+    const path = join(this.meetingDir(meetingId), `${name}.enc`);
+    await rm(path, { force: true });
+    await rm(backupPath(path), { force: true });
+  }
+
+  /** Vault-wide encrypted storage for other parts (e.g. the search index). */
+  async writeBlob(name: string, bytes: Uint8Array): Promise<void> {
+    this.touch();
+    await writeSealedFile(
+      this.#blobPath(name),
+      this.#key('blob'),
+      `vault/blob/${name}`,
+      BLOB_SCHEMA_VERSION,
+      bytes,
+    );
+  }
+
+  async readBlob(name: string): Promise<Buffer | undefined> {
+    this.touch();
+    return readSealedFile(
+      this.#blobPath(name),
+      this.#key('blob'),
+      `vault/blob/${name}`,
+      BLOB_SCHEMA_VERSION,
+      `stored "${name}"`,
+    );
+  }
+
+  async deleteBlob(name: string): Promise<void> {
+    this.touch();
+    await rm(this.#blobPath(name), { force: true });
+    await rm(backupPath(this.#blobPath(name)), { force: true });
+  }
+
+  /** Per-meeting encrypted storage (sealed with the meeting's key, so deleting it shreds them too). */
+  async writeMeetingBlob(meetingId: string, name: string, bytes: Uint8Array): Promise<void> {
+    await this.writeMeetingFile(
+      meetingId,
+      `blob-${checkBlobName(name)}`,
+      BLOB_SCHEMA_VERSION,
+      bytes,
+    );
+  }
+
+  async readMeetingBlob(meetingId: string, name: string): Promise<Buffer | undefined> {
+    return this.readMeetingFile(
+      meetingId,
+      `blob-${checkBlobName(name)}`,
+      BLOB_SCHEMA_VERSION,
+      `stored "${name}" of meeting ${meetingId}`,
+    );
+  }
+
+  async deleteMeetingBlob(meetingId: string, name: string): Promise<void> {
+    await this.removeMeetingFile(meetingId, `blob-${checkBlobName(name)}`);
+  }
+
+  async listMeetingBlobs(meetingId: string): Promise<string[]> {
+    const names = await readdir(this.meetingDir(meetingId)).catch(() => [] as string[]);
+    return names
+      .filter((n) => n.startsWith('blob-') && n.endsWith('.enc'))
+      .map((n) => n.slice(5, -4));
+  }
+
+  #blobPath(name: string): string {
+    return join(this.dir, 'blobs', `${checkBlobName(name)}.enc`);
+  }
+
+  // ---- recovery -----------------------------------------------------------------
+
+  /**
+   * After a crash: recordings left open get their intact chunks counted and
+   * their torn tail cut ("recovered"); running jobs are queued again.
+   */
+  async #recover(): Promise<RecoveryReport> {
+    const report: RecoveryReport = { recovered: [], damaged: [], requeuedJobs: [] };
+    const data = this.data;
+    let changed = false;
+    const now = new Date().toISOString();
+    for (const meeting of Object.values(data.meetings)) {
+      if (meeting.status !== 'recording') continue;
+      const path = this.journalPath(meeting.id);
+      const key = this.meetingKey(meeting.id);
+      const scan = (await readIfExists(path).then((b) => b !== null))
+        ? await scanJournal(path, meeting.id, key)
+        : { chunks: 0, samples: 0, intactBytes: 0, fileBytes: 0, tail: undefined };
+      if (scan.tail === 'damaged') {
+        meeting.status = 'failed';
+        meeting.statusNote = `the audio journal is damaged at chunk ${scan.badChunk}; ${scan.chunks} chunks before it are intact (nothing was cut)`;
+        report.damaged.push({ meetingId: meeting.id, badChunk: scan.badChunk ?? 0 });
+      } else {
+        if (scan.fileBytes > scan.intactBytes && scan.intactBytes > 0) {
+          await truncateJournal(path, scan.intactBytes);
+        }
+        meeting.status = 'recovered';
+        meeting.statusNote = `recording interrupted; ${scan.chunks} chunks (${(scan.samples / 16_000).toFixed(1)} s) recovered`;
+        report.recovered.push({
+          meetingId: meeting.id,
+          chunks: scan.chunks,
+          cutBytes: Math.max(0, scan.fileBytes - scan.intactBytes),
+        });
+      }
+      meeting.audio = {
+        sampleRate: 16_000,
+        channels: 1,
+        chunks: scan.chunks,
+        samples: scan.samples,
+      };
+      meeting.durationMs = Math.round(scan.samples / 16);
+      meeting.endedAt ??= now;
+      meeting.updatedAt = now;
+      changed = true;
+    }
+    for (const job of data.jobs) {
+      if (job.state === 'running') {
+        job.state = 'queued';
+        job.updatedAt = now;
+        report.requeuedJobs.push(job.id);
+        changed = true;
+      }
+    }
+    if (changed) await this.db!.write();
+    return report;
+  }
+
+  async #restoreSealedFiles(): Promise<string[]> {
+    const restored: string[] = [];
+    for (const id of Object.keys(this.data.meetings)) {
+      const dir = this.meetingDir(id);
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names.filter((n) => n.endsWith('.enc'))) {
+        const base = name.slice(0, -4);
+        const version = base.startsWith('blob-') ? BLOB_SCHEMA_VERSION : 1;
+        const path = join(dir, name);
+        const state = await sealedFileRestorable(
+          path,
+          this.meetingKey(id),
+          `meeting/${id}/${base}`,
+          version,
+        );
+        if (state === 'restorable') {
+          await putAsideAndRestore(path);
+          restored.push(path);
+        }
+      }
+    }
+    const blobDir = join(this.dir, 'blobs');
+    for (const name of (await readdir(blobDir).catch(() => [] as string[])).filter((n) =>
+      n.endsWith('.enc'),
+    )) {
+      const path = join(blobDir, name);
+      const state = await sealedFileRestorable(
+        path,
+        this.#key('blob'),
+        `vault/blob/${name.slice(0, -4)}`,
+        BLOB_SCHEMA_VERSION,
+      );
+      if (state === 'restorable') {
+        await putAsideAndRestore(path);
+        restored.push(path);
+      }
+    }
+    return restored;
+  }
+}
+
+async function putAsideAndRestore(path: string): Promise<void> {
+  const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await rename(path, aside);
+  const backup = (await readIfExists(backupPath(path)))!;
+  await writeDurable(path, backup);
+}
+
+function checkBlobName(name: string): string {
+  if (!BLOB_NAME.test(name)) {
+    throw new GreffierError('bad-blob-name', `"${name}" cannot name a stored item`, {
+      hint: 'use lower-case letters, digits, dot, dash or underscore (at most 100 characters)',
+    });
+  }
+  return name;
+}
+
+export { cataloguePath };

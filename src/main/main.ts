@@ -1,0 +1,103 @@
+import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AppService } from '../core/app/app-service.js';
+import { CallRequestSchema, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api.js';
+import { serveAppFile } from './protocol.js';
+import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl } from './security.js';
+
+/**
+ * The Electron door into core: one hardened window showing app://greffier,
+ * IPC calls checked (sender, origin, schema) and handed to the same
+ * AppService the devhost uses.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+// Core finds engines and catalogues without importing Electron.
+if (app.isPackaged) process.env.GREFFIER_RESOURCES ??= process.resourcesPath;
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  // Two windows on one vault would fight over its lock: the first instance comes forward instead.
+  app.quit();
+} else {
+  let window: BrowserWindow | undefined;
+  let service: AppService | undefined;
+
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    if (service) hardenContents(contents, service.dispatcher.blocked);
+  });
+
+  app.on('window-all-closed', () => {
+    void (service?.close() ?? Promise.resolve()).finally(() => app.quit());
+  });
+
+  void app.whenReady().then(() => {
+    process.env.GREFFIER_LOCALE ??= app.getLocale();
+    service = new AppService({
+      version: app.getVersion(),
+      fallbackModels: {
+        ...(process.env.GREFFIER_ASR_MODEL ? { asr: process.env.GREFFIER_ASR_MODEL } : {}),
+        ...(process.env.GREFFIER_LLM_MODEL ? { llm: process.env.GREFFIER_LLM_MODEL } : {}),
+      },
+    });
+    const rendererDir = join(root, 'dist', 'renderer');
+    const appSession = session.defaultSession;
+    hardenSession(appSession, service.dispatcher.blocked);
+    appSession.protocol.handle(APP_SCHEME, (request) => serveAppFile(rendererDir, request.url));
+
+    ipcMain.handle(IPC_CALL_CHANNEL, async (event: IpcMainInvokeEvent, raw: unknown) => {
+      // Only our own window, showing our own page, may call in.
+      if (!window || event.sender !== window.webContents || !isAppUrl(event.senderFrame?.url ?? '')) {
+        return {
+          ok: false,
+          error: { code: 'forbidden-sender', message: 'Calls are accepted from the Greffier window only.' },
+        };
+      }
+      const request = CallRequestSchema.safeParse(raw);
+      if (!request.success) {
+        return { ok: false, error: { code: 'invalid-request', message: 'Malformed call.' } };
+      }
+      return service!.dispatcher.call(request.data.name, request.data.input);
+    });
+    service.dispatcher.onEvent((event, payload) => {
+      if (window && !window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, { event, payload });
+    });
+
+    const release = process.env.GREFFIER_BUILD === 'release';
+    window = new BrowserWindow({
+      width: 1280,
+      height: 860,
+      show: false,
+      title: 'Greffier',
+      webPreferences: {
+        preload: join(here, 'preload.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        devTools: !release,
+        safeDialogs: true,
+      },
+    });
+    window.once('ready-to-show', () => window?.show());
+    window.on('closed', () => {
+      window = undefined;
+    });
+    void window.loadURL(`${APP_ORIGIN}/index.html`);
+  });
+}

@@ -1,0 +1,64 @@
+import type { Session, WebContents } from 'electron';
+import type { BlockedRequestLog } from '../core/app/blocked-log.js';
+
+/** The only origin the UI loads from (custom protocol, registered as standard + secure). */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'greffier';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+export function isAppUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Session-wide rules: every network request is cancelled and logged, the
+ * microphone is the only permission and only for our origin.
+ */
+export function hardenSession(session: Session, blocked: BlockedRequestLog): void {
+  session.webRequest.onBeforeRequest(
+    { urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'ftp://*/*'] },
+    (details, callback) => {
+      blocked.record({ url: details.url, by: 'electron', detail: details.resourceType });
+      callback({ cancel: true });
+    },
+  );
+  session.setPermissionRequestHandler((contents, permission, callback, details) => {
+    const audioOnly =
+      permission === 'media' &&
+      (details as { mediaTypes?: string[] }).mediaTypes?.every((type) => type === 'audio') === true;
+    callback(audioOnly && isAppUrl(details.requestingUrl ?? contents.getURL()));
+  });
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) => {
+    const mediaType = (details as { mediaType?: string }).mediaType;
+    return (
+      permission === 'media' &&
+      (mediaType === undefined || mediaType === 'audio') &&
+      isAppUrl(requestingOrigin)
+    );
+  });
+  // Device enumeration without labels leaks nothing; no other device APIs are wanted.
+  session.setDevicePermissionHandler(() => false);
+}
+
+/** Per-window rules: no navigation away, no new windows, no <webview>. */
+export function hardenContents(contents: WebContents, blocked: BlockedRequestLog): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) {
+      event.preventDefault();
+      blocked.record({ url, by: 'electron', detail: 'navigation' });
+    }
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    blocked.record({ url, by: 'electron', detail: 'new window' });
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}

@@ -1,0 +1,177 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { CallOutput, GreffierApi, UiLocale } from '../shared/api.js';
+import { ApiProvider, useApi } from './api/context.js';
+import { ErrorNote } from './components/ErrorNote.js';
+import {
+  LocaleProvider,
+  initialLocale,
+  rememberLocale,
+  translator,
+  useI18n,
+} from './i18n/i18n.js';
+import { AskScreen } from './screens/AskScreen.js';
+import { MeetingScreen } from './screens/MeetingScreen.js';
+import { MeetingsScreen } from './screens/MeetingsScreen.js';
+import { RecordScreen } from './screens/RecordScreen.js';
+import { SettingsScreen } from './screens/SettingsScreen.js';
+import { UnlockScreen } from './screens/UnlockScreen.js';
+
+export type Route =
+  | { name: 'meetings' }
+  | { name: 'record' }
+  | { name: 'meeting'; id: string; atMs?: number }
+  | { name: 'ask' }
+  | { name: 'settings' };
+
+type Status = CallOutput<'app.status'>;
+
+export function App({ api }: { api: GreffierApi }) {
+  const [status, setStatus] = useState<Status | undefined>();
+  const [startupError, setStartupError] = useState<unknown>();
+  const [locale, setLocaleState] = useState<UiLocale>('en');
+  const [route, setRoute] = useState<Route>({ name: 'meetings' });
+  const [lockedByIdle, setLockedByIdle] = useState(false);
+
+  const refreshStatus = useCallback(async () => {
+    const next = await api.call('app.status', {});
+    setStatus(next);
+    return next;
+  }, [api]);
+
+  useEffect(() => {
+    refreshStatus()
+      .then((first) => setLocaleState(initialLocale(first.systemLocale)))
+      .catch(setStartupError)
+      // The e2e tests and the Electron shell wait for this, never for a delay.
+      .finally(() => {
+        document.documentElement.dataset.ready = 'true';
+      });
+    return api.on('vault.locked', (event) => {
+      setLockedByIdle(event.reason === 'idle');
+      void refreshStatus();
+    });
+  }, [api, refreshStatus]);
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+    document.title = translator(locale)('app.title');
+  }, [locale]);
+
+  useEffect(() => {
+    // Requests the CSP refused land in the blocked-request log with the host's own refusals.
+    const report = (event: SecurityPolicyViolationEvent) => {
+      void api
+        .call('security.reportBlocked', {
+          url: event.blockedURI || '(inline)',
+          detail: event.effectiveDirective,
+        })
+        .catch(() => undefined);
+    };
+    document.addEventListener('securitypolicyviolation', report);
+    return () => document.removeEventListener('securitypolicyviolation', report);
+  }, [api]);
+
+  const setLocale = (next: UiLocale) => {
+    rememberLocale(next);
+    setLocaleState(next);
+  };
+
+  const t = translator(locale);
+  let body;
+  if (startupError) {
+    body = <ErrorNote error={startupError} />;
+  } else if (!status) {
+    body = <p role="status">{t('app.loading')}</p>;
+  } else if (status.vault !== 'unlocked') {
+    body = (
+      <UnlockScreen
+        vault={status.vault}
+        lockedByIdle={lockedByIdle}
+        onUnlocked={() => {
+          setLockedByIdle(false);
+          setRoute({ name: 'meetings' });
+          void refreshStatus();
+        }}
+      />
+    );
+  } else {
+    body = (
+      <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
+        {route.name === 'meetings' && <MeetingsScreen open={setRoute} status={status} />}
+        {route.name === 'record' && <RecordScreen open={setRoute} />}
+        {route.name === 'meeting' && (
+          <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
+        )}
+        {route.name === 'ask' && <AskScreen open={setRoute} />}
+        {route.name === 'settings' && <SettingsScreen onChanged={refreshStatus} />}
+      </Shell>
+    );
+  }
+
+  return (
+    <ApiProvider api={api}>
+      <LocaleProvider locale={locale} setLocale={setLocale}>
+        {body}
+      </LocaleProvider>
+    </ApiProvider>
+  );
+}
+
+function Shell(props: {
+  route: Route;
+  setRoute(route: Route): void;
+  status: Status;
+  onLock(): Promise<unknown>;
+  children: ReactNode;
+}) {
+  const { t, locale, setLocale } = useI18n();
+  const api = useApi();
+  const tabs: { name: 'meetings' | 'record' | 'ask' | 'settings'; label: string }[] = [
+    { name: 'meetings', label: t('nav.meetings') },
+    { name: 'record', label: t('nav.record') },
+    { name: 'ask', label: t('nav.ask') },
+    { name: 'settings', label: t('nav.settings') },
+  ];
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header className="topbar">
+        <span className="brand">{t('app.title')}</span>
+        <nav aria-label={t('nav.label')}>
+          {tabs.map((tab) => (
+            <button
+              key={tab.name}
+              type="button"
+              data-nav={tab.name}
+              aria-current={props.route.name === tab.name ? 'page' : undefined}
+              onClick={() => props.setRoute({ name: tab.name })}
+            >
+              {tab.label}
+            </button>
+          ))}
+        </nav>
+        <button
+          type="button"
+          className="link"
+          aria-label={t('nav.language')}
+          onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
+        >
+          {locale === 'fr' ? 'English' : 'Français'}
+        </button>
+        <button
+          type="button"
+          className="lock"
+          data-testid="lock"
+          onClick={() => void api.call('vault.lock', {}).then(props.onLock)}
+        >
+          {t('nav.lock')}
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {props.children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * The microphone, as whisper wants it: 16 kHz mono 16-bit PCM in ~1 s chunks.
+ * The AudioContext runs at 16 kHz so the browser does the resampling; the
+ * worklet (public/capture-worklet.js) cuts the chunks off the main thread.
+ */
+export interface Capture {
+  pause(): void;
+  resume(): void;
+  /** Sends the partial chunk still in the worklet, then releases the microphone. */
+  stop(): Promise<void>;
+}
+
+export interface CaptureOptions {
+  deviceId?: string;
+  onChunk(pcm: Int16Array): void;
+  onLevel?(level: { peak: number; rms: number }): void;
+}
+
+export const CAPTURE_RATE = 16_000;
+
+export async function startCapture(options: CaptureOptions): Promise<Capture> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: {
+      ...(options.deviceId ? { deviceId: { exact: options.deviceId } } : {}),
+      channelCount: 1,
+      // The clerk wants the room as it sounds; whisper copes better with the raw signal.
+      echoCancellation: false,
+      noiseSuppression: false,
+      autoGainControl: false,
+    },
+  });
+  const context = new AudioContext({ sampleRate: CAPTURE_RATE });
+  await context.audioWorklet.addModule('capture-worklet.js');
+  const source = context.createMediaStreamSource(stream);
+  const node = new AudioWorkletNode(context, 'greffier-capture', {
+    numberOfInputs: 1,
+    numberOfOutputs: 0,
+    channelCount: 1,
+    channelCountMode: 'explicit',
+  });
+  let flushed: (() => void) | undefined;
+  node.port.onmessage = (event: MessageEvent) => {
+    const data = event.data as
+      | { type: 'chunk'; pcm: Int16Array }
+      | { type: 'level'; peak: number; rms: number }
+      | { type: 'flushed' };
+    if (data.type === 'chunk') options.onChunk(data.pcm);
+    else if (data.type === 'level') options.onLevel?.(data);
+    else flushed?.();
+  };
+  source.connect(node);
+  return {
+    pause: () => node.port.postMessage('pause'),
+    resume: () => node.port.postMessage('resume'),
+    async stop() {
+      await new Promise<void>((resolve) => {
+        flushed = resolve;
+        node.port.postMessage('flush');
+        setTimeout(resolve, 500);
+      });
+      source.disconnect();
+      node.disconnect();
+      for (const track of stream.getTracks()) track.stop();
+      await context.close();
+    },
+  };
+}
+
+export async function listMicrophones(): Promise<MediaDeviceInfo[]> {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  return devices.filter((device) => device.kind === 'audioinput');
+}
+
+export function pcmToBytes(pcm: Int16Array): Uint8Array {
+  // Little-endian on every platform we ship to (x86-64, arm64), as the vault expects.
+  return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+}

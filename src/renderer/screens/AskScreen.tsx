@@ -1,0 +1,239 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { AnswerView } from '../../shared/api.js';
+import type { LanguageChoice } from '../../shared/transcript.js';
+import { useApi } from '../api/context.js';
+import type { Route } from '../App.js';
+import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { bytesToBase64, clock } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+
+/** Hold this key (outside text fields) to speak a question. */
+export const PUSH_TO_TALK_KEY = 'F2';
+
+export function AskScreen({ open }: { open(route: Route): void }) {
+  const api = useApi();
+  const { t, locale } = useI18n();
+  const [text, setText] = useState('');
+  const [language, setLanguage] = useState<LanguageChoice>(locale);
+  const [questionId, setQuestionId] = useState<string | undefined>();
+  const [stage, setStage] = useState<MessageKey | undefined>();
+  const [heard, setHeard] = useState<string | undefined>();
+  const [partial, setPartial] = useState('');
+  const [answer, setAnswer] = useState<AnswerView | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [listening, setListening] = useState(false);
+  const capture = useRef<Capture | undefined>(undefined);
+  const chunks = useRef<Int16Array[]>([]);
+  const starting = useRef<Promise<void> | undefined>(undefined);
+
+  useEffect(() => {
+    if (!questionId) return;
+    const offs = [
+      api.on('ask.progress', (event) => {
+        if (event.questionId !== questionId) return;
+        setStage(`ask.stage.${event.stage}` as MessageKey);
+        if (event.question) setHeard(event.question);
+      }),
+      api.on('ask.token', (event) => {
+        if (event.questionId === questionId) setPartial((current) => current + event.text);
+      }),
+      api.on('ask.answer', (event) => {
+        if (event.questionId !== questionId) return;
+        setAnswer(event.answer);
+        setStage(undefined);
+      }),
+      api.on('ask.failed', (event) => {
+        if (event.questionId !== questionId) return;
+        setError(new Error(event.error.hint ? `${event.error.message} — ${event.error.hint}` : event.error.message));
+        setStage(undefined);
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [api, questionId]);
+
+  async function ask(input: { text?: string; audio?: string }) {
+    setError(undefined);
+    setAnswer(undefined);
+    setPartial('');
+    setHeard(undefined);
+    setStage('ask.stage.searching');
+    try {
+      const { questionId: id } = await api.call('ask.question', { ...input, language });
+      setQuestionId(id);
+    } catch (caught) {
+      setStage(undefined);
+      setError(caught);
+    }
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (text.trim()) void ask({ text: text.trim() });
+  }
+
+  async function startListening() {
+    if (capture.current || starting.current) return;
+    chunks.current = [];
+    setListening(true);
+    starting.current = startCapture({ onChunk: (pcm) => chunks.current.push(pcm) })
+      .then((value) => {
+        capture.current = value;
+      })
+      .catch((caught: unknown) => {
+        setListening(false);
+        setError(caught);
+      });
+    await starting.current;
+    starting.current = undefined;
+  }
+
+  async function stopListening() {
+    await starting.current;
+    const active = capture.current;
+    if (!active) return;
+    capture.current = undefined;
+    await active.stop();
+    setListening(false);
+    const total = chunks.current.reduce((sum, chunk) => sum + chunk.length, 0);
+    if (total === 0) return;
+    const pcm = new Int16Array(total);
+    let offset = 0;
+    for (const chunk of chunks.current) {
+      pcm.set(chunk, offset);
+      offset += chunk.length;
+    }
+    void ask({ audio: bytesToBase64(pcmToBytes(pcm)) });
+  }
+
+  // Hold F2 anywhere on this screen to speak; release to send.
+  useEffect(() => {
+    const down = (event: KeyboardEvent) => {
+      if (event.key !== PUSH_TO_TALK_KEY || event.repeat) return;
+      event.preventDefault();
+      void startListening();
+    };
+    const up = (event: KeyboardEvent) => {
+      if (event.key !== PUSH_TO_TALK_KEY) return;
+      event.preventDefault();
+      void stopListening();
+    };
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+    };
+  });
+
+  function readAloud(value: AnswerView) {
+    const utterance = new SpeechSynthesisUtterance(value.answer);
+    utterance.lang = value.language === 'fr' ? 'fr-FR' : 'en-GB';
+    speechSynthesis.cancel();
+    speechSynthesis.speak(utterance);
+  }
+
+  return (
+    <section data-screen="ask" aria-labelledby="ask-title">
+      <h1 id="ask-title">{t('ask.title')}</h1>
+      <form onSubmit={submit} className="ask-form">
+        <label>
+          {t('ask.question')}
+          <textarea
+            name="question"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            rows={2}
+          />
+        </label>
+        <label>
+          {t('record.language')}
+          <select
+            value={language}
+            onChange={(event) => setLanguage(event.target.value as LanguageChoice)}
+          >
+            <option value="fr">{t('language.fr')}</option>
+            <option value="en">{t('language.en')}</option>
+            <option value="auto">{t('language.auto')}</option>
+          </select>
+        </label>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={!text.trim()}>
+            {t('ask.send')}
+          </button>
+          <button
+            type="button"
+            data-testid="push-to-talk"
+            aria-pressed={listening}
+            aria-keyshortcuts={PUSH_TO_TALK_KEY}
+            onPointerDown={() => void startListening()}
+            onPointerUp={() => void stopListening()}
+            onPointerLeave={() => listening && void stopListening()}
+            onKeyDown={(event) => {
+              if ((event.key === ' ' || event.key === 'Enter') && !event.repeat) {
+                event.preventDefault();
+                void startListening();
+              }
+            }}
+            onKeyUp={(event) => {
+              if (event.key === ' ' || event.key === 'Enter') {
+                event.preventDefault();
+                void stopListening();
+              }
+            }}
+          >
+            {listening ? t('ask.listening') : t('ask.holdToTalk', { key: PUSH_TO_TALK_KEY })}
+          </button>
+        </div>
+      </form>
+      <ErrorNote error={error} />
+      {stage && (
+        <p role="status" data-testid="ask-stage">
+          {t(stage)}
+        </p>
+      )}
+      {heard && (
+        <p>
+          {t('ask.heard')} <q data-testid="heard">{heard}</q>
+        </p>
+      )}
+      {partial && !answer && (
+        <p className="partial" aria-live="polite" data-testid="partial-answer">
+          {partial}
+        </p>
+      )}
+      {answer && (
+        <article className="answer" data-testid="answer" data-found={answer.found}>
+          <h2>{t('ask.answer')}</h2>
+          <p aria-live="polite">{answer.found ? answer.answer : t('ask.notFound')}</p>
+          {answer.citations.length > 0 && (
+            <>
+              <h3>{t('ask.citations')}</h3>
+              <ul>
+                {answer.citations.map((citation) => (
+                  <li key={`${citation.meetingId}-${citation.segmentId}`}>
+                    <button
+                      type="button"
+                      className="cite"
+                      data-citation={citation.segmentId}
+                      onClick={() =>
+                        open({ name: 'meeting', id: citation.meetingId, atMs: citation.startMs })
+                      }
+                    >
+                      {citation.meetingTitle ?? citation.meetingId} · {clock(citation.startMs)}
+                      {citation.speaker ? ` · ${citation.speaker}` : ''}
+                    </button>{' '}
+                    <q>{citation.quote}</q>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <button type="button" onClick={() => readAloud(answer)}>
+            {t('ask.readAloud')}
+          </button>
+        </article>
+      )}
+    </section>
+  );
+}

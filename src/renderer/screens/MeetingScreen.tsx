@@ -1,0 +1,454 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { MeetingDetailView } from '../../shared/api.js';
+import { useApi } from '../api/context.js';
+import type { Route } from '../App.js';
+import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
+import { base64ToBytes, clock, dateTime } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { statusKey } from './MeetingsScreen.js';
+
+/** How much audio one click loads: enough to follow along, small enough to decrypt at once. */
+const PLAY_WINDOW_MS = 5 * 60_000;
+
+export function MeetingScreen(props: { id: string; atMs?: number; open(route: Route): void }) {
+  const api = useApi();
+  const { t, locale } = useI18n();
+  const [meeting, setMeeting] = useState<MeetingDetailView | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [focusId, setFocusId] = useState<string | undefined>();
+  const [playing, setPlaying] = useState<{ url: string; fromMs: number } | undefined>();
+  const [nowMs, setNowMs] = useState<number | undefined>();
+  const [templates, setTemplates] = useState<string[]>([]);
+  const [template, setTemplate] = useState('');
+  const audio = useRef<HTMLAudioElement>(null);
+
+  const load = useCallback(() => {
+    api
+      .call('meetings.get', { id: props.id })
+      .then((value) => {
+        setMeeting(value);
+        setError(undefined);
+      })
+      .catch(setError);
+  }, [api, props.id]);
+
+  useEffect(() => {
+    load();
+    const off = api.on('meeting.changed', (event) => {
+      if (event.meetingId === props.id) load();
+    });
+    const offProgress = api.on('job.progress', (event) => {
+      if (event.meetingId !== props.id) return;
+      setMeeting((current) =>
+        current && {
+          ...current,
+          jobs: [...current.jobs.filter((job) => job.id !== event.job.id), event.job],
+        },
+      );
+    });
+    api
+      .call('minutes.templates', {})
+      .then((list) => {
+        setTemplates(list);
+        setTemplate((current) => current || (list.includes('general') ? 'general' : (list[0] ?? '')));
+      })
+      .catch(() => undefined);
+    return () => {
+      off();
+      offProgress();
+    };
+  }, [api, load, props.id]);
+
+  // A citation opened us at a moment: focus the segment that holds it.
+  useEffect(() => {
+    if (!meeting || props.atMs === undefined) return;
+    const target =
+      meeting.segments.find((s) => s.startMs <= props.atMs! && props.atMs! < s.endMs) ??
+      meeting.segments.find((s) => s.startMs >= props.atMs!);
+    if (target) setFocusId(target.id);
+  }, [meeting, props.atMs]);
+
+  useEffect(() => {
+    if (!focusId) return;
+    const element = document.getElementById(`segment-${focusId}`);
+    element?.scrollIntoView({ block: 'center' });
+    element?.focus();
+  }, [focusId]);
+
+  useEffect(() => () => playing && URL.revokeObjectURL(playing.url), [playing]);
+
+  async function play(fromMs: number) {
+    try {
+      const toMs = Math.min(fromMs + PLAY_WINDOW_MS, meeting?.durationMs ?? fromMs + PLAY_WINDOW_MS);
+      const { wavBase64 } = await api.call('meetings.audio', { id: props.id, fromMs, toMs });
+      const url = URL.createObjectURL(new Blob([base64ToBytes(wavBase64)], { type: 'audio/wav' }));
+      setPlaying({ url, fromMs });
+      queueMicrotask(() => void audio.current?.play().catch(() => undefined));
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  async function download(format: 'docx' | 'md' | 'srt' | 'vtt') {
+    try {
+      const file = await api.call('export.meeting', { meetingId: props.id, format });
+      const url = URL.createObjectURL(new Blob([base64ToBytes(file.base64)], { type: file.mime }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.fileName;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  if (!meeting) {
+    return (
+      <section data-screen="meeting">
+        {error ? <ErrorNote error={error} /> : <p role="status">{t('app.loading')}</p>}
+      </section>
+    );
+  }
+
+  const speakerName = (id: string | undefined) =>
+    meeting.speakers.find((speaker) => speaker.id === id)?.name ?? '';
+  const running = meeting.jobs.filter((job) => job.state === 'running' || job.state === 'queued');
+  const minutes = meeting.minutes;
+
+  const segmentLinks = (ids: string[]) =>
+    ids
+      .filter((id) => meeting.segments.some((s) => s.id === id))
+      .map((id) => {
+        const segment = meeting.segments.find((s) => s.id === id)!;
+        return (
+          <button
+            key={id}
+            type="button"
+            className="cite"
+            data-segment-link={id}
+            aria-label={t('meeting.goToSegment', { time: clock(segment.startMs) })}
+            onClick={() => setFocusId(id)}
+          >
+            {clock(segment.startMs)}
+          </button>
+        );
+      });
+
+  return (
+    <section data-screen="meeting" data-meeting-id={meeting.id} aria-labelledby="meeting-title">
+      <div className="titlebar">
+        <h1 id="meeting-title">{meeting.title}</h1>
+        <span className={`badge ${meeting.status}`} data-testid="meeting-status">
+          {t(statusKey(meeting.status))}
+        </span>
+      </div>
+      <p className="meeting-meta">
+        {dateTime(meeting.startedAt, locale)} · {clock(meeting.durationMs)}
+        {meeting.statusNote ? ` · ${meeting.statusNote}` : ''}
+      </p>
+      {running.map((job) => (
+        <p key={job.id}>
+          {t(`job.${job.kind}` as MessageKey)}{' '}
+          <ProgressBar value={job.progress} label={t(`job.${job.kind}` as MessageKey)} />
+        </p>
+      ))}
+      {meeting.jobs
+        .filter((job) => job.state === 'failed')
+        .map((job) => (
+          <p key={job.id} role="alert" className="error">
+            {t(`job.${job.kind}` as MessageKey)}: {job.error}
+          </p>
+        ))}
+      <ErrorNote error={error} />
+
+      <div className="meeting-grid">
+        <section aria-labelledby="transcript-title" className="transcript">
+          <h2 id="transcript-title">{t('meeting.transcript')}</h2>
+          {playing && (
+            <audio
+              ref={audio}
+              controls
+              src={playing.url}
+              aria-label={t('meeting.player')}
+              onTimeUpdate={(event) =>
+                setNowMs(playing.fromMs + event.currentTarget.currentTime * 1000)
+              }
+            />
+          )}
+          {meeting.segments.length === 0 && <p>{t('meeting.noTranscript')}</p>}
+          <ol data-testid="transcript">
+            {meeting.segments.map((segment) => (
+              <SegmentRow
+                key={segment.id}
+                meetingId={meeting.id}
+                segment={segment}
+                speaker={speakerName(segment.speakerId)}
+                focused={focusId === segment.id}
+                current={nowMs !== undefined && segment.startMs <= nowMs && nowMs < segment.endMs}
+                onPlay={() => void play(segment.startMs)}
+                onSaved={load}
+                onError={setError}
+              />
+            ))}
+          </ol>
+        </section>
+
+        <aside className="side">
+          <section aria-labelledby="minutes-title" data-testid="minutes">
+            <h2 id="minutes-title">{t('meeting.minutes')}</h2>
+            {!minutes && <p>{t('meeting.noMinutes')}</p>}
+            {minutes && (
+              <>
+                <h3>{minutes.title}</h3>
+                <p>{minutes.overview}</p>
+                <h3>{t('minutes.decisions')}</h3>
+                <ul data-testid="decisions">
+                  {minutes.decisions.map((item, index) => (
+                    <li key={index}>
+                      {item.text} {segmentLinks(item.segmentIds)}
+                    </li>
+                  ))}
+                </ul>
+                <h3>{t('minutes.actions')}</h3>
+                <ul data-testid="actions">
+                  {minutes.actionItems.map((item, index) => (
+                    <li key={index}>
+                      <strong>{item.owner}</strong> {item.task}
+                      {item.due ? ` (${item.due})` : ''} {segmentLinks(item.segmentIds)}
+                    </li>
+                  ))}
+                </ul>
+                <h3>{t('minutes.questions')}</h3>
+                <ul>
+                  {minutes.openQuestions.map((text, index) => (
+                    <li key={index}>{text}</li>
+                  ))}
+                </ul>
+                <h3>{t('minutes.interventions')}</h3>
+                <ul>
+                  {minutes.interventions.map((item, index) => (
+                    <li key={index}>
+                      <strong>{item.speaker}</strong>: {item.summary}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <div className="inline">
+              <label>
+                {t('meeting.template')}
+                <select value={template} onChange={(event) => setTemplate(event.target.value)}>
+                  {templates.map((id) => (
+                    <option key={id} value={id}>
+                      {id}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button
+                type="button"
+                disabled={!template || meeting.segments.length === 0}
+                onClick={() =>
+                  void api
+                    .call('minutes.regenerate', { meetingId: meeting.id, template })
+                    .then(load, setError)
+                }
+              >
+                {t('meeting.regenerate')}
+              </button>
+            </div>
+          </section>
+
+          <SpeakersPanel meeting={meeting} onChanged={load} onError={setError} />
+
+          <section aria-labelledby="export-title">
+            <h2 id="export-title">{t('meeting.export')}</h2>
+            <div className="actions">
+              <button type="button" data-export="docx" onClick={() => void download('docx')}>
+                {t('export.docx')}
+              </button>
+              <button type="button" data-export="md" onClick={() => void download('md')}>
+                {t('export.md')}
+              </button>
+              <button type="button" data-export="srt" onClick={() => void download('srt')}>
+                {t('export.srt')}
+              </button>
+              <button type="button" data-export="vtt" onClick={() => void download('vtt')}>
+                {t('export.vtt')}
+              </button>
+            </div>
+          </section>
+        </aside>
+      </div>
+    </section>
+  );
+}
+
+function SegmentRow(props: {
+  meetingId: string;
+  segment: MeetingDetailView['segments'][number];
+  speaker: string;
+  focused: boolean;
+  current: boolean;
+  onPlay(): void;
+  onSaved(): void;
+  onError(error: unknown): void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(props.segment.text);
+  const { segment } = props;
+
+  async function save() {
+    try {
+      await api.call('segments.edit', {
+        meetingId: props.meetingId,
+        segmentId: segment.id,
+        text,
+      });
+      setEditing(false);
+      props.onSaved();
+    } catch (caught) {
+      props.onError(caught);
+    }
+  }
+
+  return (
+    <li
+      id={`segment-${segment.id}`}
+      data-segment-id={segment.id}
+      tabIndex={-1}
+      className={`segment${props.focused ? ' focused' : ''}${props.current ? ' current' : ''}`}
+      aria-current={props.current ? 'time' : undefined}
+    >
+      <button
+        type="button"
+        className="time"
+        onClick={props.onPlay}
+        aria-label={t('meeting.playFrom', { time: clock(segment.startMs) })}
+      >
+        {clock(segment.startMs)}
+      </button>
+      {props.speaker && <span className="who">{props.speaker}</span>}
+      {editing ? (
+        <span className="edit">
+          <textarea
+            aria-label={t('meeting.editText')}
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            autoFocus
+          />
+          <button type="button" onClick={() => void save()}>
+            {t('common.save')}
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            {t('common.cancel')}
+          </button>
+        </span>
+      ) : (
+        <>
+          <span className="text">{segment.text}</span>
+          {segment.edited && <span className="hint"> ({t('meeting.edited')})</span>}
+          <button
+            type="button"
+            className="link"
+            aria-label={t('meeting.editSegment', { time: clock(segment.startMs) })}
+            onClick={() => {
+              setText(segment.text);
+              setEditing(true);
+            }}
+          >
+            {t('common.edit')}
+          </button>
+        </>
+      )}
+    </li>
+  );
+}
+
+function SpeakersPanel(props: {
+  meeting: MeetingDetailView;
+  onChanged(): void;
+  onError(error: unknown): void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [from, setFrom] = useState('');
+  const [into, setInto] = useState('');
+  const { meeting } = props;
+  if (meeting.speakers.length === 0) return null;
+  return (
+    <section aria-labelledby="speakers-title">
+      <h2 id="speakers-title">{t('meeting.speakers')}</h2>
+      <ul>
+        {meeting.speakers.map((speaker) => (
+          <li key={speaker.id}>
+            <form
+              className="inline"
+              onSubmit={(event) => {
+                event.preventDefault();
+                const name = (names[speaker.id] ?? '').trim();
+                if (!name) return;
+                void api
+                  .call('speakers.rename', { meetingId: meeting.id, speakerId: speaker.id, name })
+                  .then(props.onChanged, props.onError);
+              }}
+            >
+              <label>
+                {t('meeting.renameSpeaker', { name: speaker.name })}
+                <input
+                  value={names[speaker.id] ?? speaker.name}
+                  onChange={(event) => setNames({ ...names, [speaker.id]: event.target.value })}
+                />
+              </label>
+              <button type="submit">{t('common.save')}</button>
+            </form>
+          </li>
+        ))}
+      </ul>
+      {meeting.speakers.length > 1 && (
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (!from || !into || from === into) return;
+            void api
+              .call('speakers.merge', {
+                meetingId: meeting.id,
+                fromSpeakerId: from,
+                intoSpeakerId: into,
+              })
+              .then(props.onChanged, props.onError);
+          }}
+        >
+          <label>
+            {t('meeting.mergeFrom')}
+            <select value={from} onChange={(event) => setFrom(event.target.value)}>
+              <option value="" />
+              {meeting.speakers.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('meeting.mergeInto')}
+            <select value={into} onChange={(event) => setInto(event.target.value)}>
+              <option value="" />
+              {meeting.speakers.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">{t('meeting.merge')}</button>
+        </form>
+      )}
+    </section>
+  );
+}

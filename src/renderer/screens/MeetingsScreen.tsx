@@ -1,0 +1,140 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { CallOutput, MeetingStatus, MeetingView } from '../../shared/api.js';
+import { useApi } from '../api/context.js';
+import type { Route } from '../App.js';
+import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
+import { clock, dateTime } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+
+const STATUSES: MeetingStatus[] = [
+  'recording',
+  'transcribing',
+  'summarising',
+  'ready',
+  'recovered',
+  'failed',
+];
+
+export function statusKey(status: MeetingStatus): MessageKey {
+  return `status.${status}` as MessageKey;
+}
+
+export function MeetingsScreen(props: {
+  open(route: Route): void;
+  status: CallOutput<'app.status'>;
+}) {
+  const api = useApi();
+  const { t, locale } = useI18n();
+  const [query, setQuery] = useState('');
+  const [status, setStatus] = useState<MeetingStatus | ''>('');
+  const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
+  const [error, setError] = useState<unknown>();
+
+  const load = useCallback(() => {
+    api
+      .call('meetings.list', {
+        ...(query.trim() ? { query: query.trim() } : {}),
+        ...(status ? { status } : {}),
+      })
+      .then((list) => {
+        setMeetings(list);
+        setError(undefined);
+      })
+      .catch(setError);
+  }, [api, query, status]);
+
+  useEffect(() => {
+    load();
+    const offChanged = api.on('meeting.changed', load);
+    const offProgress = api.on('job.progress', (event) =>
+      setMeetings((current) =>
+        current?.map((meeting) =>
+          meeting.id === event.meetingId
+            ? {
+                ...meeting,
+                jobs: [...meeting.jobs.filter((job) => job.id !== event.job.id), event.job],
+              }
+            : meeting,
+        ),
+      ),
+    );
+    return () => {
+      offChanged();
+      offProgress();
+    };
+  }, [api, load]);
+
+  return (
+    <section data-screen="meetings" aria-labelledby="meetings-title">
+      <div className="titlebar">
+        <h1 id="meetings-title">{t('meetings.title')}</h1>
+        <button type="button" className="primary" onClick={() => props.open({ name: 'record' })}>
+          {t('meetings.new')}
+        </button>
+      </div>
+      {!props.status.hasAsrModel && (
+        <div className="notice" role="note" data-testid="no-models">
+          <p>{t('meetings.noModels')}</p>
+          <button type="button" onClick={() => props.open({ name: 'settings' })}>
+            {t('meetings.importModels')}
+          </button>
+        </div>
+      )}
+      <div className="filters" role="search">
+        <label>
+          {t('meetings.search')}
+          <input
+            type="search"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            placeholder={t('meetings.searchPlaceholder')}
+          />
+        </label>
+        <label>
+          {t('meetings.filterStatus')}
+          <select
+            value={status}
+            onChange={(event) => setStatus(event.target.value as MeetingStatus | '')}
+          >
+            <option value="">{t('meetings.allStatuses')}</option>
+            {STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {t(statusKey(value))}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote error={error} />
+      {meetings && meetings.length === 0 && <p>{t('meetings.empty')}</p>}
+      {meetings && meetings.length > 0 && (
+        <ul className="meeting-list" aria-label={t('meetings.title')}>
+          {meetings.map((meeting) => (
+            <li key={meeting.id} data-meeting-id={meeting.id} data-status={meeting.status}>
+              <button
+                type="button"
+                className="meeting-link"
+                onClick={() => props.open({ name: 'meeting', id: meeting.id })}
+              >
+                <span className="meeting-title">{meeting.title}</span>
+                <span className="meeting-meta">
+                  {dateTime(meeting.startedAt, locale)} · {clock(meeting.durationMs)}
+                </span>
+              </button>
+              <span className={`badge ${meeting.status}`}>{t(statusKey(meeting.status))}</span>
+              {meeting.jobs
+                .filter((job) => job.state === 'running' || job.state === 'queued')
+                .map((job) => (
+                  <ProgressBar
+                    key={job.id}
+                    value={job.progress}
+                    label={t(`job.${job.kind}` as MessageKey)}
+                  />
+                ))}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,321 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
+import type { Speaker } from '../../shared/meetings.js';
+import { useApi } from '../api/context.js';
+import type { Route } from '../App.js';
+import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { bytesToBase64, clock } from '../format.js';
+import { useI18n } from '../i18n/i18n.js';
+
+interface Session {
+  meetingId: string;
+  capture: Capture;
+}
+
+export function RecordScreen({ open }: { open(route: Route): void }) {
+  const api = useApi();
+  const { t } = useI18n();
+  const [title, setTitle] = useState('');
+  const [language, setLanguage] = useState<LanguageChoice>('fr');
+  const [microphones, setMicrophones] = useState<MediaDeviceInfo[]>([]);
+  const [deviceId, setDeviceId] = useState('');
+  const [roster, setRoster] = useState<string[]>([]);
+  const [newSpeaker, setNewSpeaker] = useState('');
+  const [speakers, setSpeakers] = useState<Speaker[]>([]);
+  const [session, setSession] = useState<Session | undefined>();
+  const [paused, setPaused] = useState(false);
+  const [elapsedMs, setElapsedMs] = useState(0);
+  const [level, setLevel] = useState(0);
+  const [lines, setLines] = useState<MeetingSegment[]>([]);
+  const [currentSpeaker, setCurrentSpeaker] = useState<string | undefined>();
+  const [markers, setMarkers] = useState<number[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [stopping, setStopping] = useState(false);
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const seq = useRef(0);
+  const elapsedRef = useRef(0);
+
+  useEffect(() => {
+    listMicrophones()
+      .then(setMicrophones)
+      .catch(() => setMicrophones([]));
+  }, []);
+
+  useEffect(() => {
+    api
+      .call('settings.get', {})
+      .then((settings) => setLanguage(settings.defaultLanguage))
+      .catch(() => undefined);
+  }, [api]);
+
+  // The clock follows the audio actually captured, so pause stops it.
+  useEffect(() => {
+    if (!session || paused) return;
+    const started = performance.now() - elapsedRef.current;
+    const timer = setInterval(() => {
+      elapsedRef.current = performance.now() - started;
+      setElapsedMs(elapsedRef.current);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [session, paused]);
+
+  useEffect(() => {
+    if (!session) return;
+    return api.on('live.segments', (event) => {
+      if (event.meetingId === session.meetingId) {
+        setLines((current) => [...current, ...event.segments]);
+      }
+    });
+  }, [api, session]);
+
+  useEffect(() => {
+    if (!session) return;
+    // Number keys 1–9 say who speaks now; M drops a marker. Not while typing in a field.
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
+      if (event.ctrlKey || event.altKey || event.metaKey) return;
+      if (/^[1-9]$/.test(event.key)) {
+        const speaker = speakers[Number(event.key) - 1];
+        if (speaker) {
+          event.preventDefault();
+          markSpeaker(speaker);
+        }
+      } else if (event.key === 'm' || event.key === 'M') {
+        event.preventDefault();
+        addMarker();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  function markSpeaker(speaker: Speaker) {
+    if (!session) return;
+    setCurrentSpeaker(speaker.id);
+    void api
+      .call('recording.speakerTurn', {
+        meetingId: session.meetingId,
+        speakerId: speaker.id,
+        atMs: Math.round(elapsedRef.current),
+      })
+      .catch(setError);
+  }
+
+  function addMarker() {
+    if (!session) return;
+    const atMs = Math.round(elapsedRef.current);
+    setMarkers((current) => [...current, atMs]);
+    void api
+      .call('recording.marker', { meetingId: session.meetingId, atMs, label: '' })
+      .catch(setError);
+  }
+
+  async function start(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const { meetingId } = await api.call('recording.start', {
+        title: title.trim() || t('record.untitled'),
+        language,
+        speakers: roster,
+      });
+      const detail = await api.call('meetings.get', { id: meetingId });
+      setSpeakers(detail.speakers);
+      seq.current = 0;
+      elapsedRef.current = 0;
+      const capture = await startCapture({
+        ...(deviceId ? { deviceId } : {}),
+        onLevel: (value) => setLevel(value.peak),
+        onChunk: (pcm) => {
+          const chunkSeq = seq.current++;
+          const payload = bytesToBase64(pcmToBytes(pcm));
+          // One at a time and in order: the vault journal is append-only.
+          queue.current = queue.current.then(() =>
+            api
+              .call('recording.append', { meetingId, seq: chunkSeq, pcm: payload })
+              .catch(setError),
+          );
+        },
+      });
+      setSession({ meetingId, capture });
+      document.documentElement.dataset.recording = 'true';
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  async function stop() {
+    if (!session) return;
+    setStopping(true);
+    try {
+      await session.capture.stop();
+      await queue.current;
+      await api.call('recording.stop', { meetingId: session.meetingId });
+      delete document.documentElement.dataset.recording;
+      open({ name: 'meeting', id: session.meetingId });
+    } catch (caught) {
+      setError(caught);
+      setStopping(false);
+    }
+  }
+
+  function togglePause() {
+    if (!session) return;
+    if (paused) session.capture.resume();
+    else session.capture.pause();
+    setPaused(!paused);
+  }
+
+  async function addSpeakerDuring(event: FormEvent) {
+    event.preventDefault();
+    const name = newSpeaker.trim();
+    if (!name) return;
+    setNewSpeaker('');
+    if (!session) {
+      setRoster((current) => (current.length < 9 ? [...current, name] : current));
+      return;
+    }
+    try {
+      const speaker = await api.call('recording.addSpeaker', {
+        meetingId: session.meetingId,
+        name,
+      });
+      setSpeakers((current) => [...current, speaker]);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  const speakerName = (id: string | undefined) => speakers.find((s) => s.id === id)?.name ?? '';
+  const names = session ? speakers.map((s) => s.name) : roster;
+
+  return (
+    <section data-screen="record" aria-labelledby="record-title">
+      <h1 id="record-title">{t('record.title')}</h1>
+      {!session && (
+        <form onSubmit={(event) => void start(event)} className="record-setup">
+          <label>
+            {t('record.meetingTitle')}
+            <input
+              name="title"
+              value={title}
+              onChange={(event) => setTitle(event.target.value)}
+              placeholder={t('record.untitled')}
+            />
+          </label>
+          <label>
+            {t('record.language')}
+            <select
+              value={language}
+              onChange={(event) => setLanguage(event.target.value as LanguageChoice)}
+            >
+              <option value="fr">{t('language.fr')}</option>
+              <option value="en">{t('language.en')}</option>
+              <option value="auto">{t('language.auto')}</option>
+            </select>
+          </label>
+          <label>
+            {t('record.microphone')}
+            <select value={deviceId} onChange={(event) => setDeviceId(event.target.value)}>
+              <option value="">{t('record.defaultMicrophone')}</option>
+              {microphones.map((mic, index) => (
+                <option key={mic.deviceId || index} value={mic.deviceId}>
+                  {mic.label || t('record.microphoneN', { n: index + 1 })}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="primary" data-testid="start-recording">
+            {t('record.start')}
+          </button>
+        </form>
+      )}
+
+      <section className="roster" aria-labelledby="roster-title">
+        <h2 id="roster-title">{t('record.roster')}</h2>
+        <p className="hint">{t('record.rosterHelp')}</p>
+        <ol>
+          {names.map((name, index) => {
+            const speaker = speakers[index];
+            const active = speaker !== undefined && speaker.id === currentSpeaker;
+            return (
+              <li key={`${name}-${index}`}>
+                <button
+                  type="button"
+                  disabled={!session}
+                  aria-pressed={active}
+                  onClick={() => speaker && markSpeaker(speaker)}
+                >
+                  <kbd>{index + 1}</kbd> {name}
+                </button>
+              </li>
+            );
+          })}
+        </ol>
+        <form onSubmit={(event) => void addSpeakerDuring(event)} className="inline">
+          <label>
+            {t('record.speakerName')}
+            <input
+              name="speaker"
+              value={newSpeaker}
+              onChange={(event) => setNewSpeaker(event.target.value)}
+            />
+          </label>
+          <button type="submit">{t('record.addSpeaker')}</button>
+        </form>
+      </section>
+
+      {session && (
+        <div className="recording" data-testid="recording">
+          <p className="elapsed" aria-live="off">
+            <span className="dot" aria-hidden="true" /> {t('record.elapsed')}{' '}
+            <time data-testid="elapsed">{clock(elapsedMs)}</time>
+            {paused && <strong> · {t('record.paused')}</strong>}
+          </p>
+          <meter
+            aria-label={t('record.level')}
+            min={0}
+            max={1}
+            low={0.1}
+            high={0.9}
+            value={level}
+            data-testid="level"
+          />
+          <div className="actions">
+            <button type="button" onClick={togglePause} aria-pressed={paused}>
+              {paused ? t('record.resume') : t('record.pause')}
+            </button>
+            <button type="button" onClick={addMarker}>
+              {t('record.marker')} <kbd>M</kbd>
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => void stop()}
+              disabled={stopping}
+              data-testid="stop-recording"
+            >
+              {t('record.stop')}
+            </button>
+          </div>
+          {markers.length > 0 && (
+            <p>{t('record.markers', { list: markers.map((ms) => clock(ms)).join(', ') })}</p>
+          )}
+          <h2>{t('record.live')}</h2>
+          <ol className="live" aria-live="polite" data-testid="live-transcript">
+            {lines.map((line) => (
+              <li key={line.id}>
+                <time>{clock(line.startMs)}</time> <span className="who">{speakerName(line.speakerId)}</span>{' '}
+                <span className="text">{line.text}</span>
+              </li>
+            ))}
+          </ol>
+          {lines.length === 0 && <p className="hint">{t('record.waiting')}</p>}
+        </div>
+      )}
+      <ErrorNote error={error} />
+    </section>
+  );
+}

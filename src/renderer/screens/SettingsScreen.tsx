@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { BlockedRequest, ModelView, SettingsView } from '../../shared/api.js';
+import type { LanguageChoice } from '../../shared/transcript.js';
+import { useApi } from '../api/context.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { dateTime } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+
+export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
+  const api = useApi();
+  const { t, locale, setLocale } = useI18n();
+  const [models, setModels] = useState<ModelView[]>([]);
+  const [settings, setSettings] = useState<SettingsView | undefined>();
+  const [blocked, setBlocked] = useState<BlockedRequest[]>([]);
+  const [folder, setFolder] = useState('');
+  const [trustUnlisted, setTrustUnlisted] = useState(false);
+  const [importNote, setImportNote] = useState<string | undefined>();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [passNote, setPassNote] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>();
+
+  const load = useCallback(() => {
+    Promise.all([
+      api.call('models.list', {}),
+      api.call('settings.get', {}),
+      api.call('security.blocked', {}),
+    ])
+      .then(([m, s, b]) => {
+        setModels(m);
+        setSettings(s);
+        setBlocked(b);
+      })
+      .catch(setError);
+  }, [api]);
+
+  useEffect(() => {
+    load();
+    return api.on('security.blocked', (entry) => setBlocked((list) => [entry, ...list]));
+  }, [api, load]);
+
+  async function update(patch: Partial<SettingsView>) {
+    try {
+      setSettings(await api.call('settings.update', patch));
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  async function importModels(event: FormEvent) {
+    event.preventDefault();
+    setImportNote(undefined);
+    setError(undefined);
+    try {
+      const result = await api.call('models.import', { folder, trustUnlisted });
+      setImportNote(
+        t('settings.imported', {
+          imported: result.imported.length,
+          skipped: result.skipped.length ? result.skipped.join('; ') : '—',
+        }),
+      );
+      load();
+      await onChanged();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  async function changePassphrase(event: FormEvent) {
+    event.preventDefault();
+    setPassNote(undefined);
+    try {
+      await api.call('vault.changePassphrase', { current, next });
+      setCurrent('');
+      setNext('');
+      setPassNote(t('settings.passphraseChanged'));
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  return (
+    <section data-screen="settings" aria-labelledby="settings-title">
+      <h1 id="settings-title">{t('settings.title')}</h1>
+      <ErrorNote error={error} />
+
+      <section aria-labelledby="models-title">
+        <h2 id="models-title">{t('settings.models')}</h2>
+        {models.length === 0 && <p data-testid="no-models">{t('settings.noModels')}</p>}
+        {models.length > 0 && (
+          <table data-testid="models">
+            <thead>
+              <tr>
+                <th scope="col">{t('settings.modelKind')}</th>
+                <th scope="col">{t('settings.modelFile')}</th>
+                <th scope="col">{t('settings.modelSize')}</th>
+                <th scope="col">{t('settings.modelState')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.map((model) => (
+                <tr key={model.path}>
+                  <td>{t(`model.kind.${model.kind}` as MessageKey)}</td>
+                  <td title={model.path}>
+                    {model.fileName}
+                    {model.isDefault ? ` (${t('settings.default')})` : ''}
+                  </td>
+                  <td>{(model.sizeBytes / 1e6).toFixed(1)} MB</td>
+                  <td>{t(`model.state.${model.verification}` as MessageKey)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <form onSubmit={(event) => void importModels(event)} className="inline">
+          <label>
+            {t('settings.importFolder')}
+            <input
+              name="folder"
+              value={folder}
+              onChange={(event) => setFolder(event.target.value)}
+              placeholder="/media/usb/greffier-models"
+            />
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={trustUnlisted}
+              onChange={(event) => setTrustUnlisted(event.target.checked)}
+            />
+            {t('settings.trustUnlisted')}
+          </label>
+          <button type="submit" disabled={!folder.trim()}>
+            {t('settings.import')}
+          </button>
+        </form>
+        <p className="hint">{t('settings.importHelp')}</p>
+        {importNote && <p role="status">{importNote}</p>}
+      </section>
+
+      <section aria-labelledby="prefs-title">
+        <h2 id="prefs-title">{t('settings.preferences')}</h2>
+        <label>
+          {t('settings.uiLanguage')}
+          <select value={locale} onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}>
+            <option value="fr">Français</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+        {settings && (
+          <>
+            <label>
+              {t('settings.meetingLanguage')}
+              <select
+                value={settings.defaultLanguage}
+                onChange={(event) =>
+                  void update({ defaultLanguage: event.target.value as LanguageChoice })
+                }
+              >
+                <option value="fr">{t('language.fr')}</option>
+                <option value="en">{t('language.en')}</option>
+                <option value="auto">{t('language.auto')}</option>
+              </select>
+            </label>
+            <label>
+              {t('settings.autoLock')}
+              <input
+                type="number"
+                min={0}
+                max={1440}
+                value={settings.autoLockMinutes}
+                onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
+              />
+            </label>
+          </>
+        )}
+      </section>
+
+      <section aria-labelledby="pass-title">
+        <h2 id="pass-title">{t('settings.passphrase')}</h2>
+        <form onSubmit={(event) => void changePassphrase(event)} className="inline">
+          <label>
+            {t('settings.currentPassphrase')}
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={current}
+              onChange={(event) => setCurrent(event.target.value)}
+            />
+          </label>
+          <label>
+            {t('settings.newPassphrase')}
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={next}
+              onChange={(event) => setNext(event.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={!current || !next}>
+            {t('settings.changePassphrase')}
+          </button>
+        </form>
+        {passNote && <p role="status">{passNote}</p>}
+      </section>
+
+      <section aria-labelledby="blocked-title">
+        <h2 id="blocked-title">{t('settings.blocked')}</h2>
+        <p className="hint">{t('settings.blockedHelp')}</p>
+        {blocked.length === 0 && <p>{t('settings.blockedNone')}</p>}
+        {blocked.length > 0 && (
+          <table data-testid="blocked-log">
+            <thead>
+              <tr>
+                <th scope="col">{t('settings.blockedAt')}</th>
+                <th scope="col">{t('settings.blockedUrl')}</th>
+                <th scope="col">{t('settings.blockedBy')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {blocked.map((entry, index) => (
+                <tr key={`${entry.at}-${index}`}>
+                  <td>{dateTime(entry.at, locale)}</td>
+                  <td className="url">{entry.url}</td>
+                  <td>
+                    {entry.by} · {entry.detail}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+import { useState, type FormEvent } from 'react';
+import type { VaultState } from '../../shared/api.js';
+import { useApi } from '../api/context.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { passphraseStrength } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+
+const STRENGTH: MessageKey[] = [
+  'unlock.strength.weak',
+  'unlock.strength.fair',
+  'unlock.strength.good',
+  'unlock.strength.strong',
+];
+
+export function UnlockScreen(props: {
+  vault: Exclude<VaultState, 'unlocked'>;
+  lockedByIdle: boolean;
+  onUnlocked(): void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const creating = props.vault === 'absent';
+  const [passphrase, setPassphrase] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const strength = passphraseStrength(passphrase);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    if (creating && passphrase !== confirm) {
+      setError(new Error(t('unlock.mismatch')));
+      return;
+    }
+    setBusy(true);
+    try {
+      await api.call(creating ? 'vault.create' : 'vault.unlock', { passphrase });
+      setPassphrase('');
+      setConfirm('');
+      props.onUnlocked();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="unlock" data-screen="unlock" id="main">
+      <h1>{t('app.title')}</h1>
+      <p className="tagline">{t('app.tagline')}</p>
+      <form onSubmit={(event) => void submit(event)} aria-busy={busy}>
+        <h2>{creating ? t('unlock.createTitle') : t('unlock.title')}</h2>
+        {props.lockedByIdle && <p role="status">{t('unlock.lockedIdle')}</p>}
+        {creating && <p>{t('unlock.createHelp')}</p>}
+        <label>
+          {t('unlock.passphrase')}
+          <input
+            type="password"
+            name="passphrase"
+            autoComplete={creating ? 'new-password' : 'current-password'}
+            value={passphrase}
+            onChange={(event) => setPassphrase(event.target.value)}
+            required
+            autoFocus
+          />
+        </label>
+        {creating && (
+          <>
+            <p className={`strength s${strength}`} aria-live="polite" data-testid="strength">
+              {t('unlock.strength')}: {t(STRENGTH[strength] ?? 'unlock.strength.weak')}
+            </p>
+            <label>
+              {t('unlock.confirm')}
+              <input
+                type="password"
+                name="confirm"
+                autoComplete="new-password"
+                value={confirm}
+                onChange={(event) => setConfirm(event.target.value)}
+                required
+              />
+            </label>
+          </>
+        )}
+        <button type="submit" disabled={busy}>
+          {creating ? t('unlock.create') : t('unlock.unlock')}
+        </button>
+        <ErrorNote error={error} />
+      </form>
+    </main>
+  );
+}

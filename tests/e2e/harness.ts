@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { projectRoot } from '../../src/core/paths.js';
+
+export interface Setup {
+  whisperCli: string;
+  models: { whisper: string; llm: string };
+  meetingWav: string;
+  questionWav: string;
+}
+
+export function setup(): Setup {
+  return JSON.parse(
+    readFileSync(join(projectRoot(), 'test-results', 'e2e-setup.json'), 'utf8'),
+  ) as Setup;
+}
+
+export interface Devhost {
+  url: string;
+  origin: string;
+  home: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built devhost (node dist/devhost/main.js) on a fresh vault folder,
+ * exactly as `npm start` runs it without Electron. We wait for the URL line
+ * it prints, never for a delay.
+ */
+export async function startDevhost(
+  options: { locale?: 'fr' | 'en'; args?: string[]; home?: string } = {},
+): Promise<Devhost> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'greffier-e2e-'));
+  const s = setup();
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot(), 'dist', 'devhost', 'main.js'), '--threads', '2', ...(options.args ?? [])],
+    {
+      env: {
+        ...process.env,
+        GREFFIER_HOME: home,
+        GREFFIER_WHISPER_CLI: s.whisperCli,
+        GREFFIER_LOCALE: options.locale ?? 'en',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('GREFFIER_URL=')) resolve(line.slice('GREFFIER_URL='.length));
+    });
+    child.once('exit', (code) => reject(new Error(`devhost exited (${code}): ${stderr}`)));
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    home,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Debian's Chromium with a WAV file as the microphone. */
+export async function launchChromium(microphoneWav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.GREFFIER_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${microphoneWav}`,
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+export async function openApp(browser: Browser, host: Devhost): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+  await context.grantPermissions(['microphone'], { origin: host.origin });
+  const page = await context.newPage();
+  await page.goto(host.url);
+  // The app sets this once its first status call has answered: the real "startup finished".
+  await page.locator('html[data-ready="true"]').waitFor();
+  return { context, page };
+}

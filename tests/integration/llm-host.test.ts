@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelHost } from '../../src/core/llm/host.js';
+import type { ModelRef } from '../../src/core/llm/protocol.js';
+import { testModels } from '../helpers/models.js';
+
+let model: ModelRef;
+const host = new ModelHost({ idleUnloadMs: 0 });
+
+beforeAll(async () => {
+  const models = await testModels();
+  model = { path: models.llm, threads: 2, contextSize: 1024 };
+});
+
+afterAll(() => host.close());
+
+const SCHEMA = {
+  type: 'object',
+  properties: { title: { type: 'string', maxLength: 40 } },
+  required: ['title'],
+} as const;
+
+describe('model host', () => {
+  it('loads the model in its own process and reports its context', async () => {
+    const info = await host.info(model);
+    expect(info.contextSize).toBe(1024);
+    expect(info.trainContextSize).toBeGreaterThan(0);
+    expect(host.pid).toBeGreaterThan(0);
+    expect(host.pid).not.toBe(process.pid);
+  });
+
+  it('counts tokens with the model tokenizer', async () => {
+    const [short, long] = await host.count(model, ['budget', 'budget '.repeat(50)]);
+    expect(short).toBeGreaterThan(0);
+    expect(long).toBeGreaterThan(short! * 10);
+  });
+
+  it('streams tokens and returns schema-valid JSON', async () => {
+    const tokens: string[] = [];
+    const result = await host.generate(
+      { model, system: 'Reply in JSON.', prompt: 'Title?', schema: SCHEMA, maxTokens: 80 },
+      { onToken: (t) => tokens.push(t) },
+    );
+    expect(tokens.join('')).toBe(result.text);
+    const parsed = JSON.parse(result.text) as { title: string };
+    expect(typeof parsed.title).toBe('string');
+    expect(result.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('runs one job at a time, in order', async () => {
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        host
+          .generate({ model, system: 's', prompt: `p${n}`, maxTokens: 4 })
+          .then(() => order.push(n)),
+      ),
+    );
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('cancels a running generation', async () => {
+    const controller = new AbortController();
+    const job = host.generate(
+      { model, system: 's', prompt: 'write a lot', maxTokens: 500 },
+      { signal: controller.signal, onToken: () => controller.abort() },
+    );
+    await expect(job).rejects.toMatchObject({ code: 'cancelled' });
+    // The host is still usable afterwards.
+    const after = await host.generate({ model, system: 's', prompt: 'again', maxTokens: 3 });
+    expect(after.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('refuses a job whose signal is already aborted without running it', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(host.info(model, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    });
+  });
+
+  it('reports a killed host as an error and restarts on the next request', async () => {
+    await host.info(model);
+    const starts = host.starts;
+    const pid = host.pid!;
+    const job = host.generate(
+      { model, system: 's', prompt: 'long', maxTokens: 500 },
+      {
+        onToken: () => process.kill(pid, 'SIGKILL'),
+      },
+    );
+    await expect(job).rejects.toMatchObject({
+      code: 'llm-host-crashed',
+      message: expect.stringMatching(/killed by SIGKILL during a generate job/),
+    });
+    const info = await host.info(model);
+    expect(info.contextSize).toBe(1024);
+    expect(host.starts).toBe(starts + 1);
+    expect(host.pid).not.toBe(pid);
+  });
+
+  it('says clearly when the model file is missing or not a model', async () => {
+    await expect(host.info({ ...model, path: '/nonexistent/model.gguf' })).rejects.toThrow(
+      /no model file at \/nonexistent\/model.gguf/,
+    );
+    await expect(
+      host.info({ ...model, path: new URL(import.meta.url).pathname }),
+    ).rejects.toMatchObject({ code: 'llm-model-unreadable' });
+  });
+});

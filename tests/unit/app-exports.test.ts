@@ -1,0 +1,112 @@
+import { inflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import {
+  escapeMarkdown,
+  exportFileName,
+  timestamp,
+  toDocx,
+  toMarkdown,
+  toSrt,
+  toVtt,
+  type ExportableMeeting,
+} from '../../src/core/app/exports.js';
+
+const meeting: ExportableMeeting = {
+  title: 'Conseil municipal — séance du 3 mars',
+  startedAt: '2026-03-03T18:00:00.000Z',
+  durationMs: 3_725_400,
+  language: 'fr',
+  speakers: [
+    { id: 'p1', name: 'Mme la Maire' },
+    { id: 'p2', name: 'M. Dupont' },
+  ],
+  segments: [
+    { id: 's0001', startMs: 0, endMs: 2500, text: 'La séance est ouverte.', speakerId: 'p1' },
+    { id: 's0002', startMs: 2500, endMs: 3_725_400, text: 'Le budget <img src=x onerror=alert(1)> -->\n\nest voté.', speakerId: 'p2' },
+  ],
+  minutes: {
+    meetingId: 'm1',
+    language: 'fr',
+    template: 'general',
+    title: 'Séance du 3 mars',
+    overview: 'Vote du *budget*.',
+    decisions: [{ text: 'Budget adopté', segmentIds: ['s0002', 'missing'] }],
+    actionItems: [{ owner: 'M. Dupont', task: 'Publier le budget', due: 'avril', segmentIds: ['s0002'] }],
+    openQuestions: ['Calendrier des travaux ?'],
+    topics: ['budget'],
+    interventions: [{ speaker: 'M. Dupont', summary: 'Présente le budget.' }],
+    generatedAt: '2026-03-03T19:00:00.000Z',
+    model: 'llm.gguf',
+    method: { chunks: 1, contextSize: 2048 },
+  },
+};
+
+function documentXml(bytes: Buffer): string {
+  for (let i = 0; i < bytes.length - 30; i++) {
+    if (bytes.readUInt32LE(i) !== 0x04034b50) continue;
+    const nameLength = bytes.readUInt16LE(i + 26);
+    const name = bytes.subarray(i + 30, i + 30 + nameLength).toString();
+    if (name !== 'word/document.xml') continue;
+    const start = i + 30 + nameLength + bytes.readUInt16LE(i + 28);
+    const data = bytes.subarray(start, start + bytes.readUInt32LE(i + 18));
+    return (bytes.readUInt16LE(i + 8) === 8 ? inflateRawSync(data) : data).toString('utf8');
+  }
+  throw new Error('no word/document.xml');
+}
+
+describe('exports', () => {
+  it('formats SRT and VTT times', () => {
+    expect(timestamp(3_723_456, ',')).toBe('01:02:03,456');
+    expect(timestamp(0, '.')).toBe('00:00:00.000');
+  });
+
+  it('writes SRT cues with speakers, never letting a blank line end a cue early', () => {
+    const srt = toSrt(meeting);
+    expect(srt.startsWith('1\n00:00:00,000 --> 00:00:02,500\nMme la Maire: La séance est ouverte.\n')).toBe(true);
+    expect(srt).toContain('2\n00:00:02,500 --> 01:02:05,400\nM. Dupont: Le budget <img src=x onerror=alert(1)> ->\nest voté.\n');
+  });
+
+  it('writes VTT with voice tags and the words escaped', () => {
+    const vtt = toVtt(meeting);
+    expect(vtt.startsWith('WEBVTT\n\ns0001\n00:00:00.000 --> 00:00:02.500\n<v Mme la Maire>La séance')).toBe(true);
+    expect(vtt).toContain('Le budget &lt;img src=x onerror=alert(1)&gt; --&gt;\nest voté.');
+    expect(vtt).not.toContain('-->\nest');
+    expect(vtt).not.toContain('<img');
+  });
+
+  it('writes Markdown minutes with links to segment times and no live HTML', () => {
+    const md = toMarkdown(meeting);
+    expect(md).toContain('# Conseil municipal — séance du 3 mars');
+    expect(md).toContain('### Décisions');
+    expect(md).toContain('- Budget adopté (voir 00:00:02)');
+    expect(md).toContain('- **M\\. Dupont**: Publier le budget (échéance: avril) (voir 00:00:02)');
+    expect(md).toContain('Vote du \\*budget\\*\\.');
+    expect(md).toContain('\\<img src=x onerror=alert\\(1\\)\\>');
+    expect(md).not.toMatch(/[^\\]<img/);
+    expect(escapeMarkdown('[a](http://x)')).toBe('\\[a\\]\\(http://x\\)');
+  });
+
+  it('writes a real DOCX whose text holds the minutes and the transcript', async () => {
+    const bytes = await toDocx(meeting);
+    expect(bytes.subarray(0, 2).toString()).toBe('PK');
+    const xml = documentXml(bytes);
+    const text = xml.replace(/<[^>]+>/g, ' ');
+    expect(text).toContain('Conseil municipal — séance du 3 mars');
+    expect(text).toContain('Budget adopté (voir 00:00:02)');
+    expect(text).toContain('Publier le budget (échéance: avril)');
+    // The injected markup is escaped XML text, never an element of the document.
+    expect(xml).toContain('Le budget &lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('says when there are no minutes yet, in the meeting language', () => {
+    const { minutes: _minutes, ...bare } = meeting;
+    expect(toMarkdown({ ...bare, language: 'en' })).toContain('No minutes yet.');
+  });
+
+  it('makes file names safe on every system', () => {
+    expect(exportFileName('Conseil municipal — séance du 3/03 : budget', 'docx')).toBe(
+      'Conseil-municipal-seance-du-303-budget.docx',
+    );
+    expect(exportFileName('../../', 'md')).toBe('meeting.md');
+  });
+});

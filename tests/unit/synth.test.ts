@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { toFloat16Bits } from '../../src/core/models/synth/binary-writer.js';
+import { SeededRandom } from '../../src/core/models/synth/random.js';
+import { synthModels, SYNTH_FILES } from '../../src/core/models/synth/index.js';
+import { commonWords, llmVocabulary } from '../../src/core/models/synth/vocabulary.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'greffier-synth-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+async function cli(argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += String(chunk)));
+  stderr.on('data', (chunk) => (err += String(chunk)));
+  const code = await runCli(argv, {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+    env: {},
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('seeded random numbers', () => {
+  it('repeat for a seed and differ between seeds', () => {
+    const draw = (seed: number) => {
+      const random = new SeededRandom(seed);
+      return Array.from({ length: 8 }, () => random.nextUint32());
+    };
+    expect(draw(7)).toEqual(draw(7));
+    expect(draw(7)).not.toEqual(draw(8));
+  });
+
+  it('give normals with the requested spread', () => {
+    const random = new SeededRandom(3);
+    const values = Array.from({ length: 20000 }, () => random.nextNormal(0.05));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    expect(Math.abs(mean)).toBeLessThan(0.002);
+    expect(sd).toBeGreaterThan(0.048);
+    expect(sd).toBeLessThan(0.052);
+  });
+});
+
+describe('half-precision conversion', () => {
+  it('matches IEEE binary16 bit patterns', () => {
+    expect(toFloat16Bits(0)).toBe(0x0000);
+    expect(toFloat16Bits(1)).toBe(0x3c00);
+    expect(toFloat16Bits(-2)).toBe(0xc000);
+    expect(toFloat16Bits(0.5)).toBe(0x3800);
+    expect(toFloat16Bits(65504)).toBe(0x7bff);
+    expect(toFloat16Bits(1e6)).toBe(0x7c00);
+    expect(toFloat16Bits(2 ** -24)).toBe(0x0001);
+    expect(toFloat16Bits(0.1)).toBe(0x2e66);
+  });
+});
+
+describe('generated LLM vocabulary', () => {
+  it('has unique token strings, all 256 byte tokens and the common words', () => {
+    const vocabulary = llmVocabulary();
+    const texts = vocabulary.map((t) => t.text);
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(vocabulary.filter((t) => t.type === 6)).toHaveLength(256);
+    expect(texts).toContain('<0x0A>');
+    expect(commonWords().length).toBeGreaterThanOrEqual(300);
+    const spoken = vocabulary.filter((t) => t.spoken).map((t) => t.text);
+    expect(spoken).toContain('\u2581conseil');
+    expect(spoken).toContain('\u2581budget');
+    // Bytes and control tokens are never said: that keeps output valid UTF-8.
+    expect(vocabulary.filter((t) => t.spoken && t.type !== 1)).toEqual([]);
+  });
+
+  it('pads to a real model size with unique synthetic words', () => {
+    const vocabulary = llmVocabulary(20000);
+    expect(vocabulary).toHaveLength(20000);
+    expect(new Set(vocabulary.map((t) => t.text)).size).toBe(20000);
+  });
+});
+
+describe('models synth', () => {
+  it('writes a whisper.cpp file with the multilingual tiny header and a GGUF v3 file', () => {
+    const models = synthModels({ outDir: join(scratch, 'a'), seed: 5 });
+    const whisper = readFileSync(models.whisper);
+    expect(whisper.readUInt32LE(0)).toBe(0x67676d6c);
+    const hparams = Array.from({ length: 11 }, (_, i) => whisper.readInt32LE(4 + i * 4));
+    expect(hparams).toEqual([51865, 1500, 64, 2, 1, 448, 64, 2, 1, 80, 1]);
+    const gguf = readFileSync(models.llm);
+    expect(gguf.subarray(0, 4).toString('latin1')).toBe('GGUF');
+    expect(gguf.readUInt32LE(4)).toBe(3);
+    // 3 whole-model tensors + 9 per block, 2 blocks.
+    expect(gguf.readBigUInt64LE(8)).toBe(21n);
+    expect(gguf.includes('tokenizer.chat_template')).toBe(true);
+  });
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const first = synthModels({ outDir: join(scratch, 'b1'), seed: 42 });
+    const again = synthModels({ outDir: join(scratch, 'b2'), seed: 42 });
+    const other = synthModels({ outDir: join(scratch, 'b3'), seed: 43 });
+    expect(sha256(again.whisper)).toBe(sha256(first.whisper));
+    expect(sha256(again.llm)).toBe(sha256(first.llm));
+    expect(sha256(other.whisper)).not.toBe(sha256(first.whisper));
+    expect(sha256(other.llm)).not.toBe(sha256(first.llm));
+  });
+
+  it('runs from the CLI and prints the two paths', async () => {
+    const out = join(scratch, 'cli');
+    const result = await cli(['models', 'synth', '--out', out, '--seed', '9']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      join(out, SYNTH_FILES.whisper),
+      join(out, SYNTH_FILES.llm),
+    ]);
+  });
+
+  it('refuses a missing --out with exit 2', async () => {
+    const result = await cli(['models', 'synth']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--out DIR is required/);
+  });
+
+  it.each([['-1'], ['abc'], ['4294967296'], ['1.5']])(
+    'refuses --seed %s with exit 2',
+    async (seed) => {
+      const result = await cli(['models', 'synth', '--out', join(scratch, 'x'), `--seed=${seed}`]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--seed takes a whole number from 0 to 4294967295/);
+    },
+  );
+
+  it('refuses an unknown flag and a stray argument with exit 2', async () => {
+    const flag = await cli(['models', 'synth', '--out', join(scratch, 'x'), '--big']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--big/);
+    const stray = await cli(['models', 'synth', '--out', join(scratch, 'x'), 'extra']);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/unexpected argument "extra"/);
+  });
+
+  it('fails with exit 1 and a clear reason when the folder cannot be written', async () => {
+    const file = join(scratch, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const result = await cli(['models', 'synth', '--out', join(file, 'models')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot write the generated models into .*not-a-folder/);
+    expect(result.stderr).toMatch(/choose a folder you can write to/);
+  });
+});
