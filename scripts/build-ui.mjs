@@ -12,7 +12,9 @@ const electronOut = join(root, 'dist-electron');
 const release = process.env.GREFFIER_RELEASE === '1';
 
 if (!existsSync(join(root, 'dist', 'core', 'app', 'csp.js'))) {
-  console.error('build-ui: dist/core is missing: run "tsc -p tsconfig.json" first (npm run build does).');
+  console.error(
+    'build-ui: dist/core is missing: run "tsc -p tsconfig.json" first (npm run build does).',
+  );
   process.exit(1);
 }
 const { contentSecurityPolicy } = await import(join(root, 'dist', 'core', 'app', 'csp.js'));
@@ -58,21 +60,10 @@ writeFileSync(
 `,
 );
 
-// Electron: main as ESM (it imports core, which relies on import.meta.url), the preload
-// as one CommonJS file because sandboxed preloads cannot load modules or node_modules.
+// Electron: the main process runs from tsc's output (dist/main/main.js) so core keeps its
+// layout (the model host and engines are found next to their modules); only the preload
+// is bundled, as one CommonJS file, because sandboxed preloads cannot load modules.
 mkdirSync(electronOut, { recursive: true });
-await build({
-  entryPoints: [join(root, 'src', 'main', 'main.ts')],
-  outfile: join(electronOut, 'main.mjs'),
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: ['node20'],
-  packages: 'external',
-  sourcemap: release ? false : 'linked',
-  define: { 'process.env.GREFFIER_BUILD': JSON.stringify(release ? 'release' : 'test') },
-  logLevel: 'warning',
-});
 await build({
   entryPoints: [join(root, 'src', 'preload', 'preload.ts')],
   outfile: join(electronOut, 'preload.cjs'),
@@ -84,4 +75,4 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
-console.log(`build-ui: renderer → ${out}, Electron main/preload → ${electronOut}`);
+console.log(`build-ui: renderer → ${out}, Electron preload → ${electronOut}`);

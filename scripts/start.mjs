@@ -22,7 +22,7 @@ const args = process.argv.slice(2);
 const electron = electronBinary();
 let child;
 if (electron) {
-  child = spawn(electron, [join(root, 'dist-electron', 'main.mjs'), ...args], { stdio: 'inherit' });
+  child = spawn(electron, [join(root, 'dist', 'main', 'main.js'), ...args], { stdio: 'inherit' });
 } else {
   console.log(
     'Electron is not installed here (ELECTRON_SKIP_BINARY_DOWNLOAD): starting the browser host instead.',

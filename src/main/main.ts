@@ -1,8 +1,9 @@
 import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { AppService } from '../core/app/app-service.js';
+import { projectRoot } from '../core/paths.js';
 import { CallRequestSchema, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api.js';
+import { utilityLauncher } from './model-host.js';
 import { serveAppFile } from './protocol.js';
 import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl } from './security.js';
 
@@ -11,8 +12,7 @@ import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl } from 
  * IPC calls checked (sender, origin, schema) and handed to the same
  * AppService the devhost uses.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
+const root = projectRoot();
 // Core finds engines and catalogues without importing Electron.
 if (app.isPackaged) process.env.GREFFIER_RESOURCES ??= process.resourcesPath;
 
@@ -44,6 +44,7 @@ if (!app.requestSingleInstanceLock()) {
     process.env.GREFFIER_LOCALE ??= app.getLocale();
     service = new AppService({
       version: app.getVersion(),
+      hostLauncher: utilityLauncher,
       fallbackModels: {
         ...(process.env.GREFFIER_ASR_MODEL ? { asr: process.env.GREFFIER_ASR_MODEL } : {}),
         ...(process.env.GREFFIER_LLM_MODEL ? { llm: process.env.GREFFIER_LLM_MODEL } : {}),
@@ -56,10 +57,17 @@ if (!app.requestSingleInstanceLock()) {
 
     ipcMain.handle(IPC_CALL_CHANNEL, async (event: IpcMainInvokeEvent, raw: unknown) => {
       // Only our own window, showing our own page, may call in.
-      if (!window || event.sender !== window.webContents || !isAppUrl(event.senderFrame?.url ?? '')) {
+      if (
+        !window ||
+        event.sender !== window.webContents ||
+        !isAppUrl(event.senderFrame?.url ?? '')
+      ) {
         return {
           ok: false,
-          error: { code: 'forbidden-sender', message: 'Calls are accepted from the Greffier window only.' },
+          error: {
+            code: 'forbidden-sender',
+            message: 'Calls are accepted from the Greffier window only.',
+          },
         };
       }
       const request = CallRequestSchema.safeParse(raw);
@@ -69,17 +77,19 @@ if (!app.requestSingleInstanceLock()) {
       return service!.dispatcher.call(request.data.name, request.data.input);
     });
     service.dispatcher.onEvent((event, payload) => {
-      if (window && !window.isDestroyed()) window.webContents.send(IPC_EVENT_CHANNEL, { event, payload });
+      if (window && !window.isDestroyed())
+        window.webContents.send(IPC_EVENT_CHANNEL, { event, payload });
     });
 
-    const release = process.env.GREFFIER_BUILD === 'release';
+    // Packaged builds are release builds: no devtools (the inspect fuse is off there too).
+    const release = app.isPackaged && process.env.GREFFIER_TEST_BUILD !== '1';
     window = new BrowserWindow({
       width: 1280,
       height: 860,
       show: false,
       title: 'Greffier',
       webPreferences: {
-        preload: join(here, 'preload.cjs'),
+        preload: join(root, 'dist-electron', 'preload.cjs'),
         contextIsolation: true,
         sandbox: true,
         nodeIntegration: false,

@@ -26,10 +26,12 @@ export async function serveAppFile(rendererDir: string, url: string): Promise<Re
   } catch {
     return new Response('Bad path', { status: 400 });
   }
-  const relative = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const relative =
+    pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
   const file = resolve(root, normalize(relative));
   if (!file.startsWith(root + sep)) return new Response('Forbidden', { status: 403 });
-  if (!existsSync(file) || !statSync(file).isFile()) return new Response('Not found', { status: 404 });
+  if (!existsSync(file) || !statSync(file).isFile())
+    return new Response('Not found', { status: 404 });
   return new Response(await readFile(file), {
     headers: {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',

@@ -2,13 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { CallOutput, GreffierApi, UiLocale } from '../shared/api.js';
 import { ApiProvider, useApi } from './api/context.js';
 import { ErrorNote } from './components/ErrorNote.js';
-import {
-  LocaleProvider,
-  initialLocale,
-  rememberLocale,
-  translator,
-  useI18n,
-} from './i18n/i18n.js';
+import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } from './i18n/i18n.js';
 import { AskScreen } from './screens/AskScreen.js';
 import { MeetingScreen } from './screens/MeetingScreen.js';
 import { MeetingsScreen } from './screens/MeetingsScreen.js';
@@ -59,7 +53,13 @@ export function App({ api }: { api: GreffierApi }) {
 
   useEffect(() => {
     // Requests the CSP refused land in the blocked-request log with the host's own refusals.
+    // The CSP is both a header and a <meta>: Chromium reports a refusal once per policy.
+    const recent = new Map<string, number>();
     const report = (event: SecurityPolicyViolationEvent) => {
+      const key = `${event.blockedURI}|${event.effectiveDirective}`;
+      const now = performance.now();
+      if (now - (recent.get(key) ?? -Infinity) < 1000) return;
+      recent.set(key, now);
       void api
         .call('security.reportBlocked', {
           url: event.blockedURI || '(inline)',
@@ -158,7 +158,7 @@ function Shell(props: {
           aria-label={t('nav.language')}
           onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
         >
-          {locale === 'fr' ? 'English' : 'Français'}
+          {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
         </button>
         <button
           type="button"

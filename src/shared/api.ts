@@ -29,7 +29,12 @@ export type VaultState = z.infer<typeof VaultStateSchema>;
 export { MeetingStatusSchema, type MeetingStatus } from './meetings.js';
 
 /** A job as the screens show it: what runs, how far it got, why it failed. */
-export const JobViewSchema = JobSchema.pick({ id: true, kind: true, state: true, error: true }).extend({
+export const JobViewSchema = JobSchema.pick({
+  id: true,
+  kind: true,
+  state: true,
+  error: true,
+}).extend({
   /** 0..1 when the engine reports it. */
   progress: z.number().min(0).max(1).optional(),
 });
@@ -66,7 +71,10 @@ export const ModelViewSchema = z.object({
 export type ModelView = z.infer<typeof ModelViewSchema>;
 
 /** The settings a user changes from the screen (models have their own calls). */
-export const SettingsViewSchema = SettingsSchema.pick({ defaultLanguage: true, autoLockMinutes: true });
+export const SettingsViewSchema = SettingsSchema.pick({
+  defaultLanguage: true,
+  autoLockMinutes: true,
+});
 export type SettingsView = z.infer<typeof SettingsViewSchema>;
 
 export const BlockedRequestSchema = z.object({
@@ -164,9 +172,7 @@ export const apiCalls = {
   },
   'recording.stop': { input: z.object({ meetingId: Id }).strict(), output: Ok },
   'segments.edit': {
-    input: z
-      .object({ meetingId: Id, segmentId: Id, text: z.string().max(20_000) })
-      .strict(),
+    input: z.object({ meetingId: Id, segmentId: Id, text: z.string().max(20_000) }).strict(),
     output: Ok,
   },
   'speakers.rename': {
@@ -301,7 +307,10 @@ export function parseCallOutput<N extends CallName>(name: N, value: unknown): Ca
   return apiCalls[name].output.parse(value) as CallOutput<N>;
 }
 
-export function parseEventPayload<E extends EventName>(event: E, payload: unknown): EventPayload<E> {
+export function parseEventPayload<E extends EventName>(
+  event: E,
+  payload: unknown,
+): EventPayload<E> {
   return apiEvents[event].parse(payload) as EventPayload<E>;
 }
 

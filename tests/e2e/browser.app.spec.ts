@@ -2,7 +2,15 @@ import { expect, test } from '@playwright/test';
 import { inflateRawSync } from 'node:zlib';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { dirname } from 'node:path';
-import { AskPage, MeetingPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
+import {
+  AskPage,
+  MeetingPage,
+  RecordPage,
+  SettingsPage,
+  Shell,
+  UnlockPage,
+  screenshot,
+} from './pages.js';
 
 const PASSPHRASE = 'conseil municipal du mardi';
 
@@ -49,6 +57,7 @@ test.describe('the clerk and the official, in Chromium', () => {
       await settings.importModels(dirname(s.models.whisper));
       await expect(settings.models()).toHaveCount(2);
       await expect(settings.models().first()).toContainText('trusted');
+      await screenshot(page, 'en-settings');
 
       const shell = new Shell(page);
       await shell.go('record');
@@ -63,7 +72,9 @@ test.describe('the clerk and the official, in Chromium', () => {
       await screenshot(page, 'en-record');
       await record.markSpeaker(2);
       // ~20 s of meeting, measured on the app's own clock rather than a sleep.
-      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThanOrEqual(20);
+      await expect
+        .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
+        .toBeGreaterThanOrEqual(20);
       await record.stop();
 
       const meeting = new MeetingPage(page);
@@ -90,9 +101,16 @@ test.describe('the clerk and the official, in Chromium', () => {
       expect(docx.bytes.subarray(0, 2).toString()).toBe('PK');
       const docText = docxText(docx.bytes);
       expect(docText).toContain('Conseil municipal');
-      expect(docText.replace(/\s+/g, ' ')).toContain(firstLine.trim().split(/\s+/).slice(0, 3).join(' ').replace(/&/g, '&amp;'));
+      expect(docText.replace(/\s+/g, ' ')).toContain(
+        firstLine.trim().split(/\s+/).slice(0, 3).join(' ').replace(/&/g, '&amp;'),
+      );
       const srt = await meeting.export('srt');
       expect(srt.bytes.toString('utf8')).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> /);
+
+      await shell.go('meetings');
+      await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
+      await expect(page.locator('[data-meeting-id] .badge')).toHaveText('Ready');
+      await screenshot(page, 'en-meetings');
 
       await shell.go('ask');
       const ask = new AskPage(page);

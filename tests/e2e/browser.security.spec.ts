@@ -1,7 +1,15 @@
 import { dirname } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { AskPage, MeetingPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
+import {
+  AskPage,
+  MeetingPage,
+  RecordPage,
+  SettingsPage,
+  Shell,
+  UnlockPage,
+  screenshot,
+} from './pages.js';
 
 const PASSPHRASE = 'séance à huis clos';
 const INJECTED = '<img src=x onerror="window.__pwned = 1">';
@@ -91,7 +99,9 @@ test.describe('security, in Chromium, on a French system', () => {
       await expect(meeting.minutes().locator('h3').first()).toBeVisible({ timeout: 180_000 });
       await screenshot(page, 'fr-meeting');
       const md = await meeting.export('md');
-      expect(md.bytes.toString('utf8')).toContain('\\<img src=x onerror="window\\.\\_\\_pwned = 1"\\>');
+      expect(md.bytes.toString('utf8')).toContain(
+        '\\<img src=x onerror="window\\.\\_\\_pwned = 1"\\>',
+      );
 
       await shell.go('meetings');
       await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
@@ -102,6 +112,16 @@ test.describe('security, in Chromium, on a French system', () => {
       await ask.askTyped('Quel est le budget ?');
       await expect(ask.answer().or(page.getByRole('alert'))).toBeVisible({ timeout: 120_000 });
       await screenshot(page, 'fr-ask');
+
+      // Locking wipes the keys: the unlock screen comes back, and only the passphrase opens it.
+      await page.getByTestId('lock').click();
+      const unlock = new UnlockPage(page);
+      await expect(page.getByRole('heading', { name: 'Déverrouiller le coffre' })).toBeVisible();
+      await screenshot(page, 'fr-unlock');
+      await unlock.unlock('pas la bonne phrase');
+      await expect(page.getByRole('alert')).toContainText('Phrase secrète incorrecte');
+      await unlock.unlock(PASSPHRASE);
+      await expect(page.locator('[data-screen="meetings"] [data-meeting-id]')).toHaveCount(1);
     } finally {
       await browser.close();
     }

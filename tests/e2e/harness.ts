@@ -91,8 +91,14 @@ export async function launchChromium(microphoneWav: string): Promise<Browser> {
   });
 }
 
-export async function openApp(browser: Browser, host: Devhost): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } });
+export async function openApp(
+  browser: Browser,
+  host: Devhost,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 860 },
+  });
   await context.grantPermissions(['microphone'], { origin: host.origin });
   const page = await context.newPage();
   await page.goto(host.url);

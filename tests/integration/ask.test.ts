@@ -163,7 +163,7 @@ describe('summarize, search and ask from the CLI', () => {
       'summarize',
       meetingId,
       '--template',
-      'council-session',
+      'hr-interview',
       '--llm-model',
       llm.path,
       '--passphrase-file',
@@ -173,7 +173,7 @@ describe('summarize, search and ask from the CLI', () => {
     expect(stderr).toMatch(/minutes of .* saved/);
     expect(code).toBe(0);
     const minutes = MinutesSchema.parse(JSON.parse(stdout));
-    expect(minutes).toMatchObject({ meetingId, language: 'fr', template: 'council-session' });
+    expect(minutes).toMatchObject({ meetingId, language: 'fr', template: 'hr-interview' });
     const ids = new Set(corpus.meetings[0]!.segments.map((s) => s.id));
     for (const d of [...minutes.decisions, ...minutes.actionItems]) {
       for (const id of d.segmentIds) expect(ids.has(id)).toBe(true);
@@ -306,5 +306,18 @@ describe('summarize, search and ask from the CLI', () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no model file at \/nonexistent\/model.gguf/);
+    // The generated model was trained on 4096 tokens: too few for the council template's limits.
+    const small = await cli([
+      'summarize',
+      meetingId,
+      '--template',
+      'council-session',
+      '--llm-model',
+      llm.path,
+      '--passphrase-file',
+      passFile,
+    ]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/a 4096-token context is too small .* at least \d+ tokens/);
   });
 });

@@ -81,7 +81,10 @@ describe('devhost: the loopback door', () => {
   it('answers API calls that carry the token', async () => {
     const res = await raw(host, json(host.token, { name: 'app.status', input: {} }));
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ ok: true, value: { vault: 'absent', ready: true } });
+    expect(JSON.parse(res.body)).toMatchObject({
+      ok: true,
+      value: { vault: 'absent', ready: true },
+    });
   });
 
   it('refuses a missing or wrong token with what to do', async () => {
@@ -118,7 +121,12 @@ describe('devhost: the loopback door', () => {
 
   it('never serves a file outside the UI folder', async () => {
     const h = { host: new URL(host.url).host };
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/sub/..%2f..%2fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+    ]) {
       const res = await raw(host, { path, headers: h });
       expect([403, 404], path).toContain(res.status);
       expect(res.body).not.toContain('not for the page');
@@ -163,7 +171,11 @@ describe('devhost: the loopback door', () => {
             for (const line of chunk.toString().split('\n').filter(Boolean)) {
               events.push(JSON.parse(line).event);
               if (events.length === 1) {
-                service.dispatcher.blocked.record({ url: 'https://a.example/', by: 'csp', detail: 'img-src' });
+                service.dispatcher.blocked.record({
+                  url: 'https://a.example/',
+                  by: 'csp',
+                  detail: 'img-src',
+                });
               }
               if (events.includes('security.blocked')) {
                 req.destroy();

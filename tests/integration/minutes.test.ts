@@ -87,12 +87,12 @@ describe('minutes with a generated model', () => {
       template: brief,
       onChunk: (n) => chunkEvents.push(n),
     });
-    const transcript = councilTranscript(60);
+    const transcript = councilTranscript(25);
     const perChunk = session.budget.chunkTokens;
     expect(perChunk).toBeLessThanOrEqual(4096 / 4);
-    // Feed it like a live meeting, ten segments at a time.
-    for (let i = 0; i < transcript.length; i += 10) {
-      session.addSegments(transcript.slice(i, i + 10));
+    // Feed it like a live meeting, five segments at a time.
+    for (let i = 0; i < transcript.length; i += 5) {
+      session.addSegments(transcript.slice(i, i + 5));
     }
     // Chunks are summarised in the background before stop.
     await new Promise<void>((resolve) => {

@@ -272,6 +272,39 @@ describe('greffier models add / list', () => {
   });
 });
 
+describe('greffier models import', () => {
+  it('fails with exit 1 when nothing can be imported, listing why, then imports with trust', async () => {
+    const usb = join(home, 'usb');
+    mkdirSync(usb);
+    copyFileSync(whisper, join(usb, 'other-whisper.bin'));
+    writeFileSync(join(usb, 'readme.txt'), 'hello');
+    const refused = await cli(['models', 'import', usb, '--passphrase-file', passFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /skipped {2}other-whisper\.bin: .* is not in the model catalogue/,
+    );
+    expect(refused.stdout).toMatch(/skipped {2}readme\.txt: not a model file/);
+    expect(refused.stderr).toMatch(/no model could be imported from .*usb — see the reasons above/);
+    const trusted = await cli([
+      'models',
+      'import',
+      usb,
+      '--trust-unlisted',
+      '--passphrase-file',
+      passFile,
+    ]);
+    expect(trusted.code).toBe(0);
+    expect(trusted.stdout).toMatch(/imported asr\t.*other-whisper\.bin\tunlisted \(trusted\)/);
+    expect(trusted.stderr).toMatch(/warning: other-whisper\.bin is not vouched for/);
+  });
+
+  it('refuses a missing folder argument with exit 2', async () => {
+    const result = await cli(['models', 'import']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/give the folder to import/);
+  });
+});
+
 describe('greffier models catalogue', () => {
   it('lists the shipped entries, saying which checksums are confirmed', async () => {
     const result = await cli(['models', 'catalogue']);

@@ -81,7 +81,7 @@ describe('whisper-cli engine build', () => {
     const status = JSON.parse(r.stdout) as ReturnType<typeof whisperCliStatus>;
     expect(status.path).toBe(binary);
     expect(status.upToDate).toBe(true);
-    expect(status.source.nodejsWhisper).toBe('0.3.1');
+    expect(status.source?.nodejsWhisper).toBe('0.3.1');
     expect(status.stamp?.portable).toBe(false);
     const text = await cli(['engine', 'status'], process.env);
     expect(text.stdout).toMatch(

@@ -135,6 +135,37 @@ describe('greffier vault CLI', () => {
     expect(argvPass.code).toBe(2);
   });
 
+  it('refuses a speech model that is not one before storing anything', async () => {
+    const notModel = join(home.path, 'not-a-model.bin');
+    writeFileSync(notModel, 'hello, not a model at all');
+    const r = await greffier(
+      'import',
+      'x.wav',
+      '--title',
+      'T',
+      '--asr-model',
+      notModel,
+      '--passphrase-file',
+      passFile,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /not-a-model\.bin is not a whisper\.cpp model .* — give --asr-model a whisper\.cpp model/,
+    );
+    const missing = await greffier(
+      'import',
+      'x.wav',
+      '--title',
+      'T',
+      '--asr-model',
+      join(home.path, 'absent.bin'),
+      '--passphrase-file',
+      passFile,
+    );
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/absent\.bin/);
+  });
+
   it('refuses a file that is not WAV and leaves no meeting behind', async () => {
     const mp3 = join(home.path, 'talk.mp3');
     writeFileSync(mp3, Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00'), Buffer.alloc(64)]));

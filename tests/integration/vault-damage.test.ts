@@ -240,6 +240,20 @@ describe('damaged vault files', () => {
     await open.vault.lock();
   });
 
+  it('an unreadable journal of an interrupted recording does not keep the vault shut', async () => {
+    const { dir, first, second } = await homeWithMeetings();
+    let open = await openTestVault(dir);
+    open.vault.data.meetings[first]!.status = 'recording';
+    await open.vault.save();
+    await open.vault.lock();
+    flip(join(dir, 'meetings', first, 'audio.journal'), 0);
+    open = await openTestVault(dir);
+    expect(open.vault.lastRecovery.damaged).toEqual([{ meetingId: first, badChunk: 0 }]);
+    expect(open.meetings.getMeeting(first).status).toBe('failed');
+    expect(open.meetings.getMeeting(second).status).toBe('ready');
+    await open.vault.lock();
+  });
+
   it('damaged header: the backup copy opens the vault; both damaged is a clear error', async () => {
     const { dir } = await homeWithMeetings();
     flip(join(dir, 'vault.json'), 60);

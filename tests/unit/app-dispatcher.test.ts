@@ -98,8 +98,13 @@ describe('AppDispatcher: the one door both transports use', () => {
 describe('BlockedRequestLog', () => {
   it('keeps the newest first, cuts long URLs (they may smuggle transcript words) and caps its size', () => {
     const log = new BlockedRequestLog(3);
-    for (let i = 0; i < 5; i++) log.record({ url: `https://e.example/${i}`, by: 'electron', detail: 'xhr' });
-    log.record({ url: `https://e.example/?q=${'a'.repeat(1000)}`, by: 'csp', detail: 'connect-src' });
+    for (let i = 0; i < 5; i++)
+      log.record({ url: `https://e.example/${i}`, by: 'electron', detail: 'xhr' });
+    log.record({
+      url: `https://e.example/?q=${'a'.repeat(1000)}`,
+      by: 'csp',
+      detail: 'connect-src',
+    });
     const entries = log.list();
     expect(entries).toHaveLength(3);
     expect(entries[0]!.url.length).toBeLessThanOrEqual(301);

@@ -22,7 +22,13 @@ const meeting: ExportableMeeting = {
   ],
   segments: [
     { id: 's0001', startMs: 0, endMs: 2500, text: 'La séance est ouverte.', speakerId: 'p1' },
-    { id: 's0002', startMs: 2500, endMs: 3_725_400, text: 'Le budget <img src=x onerror=alert(1)> -->\n\nest voté.', speakerId: 'p2' },
+    {
+      id: 's0002',
+      startMs: 2500,
+      endMs: 3_725_400,
+      text: 'Le budget <img src=x onerror=alert(1)> -->\n\nest voté.',
+      speakerId: 'p2',
+    },
   ],
   minutes: {
     meetingId: 'm1',
@@ -31,7 +37,9 @@ const meeting: ExportableMeeting = {
     title: 'Séance du 3 mars',
     overview: 'Vote du *budget*.',
     decisions: [{ text: 'Budget adopté', segmentIds: ['s0002', 'missing'] }],
-    actionItems: [{ owner: 'M. Dupont', task: 'Publier le budget', due: 'avril', segmentIds: ['s0002'] }],
+    actionItems: [
+      { owner: 'M. Dupont', task: 'Publier le budget', due: 'avril', segmentIds: ['s0002'] },
+    ],
     openQuestions: ['Calendrier des travaux ?'],
     topics: ['budget'],
     interventions: [{ speaker: 'M. Dupont', summary: 'Présente le budget.' }],
@@ -62,13 +70,19 @@ describe('exports', () => {
 
   it('writes SRT cues with speakers, never letting a blank line end a cue early', () => {
     const srt = toSrt(meeting);
-    expect(srt.startsWith('1\n00:00:00,000 --> 00:00:02,500\nMme la Maire: La séance est ouverte.\n')).toBe(true);
-    expect(srt).toContain('2\n00:00:02,500 --> 01:02:05,400\nM. Dupont: Le budget <img src=x onerror=alert(1)> ->\nest voté.\n');
+    expect(
+      srt.startsWith('1\n00:00:00,000 --> 00:00:02,500\nMme la Maire: La séance est ouverte.\n'),
+    ).toBe(true);
+    expect(srt).toContain(
+      '2\n00:00:02,500 --> 01:02:05,400\nM. Dupont: Le budget <img src=x onerror=alert(1)> ->\nest voté.\n',
+    );
   });
 
   it('writes VTT with voice tags and the words escaped', () => {
     const vtt = toVtt(meeting);
-    expect(vtt.startsWith('WEBVTT\n\ns0001\n00:00:00.000 --> 00:00:02.500\n<v Mme la Maire>La séance')).toBe(true);
+    expect(
+      vtt.startsWith('WEBVTT\n\ns0001\n00:00:00.000 --> 00:00:02.500\n<v Mme la Maire>La séance'),
+    ).toBe(true);
     expect(vtt).toContain('Le budget &lt;img src=x onerror=alert(1)&gt; --&gt;\nest voté.');
     expect(vtt).not.toContain('-->\nest');
     expect(vtt).not.toContain('<img');

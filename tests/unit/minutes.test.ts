@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clean, minutesBudget, segmentLine } from '../../src/core/llm/minutes.js';
+import { clean, contextFor, minutesBudget, segmentLine } from '../../src/core/llm/minutes.js';
 import {
   dataBlock,
   fill,
@@ -110,5 +110,17 @@ describe('cleaning model output', () => {
     ]);
     expect(kept.openQuestions).toEqual(['Quand ?']);
     expect(kept.interventions).toHaveLength(1);
+  });
+});
+
+describe('context for a template', () => {
+  it('is at least 4096 tokens and grows with the template limits until the budget fits', () => {
+    expect(contextFor(400, limits)).toBe(4096);
+    const council = { decisions: 6, actionItems: 4, openQuestions: 3, topics: 6, interventions: 8 };
+    const size = contextFor(400, council);
+    expect(size).toBeGreaterThan(4096);
+    expect(size % 1024).toBe(0);
+    expect(() => minutesBudget(size, 400, council, 8)).not.toThrow();
+    expect(() => minutesBudget(4096, 400, council, 8)).toThrow(/too small/);
   });
 });

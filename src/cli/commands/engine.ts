@@ -62,7 +62,9 @@ export const engineStatusCommand: Command = {
       );
       writeLine(
         io.stdout,
-        `source: whisper.cpp ${status.source.whisperCpp} from nodejs-whisper ${status.source.nodejsWhisper}`,
+        status.source
+          ? `source: whisper.cpp ${status.source.whisperCpp} from nodejs-whisper ${status.source.nodejsWhisper}`
+          : 'source: not present (packaged app)',
       );
       if (status.stamp) {
         writeLine(

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { cataloguePath, loadCatalogue } from '../../core/models/catalogue.js';
+import { importModelsFromFolder } from '../../core/models/import.js';
 import { installedModelViews, installModel } from '../../core/models/installed.js';
 import { DEFAULT_SYNTH_SEED, synthModels } from '../../core/models/synth/index.js';
 import { verifyModelFile } from '../../core/models/verify.js';
@@ -149,6 +150,58 @@ ${PASS_USAGE}
   },
 };
 
+export const modelsImportCommand: Command = {
+  path: ['models', 'import'],
+  summary: 'verify and install every model file of a folder (e.g. a USB drive from IT)',
+  usage: `
+Usage: greffier models import <folder> [--trust-unlisted] [--passphrase-file FILE]
+
+Looks at each file directly in the folder, tells its kind from its bytes
+(whisper.cpp, Silero VAD, GGUF), verifies it as "greffier models add" does and
+records it in the vault. A model becomes the default of its kind only when
+that kind has none yet. Files that fail are listed with the reason; the
+command fails (exit 1) when nothing could be imported.
+
+Options:
+  --trust-unlisted   also accept files the catalogue does not vouch for
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      'trust-unlisted': { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? 'give the folder to import, e.g. greffier models import /media/usb/models'
+          : `models import takes one folder, not ${positionals.length}`,
+      );
+    }
+    const folder = resolve(positionals[0]!);
+    const result = await withVault(io, values['passphrase-file'], (vault) =>
+      importModelsFromFolder(vault, folder, {
+        trustUnlisted: values['trust-unlisted'] ?? false,
+        catalogue: loadCatalogue(cataloguePath(io.env)),
+        signal: io.signal,
+      }),
+    );
+    for (const warning of result.warnings) writeLine(io.stderr, `greffier: warning: ${warning}`);
+    for (const model of result.imported) {
+      writeLine(
+        io.stdout,
+        `imported ${model.kind}\t${model.path}\t${model.catalogueId ?? 'unlisted (trusted)'}${model.default ? '\tdefault' : ''}`,
+      );
+    }
+    for (const line of result.skipped) writeLine(io.stdout, `skipped  ${line}`);
+    if (result.imported.length === 0) {
+      throw new GreffierError('import-nothing', `no model could be imported from ${folder}`, {
+        hint: 'see the reasons above; unlisted files need --trust-unlisted',
+      });
+    }
+  },
+};
+
 export const modelsListCommand: Command = {
   path: ['models', 'list'],
   summary: 'list the models installed in the vault and whether their files are unchanged',
@@ -224,6 +277,7 @@ refused unless trusted explicitly).
 export const modelsCommands: Command[] = [
   modelsSynthCommand,
   modelsAddCommand,
+  modelsImportCommand,
   modelsListCommand,
   modelsCatalogueCommand,
 ];

@@ -5,6 +5,7 @@ import { importWav, transcribeJobHandler } from '../../core/meetings/transcripti
 import type { JobHandlers } from '../../core/meetings/jobs.js';
 import { Vault } from '../../core/vault/vault.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
+import { checkVadModel, checkWhisperModel } from '../../core/asr/model-file.js';
 import { MeetingStatusSchema, type Job, type Meeting } from '../../shared/meetings.js';
 import { LanguageChoiceSchema } from '../../shared/transcript.js';
 import {
@@ -299,6 +300,9 @@ Options:
     if (lang && !lang.success)
       throw new UsageError(`--lang takes fr, en or auto, not "${values.lang}"`);
     const handlers = transcribeHandlers(values, io);
+    // A wrong model path is said before anything is stored or decrypted.
+    if (values['asr-model']) await checkWhisperModel(values['asr-model']);
+    if (values['vad-model']) await checkVadModel(values['vad-model']);
     clearPrivateTemp(io.env);
     await withVault(io, values['passphrase-file'], async ({ meetings, jobs }) => {
       const meeting = await importWav(meetings, positionals[0]!, {
@@ -339,6 +343,7 @@ Usage: greffier list [--json] [--from DATE] [--to DATE] [--status S] [--text T] 
 
 Options:
   --json              one JSON array of meetings
+  --segments          with --json: include each meeting's transcript segments
   --from / --to DATE  only meetings started in that range (YYYY-MM-DD)
   --status S          recording|transcribing|summarising|ready|recovered|failed
   --text T            words in the title
@@ -349,6 +354,7 @@ Options:
     const { values, positionals } = parseCommandArgs(argv, {
       ...passOption,
       json: { type: 'boolean' },
+      segments: { type: 'boolean' },
       from: { type: 'string' },
       to: { type: 'string' },
       status: { type: 'string' },
@@ -372,15 +378,22 @@ Options:
       values.lang === undefined ? undefined : LanguageChoiceSchema.safeParse(values.lang);
     if (lang && !lang.success)
       throw new UsageError(`--lang takes fr, en or auto, not "${values.lang}"`);
-    const list = await withVault(io, values['passphrase-file'], async ({ meetings }) =>
-      meetings.list({
+    if (values.segments && !values.json) throw new UsageError('--segments goes with --json');
+    const list = await withVault(io, values['passphrase-file'], async ({ meetings }) => {
+      const found = meetings.list({
         ...(values.from ? { from: values.from } : {}),
         ...(values.to ? { to: values.to } : {}),
         ...(status?.success ? { status: [status.data] } : {}),
         ...(values.text ? { text: values.text } : {}),
         ...(lang?.success ? { language: lang.data } : {}),
-      }),
-    );
+      });
+      if (!values.segments) return found;
+      // One transcript decrypted at a time, on request only: a big vault lists fast without it.
+      const withSegments = [];
+      for (const m of found)
+        withSegments.push({ ...m, segments: await meetings.getSegments(m.id) });
+      return withSegments;
+    });
     if (values.json) return writeLine(io.stdout, JSON.stringify(list, null, 2));
     if (list.length === 0) return writeLine(io.stderr, 'no meetings');
     for (const m of list) writeLine(io.stdout, meetingLine(m));

@@ -24,7 +24,14 @@ import { answerQuestion } from './answer.js';
 import { AppDispatcher, toApiError } from './service.js';
 import { systemUiLocale } from './locale.js';
 import { LiveTranscriber, withSpeakers } from './live.js';
-import { exportFileName, toDocx, toMarkdown, toSrt, toVtt, type ExportableMeeting } from './exports.js';
+import {
+  exportFileName,
+  toDocx,
+  toMarkdown,
+  toSrt,
+  toVtt,
+  type ExportableMeeting,
+} from './exports.js';
 
 export interface AppServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -97,7 +104,9 @@ export class AppService {
   }
 
   private modelHost(): ModelHost {
-    this.host ??= new ModelHost(this.options.hostLauncher ? { launcher: this.options.hostLauncher } : {});
+    this.host ??= new ModelHost(
+      this.options.hostLauncher ? { launcher: this.options.hostLauncher } : {},
+    );
     return this.host;
   }
 
@@ -133,7 +142,9 @@ export class AppService {
   /** The installed default of a kind (or the development fallback), without touching its bytes. */
   private modelPath(kind: ModelKind): string | undefined {
     const installed =
-      this.open && !this.open.vault.isLocked ? this.open.vault.getSettings().models[kind] : undefined;
+      this.open && !this.open.vault.isLocked
+        ? this.open.vault.getSettings().models[kind]
+        : undefined;
     const chosen = installed?.find((model) => model.default) ?? installed?.[0];
     return chosen?.path ?? this.options.fallbackModels?.[kind];
   }
@@ -187,7 +198,15 @@ export class AppService {
       try {
         const format = await detectModelFormat(path);
         const kind: ModelKind | undefined =
-          format === 'whisper' ? 'asr' : format === 'vad' ? 'vad' : format === 'gguf' ? (/embed/i.test(name) ? 'embedding' : 'llm') : undefined;
+          format === 'whisper'
+            ? 'asr'
+            : format === 'vad'
+              ? 'vad'
+              : format === 'gguf'
+                ? /embed/i.test(name)
+                  ? 'embedding'
+                  : 'llm'
+                : undefined;
         if (!kind) {
           skipped.push(`${name}: not a whisper.cpp, VAD or GGUF model`);
           continue;
@@ -197,7 +216,9 @@ export class AppService {
         const view = installedModelViews(open.vault.getSettings()).find((m) => m.path === path);
         if (view) imported.push(view);
       } catch (error) {
-        skipped.push(`${name}: ${error instanceof GreffierError ? error.oneLine() : String(error)}`);
+        skipped.push(
+          `${name}: ${error instanceof GreffierError ? error.oneLine() : String(error)}`,
+        );
       }
     }
     return { imported, skipped };
@@ -231,7 +252,11 @@ export class AppService {
   }
 
   private async saveNotes(meetingId: string, notes: MeetingNotes): Promise<void> {
-    await this.vault.vault.writeMeetingBlob(meetingId, NOTES_BLOB, Buffer.from(JSON.stringify(notes)));
+    await this.vault.vault.writeMeetingBlob(
+      meetingId,
+      NOTES_BLOB,
+      Buffer.from(JSON.stringify(notes)),
+    );
   }
 
   private async exportable(meetingId: string): Promise<ExportableMeeting> {
@@ -240,7 +265,11 @@ export class AppService {
     return { ...detail, ...(minutes.success ? { minutes: minutes.data } : {}) };
   }
 
-  private async readSamples(meetingId: string, fromMs: number, toMs: number): Promise<Float32Array> {
+  private async readSamples(
+    meetingId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<Float32Array> {
     const from = Math.floor((fromMs / 1000) * RATE);
     const to = Math.ceil((toMs / 1000) * RATE);
     const parts: Float32Array[] = [];
@@ -251,7 +280,10 @@ export class AppService {
       position += chunk.samples.length;
       if (position <= from) continue;
       if (start >= to) break;
-      const slice = chunk.samples.subarray(Math.max(0, from - start), Math.min(chunk.samples.length, to - start));
+      const slice = chunk.samples.subarray(
+        Math.max(0, from - start),
+        Math.min(chunk.samples.length, to - start),
+      );
       const floats = new Float32Array(slice.length);
       for (let i = 0; i < slice.length; i++) floats[i] = slice[i]! / 0x8000;
       parts.push(floats);
@@ -288,7 +320,10 @@ export class AppService {
         const done = await open.jobs.run(next.id, this.jobHandlers());
         this.progress.delete(done.id);
         if (!open.vault.isLocked) {
-          this.dispatcher.emit('job.progress', { meetingId: done.meetingId, job: this.jobView(done) });
+          this.dispatcher.emit('job.progress', {
+            meetingId: done.meetingId,
+            job: this.jobView(done),
+          });
           this.dispatcher.emit('meeting.changed', { meetingId: done.meetingId });
         }
       }
@@ -306,7 +341,12 @@ export class AppService {
     this.progress.set(job.id, fraction);
     this.dispatcher.emit('job.progress', {
       meetingId: job.meetingId,
-      job: { id: job.id, kind: job.kind, state: 'running', progress: Math.max(0, Math.min(1, fraction)) },
+      job: {
+        id: job.id,
+        kind: job.kind,
+        state: 'running',
+        progress: Math.max(0, Math.min(1, fraction)),
+      },
     });
   }
 
@@ -397,7 +437,10 @@ export class AppService {
           language: input.language,
           threads: this.threads,
         });
-        question = heard.segments.map((segment) => segment.text.trim()).join(' ').trim();
+        question = heard.segments
+          .map((segment) => segment.text.trim())
+          .join(' ')
+          .trim();
         if (!question) {
           throw new GreffierError('nothing-heard', 'No words were heard in the spoken question.', {
             hint: 'Hold the button while you speak, closer to the microphone, or type the question.',
@@ -411,6 +454,14 @@ export class AppService {
         language: input.language,
         host: this.modelHost(),
         model: { path: await this.modelForEngine('llm'), threads: this.threads },
+        ...(this.modelPath('embedding')
+          ? {
+              embeddingModel: {
+                path: await this.modelForEngine('embedding'),
+                threads: this.threads,
+              },
+            }
+          : {}),
         onStage: (stage) => this.dispatcher.emit('ask.progress', { questionId, stage, question }),
         onToken: (token) => this.dispatcher.emit('ask.token', { questionId, text: token }),
       });
@@ -551,13 +602,16 @@ export class AppService {
             language,
             ...(this.options.threads ? { threads: this.options.threads } : {}),
             onSegments: (lines) => {
-              void this.notes(meeting.id).then((notes) => {
-                const segments = withSpeakers(lines, notes.turns).map((line) => ({
-                  ...line,
-                  id: `live-${++recording.liveCount}`,
-                }));
-                this.dispatcher.emit('live.segments', { meetingId: meeting.id, segments });
-              }, () => undefined);
+              void this.notes(meeting.id).then(
+                (notes) => {
+                  const segments = withSpeakers(lines, notes.turns).map((line) => ({
+                    ...line,
+                    id: `live-${++recording.liveCount}`,
+                  }));
+                  this.dispatcher.emit('live.segments', { meetingId: meeting.id, segments });
+                },
+                () => undefined,
+              );
             },
           });
         }
@@ -577,9 +631,13 @@ export class AppService {
           return { acknowledgedSeq: seq, durationMs: (recording.samples / RATE) * 1000 };
         }
         if (seq > recording.nextSeq) {
-          throw new GreffierError('audio-gap', `Audio chunk ${recording.nextSeq} never arrived (got ${seq}).`, {
-            hint: 'Stop and restart the recording; everything before the gap is saved.',
-          });
+          throw new GreffierError(
+            'audio-gap',
+            `Audio chunk ${recording.nextSeq} never arrived (got ${seq}).`,
+            {
+              hint: 'Stop and restart the recording; everything before the gap is saved.',
+            },
+          );
         }
         const bytes = Buffer.from(pcm, 'base64');
         if (bytes.length % 2 !== 0) {
@@ -604,9 +662,13 @@ export class AppService {
       'recording.speakerTurn': async ({ meetingId, speakerId, atMs }) => {
         const meeting = this.vault.meetings.getMeeting(meetingId);
         if (!meeting.speakers.some((speaker) => speaker.id === speakerId)) {
-          throw new GreffierError('no-speaker', 'That speaker is not in the roster of this meeting.', {
-            hint: 'Add the name to the roster first.',
-          });
+          throw new GreffierError(
+            'no-speaker',
+            'That speaker is not in the roster of this meeting.',
+            {
+              hint: 'Add the name to the roster first.',
+            },
+          );
         }
         const notes = await this.notes(meetingId);
         notes.turns.push({ atMs, speakerId });
@@ -658,10 +720,18 @@ export class AppService {
         const { meetings } = this.vault;
         const meeting = meetings.getMeeting(meetingId);
         const known = new Set(meeting.speakers.map((s) => s.id));
-        if (!known.has(fromSpeakerId) || !known.has(intoSpeakerId) || fromSpeakerId === intoSpeakerId) {
-          throw new GreffierError('bad-merge', 'Choose two different speakers of this meeting to merge.', {
-            hint: 'Pick the speaker to merge, then the one to keep.',
-          });
+        if (
+          !known.has(fromSpeakerId) ||
+          !known.has(intoSpeakerId) ||
+          fromSpeakerId === intoSpeakerId
+        ) {
+          throw new GreffierError(
+            'bad-merge',
+            'Choose two different speakers of this meeting to merge.',
+            {
+              hint: 'Pick the speaker to merge, then the one to keep.',
+            },
+          );
         }
         const segments = await meetings.getSegments(meetingId);
         const moved = segments.map((s) =>
@@ -675,11 +745,17 @@ export class AppService {
       },
       'settings.get': async () => {
         const settings = this.vault.vault.getSettings();
-        return { defaultLanguage: settings.defaultLanguage, autoLockMinutes: settings.autoLockMinutes };
+        return {
+          defaultLanguage: settings.defaultLanguage,
+          autoLockMinutes: settings.autoLockMinutes,
+        };
       },
       'settings.update': async (patch) => {
         const settings = await this.vault.vault.updateSettings(patch);
-        return { defaultLanguage: settings.defaultLanguage, autoLockMinutes: settings.autoLockMinutes };
+        return {
+          defaultLanguage: settings.defaultLanguage,
+          autoLockMinutes: settings.autoLockMinutes,
+        };
       },
       'models.list': async () => this.listModels(),
       'models.import': async ({ folder, trustUnlisted }) => {
@@ -696,9 +772,13 @@ export class AppService {
         const open = this.vault;
         const meeting = open.meetings.getMeeting(meetingId);
         if (meeting.segmentCount === 0) {
-          throw new GreffierError('no-transcript', 'This meeting has no transcript to summarise yet.', {
-            hint: 'Wait for the transcription to finish.',
-          });
+          throw new GreffierError(
+            'no-transcript',
+            'This meeting has no transcript to summarise yet.',
+            {
+              hint: 'Wait for the transcription to finish.',
+            },
+          );
         }
         await this.modelForEngine('llm');
         await open.jobs.enqueue('summarize', meetingId, { template });
@@ -715,8 +795,18 @@ export class AppService {
             base64: (await toDocx(meeting)).toString('base64'),
           };
         }
-        const text = format === 'md' ? toMarkdown(meeting) : format === 'srt' ? toSrt(meeting) : toVtt(meeting);
-        const mime = format === 'md' ? 'text/markdown' : format === 'srt' ? 'application/x-subrip' : 'text/vtt';
+        const text =
+          format === 'md'
+            ? toMarkdown(meeting)
+            : format === 'srt'
+              ? toSrt(meeting)
+              : toVtt(meeting);
+        const mime =
+          format === 'md'
+            ? 'text/markdown'
+            : format === 'srt'
+              ? 'application/x-subrip'
+              : 'text/vtt';
         return {
           fileName: exportFileName(meeting.title, format),
           mime: `${mime}; charset=utf-8`,
@@ -732,7 +822,11 @@ export class AppService {
         }
         const questionId = newQuestionId();
         // The answer streams back as events; the call returns at once so the screen stays live.
-        void this.answer(open, questionId, { ...(text ? { text } : {}), ...(audio ? { audio } : {}), language });
+        void this.answer(open, questionId, {
+          ...(text ? { text } : {}),
+          ...(audio ? { audio } : {}),
+          language,
+        });
         return { questionId };
       },
       'security.blocked': async () => this.dispatcher.blocked.list(),

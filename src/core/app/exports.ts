@@ -71,7 +71,10 @@ function speakerName(meeting: ExportableMeeting, id: string | undefined): string
 
 /** Subtitle text may not contain a blank line (it would end the cue) nor "-->" (VTT). */
 function cueText(text: string): string {
-  return text.replace(/\r?\n\s*\r?\n/g, '\n').replace(/-->/g, '->').trim();
+  return text
+    .replace(/\r?\n\s*\r?\n/g, '\n')
+    .replace(/-->/g, '->')
+    .trim();
 }
 
 export function toSrt(meeting: ExportableMeeting): string {
@@ -88,7 +91,8 @@ export function toVtt(meeting: ExportableMeeting): string {
   const cues = meeting.segments.map((segment) => {
     const who = speakerName(meeting, segment.speakerId);
     // <v Name> is VTT's speaker tag; "<" and "&" in the words must be escaped there.
-    const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const escape = (s: string) =>
+      s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const text = cueText(escape(segment.text));
     return `${segment.id}\n${timestamp(segment.startMs, '.')} --> ${timestamp(segment.endMs, '.')}\n${who ? `<v ${escape(who)}>` : ''}${text}\n`;
   });
@@ -137,7 +141,9 @@ export function toMarkdown(meeting: ExportableMeeting): string {
   lines.push(`## ${l.transcript}`, '');
   for (const segment of meeting.segments) {
     const who = speakerName(meeting, segment.speakerId);
-    lines.push(`- \`${clock(segment.startMs)}\` ${who ? `**${md(who)}**: ` : ''}${md(segment.text)}`);
+    lines.push(
+      `- \`${clock(segment.startMs)}\` ${who ? `**${md(who)}**: ` : ''}${md(segment.text)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -155,15 +161,21 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
   const bullet = (runs: TextRun[]) => new Paragraph({ children: runs, bullet: { level: 0 } });
   const children: Paragraph[] = [
     heading(meeting.title, HeadingLevel.TITLE),
-    new Paragraph({ text: `${l.date}: ${meeting.startedAt} — ${l.duration}: ${clock(meeting.durationMs)}` }),
+    new Paragraph({
+      text: `${l.date}: ${meeting.startedAt} — ${l.duration}: ${clock(meeting.durationMs)}`,
+    }),
     heading(l.minutes, HeadingLevel.HEADING_1),
   ];
   const minutes = meeting.minutes;
   if (!minutes) children.push(new Paragraph({ text: l.noMinutes }));
   else {
-    children.push(heading(l.overview, HeadingLevel.HEADING_2), new Paragraph({ text: minutes.overview }));
+    children.push(
+      heading(l.overview, HeadingLevel.HEADING_2),
+      new Paragraph({ text: minutes.overview }),
+    );
     children.push(heading(l.decisions, HeadingLevel.HEADING_2));
-    for (const d of minutes.decisions) children.push(bullet([new TextRun(d.text + refs(d.segmentIds))]));
+    for (const d of minutes.decisions)
+      children.push(bullet([new TextRun(d.text + refs(d.segmentIds))]));
     children.push(heading(l.actions, HeadingLevel.HEADING_2));
     for (const a of minutes.actionItems) {
       children.push(
@@ -177,7 +189,9 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
     for (const q of minutes.openQuestions) children.push(bullet([new TextRun(q)]));
     children.push(heading(l.interventions, HeadingLevel.HEADING_2));
     for (const i of minutes.interventions) {
-      children.push(bullet([new TextRun({ text: `${i.speaker}: `, bold: true }), new TextRun(i.summary)]));
+      children.push(
+        bullet([new TextRun({ text: `${i.speaker}: `, bold: true }), new TextRun(i.summary)]),
+      );
     }
   }
   children.push(heading(l.transcript, HeadingLevel.HEADING_1));

@@ -51,10 +51,11 @@ export class LiveTranscriber {
     if (this.running) return;
     const pendingMs = (this.pendingSamples / RATE) * 1000;
     const atPause = (this.silentSamples / RATE) * 1000 >= PAUSE_MS && pendingMs >= MIN_PHRASE_MS;
-    if (pendingMs >= MAX_WAIT_MS || atPause) this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (!this.stopped) this.maybeRun();
-    });
+    if (pendingMs >= MAX_WAIT_MS || atPause)
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.maybeRun();
+      });
   }
 
   private async run(): Promise<void> {

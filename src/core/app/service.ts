@@ -79,7 +79,11 @@ export class AppDispatcher {
 
 export function toApiError(name: string, error: unknown): ApiError {
   if (isGreffierError(error)) {
-    return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+    };
   }
   if (error instanceof ZodError) {
     const first = error.issues[0];

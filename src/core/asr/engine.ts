@@ -301,12 +301,18 @@ export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
 export interface EngineStatus {
   path?: string;
   stamp?: EngineStamp;
-  source: EngineSource;
+  /** Undefined in a packaged app, which ships the binary but not the source. */
+  source?: EngineSource;
   upToDate: boolean;
 }
 
 export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus {
-  const source = whisperSourceVersion();
+  let source: EngineSource | undefined;
+  try {
+    source = whisperSourceVersion();
+  } catch {
+    source = undefined;
+  }
   let path: string | undefined;
   try {
     path = locateWhisperCli(env);
@@ -314,10 +320,12 @@ export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineSt
     path = undefined;
   }
   const stamp = readEngineStamp();
+  // A packaged app has no source to compare with: the binary it ships is the one to use.
   const upToDate =
     !!path &&
-    !!stamp &&
-    stamp.nodejsWhisper === source.nodejsWhisper &&
-    stamp.whisperCpp === source.whisperCpp;
+    (!source ||
+      (!!stamp &&
+        stamp.nodejsWhisper === source.nodejsWhisper &&
+        stamp.whisperCpp === source.whisperCpp));
   return { path, stamp, source, upToDate };
 }

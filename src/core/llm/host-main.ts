@@ -102,7 +102,8 @@ async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLangua
   if (languageModel?.key === key) return languageModel;
   await disposeLanguageModel();
   const model = await loadModel(ref, id);
-  const contextSize = ref.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP);
+  // Never beyond what the model was trained for: past it, output degrades.
+  const contextSize = Math.min(ref.contextSize ?? DEFAULT_CONTEXT_CAP, model.trainContextSize);
   try {
     const context = await model.createContext({ contextSize, threads: ref.threads });
     languageModel = { key, model, context, sequence: context.getSequence() };
@@ -172,7 +173,9 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
   const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
   const meter = loaded.sequence.tokenMeter.getState();
   const started = performance.now();
-  await loaded.sequence.clearHistory();
+  // The sequence keeps the previous job's tokens on purpose: node-llama-cpp
+  // reuses the common prefix (the same system prompt), so a question after a
+  // question skips evaluating the instructions again.
   const session = new LlamaChatSession({
     contextSequence: loaded.sequence,
     systemPrompt: job.system,

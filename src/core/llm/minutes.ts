@@ -288,6 +288,19 @@ export function minutesBudget(
   return { contextSize, promptTokens, chunkTokens, notesTokens, notesMaxTokens, finalMaxTokens };
 }
 
+/** The smallest context (a multiple of 1024, at least 4096) in which minutesBudget fits. */
+export function contextFor(promptTokens: number, limits: Limits): number {
+  const notesMax = outputTokenBudget(limits, limits.interventions, false);
+  const finalMax = outputTokenBudget(limits, limits.interventions, true);
+  const fixed = promptTokens + CHAT_WRAPPER_TOKENS;
+  const needed = Math.max(
+    ((fixed + 2 * notesMax) * 4) / 3,
+    ((fixed + finalMax) * 4) / 3,
+    fixed + notesMax + finalMax,
+  );
+  return Math.max(4096, Math.ceil(needed / 1024) * 1024);
+}
+
 /**
  * A meeting's minutes in the making: feed segments as the transcript grows,
  * then `finish()` after stop.
@@ -319,7 +332,6 @@ export class MinutesSession {
     const limits = { ...DEFAULT_LIMITS, ...template.limits };
     const prompts = loadPrompts(options.language);
     const job = jobOptions(options);
-    const info = await options.host.info(options.model, job);
     const instructions = [prompts.chunk, prompts.merge, prompts.single].map((p) =>
       fill(p, {
         title: options.meetingTitle ?? '',
@@ -327,6 +339,21 @@ export class MinutesSession {
         guidance: template.instructions[options.language],
       }),
     );
+    // Without a size from the caller, the context is sized for the template
+    // (the host caps it at what the model was trained for).
+    const model: ModelRef = options.model.contextSize
+      ? options.model
+      : {
+          ...options.model,
+          contextSize: contextFor(
+            Math.ceil(
+              (prompts.system.length + Math.max(...instructions.map((i) => i.length)) + 80) / 2,
+            ),
+            limits,
+          ),
+        };
+    options = { ...options, model };
+    const info = await options.host.info(options.model, job);
     const counts = await options.host.count(
       options.model,
       [prompts.system, ...instructions, `${prompts.notesLabel}\n${prompts.transcriptLabel}`],

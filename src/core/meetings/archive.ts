@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
@@ -159,13 +160,8 @@ export async function exportArchive(
   }
   await handle.close();
   await rename(temp, out);
-  await fsyncDir(dirnameOf(out));
+  await fsyncDir(dirname(resolve(out)));
   return { path: out, meetings: unique, bytes: at };
-}
-
-function dirnameOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
 }
 
 async function readExactly(

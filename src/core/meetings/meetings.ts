@@ -152,7 +152,7 @@ export class Meetings {
       );
     }
     this.#recordings.delete(meetingId);
-    const { chunks } = await writer.close();
+    const { chunks, failed } = await writer.close();
     const samples = record.audio ? record.audio.samples : 0;
     const now = new Date().toISOString();
     record.audio = {
@@ -163,7 +163,10 @@ export class Meetings {
     };
     record.durationMs = Math.round(record.audio.samples / (SAMPLE_RATE / 1000));
     record.endedAt = now;
-    record.status = 'ready';
+    record.status = failed ? 'recovered' : 'ready';
+    if (failed) {
+      record.statusNote = `recording stopped early: the disk refused a write after ${chunks} chunks (kept)`;
+    }
     record.updatedAt = now;
     await this.vault.save();
     return publicMeeting(record);

@@ -85,7 +85,11 @@ export class EncryptedCatalogueFile implements Adapter<Catalogue> {
       throw new AuthenticationError();
     }
     const plain = open(this.key(), bytes.subarray(MAGIC.length), AAD);
-    return CatalogueSchema.parse(JSON.parse(plain.toString('utf8')));
+    try {
+      return CatalogueSchema.parse(JSON.parse(plain.toString('utf8')));
+    } finally {
+      plain.fill(0);
+    }
   }
 
   #tryDecode(bytes: Buffer | null): Catalogue | undefined {

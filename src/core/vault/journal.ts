@@ -43,7 +43,9 @@ export interface JournalChunk {
 export class AudioJournalWriter {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
-  #samples = 0;
+  /** Chunks, samples and bytes that are on disk (acknowledged). */
+  #written = { chunks: 0, samples: 0, bytes: 0 };
+  #failure: GreffierError | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -51,7 +53,9 @@ export class AudioJournalWriter {
     private readonly key: Buffer,
     private position: number,
     private nextIndex: number,
-  ) {}
+  ) {
+    this.#written = { chunks: nextIndex, samples: 0, bytes: position };
+  }
 
   /** Creates a new journal, or continues one whose intact length and chunk count are known. */
   static async open(
@@ -75,13 +79,14 @@ export class AudioJournalWriter {
     );
   }
 
+  /** Chunks acknowledged so far. */
   get chunks(): number {
-    return this.nextIndex;
+    return this.#written.chunks;
   }
 
-  /** Samples appended through this writer (not counting a resumed part). */
+  /** Samples acknowledged through this writer (not counting a resumed part). */
   get samples(): number {
-    return this.#samples;
+    return this.#written.samples;
   }
 
   /** Resolves once the chunk is on disk (fsynced): that is the acknowledgement. */
@@ -93,8 +98,8 @@ export class AudioJournalWriter {
         }),
       );
     }
+    if (this.#failure) return Promise.reject(this.#failure);
     const index = this.nextIndex++;
-    this.#samples += samples.length;
     const plain = pcmBytes(samples);
     const length = plain.length + SEAL_OVERHEAD;
     const record = Buffer.allocUnsafe(RECORD_HEADER + length);
@@ -104,20 +109,47 @@ export class AudioJournalWriter {
     const at = this.position;
     this.position += record.length;
     const done = this.#queue.then(async () => {
-      await this.handle.write(record, 0, record.length, at);
-      await this.handle.sync();
+      if (this.#failure) throw this.#failure;
+      try {
+        // write() may store only part of the record (disk nearly full): loop.
+        for (let done = 0; done < record.length; ) {
+          const { bytesWritten } = await this.handle.write(record, done, record.length - done, at + done);
+          done += bytesWritten;
+        }
+        await this.handle.sync();
+      } catch (error) {
+        // Later chunks must not land after a hole: the recording stops here,
+        // and what was acknowledged before stays readable.
+        this.#failure = new GreffierError(
+          'recording-failed',
+          `audio could not be written to the vault (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+          {
+            hint: `the ${this.#written.chunks} chunks recorded before are safe; free disk space and start a new recording`,
+            cause: error,
+          },
+        );
+        throw this.#failure;
+      }
+      this.#written.chunks = index + 1;
+      this.#written.samples += samples.length;
+      this.#written.bytes = at + record.length;
     });
     this.#queue = done.catch(() => undefined);
     return done.then(() => index);
   }
 
-  async close(): Promise<{ chunks: number; bytes: number }> {
+  /** Closes the journal; after a failed write, cuts it back to the last acknowledged chunk. */
+  async close(): Promise<{ chunks: number; bytes: number; failed: boolean }> {
     if (!this.#closed) {
       this.#closed = true;
       await this.#queue;
+      if (this.#failure) {
+        await this.handle.truncate(this.#written.bytes).catch(() => undefined);
+        await this.handle.sync().catch(() => undefined);
+      }
       await this.handle.close();
     }
-    return { chunks: this.nextIndex, bytes: this.position };
+    return { chunks: this.#written.chunks, bytes: this.#written.bytes, failed: !!this.#failure };
   }
 }
 

@@ -8,7 +8,7 @@ import {
   openCatalogue,
   type Catalogue,
   type CatalogueDb,
-  type EncryptedCatalogueFile,
+  EncryptedCatalogueFile,
 } from './catalogue.js';
 import { newKey, subkey, unwrapKey, wrapKey, zero } from './crypto.js';
 import { backupPath, fsyncDir, readIfExists, writeDurable } from './durable.js';
@@ -19,7 +19,7 @@ import {
   unwrapMasterKey,
   type VaultHeader,
 } from './header.js';
-import { scanJournal, truncateJournal } from './journal.js';
+import { scanJournal, truncateJournal, type JournalScan } from './journal.js';
 import { acquireFolderLock, type FolderLock } from './lock.js';
 import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
 
@@ -111,14 +111,25 @@ export class Vault {
         hint: 'open it with its passphrase, or choose another folder with GREFFIER_HOME',
       });
     }
+    if (existsSync(cataloguePath(dir)) || existsSync(backupPath(cataloguePath(dir)))) {
+      throw new GreffierError(
+        'vault-header-missing',
+        `${dir} holds a vault catalogue but no vault header (vault.json)`,
+        {
+          hint: 'restore vault.json from a backup copy of the folder; a new vault here would make the old data unreadable for good',
+        },
+      );
+    }
     checkNewPassphrase(passphrase);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = acquireFolderLock(dir);
     const master = newKey();
+    let vault: Vault | undefined;
     try {
       const header = await createHeader(dir, passphrase, master, options.kdf);
-      const vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
-      const { db, file } = await openCatalogue(dir, () => vault.#key('catalogue'), {
+      vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
+      const created = vault;
+      const { db, file } = await openCatalogue(dir, () => created.#key('catalogue'), {
         create: true,
       });
       vault.db = db;
@@ -127,6 +138,7 @@ export class Vault {
       vault.touch();
       return vault;
     } catch (error) {
+      if (vault) vault.#wipe();
       zero(master);
       lock.release();
       throw error;
@@ -142,10 +154,12 @@ export class Vault {
     }
     const lock = acquireFolderLock(dir);
     let master: Buffer | undefined;
+    let vault: Vault | undefined;
     try {
       master = await unwrapMasterKey(header, passphrase);
-      const vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
-      const { db, file } = await openCatalogue(dir, () => vault.#key('catalogue'));
+      vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
+      const opened = vault;
+      const { db, file } = await openCatalogue(dir, () => opened.#key('catalogue'));
       vault.db = db;
       vault.file = file;
       vault.#autoLockMs = (options.autoLockMinutes ?? db.data.settings.autoLockMinutes) * 60_000;
@@ -153,6 +167,7 @@ export class Vault {
       vault.touch();
       return vault;
     } catch (error) {
+      if (vault) vault.#wipe();
       zero(master);
       lock.release();
       throw error;
@@ -179,7 +194,11 @@ export class Vault {
     passphrase: Buffer,
   ): Promise<{ catalogue?: string; files: string[] }> {
     const header = await readHeader(dir);
-    if (!header) throw new GreffierError('no-vault', `there is no vault in ${dir}`);
+    if (!header) {
+      throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
+        hint: 'set GREFFIER_HOME to the folder that holds the vault',
+      });
+    }
     const lock = acquireFolderLock(dir);
     const master = await unwrapMasterKey(header, passphrase).catch((error: unknown) => {
       lock.release();
@@ -188,7 +207,6 @@ export class Vault {
     const catalogueKey = subkey(master, 'catalogue');
     const result: { catalogue?: string; files: string[] } = { files: [] };
     try {
-      const { EncryptedCatalogueFile } = await import('./catalogue.js');
       const file = new EncryptedCatalogueFile(dir, () => catalogueKey);
       const current = await file.read().catch(() => undefined);
       if (!current) result.catalogue = await file.restoreBackup();
@@ -289,9 +307,7 @@ export class Vault {
         // A hook's failure must not keep keys in memory.
       }
     }
-    zero(this.#master, this.#catalogueKey, this.#blobKey, ...this.#meetingKeys.values());
-    this.#master = this.#catalogueKey = this.#blobKey = undefined;
-    this.#meetingKeys.clear();
+    this.#wipe();
     this.db = undefined;
     this.file = undefined;
     this.folderLock.release();
@@ -302,6 +318,13 @@ export class Vault {
         // The vault is locked whatever a listener does.
       }
     }
+  }
+
+  /** Zeroes every key this vault holds; from then on it is locked. */
+  #wipe(): void {
+    zero(this.#master, this.#catalogueKey, this.#blobKey, ...this.#meetingKeys.values());
+    this.#master = this.#catalogueKey = this.#blobKey = undefined;
+    this.#meetingKeys.clear();
   }
 
   async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost): Promise<void> {
@@ -514,9 +537,15 @@ export class Vault {
       if (meeting.status !== 'recording') continue;
       const path = this.journalPath(meeting.id);
       const key = this.meetingKey(meeting.id);
-      const scan = (await readIfExists(path).then((b) => b !== null))
-        ? await scanJournal(path, meeting.id, key)
-        : { chunks: 0, samples: 0, intactBytes: 0, fileBytes: 0, tail: undefined };
+      const empty: JournalScan = { chunks: 0, samples: 0, intactBytes: 0, fileBytes: 0 };
+      // One unreadable journal must not keep the whole vault shut.
+      const scan: JournalScan = existsSync(path)
+        ? await scanJournal(path, meeting.id, key).catch(() => ({
+            ...empty,
+            tail: 'damaged' as const,
+            badChunk: 0,
+          }))
+        : empty;
       if (scan.tail === 'damaged') {
         meeting.status = 'failed';
         meeting.statusNote = `the audio journal is damaged at chunk ${scan.badChunk}; ${scan.chunks} chunks before it are intact (nothing was cut)`;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { AnswerView } from '../../shared/api.js';
+import { ApiCallError, type AnswerView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
@@ -45,7 +45,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
       }),
       api.on('ask.failed', (event) => {
         if (event.questionId !== questionId) return;
-        setError(new Error(event.error.hint ? `${event.error.message} — ${event.error.hint}` : event.error.message));
+        setError(new ApiCallError(event.error));
         setStage(undefined);
       }),
     ];

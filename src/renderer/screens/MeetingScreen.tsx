@@ -39,18 +39,21 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     });
     const offProgress = api.on('job.progress', (event) => {
       if (event.meetingId !== props.id) return;
-      setMeeting((current) =>
-        current && {
-          ...current,
-          jobs: [...current.jobs.filter((job) => job.id !== event.job.id), event.job],
-        },
+      setMeeting(
+        (current) =>
+          current && {
+            ...current,
+            jobs: [...current.jobs.filter((job) => job.id !== event.job.id), event.job],
+          },
       );
     });
     api
       .call('minutes.templates', {})
       .then((list) => {
         setTemplates(list);
-        setTemplate((current) => current || (list.includes('general') ? 'general' : (list[0] ?? '')));
+        setTemplate(
+          (current) => current || (list.includes('general') ? 'general' : (list[0] ?? '')),
+        );
       })
       .catch(() => undefined);
     return () => {
@@ -79,7 +82,10 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
 
   async function play(fromMs: number) {
     try {
-      const toMs = Math.min(fromMs + PLAY_WINDOW_MS, meeting?.durationMs ?? fromMs + PLAY_WINDOW_MS);
+      const toMs = Math.min(
+        fromMs + PLAY_WINDOW_MS,
+        meeting?.durationMs ?? fromMs + PLAY_WINDOW_MS,
+      );
       const { wavBase64 } = await api.call('meetings.audio', { id: props.id, fromMs, toMs });
       const url = URL.createObjectURL(new Blob([base64ToBytes(wavBase64)], { type: 'audio/wav' }));
       setPlaying({ url, fromMs });

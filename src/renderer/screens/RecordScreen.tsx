@@ -8,6 +8,9 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { bytesToBase64, clock } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 
+/** Drops a marker while recording (outside text fields). */
+export const MARKER_KEY = 'M';
+
 interface Session {
   meetingId: string;
   capture: Capture;
@@ -82,7 +85,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
           event.preventDefault();
           markSpeaker(speaker);
         }
-      } else if (event.key === 'm' || event.key === 'M') {
+      } else if (event.key.toUpperCase() === MARKER_KEY) {
         event.preventDefault();
         addMarker();
       }
@@ -288,7 +291,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
               {paused ? t('record.resume') : t('record.pause')}
             </button>
             <button type="button" onClick={addMarker}>
-              {t('record.marker')} <kbd>M</kbd>
+              {t('record.marker')} <kbd>{MARKER_KEY}</kbd>
             </button>
             <button
               type="button"
@@ -307,7 +310,8 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
           <ol className="live" aria-live="polite" data-testid="live-transcript">
             {lines.map((line) => (
               <li key={line.id}>
-                <time>{clock(line.startMs)}</time> <span className="who">{speakerName(line.speakerId)}</span>{' '}
+                <time>{clock(line.startMs)}</time>{' '}
+                <span className="who">{speakerName(line.speakerId)}</span>{' '}
                 <span className="text">{line.text}</span>
               </li>
             ))}

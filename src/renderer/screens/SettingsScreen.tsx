@@ -105,7 +105,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
                     {model.fileName}
                     {model.isDefault ? ` (${t('settings.default')})` : ''}
                   </td>
-                  <td>{(model.sizeBytes / 1e6).toFixed(1)} MB</td>
+                  <td>{t('settings.megabytes', { n: (model.sizeBytes / 1e6).toFixed(1) })}</td>
                   <td>{t(`model.state.${model.verification}` as MessageKey)}</td>
                 </tr>
               ))}
@@ -119,7 +119,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
               name="folder"
               value={folder}
               onChange={(event) => setFolder(event.target.value)}
-              placeholder="/media/usb/greffier-models"
+              placeholder={t('settings.folderPlaceholder')}
             />
           </label>
           <label className="check">
@@ -143,8 +143,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
         <label>
           {t('settings.uiLanguage')}
           <select value={locale} onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}>
-            <option value="fr">Français</option>
-            <option value="en">English</option>
+            <option value="fr">{t('language.nameFr')}</option>
+            <option value="en">{t('language.nameEn')}</option>
           </select>
         </label>
         {settings && (

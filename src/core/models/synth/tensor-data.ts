@@ -60,6 +60,25 @@ export function writeRowsF32(
   }
 }
 
+/** f16 rows, random unless `designed(row)` gives the row's values. */
+export function writeRowsF16(
+  out: BinaryFileWriter,
+  random: SeededRandom,
+  rowLength: number,
+  rows: number,
+  sigma: number,
+  designed: (row: number) => Float32Array | undefined,
+): void {
+  const row = new Uint16Array(rowLength);
+  for (let r = 0; r < rows; r++) {
+    const values = designed(r);
+    for (let i = 0; i < rowLength; i++) {
+      row[i] = toFloat16Bits(values ? (values[i] ?? 0) : random.nextNormal(sigma));
+    }
+    out.bytes(new Uint8Array(row.buffer));
+  }
+}
+
 export const Q4_0_BLOCK_VALUES = 32;
 export const Q4_0_BLOCK_BYTES = 18;
 
