@@ -199,7 +199,9 @@ export const apiCalls = {
     output: z.object({ questionId: Id }),
   },
   'export.meeting': {
-    input: z.object({ meetingId: Id, format: z.enum(['docx', 'md', 'srt', 'vtt']) }).strict(),
+    input: z
+      .object({ meetingId: Id, format: z.enum(['docx', 'pdf', 'md', 'srt', 'vtt']) })
+      .strict(),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   },
   'models.list': { input: Empty, output: z.array(ModelViewSchema) },

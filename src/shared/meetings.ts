@@ -147,5 +147,7 @@ export const VaultStatusSchema = z.object({
     .object({ name: z.literal('scrypt'), N: z.number(), r: z.number(), p: z.number() })
     .optional(),
   createdAt: z.string().optional(),
+  /** PID of the live process that has the vault open, if any. */
+  inUseByPid: z.number().int().optional(),
 });
 export type VaultStatus = z.infer<typeof VaultStatusSchema>;

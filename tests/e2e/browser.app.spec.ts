@@ -104,6 +104,9 @@ test.describe('the clerk and the official, in Chromium', () => {
       expect(docText.replace(/\s+/g, ' ')).toContain(
         firstLine.trim().split(/\s+/).slice(0, 3).join(' ').replace(/&/g, '&amp;'),
       );
+      const pdf = await meeting.export('pdf');
+      expect(pdf.name).toBe('Conseil-municipal.pdf');
+      expect(pdf.bytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
       const srt = await meeting.export('srt');
       expect(srt.bytes.toString('utf8')).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> /);
 

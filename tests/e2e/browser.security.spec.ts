@@ -122,6 +122,13 @@ test.describe('security, in Chromium, on a French system', () => {
       await expect(page.getByRole('alert')).toContainText('Phrase secrète incorrecte');
       await unlock.unlock(PASSPHRASE);
       await expect(page.locator('[data-screen="meetings"] [data-meeting-id]')).toHaveCount(1);
+
+      // Deleting asks twice, then the meeting is gone for good.
+      await page.locator('[data-meeting-id] button.meeting-link').click();
+      await page.getByRole('button', { name: 'Supprimer cette réunion' }).click();
+      await page.getByRole('button', { name: 'Supprimer définitivement' }).click();
+      await expect(page.locator('[data-screen="meetings"]')).toBeVisible();
+      await expect(page.locator('[data-meeting-id]')).toHaveCount(0);
     } finally {
       await browser.close();
     }

@@ -82,7 +82,9 @@ export class MeetingPage {
     return this.page.getByTestId('minutes');
   }
   /** Clicks an export button and returns the downloaded file's bytes and name. */
-  async export(format: 'docx' | 'md' | 'srt' | 'vtt'): Promise<{ name: string; bytes: Buffer }> {
+  async export(
+    format: 'docx' | 'pdf' | 'md' | 'srt' | 'vtt',
+  ): Promise<{ name: string; bytes: Buffer }> {
     const download = this.page.waitForEvent('download');
     await this.page.locator(`button[data-export="${format}"]`).click();
     const file = await download;

@@ -47,15 +47,32 @@ describe('model host', () => {
   });
 
   it('runs one job at a time, in order', async () => {
-    const order: number[] = [];
+    const events: string[] = [];
     await Promise.all(
-      [1, 2, 3].map((n) =>
-        host
-          .generate({ model, system: 's', prompt: `p${n}`, maxTokens: 4 })
-          .then(() => order.push(n)),
-      ),
+      [1, 2, 3].map((n) => {
+        let started = false;
+        return host
+          .generate(
+            { model, system: 's', prompt: `p${n}`, maxTokens: 6 },
+            {
+              onToken: () => {
+                if (!started) events.push(`start ${n}`);
+                started = true;
+              },
+            },
+          )
+          .then(() => events.push(`end ${n}`));
+      }),
     );
-    expect(order).toEqual([1, 2, 3]);
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+
+  it('embeds texts with the same model file', async () => {
+    const vectors = await host.embed({ path: model.path, threads: 2 }, ['budget', 'cantine']);
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]!.length).toBeGreaterThan(0);
+    expect(vectors[1]!.length).toBe(vectors[0]!.length);
+    expect(vectors[0]).not.toEqual(vectors[1]);
   });
 
   it('cancels a running generation', async () => {

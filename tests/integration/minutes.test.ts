@@ -43,6 +43,10 @@ const hostile: SummarySegment[] = [
 ];
 
 function citedIds(minutes: Minutes): string[] {
+  // Every decision and action item keeps at least one source segment.
+  for (const item of [...minutes.decisions, ...minutes.actionItems]) {
+    expect(item.segmentIds.length).toBeGreaterThan(0);
+  }
   return [
     ...minutes.decisions.flatMap((d) => d.segmentIds),
     ...minutes.actionItems.flatMap((a) => a.segmentIds),

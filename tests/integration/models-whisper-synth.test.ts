@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
+import { SCRIPTED_WORDS } from '../../src/core/models/synth/whisper-file.js';
 import { testModels } from '../helpers/models.js';
 import { whisperCli } from '../helpers/whisper.js';
 
@@ -30,7 +31,7 @@ interface WhisperJson {
 
 describe('generated whisper model through the real whisper-cli', () => {
   it.skipIf(missing)(
-    'loads as multilingual and transcribes French speech into segments',
+    'loads as multilingual and says its scripted words for French speech',
     async () => {
       const wav = spokenWav({ lang: 'fr' });
       const prefix = join(scratch, 'fr');
@@ -42,8 +43,37 @@ describe('generated whisper model through the real whisper-cli', () => {
         audio: { state: 64, layer: 1 },
       });
       expect(output.result.language).toBe('fr');
-      expect(output.transcription.length).toBeGreaterThanOrEqual(1);
-      expect(output.transcription.some((s) => s.text.trim().length > 0)).toBe(true);
+      // The scripted decoder says its words once per 30 s window, confidently.
+      expect(output.transcription).toHaveLength(1);
+      expect(output.transcription[0]?.text.trim()).toBe(SCRIPTED_WORDS.join(' '));
+      expect(output.transcription[0]?.offsets.from).toBe(0);
+    },
+  );
+
+  it.skipIf(missing)(
+    'decodes without temperature fallback, one segment per 30 s window',
+    async () => {
+      const wav = spokenWav({ lang: 'en', repeat: 6 });
+      const prefix = join(scratch, 'en');
+      // Without -np whisper.cpp prints its timings, fallback count included.
+      const { stderr } = await run(cli, [
+        '-m',
+        model,
+        '-f',
+        wav,
+        '-l',
+        'en',
+        '-t',
+        '1',
+        '-ojf',
+        '-of',
+        prefix,
+      ]);
+      expect(stderr).toMatch(/fallbacks = +0 p \/ +0 h/);
+      const output = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as WhisperJson;
+      const starts = output.transcription.map((s) => s.offsets.from);
+      expect(starts.length).toBeGreaterThanOrEqual(2);
+      expect(starts).toEqual(starts.map((_, i) => i * 30_000));
     },
   );
 });

@@ -402,6 +402,8 @@ describe('greffier vault CLI', () => {
       expect(r.stderr).toContain(`vault in use by PID ${holder.pid}`);
       expect(r.stderr).toMatch(/close the other Greffier window or command first/);
       expect(readFileSync(join(vaultDir, 'catalogue.db'))).toEqual(before);
+      const status = await greffier('vault', 'status');
+      expect(status.stdout).toContain(`in use by PID ${holder.pid}`);
     } finally {
       holder.kill('SIGKILL');
       await new Promise((resolve) => holder.once('exit', resolve));

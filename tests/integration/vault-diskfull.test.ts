@@ -66,7 +66,7 @@ describe('a write the disk refuses while recording', () => {
         n++;
       }
       expect(n).toBe(result.acked);
-      await again.vault.lock();
+      await again.lock();
     },
   );
 });

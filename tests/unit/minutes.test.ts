@@ -85,7 +85,7 @@ describe('minutes budget', () => {
 });
 
 describe('cleaning model output', () => {
-  it('drops segment ids that are not in the transcript, and empty items', () => {
+  it('drops segment ids that are not in the transcript, and items left without any', () => {
     const kept = clean(
       {
         title: 't',
@@ -94,7 +94,10 @@ describe('cleaning model output', () => {
           { text: ' Budget  adopté ', segmentIds: ['s1', 'forged', 's1'] },
           { text: '   ', segmentIds: ['s1'] },
         ],
-        actionItems: [{ owner: 'M. Petit', task: 'Concertation', due: '', segmentIds: ['s9'] }],
+        actionItems: [
+          { owner: 'M. Petit', task: 'Concertation', due: '', segmentIds: ['s9'] },
+          { owner: '', task: 'Publier', due: 'avril', segmentIds: ['s2'] },
+        ],
         openQuestions: ['', 'Quand ?'],
         topics: ['budget'],
         interventions: [
@@ -105,8 +108,9 @@ describe('cleaning model output', () => {
       new Set(['s1', 's2']),
     );
     expect(kept.decisions).toEqual([{ text: 'Budget adopté', segmentIds: ['s1'] }]);
+    // An action citing only unknown segments is dropped: it could not be checked.
     expect(kept.actionItems).toEqual([
-      { owner: 'M. Petit', task: 'Concertation', due: '', segmentIds: [] },
+      { owner: '', task: 'Publier', due: 'avril', segmentIds: ['s2'] },
     ]);
     expect(kept.openQuestions).toEqual(['Quand ?']);
     expect(kept.interventions).toHaveLength(1);

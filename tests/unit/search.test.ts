@@ -148,7 +148,10 @@ describe('search index', () => {
     const vec: Record<string, number[]> = { a: [0, 1], b: [0.2, 1], c: [1, 0] };
     for (const p of ids) index.setVector(p.id, vec[p.id.split('\u0000')[2]!]!);
     // Lexically "c" never matches; by vector it is the nearest: fusion brings it in.
-    const hybrid = index.search({ text: 'budget', vector: Float32Array.from([1, 0]) }, { limit: 3 });
+    const hybrid = index.search(
+      { text: 'budget', vector: Float32Array.from([1, 0]) },
+      { limit: 3 },
+    );
     expect(hybrid.map((h) => h.segmentId).sort()).toEqual(['a', 'b', 'c']);
     expect(hybrid[0]!.segmentId).toBe('b');
     expect(() => index.setVector(ids[0]!.id, [1, 2, 3])).toThrow(/2-dimension vectors, not 3/);

@@ -9,6 +9,8 @@ import { toFloat16Bits } from '../../src/core/models/synth/binary-writer.js';
 import { SeededRandom } from '../../src/core/models/synth/random.js';
 import { synthModels, SYNTH_FILES } from '../../src/core/models/synth/index.js';
 import { commonWords, llmVocabulary } from '../../src/core/models/synth/vocabulary.js';
+import { designScriptedDecoder, WHISPER_IDS } from '../../src/core/models/synth/whisper-decoder.js';
+import { SCRIPTED_WORDS } from '../../src/core/models/synth/whisper-file.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'greffier-synth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -87,6 +89,36 @@ describe('generated LLM vocabulary', () => {
     const vocabulary = llmVocabulary(20000);
     expect(vocabulary).toHaveLength(20000);
     expect(new Set(vocabulary.map((t) => t.text)).size).toBe(20000);
+  });
+});
+
+describe('scripted whisper decoder', () => {
+  it('lays out a path that wins every step, for tiny and base widths', () => {
+    const words = SCRIPTED_WORDS.map((_, i) => 300 + i);
+    for (const state of [64, 512]) {
+      const design = designScriptedDecoder(state, words, new SeededRandom(1));
+      expect(design.path).toEqual([
+        WHISPER_IDS.firstTimestamp,
+        ...words,
+        WHISPER_IDS.lastTimestamp,
+        WHISPER_IDS.eot,
+      ]);
+      // Values must fit f16 (max 65504) to survive the f16 token embedding.
+      for (const row of design.rows.values()) {
+        for (const x of row) expect(Math.abs(x)).toBeLessThan(60000);
+      }
+    }
+    expect(new Set(SCRIPTED_WORDS).size).toBe(SCRIPTED_WORDS.length);
+  });
+
+  it('refuses a width too small for its words', () => {
+    expect(() =>
+      designScriptedDecoder(
+        32,
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
+        new SeededRandom(1),
+      ),
+    ).toThrow(/needs a state of at least/);
   });
 });
 

@@ -110,9 +110,9 @@ describe('vault keys and catalogue', () => {
     const dir = fresh();
     const created = await createTestVault(dir);
     await created.vault.lock();
-    // 0.6 s of idleness (a fraction of a minute); the test waits for the event, not a clock.
+    // 1.8 s of idleness (a fraction of a minute); the test waits for the event, not a clock.
     const { vault, meetings } = await openVault(dir, Buffer.from(TEST_PASSPHRASE), {
-      autoLockMinutes: 0.01,
+      autoLockMinutes: 0.03,
     });
     const m = await meetings.create({ title: 'idle' });
     await meetings.appendAudio(m.id, syntheticChunk(0));

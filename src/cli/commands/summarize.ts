@@ -116,6 +116,10 @@ export const summarizeCommand: Command = {
       const times = new Map(indexable.segments.map((s) => [s.id, s.startMs]));
       return { minutes, times };
     });
+    writeLine(
+      io.stderr,
+      `greffier: minutes of ${meetingId} saved (${minutes.method.chunks} chunk(s), model ${basename(minutes.model)})`,
+    );
     if (values.json) {
       writeLine(io.stdout, JSON.stringify(minutes, null, 2));
       return;
@@ -123,10 +127,6 @@ export const summarizeCommand: Command = {
     writeLine(
       io.stdout,
       formatMinutes(minutes, (id) => formatTimestamp(times.get(id) ?? 0).slice(0, 8)),
-    );
-    writeLine(
-      io.stderr,
-      `greffier: minutes of ${meetingId} saved (${minutes.method.chunks} chunk(s), model ${basename(minutes.model)})`,
     );
   },
 };

@@ -220,6 +220,7 @@ With --passphrase-file: also checks the passphrase and counts the meetings.
     }
     writeLine(io.stdout, `vault: ${dir}`);
     writeLine(io.stdout, `created: ${status.createdAt ?? 'unknown'}`);
+    if (status.inUseByPid !== undefined) writeLine(io.stdout, `in use by PID ${status.inUseByPid}`);
     if (status.kdf)
       writeLine(
         io.stdout,

@@ -9,6 +9,7 @@ import { unwrapMasterKey } from '../vault/header.js';
 import { zero } from '../vault/crypto.js';
 import { attach, createVault, type OpenVault } from '../meetings/index.js';
 import type { JobHandlers } from '../meetings/index.js';
+import { transcribeJobHandler } from '../meetings/transcription.js';
 import type { Job, Meeting, ModelKind } from '../../shared/meetings.js';
 import { MinutesSchema } from '../../shared/minutes.js';
 import type { JobView, MeetingView, ModelView } from '../../shared/api.js';
@@ -26,6 +27,7 @@ import { systemUiLocale } from './locale.js';
 import { LiveTranscriber, withSpeakers } from './live.js';
 import {
   exportFileName,
+  toPdf,
   toDocx,
   toMarkdown,
   toSrt,
@@ -354,21 +356,24 @@ export class AppService {
     return {
       transcribe: async (context) => {
         const { job, meetings } = context;
-        const meeting = meetings.getMeeting(job.meetingId);
-        const model = await this.modelForEngine('asr');
-        const samples = await this.readSamples(job.meetingId, 0, Number.MAX_SAFE_INTEGER);
-        const transcript = await transcribePcm(samples, {
-          model,
-          language: meeting.language,
-          ...(this.options.threads ? { threads: this.options.threads } : {}),
-          ...(context.signal ? { signal: context.signal } : {}),
-          onProgress: (percent) => {
-            context.progress(percent / 100);
-            this.reportProgress(job, percent / 100);
+        // The vault's own transcription job does the work; the app adds progress events
+        // and the speaker turns the clerk marked with the number keys.
+        const transcribe = transcribeJobHandler({
+          model: await this.modelForEngine('asr'),
+          threads: this.threads,
+        });
+        await transcribe({
+          ...context,
+          progress: (fraction) => {
+            context.progress(fraction);
+            this.reportProgress(job, fraction);
           },
         });
         const { turns } = await this.notes(job.meetingId);
-        await meetings.setTranscript(job.meetingId, withSpeakers(transcript.segments, turns));
+        if (turns.length > 0) {
+          const segments = await meetings.getSegments(job.meetingId);
+          await meetings.setTranscript(job.meetingId, withSpeakers(segments, turns));
+        }
         // Minutes and the search index follow the transcript, each as its own resumable job.
         const open = this.vault;
         const llm = this.modelPath('llm');
@@ -793,6 +798,13 @@ export class AppService {
             fileName: exportFileName(meeting.title, 'docx'),
             mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
             base64: (await toDocx(meeting)).toString('base64'),
+          };
+        }
+        if (format === 'pdf') {
+          return {
+            fileName: exportFileName(meeting.title, 'pdf'),
+            mime: 'application/pdf',
+            base64: toPdf(meeting).toString('base64'),
           };
         }
         const text =

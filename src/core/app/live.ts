@@ -7,6 +7,8 @@ export interface LiveOptions {
   /** Called with new lines, times relative to the meeting start. */
   onSegments(segments: TranscriptSegment[]): void;
   onError?(error: unknown): void;
+  /** After each whisper run: how much audio it took and how long from its last sample to lines. */
+  onWindowDone?(info: { windowMs: number; latencyMs: number; lines: number }): void;
   threads?: number;
   whisperCli?: string;
 }
@@ -75,12 +77,12 @@ export class LiveTranscriber {
     const offsetMs = (this.windowStart / RATE) * 1000;
     this.windowStart += take;
     if (isSilent(window)) return;
+    const started = performance.now();
     try {
       const transcript = await transcribePcm(window, {
         model: this.options.model,
         language: this.options.language,
-        // A short window needs only part of whisper's 30 s context: the encoder cost falls with it.
-        audioContext: Math.min(1500, Math.ceil((take / RATE) * 50) + 64),
+        audioContext: liveAudioContext(take),
         signal: this.abort.signal,
         ...(this.options.threads ? { threads: this.options.threads } : {}),
         ...(this.options.whisperCli ? { whisperCli: this.options.whisperCli } : {}),
@@ -94,6 +96,11 @@ export class LiveTranscriber {
           ...(segment.confidence === undefined ? {} : { confidence: segment.confidence }),
         }));
       if (lines.length > 0 && !this.stopped) this.options.onSegments(lines);
+      this.options.onWindowDone?.({
+        windowMs: (take / RATE) * 1000,
+        latencyMs: performance.now() - started,
+        lines: lines.length,
+      });
     } catch (error) {
       if (!this.stopped) this.options.onError?.(error);
     }
@@ -105,6 +112,15 @@ export class LiveTranscriber {
     this.abort.abort();
     await this.running?.catch(() => undefined);
   }
+}
+
+/**
+ * whisper's encoder context for a window of `samples` (1500 = 30 s, so 50 per
+ * second) plus a margin: a short window needs only part of it, and the
+ * encoder's cost falls with it.
+ */
+export function liveAudioContext(samples: number): number {
+  return Math.min(1500, Math.ceil((samples / RATE) * 50) + 64);
 }
 
 function isSilent(samples: Int16Array | Float32Array): boolean {

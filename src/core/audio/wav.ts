@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { GreffierError } from '../errors.js';
 
 /** Decoded audio: one Float32Array per channel, samples in -1..1. */
@@ -229,14 +228,28 @@ export async function readAudioBytes(path: string): Promise<Buffer> {
         hint: 'give the path of a WAV file',
       });
     }
+    if (code === 'ERR_FS_FILE_TOO_LARGE' || error instanceof RangeError) {
+      throw new GreffierError(
+        'audio-too-large',
+        `${path} is larger than 2 GB, more than Greffier reads in one piece`,
+        {
+          hint: 'split it into parts (e.g. "sox in.wav part.wav trim 0 3600 : newfile : restart")',
+        },
+      );
+    }
     if (code === 'EACCES' || code === 'EPERM') {
       throw new GreffierError('audio-unreadable', `${path} cannot be read (permission denied)`, {
         hint: 'check the file permissions',
       });
     }
-    throw new GreffierError('audio-unreadable', `${basename(path)} cannot be read: ${code}`, {
-      cause: error,
-    });
+    throw new GreffierError(
+      'audio-unreadable',
+      `${path} cannot be read (${code ?? 'unknown error'})`,
+      {
+        hint: 'check that the file is on a readable disk and try again',
+        cause: error,
+      },
+    );
   }
 }
 

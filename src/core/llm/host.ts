@@ -79,6 +79,40 @@ export const forkLauncher: HostLauncher = () => {
   };
 };
 
+/** The part of Electron's UtilityProcess the host needs (core never imports electron). */
+export interface UtilityProcessLike {
+  readonly pid: number | undefined;
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  kill(): boolean;
+}
+
+/**
+ * For Electron's main process: pass `utilityProcess.fork`; the host runs the
+ * compiled entry (dist/core/llm/host-main.js) and reads process.parentPort.
+ */
+export function utilityProcessLauncher(
+  forkUtility: (
+    modulePath: string,
+    args: string[],
+    options: { serviceName: string },
+  ) => UtilityProcessLike,
+): HostLauncher {
+  return () => {
+    const child = forkUtility(hostEntry().entry, [], { serviceName: 'Greffier model host' });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send: (message) => child.postMessage(message),
+      onMessage: (listener) => void child.on('message', listener),
+      onExit: (listener) => void child.on('exit', (code) => listener(`exited with code ${code}`)),
+      kill: () => void child.kill(),
+    };
+  };
+}
+
 export interface JobOptions {
   signal?: AbortSignal;
   /** Streamed text as the model writes it. */

@@ -56,13 +56,13 @@ export interface MinutesProgress {
 /** Characters per string field and items per list: small, so outputs (and CPU time) stay short. */
 const LENGTH = {
   title: 80,
-  overview: 320,
-  item: 120,
+  overview: 300,
+  item: 100,
   owner: 40,
   due: 30,
   topic: 40,
-  intervention: 140,
-  summary: 240,
+  intervention: 120,
+  summary: 200,
 } as const;
 
 const DEFAULT_LIMITS = {
@@ -89,7 +89,7 @@ const CHARS_PER_TOKEN_FLOOR = 3;
 
 function idsSchema(ids: string[], maxItems: number) {
   return ids.length > 0
-    ? { type: 'array', maxItems, items: { enum: ids } }
+    ? { type: 'array', minItems: 1, maxItems, items: { enum: ids } }
     : { type: 'array', maxItems: 0, items: { type: 'string', maxLength: 1 } };
 }
 
@@ -268,20 +268,22 @@ export function minutesBudget(
   const finalMaxTokens = outputTokenBudget(limits, speakers, true);
   const room = contextSize - promptTokens - CHAT_WRAPPER_TOKENS;
   const chunkTokens = Math.min(Math.floor(contextSize / 4), room - notesMaxTokens);
-  const notesTokens = Math.floor(contextSize / 4);
+  // Notes pile up to this, then are folded into one: the fold reads the pile
+  // plus the note that tipped it over, and writes one note.
+  const notesTokens = Math.min(Math.floor(contextSize / 4), room - 2 * notesMaxTokens);
+  const pile = Math.max(notesTokens, notesMaxTokens);
   const fits =
     chunkTokens >= 64 &&
-    // folding notes: what piled up, plus the chunk that tipped it over, into new notes
-    notesTokens + 2 * notesMaxTokens <= room &&
-    // the final merge: the notes kept, and the minutes
-    Math.max(notesTokens, notesMaxTokens) + finalMaxTokens <= room;
+    pile + 2 * notesMaxTokens <= room &&
+    // the final merge reads the folded notes (the tail becomes notes first if it does not fit)
+    pile + finalMaxTokens <= room;
   if (!fits) {
-    const needed = promptTokens + CHAT_WRAPPER_TOKENS + 2 * notesMaxTokens + finalMaxTokens;
+    const needed = contextFor(promptTokens, limits);
     throw new GreffierError(
       'minutes-context',
       `a ${contextSize}-token context is too small to write minutes with this template`,
       {
-        hint: `use a model or context of at least ${Math.ceil((needed * 4) / 3)} tokens, or a template with lower limits`,
+        hint: `use a model or context of at least ${needed} tokens, or a template with lower limits`,
       },
     );
   }
@@ -296,6 +298,7 @@ export function contextFor(promptTokens: number, limits: Limits): number {
   const needed = Math.max(
     ((fixed + 2 * notesMax) * 4) / 3,
     ((fixed + finalMax) * 4) / 3,
+    fixed + 3 * notesMax,
     fixed + notesMax + finalMax,
   );
   return Math.max(4096, Math.ceil(needed / 1024) * 1024);
@@ -622,7 +625,7 @@ export class MinutesSession {
 /**
  * Trims, drops empty items and every segment id that is not in the
  * transcript: a model (or a prompt injection) cannot make minutes cite a
- * segment that does not exist.
+ * segment that does not exist, and every decision and action kept cites one.
  */
 export function clean(raw: RawOutput, known: Set<string>) {
   const ids = (list: string[]) => uniq(list.filter((id) => known.has(id)));
@@ -631,7 +634,8 @@ export function clean(raw: RawOutput, known: Set<string>) {
     summary: text(raw.summary ?? ''),
     decisions: raw.decisions
       .map((d) => ({ text: text(d.text), segmentIds: ids(d.segmentIds) }))
-      .filter((d) => d.text),
+      // A decision that cites no real segment cannot be checked: it is not kept.
+      .filter((d) => d.text && d.segmentIds.length > 0),
     actionItems: raw.actionItems
       .map((a) => ({
         owner: text(a.owner),
@@ -639,7 +643,7 @@ export function clean(raw: RawOutput, known: Set<string>) {
         due: text(a.due),
         segmentIds: ids(a.segmentIds),
       }))
-      .filter((a) => a.task),
+      .filter((a) => a.task && a.segmentIds.length > 0),
     openQuestions: raw.openQuestions.map(text).filter(Boolean),
     topics: raw.topics.map(text).filter(Boolean),
     interventions: raw.interventions

@@ -14,7 +14,7 @@ import {
   zero,
   DEFAULT_KDF,
 } from '../vault/crypto.js';
-import { fsyncDir } from '../vault/durable.js';
+import { fsyncDir, writeAll } from '../vault/durable.js';
 import type { Meetings } from './meetings.js';
 
 /**
@@ -115,7 +115,7 @@ export async function exportArchive(
   let at = 0;
   let index = 0;
   const put = async (bytes: Buffer) => {
-    await handle.write(bytes, 0, bytes.length, at);
+    await writeAll(handle, bytes, at);
     at += bytes.length;
   };
   const putRecord = async (meta: RecordMeta, bytes?: Uint8Array) => {
@@ -325,6 +325,10 @@ export async function importArchive(
           await meetings.setTranscript(entry.meeting.id, entry.segments, {
             speakers: entry.meeting.speakers,
           });
+        } else {
+          for (const s of entry.meeting.speakers) {
+            await meetings.renameSpeaker(entry.meeting.id, s.id, s.name, s.role);
+          }
         }
         if (entry.summary !== undefined) await meetings.setSummary(entry.meeting.id, entry.summary);
         current = { id: entry.meeting.id, meeting: entry.meeting };

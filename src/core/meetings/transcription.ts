@@ -3,6 +3,7 @@ import { GreffierError } from '../errors.js';
 import { readWavFile, toWhisperPcm } from '../audio/index.js';
 import { transcribeFile, type TranscribeOptions } from '../asr/index.js';
 import { privateTempPath, removeQuietly } from '../tempfiles.js';
+import { writeAll } from '../vault/durable.js';
 import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
 import type { Meeting } from '../../shared/meetings.js';
 import { JobNotReady, type JobHandler } from './jobs.js';
@@ -81,7 +82,7 @@ export async function withMeetingWav<T>(
     const handle = await openFile(path, 'wx', 0o600);
     let samples = 0;
     try {
-      await handle.write(wavHeader(0), 0, 44, 0);
+      await writeAll(handle, wavHeader(0), 0);
       let at = 44;
       for await (const chunk of meetings.readAudio(meetingId)) {
         const bytes = Buffer.from(
@@ -89,12 +90,12 @@ export async function withMeetingWav<T>(
           chunk.samples.byteOffset,
           chunk.samples.byteLength,
         );
-        await handle.write(bytes, 0, bytes.length, at);
+        await writeAll(handle, bytes, at);
         at += bytes.length;
         samples += chunk.samples.length;
         chunk.samples.fill(0);
       }
-      await handle.write(wavHeader(samples), 0, 44, 0);
+      await writeAll(handle, wavHeader(samples), 0);
     } finally {
       await handle.close();
     }

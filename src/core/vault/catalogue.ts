@@ -124,6 +124,11 @@ export class EncryptedCatalogueFile implements Adapter<Catalogue> {
     return next;
   }
 
+  /** Resolves when every queued write has finished (successfully or not). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
   /** After a crypto-shred: the backup must not keep the destroyed key. */
   async dropOldBackup(): Promise<void> {
     await this.#queue;

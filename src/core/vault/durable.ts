@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -67,6 +67,18 @@ export async function writeDurable(
 export async function replaceBackupWithCurrent(file: string): Promise<void> {
   const bytes = await readFile(file);
   await writeDurable(backupPath(file), bytes);
+}
+
+/** FileHandle.write may store only part of a buffer (disk nearly full): write it all or throw. */
+export async function writeAll(
+  handle: FileHandle,
+  bytes: Uint8Array,
+  position: number,
+): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 export async function readIfExists(file: string): Promise<Buffer | null> {

@@ -2,7 +2,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { AuthenticationError, open, seal, SEAL_OVERHEAD } from './crypto.js';
-import { fsyncDir } from './durable.js';
+import { fsyncDir, writeAll } from './durable.js';
 
 /**
  * The audio journal: an append-only file of sealed PCM chunks.
@@ -66,7 +66,7 @@ export class AudioJournalWriter {
   ): Promise<AudioJournalWriter> {
     const handle = await openFile(path, resume ? 'r+' : 'wx', 0o600);
     if (!resume) {
-      await handle.write(JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+      await writeAll(handle, JOURNAL_MAGIC, 0);
       await handle.sync();
       await fsyncDir(dirname(path));
     }
@@ -111,11 +111,7 @@ export class AudioJournalWriter {
     const done = this.#queue.then(async () => {
       if (this.#failure) throw this.#failure;
       try {
-        // write() may store only part of the record (disk nearly full): loop.
-        for (let done = 0; done < record.length; ) {
-          const { bytesWritten } = await this.handle.write(record, done, record.length - done, at + done);
-          done += bytesWritten;
-        }
+        await writeAll(this.handle, record, at);
         await this.handle.sync();
       } catch (error) {
         // Later chunks must not land after a hole: the recording stops here,

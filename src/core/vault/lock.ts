@@ -45,6 +45,12 @@ function youngerThan(path: string, ms: number): boolean {
   }
 }
 
+/** The PID of a live process holding the vault folder, if one does. */
+export function folderLockHolder(dir: string): number | undefined {
+  const holder = readHolder(join(dir, LOCK_FILE));
+  return holder !== undefined && pidAlive(holder) ? holder : undefined;
+}
+
 /**
  * One process at a time: lowdb keeps the catalogue in memory, so a second
  * writer would silently undo the first one's changes. The lock file is

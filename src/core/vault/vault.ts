@@ -20,7 +20,7 @@ import {
   type VaultHeader,
 } from './header.js';
 import { scanJournal, truncateJournal, type JournalScan } from './journal.js';
-import { acquireFolderLock, type FolderLock } from './lock.js';
+import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js';
 import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -179,12 +179,14 @@ export class Vault {
     const header = await readHeader(dir).catch(() => undefined);
     if (!header) return { path: dir, exists: Vault.exists(dir), locked: true };
     const { N, r, p } = header.kdf;
+    const holder = folderLockHolder(dir);
     return {
       path: dir,
       exists: true,
       locked: true,
       kdf: { name: 'scrypt', N, r, p },
       createdAt: header.createdAt,
+      ...(holder === undefined ? {} : { inUseByPid: holder }),
     };
   }
 
@@ -307,6 +309,11 @@ export class Vault {
         // A hook's failure must not keep keys in memory.
       }
     }
+    // Hooks saved the catalogue, which re-armed the idle timer.
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    // The folder is released only once queued catalogue writes are on disk.
+    await this.file?.settled();
     this.#wipe();
     this.db = undefined;
     this.file = undefined;

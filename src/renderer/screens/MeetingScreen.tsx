@@ -95,7 +95,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     }
   }
 
-  async function download(format: 'docx' | 'md' | 'srt' | 'vtt') {
+  async function download(format: 'docx' | 'pdf' | 'md' | 'srt' | 'vtt') {
     try {
       const file = await api.call('export.meeting', { meetingId: props.id, format });
       const url = URL.createObjectURL(new Blob([base64ToBytes(file.base64)], { type: file.mime }));
@@ -268,11 +268,20 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
 
           <SpeakersPanel meeting={meeting} onChanged={load} onError={setError} />
 
+          <DeletePanel
+            meetingId={meeting.id}
+            onDeleted={() => props.open({ name: 'meetings' })}
+            onError={setError}
+          />
+
           <section aria-labelledby="export-title">
             <h2 id="export-title">{t('meeting.export')}</h2>
             <div className="actions">
               <button type="button" data-export="docx" onClick={() => void download('docx')}>
                 {t('export.docx')}
+              </button>
+              <button type="button" data-export="pdf" onClick={() => void download('pdf')}>
+                {t('export.pdf')}
               </button>
               <button type="button" data-export="md" onClick={() => void download('md')}>
                 {t('export.md')}
@@ -454,6 +463,47 @@ function SpeakersPanel(props: {
           </label>
           <button type="submit">{t('meeting.merge')}</button>
         </form>
+      )}
+    </section>
+  );
+}
+
+/** Deleting destroys the meeting's key first: asked twice, because it cannot be undone. */
+function DeletePanel(props: {
+  meetingId: string;
+  onDeleted(): void;
+  onError(error: unknown): void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <section aria-labelledby="delete-title">
+      <h2 id="delete-title">{t('meeting.delete')}</h2>
+      {!confirming ? (
+        <button type="button" onClick={() => setConfirming(true)}>
+          {t('meeting.delete')}
+        </button>
+      ) : (
+        <div role="alertdialog" aria-labelledby="delete-confirm">
+          <p id="delete-confirm">{t('meeting.deleteConfirm')}</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() =>
+                void api
+                  .call('meetings.delete', { id: props.meetingId })
+                  .then(props.onDeleted, props.onError)
+              }
+            >
+              {t('meeting.deleteForever')}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)} autoFocus>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </div>
       )}
     </section>
   );
