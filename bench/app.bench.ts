@@ -48,7 +48,8 @@ function rawWhisper(
         '-ojf',
         '-of',
         out,
-        '-np',
+        '-pp',
+        '-nf',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -15,11 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWhisperCli } from '../src/core/asr/engine.js';
 import {
+  audioContextFor,
   parseWhisperTimings,
   transcribeFileDetailed,
+  transcribePcmDetailed,
   type WhisperTimings,
 } from '../src/core/asr/whisper.js';
-import { parseWavHeader } from '../src/core/audio/wav.js';
+import { decodeWav, parseWavHeader } from '../src/core/audio/wav.js';
 import { projectRoot } from '../src/core/paths.js';
 import { speechToolsMissing, spokenWav } from '../tests/helpers/fixtures.js';
 import { benchModels } from '../tests/helpers/models.js';
@@ -188,6 +190,16 @@ const bench: Bench = async () => {
       raw(speech),
       1,
     );
+    // Live transcription encodes short chunks: a 5 s chunk with the encoder context
+    // cut to what it needs (audioContextFor) against the full 30 s context.
+    process.stderr.write('bench: live 5 s chunk, reduced vs full encoder context\n');
+    const chunk = decodeWav(readFileSync(speech)).channels[0]!.subarray(0, 5 * 16000);
+    const live = { model, language: 'fr' as const, threads: THREADS, noFallback: true, whisperCli };
+    const reduced = await transcribePcmDetailed(chunk, {
+      ...live,
+      audioContext: audioContextFor(5000),
+    });
+    const full = await transcribePcmDetailed(chunk, live);
     const all = [...viaApi.ours, ...viaCli.ours];
     const allRaw = [...viaApi.raw, ...viaCli.raw];
     const perWindow = (runs: Timed[]) =>
@@ -208,6 +220,13 @@ const bench: Bench = async () => {
           raw: `${encRaw.toFixed(0)} ms`,
           ratio: encOurs / encRaw,
           note: 'same binary both sides; carries over to a real base model',
+        },
+        {
+          measure: `live 5 s chunk: encoder with -ac ${audioContextFor(5000)} / full 1500`,
+          ours: `${(reduced.timings.encodeMs ?? NaN).toFixed(0)} ms`,
+          raw: `${(full.timings.encodeMs ?? NaN).toFixed(0)} ms`,
+          ratio: (reduced.timings.encodeMs ?? NaN) / (full.timings.encodeMs ?? NaN),
+          note: 'both through our core API; "raw" column = full context',
         },
         {
           measure: 'decoder (decode + batchd + prompt)',

@@ -90,6 +90,12 @@ test.describe('the clerk and the official, in Chromium', () => {
         await links.first().click();
         await expect(page.locator(`li[data-segment-id="${target}"]`)).toBeFocused();
       }
+      // Clicking a line's time plays the meeting's audio from there (decrypted for this window only).
+      await meeting.segments().first().locator('button.time').click();
+      await expect(page.locator('audio')).toHaveAttribute('src', /^blob:/);
+      await expect
+        .poll(() => page.locator('audio').evaluate('(a) => a.duration'), { timeout: 30_000 })
+        .toBeGreaterThan(1);
       await screenshot(page, 'en-meeting');
 
       const md = await meeting.export('md');

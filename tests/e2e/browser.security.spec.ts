@@ -57,13 +57,14 @@ test.describe('security, in Chromium, on a French system', () => {
       expect(outcome).toMatch(/^blocked/);
       // (Strings: this code runs in the page, whose DOM types the Node test config lacks.)
       await page.evaluate(
-        "{ const img = document.createElement('img'); img.src = 'http://tracker.example.org/pixel.png'; document.body.append(img); }",
+        "{ const img = document.createElement('img'); img.id = 'tracker'; img.src = 'http://tracker.example.org/pixel.png'; document.body.append(img); }",
       );
       const shell = new Shell(page);
       await shell.go('settings');
       const settings = new SettingsPage(page);
       await expect(settings.blockedLog()).toContainText('exfil.example.net');
       await expect(settings.blockedLog()).toContainText('tracker.example.org');
+      await page.evaluate("document.getElementById('tracker').remove()");
       // The devhost refuses a page of another origin that tries the API, and logs it.
       const foreign = await fetch(`${host.origin}/api/call`, {
         method: 'POST',

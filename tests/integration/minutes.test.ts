@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
 import {
@@ -8,7 +9,10 @@ import {
 import { loadTemplate } from '../../src/core/llm/prompts.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { MinutesSchema, type Minutes, type MinutesTemplate } from '../../src/shared/minutes.js';
+import { summarizeJobHandler } from '../../src/core/llm/meeting-minutes.js';
+import { indexJobHandler, loadIndex } from '../../src/core/search/store.js';
 import { testModels } from '../helpers/models.js';
+import { createTestVault, tempDir } from '../helpers/vault.js';
 
 let model: ModelRef;
 const host = new ModelHost({ idleUnloadMs: 0 });
@@ -144,4 +148,46 @@ describe('minutes with a generated model', () => {
       summarizeTranscript({ host, model, meetingId: 'e', language: 'fr', template: brief }, []),
     ).rejects.toThrow(/no transcript to summarise/);
   });
+});
+
+describe('summarize and index jobs of the meeting pipeline', () => {
+  const home = tempDir('greffier-minutes-job-');
+  afterAll(() => home.remove());
+
+  it('stores minutes and indexes them, and waits when no language model is installed', async () => {
+    const open = await createTestVault(join(home.path, 'vault'));
+    try {
+      const meeting = await open.meetings.create({ title: 'Conseil', language: 'fr' });
+      await open.meetings.finish(meeting.id);
+      await open.meetings.setTranscript(
+        meeting.id,
+        hostile.map(({ speaker, ...s }) => ({ ...s, speakerId: speaker })),
+      );
+      const handlers = { summarize: summarizeJobHandler(host), index: indexJobHandler() };
+
+      const waiting = await open.jobs.enqueue('summarize', meeting.id);
+      const after = await open.jobs.run(waiting.id, handlers);
+      expect(after.state).toBe('queued');
+      expect(after.error).toMatch(/no language model to write minutes with/);
+
+      const job = await open.jobs.enqueue('summarize', meeting.id, {
+        model: model.path,
+        template: 'hr-interview',
+      });
+      const done = await open.jobs.run(job.id, handlers);
+      expect(done.error).toBeUndefined();
+      expect(done.state).toBe('done');
+      const minutes = MinutesSchema.parse(await open.meetings.getSummary(meeting.id));
+      expect(minutes.template).toBe('hr-interview');
+      for (const id of citedIds(minutes)) expect(['s1', 's2', 's3']).toContain(id);
+
+      const indexJob = await open.jobs.enqueue('index', meeting.id);
+      expect((await open.jobs.run(indexJob.id, handlers)).state).toBe('done');
+      const index = await loadIndex(open);
+      expect(index.meetingIds()).toEqual([meeting.id]);
+      expect(index.searchLexical('budget').map((h) => h.segmentId)).toContain('s3');
+    } finally {
+      await open.vault.lock();
+    }
+  }, 300_000);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRIPTED_WORDS } from '../../src/core/models/synth/whisper-file.js';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { benchModels, type GeneratedModels } from '../helpers/models.js';
 import { whisperCli } from '../helpers/whisper.js';
@@ -50,27 +51,27 @@ describe.skipIf(why)('benchmark-dimension generated models', () => {
     }
   });
 
-  it('the whisper base-dimension model runs in whisper-cli', async () => {
+  it('the whisper base-dimension model runs in whisper-cli without temperature fallback', async () => {
     const cli = await whisperCli();
     const prefix = join(scratch, 'base');
-    // No temperature fallback: a random decoder never reaches whisper's
-    // confidence threshold and would retry every window five times.
-    await promisify(execFile)(cli, [
+    // Without -np whisper.cpp prints its timings, fallback count included.
+    const { stderr } = await promisify(execFile)(cli, [
       '-m',
       models.whisper,
       '-f',
       spokenWav({ lang: 'fr' }),
       '-l',
       'fr',
-      '-nf',
       '-ojf',
       '-of',
       prefix,
-      '-np',
     ]);
+    expect(stderr).toMatch(/fallbacks = +0 p \/ +0 h/);
     const output = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as {
       model: { audio: { state: number; layer: number; head: number } };
+      transcription: { text: string }[];
     };
     expect(output.model.audio).toEqual({ ctx: 1500, state: 512, head: 8, layer: 6 });
+    expect(output.transcription.map((s) => s.text.trim())).toEqual([SCRIPTED_WORDS.join(' ')]);
   });
 });

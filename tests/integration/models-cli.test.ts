@@ -305,6 +305,20 @@ describe('greffier models import', () => {
   });
 });
 
+describe('greffier models check', () => {
+  it('rehashes every installed model and fails (exit 1) naming the changed and missing ones', async () => {
+    const result = await cli(['models', 'check', '--json', '--passphrase-file', passFile]);
+    expect(result.code).toBe(1);
+    const checks = JSON.parse(result.stdout) as { path: string; status: string }[];
+    const status = (name: string) => checks.find((c) => c.path.endsWith(name))?.status;
+    expect(status('/llm-synth.gguf')).toBe('unchanged');
+    expect(status('/whisper-synth.bin')).toBe('unchanged');
+    expect(status('/third.gguf')).toBe('changed');
+    expect(status('/gone.bin')).toBe('missing');
+    expect(result.stderr).toMatch(/installed model\(s\) changed or missing: .*third\.gguf/);
+  });
+});
+
 describe('greffier models catalogue', () => {
   it('lists the shipped entries, saying which checksums are confirmed', async () => {
     const result = await cli(['models', 'catalogue']);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { openVault } from '../../src/core/meetings/index.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { testModels } from '../helpers/models.js';
 import { whisperCli } from '../helpers/whisper.js';
@@ -263,6 +264,31 @@ describe('greffier vault CLI', () => {
     expect(list[0].status).toBe('ready');
     expect(list[0].segmentCount).toBeGreaterThan(0);
   });
+
+  it.skipIf(!!speechMissing)(
+    'resumes index jobs; a minutes job waits for a language model',
+    async () => {
+      const open = await openVault(vaultDir, Buffer.from('conseil secret passphrase'), {
+        autoLockMinutes: 0,
+      });
+      const id = open.meetings.list({ text: 'pending' })[0]!.id;
+      const index = await open.jobs.enqueue('index', id);
+      const minutes = await open.jobs.enqueue('summarize', id);
+      await open.vault.lock();
+      const r = await greffier('jobs', '--resume', '--passphrase-file', passFile);
+      expect(r.stdout).toMatch(new RegExp(`^ran ${index.id} +index +done`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^waiting ${minutes.id} +summarize +queued`, 'm'));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /could not start and stay queued: no language model to write minutes with/,
+      );
+      const stored = await openVault(vaultDir, Buffer.from('conseil secret passphrase'), {
+        autoLockMinutes: 0,
+      });
+      expect(await stored.vault.readBlob('search-index')).toBeDefined();
+      await stored.vault.lock();
+    },
+  );
 
   it.skipIf(!!speechMissing)(
     'exports to an archive, refuses tampered or truncated ones, imports it elsewhere',

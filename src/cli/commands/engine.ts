@@ -11,7 +11,8 @@ into engines/whisper/ of the project. Needs CMake and a C++ compiler
 built from the same source with the same options exists.
 
 Options:
-  --portable   no host-specific CPU instructions (for installers; runs on older PCs)
+  --portable   for installers: a common x86-64 baseline (AVX2) instead of this CPU's
+               instructions, no OpenMP, C++ runtime linked in
   --force      build again even if an up-to-date binary exists
   --quiet      print only the path of the binary
 `;

@@ -2,7 +2,11 @@ import { resolve } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { cataloguePath, loadCatalogue } from '../../core/models/catalogue.js';
 import { importModelsFromFolder } from '../../core/models/import.js';
-import { installedModelViews, installModel } from '../../core/models/installed.js';
+import {
+  checkInstalledModels,
+  installedModelViews,
+  installModel,
+} from '../../core/models/installed.js';
 import { DEFAULT_SYNTH_SEED, synthModels } from '../../core/models/synth/index.js';
 import { verifyModelFile } from '../../core/models/verify.js';
 import { Vault } from '../../core/vault/vault.js';
@@ -247,6 +251,46 @@ ${PASS_USAGE}
   },
 };
 
+export const modelsCheckCommand: Command = {
+  path: ['models', 'check'],
+  summary: 'compute the SHA-256 of every installed model again and report any change',
+  usage: `
+Usage: greffier models check [--json] [--passphrase-file FILE]
+
+Reads every installed model file in full and compares its SHA-256 with the one
+recorded when it was verified. Exit 1 when a model changed or is missing
+(such a model is refused when something tries to load it).
+
+Options:
+  --json   one JSON array on stdout
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      json: { type: 'boolean' },
+      'passphrase-file': { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const checks = await withVault(io, values['passphrase-file'], (vault) =>
+      checkInstalledModels(vault, { signal: io.signal }),
+    );
+    if (values.json) writeLine(io.stdout, JSON.stringify(checks));
+    else {
+      for (const c of checks)
+        writeLine(io.stdout, `${c.kind.padEnd(9)} ${c.status.padEnd(9)} ${c.path}`);
+      if (checks.length === 0) writeLine(io.stdout, 'no model installed');
+    }
+    const bad = checks.filter((c) => c.status !== 'unchanged');
+    if (bad.length > 0) {
+      throw new GreffierError(
+        'model-changed',
+        `${bad.length} installed model(s) changed or missing: ${bad.map((c) => c.path).join(', ')}`,
+        { hint: 'restore the files IT provided, or add verified ones with "greffier models add"' },
+      );
+    }
+  },
+};
+
 export const modelsCatalogueCommand: Command = {
   path: ['models', 'catalogue'],
   summary: 'show the models Greffier knows by checksum (what IT can provide)',
@@ -279,5 +323,6 @@ export const modelsCommands: Command[] = [
   modelsAddCommand,
   modelsImportCommand,
   modelsListCommand,
+  modelsCheckCommand,
   modelsCatalogueCommand,
 ];

@@ -1,10 +1,8 @@
 import { basename } from 'node:path';
-import { GreffierError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { ModelHost } from '../../core/llm/host.js';
-import { summarizeTranscript } from '../../core/llm/minutes.js';
+import { summarizeMeeting } from '../../core/llm/meeting-minutes.js';
 import { listTemplates, loadTemplate } from '../../core/llm/prompts.js';
-import { indexableMeeting, loadIndex, saveIndex } from '../../core/search/store.js';
-import { detectLanguage } from '../../core/search/text.js';
 import type { Minutes } from '../../shared/minutes.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { languageModel, modelOptions, withOpenVault } from './search.js';
@@ -77,45 +75,24 @@ export const summarizeCommand: Command = {
     }
     const meetingId = positionals[0]!;
     const template = loadTemplate(values.template ?? 'general');
-    const { minutes, times } = await withOpenVault(io, values['passphrase-file'], async (open) => {
-      const meeting = open.meetings.getMeeting(meetingId);
-      if (meeting.segmentCount === 0) {
-        throw new GreffierError('minutes-empty', `meeting ${meetingId} has no transcript yet`, {
-          hint: 'let its transcription finish first ("greffier jobs --resume")',
-        });
-      }
-      const model = await languageModel(open, values);
-      const indexable = await indexableMeeting(open, meeting);
-      const language =
-        meeting.language === 'fr' || meeting.language === 'en'
-          ? meeting.language
-          : detectLanguage(indexable.segments.map((s) => s.text).join(' '));
-      const host = new ModelHost();
-      let minutes: Minutes;
-      try {
-        minutes = await summarizeTranscript(
-          {
+    const { minutes, segmentTimes } = await withOpenVault(
+      io,
+      values['passphrase-file'],
+      async (open) => {
+        const model = await languageModel(open, values);
+        const host = new ModelHost();
+        try {
+          return await summarizeMeeting(open, meetingId, {
             host,
             model,
-            meetingId,
-            meetingTitle: meeting.title,
-            language,
             template,
             signal: io.signal,
-          },
-          indexable.segments,
-        );
-      } finally {
-        await host.close();
-      }
-      const updated = await open.meetings.setSummary(meetingId, minutes);
-      // The minutes become searchable at once.
-      const index = await loadIndex(open);
-      index.addMeeting({ ...indexable, minutes }, updated.updatedAt);
-      await saveIndex(open, index);
-      const times = new Map(indexable.segments.map((s) => [s.id, s.startMs]));
-      return { minutes, times };
-    });
+          });
+        } finally {
+          await host.close();
+        }
+      },
+    );
     writeLine(
       io.stderr,
       `greffier: minutes of ${meetingId} saved (${minutes.method.chunks} chunk(s), model ${basename(minutes.model)})`,
@@ -126,7 +103,7 @@ export const summarizeCommand: Command = {
     }
     writeLine(
       io.stdout,
-      formatMinutes(minutes, (id) => formatTimestamp(times.get(id) ?? 0).slice(0, 8)),
+      formatMinutes(minutes, (id) => formatTimestamp(segmentTimes.get(id) ?? 0).slice(0, 8)),
     );
   },
 };

@@ -6,6 +6,9 @@ import type { JobHandlers } from '../../core/meetings/jobs.js';
 import { Vault } from '../../core/vault/vault.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import { checkVadModel, checkWhisperModel } from '../../core/asr/model-file.js';
+import { ModelHost } from '../../core/llm/host.js';
+import { summarizeJobHandler } from '../../core/llm/meeting-minutes.js';
+import { indexJobHandler } from '../../core/search/store.js';
 import { MeetingStatusSchema, type Job, type Meeting } from '../../shared/meetings.js';
 import { LanguageChoiceSchema } from '../../shared/transcript.js';
 import {
@@ -465,7 +468,8 @@ const jobsCommand: Command = {
 Usage: greffier jobs [--resume] [--json] [--asr-model <file>]
 
 Options:
-  --resume            run every queued job (interrupted ones are queued again on open)
+  --resume            run every queued job (interrupted ones are queued again on open):
+                      transcription (whisper), minutes (the vault's language model), search index
   --asr-model <file>  whisper.cpp model for transcription jobs that name none
   --vad-model <file>  Silero VAD model
   --threads <n>       CPU threads for whisper
@@ -487,8 +491,22 @@ Options:
     if (values.resume) clearPrivateTemp(io.env);
     const result = await withVault(io, values['passphrase-file'], async ({ jobs }) => {
       if (!values.resume) return { jobs: jobs.list() };
-      const { ran, waiting } = await jobs.resume(handlers, io.signal);
-      return { jobs: jobs.list(), ran, waiting };
+      // Minutes and index jobs run with the vault's installed models; the
+      // model host process starts only if a summary job actually runs.
+      const host = new ModelHost();
+      try {
+        const all: JobHandlers = {
+          ...handlers,
+          summarize: summarizeJobHandler(host, {
+            threads: positiveInteger(values.threads, '--threads') ?? 2,
+          }),
+          index: indexJobHandler(),
+        };
+        const { ran, waiting } = await jobs.resume(all, io.signal);
+        return { jobs: jobs.list(), ran, waiting };
+      } finally {
+        await host.close();
+      }
     });
     if (values.json) return writeLine(io.stdout, JSON.stringify(result, null, 2));
     if ('ran' in result) {

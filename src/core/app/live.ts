@@ -83,6 +83,8 @@ export class LiveTranscriber {
         model: this.options.model,
         language: this.options.language,
         audioContext: liveAudioContext(take),
+        // A preview must come fast: no temperature fallback retries (the final pass keeps them).
+        noFallback: true,
         signal: this.abort.signal,
         ...(this.options.threads ? { threads: this.options.threads } : {}),
         ...(this.options.whisperCli ? { whisperCli: this.options.whisperCli } : {}),

@@ -162,8 +162,12 @@ function run(
 
 export interface BuildOptions {
   /**
-   * true: installer build, no host-specific instructions (GGML_NATIVE=OFF), so
-   * the binary does not die with "illegal instruction" on an older office PC.
+   * true: installer build without this machine's instructions (GGML_NATIVE=OFF),
+   * so it does not die with "illegal instruction" on another PC. Note that
+   * ggml then still targets an x86-64 AVX2/FMA/F16C baseline (Haswell, 2013,
+   * and later); CPUs without AVX2 (some Celeron/Pentium/Atom) need ggml's
+   * per-CPU variants (GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS, shared
+   * libraries shipped beside the binary), not built here yet.
    * false: a native build for this machine. Undefined: reuse whichever is
    * built (tests), building native if there is none.
    */

@@ -214,7 +214,7 @@ async function runWhisperCli(
         `whisper-cli ${how}: ${failureReason(stderrLines)}`,
         {
           hint: illegal
-            ? 'this CPU lacks an instruction the engine was built for: rebuild with "greffier engine build --portable"'
+            ? 'this CPU lacks an instruction the engine was built for: rebuild on this PC with "greffier engine build", or install a build made for older CPUs'
             : 'check that the model is a whisper.cpp model and the audio a valid WAV; run with --verbose for the engine log',
         },
       );

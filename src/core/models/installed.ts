@@ -108,3 +108,49 @@ export async function modelForLoading(
   }
   return chosen;
 }
+
+export interface ModelCheck {
+  kind: ModelKind;
+  path: string;
+  status: 'unchanged' | 'changed' | 'missing';
+  detail?: string;
+}
+
+/**
+ * Computes the checksum of every installed model again (IT's periodic
+ * check): slow for big models, but it is the only proof the bytes are the
+ * ones verified. Files that were only touched get their new mtime recorded.
+ */
+export async function checkInstalledModels(
+  store: ModelSettingsStore,
+  options: { signal?: AbortSignal } = {},
+): Promise<ModelCheck[]> {
+  const checks: ModelCheck[] = [];
+  const models = { ...store.getSettings().models };
+  let touched = false;
+  for (const [kind, installed] of Object.entries(models) as [ModelKind, InstalledModel[]][]) {
+    models[kind] = [];
+    for (const model of installed) {
+      let record = model;
+      try {
+        const { mtimeMs } = await ensureModelUnchanged(model, { full: true, ...options });
+        if (mtimeMs !== model.mtimeMs) {
+          record = { ...model, mtimeMs };
+          touched = true;
+        }
+        checks.push({ kind, path: model.path, status: 'unchanged' });
+      } catch (error) {
+        if (!(error instanceof GreffierError)) throw error;
+        checks.push({
+          kind,
+          path: model.path,
+          status: error.code === 'model-missing' ? 'missing' : 'changed',
+          detail: error.message,
+        });
+      }
+      models[kind].push(record);
+    }
+  }
+  if (touched) await store.updateSettings({ models });
+  return checks;
+}

@@ -1,6 +1,7 @@
 import type { ModelHost } from '../llm/host.js';
 import type { ModelRef } from '../llm/protocol.js';
 import type { OpenVault } from '../meetings/index.js';
+import type { JobHandler } from '../meetings/jobs.js';
 import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Language, MeetingSegment } from '../../shared/transcript.js';
@@ -15,7 +16,10 @@ import { detectLanguage } from './text.js';
 
 export const INDEX_BLOB = 'search-index';
 
-export async function loadIndex(open: OpenVault): Promise<SearchIndex> {
+/** What these functions need of an open vault (a job context has the same parts). */
+export type VaultParts = Pick<OpenVault, 'vault' | 'meetings'>;
+
+export async function loadIndex(open: VaultParts): Promise<SearchIndex> {
   const bytes = await open.vault.readBlob(INDEX_BLOB);
   if (!bytes) return new SearchIndex();
   try {
@@ -25,7 +29,7 @@ export async function loadIndex(open: OpenVault): Promise<SearchIndex> {
   }
 }
 
-export async function saveIndex(open: OpenVault, index: SearchIndex): Promise<void> {
+export async function saveIndex(open: VaultParts, index: SearchIndex): Promise<void> {
   const bytes = Buffer.from(index.toJSON(), 'utf8');
   try {
     await open.vault.writeBlob(INDEX_BLOB, bytes);
@@ -46,7 +50,7 @@ function meetingLanguage(meeting: Meeting, segments: MeetingSegment[]): Language
 
 /** A vault meeting in the shape the index takes (speaker ids become the clerk's names). */
 export async function indexableMeeting(
-  open: OpenVault,
+  open: VaultParts,
   meeting: Meeting,
 ): Promise<IndexableMeeting> {
   const segments = await open.meetings.getSegments(meeting.id);
@@ -85,7 +89,7 @@ export interface SyncReport {
  * (re)indexed, deleted ones removed. Saves only when something changed.
  */
 export async function syncIndex(
-  open: OpenVault,
+  open: VaultParts,
   index: SearchIndex,
   options: { rebuild?: boolean } = {},
 ): Promise<SyncReport> {
@@ -109,7 +113,7 @@ export async function syncIndex(
 
 /** The index, loaded from the vault and brought up to date. */
 export async function currentIndex(
-  open: OpenVault,
+  open: VaultParts,
   options: { rebuild?: boolean } = {},
 ): Promise<SearchIndex> {
   const index = options.rebuild ? new SearchIndex() : await loadIndex(open);
@@ -118,7 +122,7 @@ export async function currentIndex(
 }
 
 /** Finds stored segments for citation checks, reading each meeting's transcript once. */
-export function vaultSegmentLookup(open: OpenVault) {
+export function vaultSegmentLookup(open: VaultParts) {
   const cache = new Map<string, Promise<Map<string, MeetingSegment & { speaker?: string }>>>();
   return async (meetingId: string, segmentId: string) => {
     let segments = cache.get(meetingId);
@@ -150,7 +154,7 @@ export function vaultSegmentLookup(open: OpenVault) {
  * installed embedding model) and saves the index when any was added.
  */
 export async function embedMissing(
-  open: OpenVault,
+  open: VaultParts,
   index: SearchIndex,
   host: ModelHost,
   model: ModelRef,
@@ -170,4 +174,13 @@ export async function embedMissing(
   }
   if (added > 0) await saveIndex(open, index);
   return added;
+}
+
+/** The pipeline's index job: brings the vault's index up to date (the meeting included). */
+export function indexJobHandler(): JobHandler {
+  return async ({ meetings, progress }) => {
+    const open = { vault: meetings.vault, meetings };
+    await syncIndex(open, await loadIndex(open));
+    progress(1);
+  };
 }

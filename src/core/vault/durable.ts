@@ -51,7 +51,15 @@ export async function writeDurable(
     try {
       await link(file, backupPath(file));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        // No current version yet: nothing to keep.
+      } else if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV' || code === 'EMLINK') {
+        // Filesystems without hard links (FAT/exFAT removable media): a real copy.
+        await writeDurable(backupPath(file), await readFile(file));
+      } else {
+        throw error;
+      }
     }
   }
   await rename(temp, file);

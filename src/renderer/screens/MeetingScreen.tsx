@@ -209,6 +209,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <h3>{minutes.title}</h3>
                 <p>{minutes.overview}</p>
                 <h3>{t('minutes.decisions')}</h3>
+                {minutes.decisions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul data-testid="decisions">
                   {minutes.decisions.map((item, index) => (
                     <li key={index}>
@@ -217,6 +218,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                   ))}
                 </ul>
                 <h3>{t('minutes.actions')}</h3>
+                {minutes.actionItems.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul data-testid="actions">
                   {minutes.actionItems.map((item, index) => (
                     <li key={index}>
@@ -226,12 +228,14 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                   ))}
                 </ul>
                 <h3>{t('minutes.questions')}</h3>
+                {minutes.openQuestions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul>
                   {minutes.openQuestions.map((text, index) => (
                     <li key={index}>{text}</li>
                   ))}
                 </ul>
                 <h3>{t('minutes.interventions')}</h3>
+                {minutes.interventions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul>
                   {minutes.interventions.map((item, index) => (
                     <li key={index}>
