@@ -1,5 +1,5 @@
 import type { LanguageChoice, MeetingSegment, TranscriptSegment } from '../../shared/transcript.js';
-import { transcribePcm } from '../asr/index.js';
+import { transcribePcmDetailed } from '../asr/index.js';
 
 export interface LiveOptions {
   model: string;
@@ -8,7 +8,14 @@ export interface LiveOptions {
   onSegments(segments: TranscriptSegment[]): void;
   onError?(error: unknown): void;
   /** After each whisper run: how much audio it took and how long from its last sample to lines. */
-  onWindowDone?(info: { windowMs: number; latencyMs: number; lines: number }): void;
+  onWindowDone?(info: {
+    windowMs: number;
+    latencyMs: number;
+    lines: number;
+    /** whisper's own figures for this run (ms), to tell our cost from the engine's. */
+    whisperTotalMs?: number;
+    encodeMs?: number;
+  }): void;
   threads?: number;
   whisperCli?: string;
 }
@@ -79,7 +86,7 @@ export class LiveTranscriber {
     if (isSilent(window)) return;
     const started = performance.now();
     try {
-      const transcript = await transcribePcm(window, {
+      const { transcript, timings } = await transcribePcmDetailed(window, {
         model: this.options.model,
         language: this.options.language,
         audioContext: liveAudioContext(take),
@@ -102,6 +109,8 @@ export class LiveTranscriber {
         windowMs: (take / RATE) * 1000,
         latencyMs: performance.now() - started,
         lines: lines.length,
+        ...(timings.totalMs === undefined ? {} : { whisperTotalMs: timings.totalMs }),
+        ...(timings.encodeMs === undefined ? {} : { encodeMs: timings.encodeMs }),
       });
     } catch (error) {
       if (!this.stopped) this.options.onError?.(error);
