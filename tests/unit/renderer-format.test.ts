@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  clock,
+  passphraseStrength,
+} from '../../src/renderer/format.js';
+import { translator } from '../../src/renderer/i18n/i18n.js';
+
+describe('renderer helpers', () => {
+  it('shows transcript times as a clerk reads them', () => {
+    expect(clock(0)).toBe('0:00');
+    expect(clock(63_000)).toBe('1:03');
+    expect(clock(3_723_999)).toBe('1:02:03');
+    expect(clock(-5)).toBe('0:00');
+  });
+
+  it('round-trips audio bytes through base64 in chunks (no call-stack overflow on 1 s of PCM)', () => {
+    const bytes = new Uint8Array(32_000 * 3).map((_, i) => (i * 7) % 256);
+    const encoded = bytesToBase64(bytes);
+    expect(encoded).toBe(Buffer.from(bytes).toString('base64'));
+    expect(base64ToBytes(encoded)).toEqual(bytes);
+  });
+
+  it('grades passphrases from weak to strong', () => {
+    expect(passphraseStrength('abc')).toBe(0);
+    expect(passphraseStrength('abcdefghijk')).toBe(1);
+    expect(passphraseStrength('conseil municipal du mardi')).toBe(2);
+    expect(passphraseStrength('le conseil municipal du mardi soir')).toBe(3);
+    expect(passphraseStrength('Tr0ub4dor&3xyz')).toBe(2);
+  });
+
+  it('translates with placeholders and falls back to English, then to the key', () => {
+    const fr = translator('fr');
+    expect(fr('record.markers', { list: '0:10, 1:00' })).toBe('Repères : 0:10, 1:00');
+    expect(translator('en')('ask.holdToTalk', { key: 'F2' })).toBe('Hold to speak (F2)');
+    expect(fr('no.such.key' as never)).toBe('no.such.key');
+  });
+});
