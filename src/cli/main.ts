@@ -4,9 +4,13 @@ import type { Command, CommandIo } from './command.js';
 
 const VERSION = '0.1.0';
 
+function commandList(list: Command[]): string[] {
+  const width = Math.max(...list.map((c) => c.path.join(' ').length), 10);
+  return list.map((c) => `  greffier ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+}
+
 function topLevelHelp(): string {
-  const width = Math.max(...commands.map((c) => c.path.join(' ').length), 10);
-  const lines = commands.map((c) => `  greffier ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
+  const lines = commandList(commands);
   return [
     'greffier — offline meeting clerk',
     '',
@@ -44,6 +48,10 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
   const found = findCommand(argv);
   if (!found) {
     const group = commands.filter((c) => c.path[0] === argv[0]);
+    if (group.length > 0 && (argv[1] === '--help' || argv[1] === '-h')) {
+      io.stdout.write(`${commandList(group).join('\n')}\n`);
+      return 0;
+    }
     if (group.length > 0) {
       io.stderr.write(
         `greffier: "${argv.join(' ')}" is not a command. Try: ${group.map((c) => c.path.join(' ')).join(', ')}\n`,
