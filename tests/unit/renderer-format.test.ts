@@ -5,7 +5,7 @@ import {
   clock,
   passphraseStrength,
 } from '../../src/renderer/format.js';
-import { translator } from '../../src/renderer/i18n/i18n.js';
+import { translator } from '../../src/renderer/i18n/translate.js';
 
 describe('renderer helpers', () => {
   it('shows transcript times as a clerk reads them', () => {

@@ -272,12 +272,6 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
 
           <SpeakersPanel meeting={meeting} onChanged={load} onError={setError} />
 
-          <DeletePanel
-            meetingId={meeting.id}
-            onDeleted={() => props.open({ name: 'meetings' })}
-            onError={setError}
-          />
-
           <section aria-labelledby="export-title">
             <h2 id="export-title">{t('meeting.export')}</h2>
             <div className="actions">
@@ -298,6 +292,12 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </button>
             </div>
           </section>
+
+          <DeletePanel
+            meetingId={meeting.id}
+            onDeleted={() => props.open({ name: 'meetings' })}
+            onError={setError}
+          />
         </aside>
       </div>
     </section>
