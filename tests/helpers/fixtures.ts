@@ -134,7 +134,10 @@ export function toneWav(seconds: number, hz = 440, sampleRate = 16000): string {
  * real Silero VAD). Undefined when absent: tests skip and say why.
  */
 export function sharedModelsDir(): string {
-  return process.env.GREFFIER_SHARED_MODELS ?? resolve(projectRoot(), '..', 'shared', 'models');
+  if (process.env.GREFFIER_SHARED_MODELS) return process.env.GREFFIER_SHARED_MODELS;
+  // A CI clone may live anywhere; the team's shared folder is also at a fixed place.
+  const candidates = [resolve(projectRoot(), '..', 'shared', 'models'), '/work/shared/models'];
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
 }
 
 export function sharedFile(name: 'jfk.wav' | 'ggml-silero-v6.2.0.bin'): string | undefined {

@@ -1,4 +1,3 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,19 +8,13 @@ import {
   loadCatalogue,
 } from '../../src/core/models/catalogue.js';
 import { sha256File } from '../../src/core/models/verify.js';
+import { sharedFile, sharedFileMissing } from '../helpers/fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'greffier-catalogue-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const SHARED_VAD = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'models',
-  'ggml-silero-v6.2.0.bin',
-);
+const SHARED_VAD = sharedFile('ggml-silero-v6.2.0.bin');
+const SHARED_VAD_MISSING = sharedFileMissing('ggml-silero-v6.2.0.bin');
 
 describe('the shipped model catalogue', () => {
   const catalogue = loadCatalogue(cataloguePath({}));
@@ -58,19 +51,15 @@ describe('the shipped model catalogue', () => {
     expect(lucie?.sha256Confirmed).toBe(false);
   });
 
-  it.skipIf(!existsSync(SHARED_VAD))(
+  it.skipIf(SHARED_VAD === undefined)(
     "matches the real Silero VAD file's SHA-256 and size",
     async () => {
-      const entry = entryBySha256(catalogue, await sha256File(SHARED_VAD));
+      const entry = entryBySha256(catalogue, await sha256File(SHARED_VAD!));
       expect(entry?.id).toBe('silero-vad-v6.2.0');
       expect(entry?.sizeBytes).toBe(885098);
     },
   );
-  if (!existsSync(SHARED_VAD)) {
-    console.warn(
-      `skipping the Silero checksum check: ${SHARED_VAD} is absent (it lives in ../shared/models)`,
-    );
-  }
+  if (SHARED_VAD_MISSING) console.warn(`skipping the Silero checksum check: ${SHARED_VAD_MISSING}`);
 });
 
 describe('loading a catalogue', () => {
