@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { answerQuestion } from '../../src/core/answers/answer.js';
 import { ModelHost } from '../../src/core/llm/host.js';
@@ -19,6 +19,9 @@ import { speechToolsMissing, spokenWav } from '../helpers/fixtures.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, openTestVault, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+
+// Generation on 2 shared cores can take minutes when other jobs run beside it.
+vi.setConfig({ testTimeout: 300_000 });
 
 const corpus = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/corpus/meetings.json'), 'utf8'),

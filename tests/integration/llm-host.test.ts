@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { testModels } from '../helpers/models.js';
+
+// Generation on 2 shared cores can take minutes when other jobs run beside it.
+vi.setConfig({ testTimeout: 300_000 });
 
 let model: ModelRef;
 const host = new ModelHost({ idleUnloadMs: 0 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
 import {
   MinutesSession,
@@ -13,6 +13,9 @@ import { summarizeJobHandler } from '../../src/core/llm/meeting-minutes.js';
 import { indexJobHandler, loadIndex } from '../../src/core/search/store.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, tempDir } from '../helpers/vault.js';
+
+// Generation on 2 shared cores can take minutes when other jobs run beside it.
+vi.setConfig({ testTimeout: 300_000 });
 
 let model: ModelRef;
 const host = new ModelHost({ idleUnloadMs: 0 });

@@ -69,11 +69,21 @@ describe('citation verification', () => {
 
 describe('answer schema', () => {
   it('limits citations to retrieved passages and their own sentences', () => {
-    const schema = answerSchema([
-      { key: 'P1', text: 'Le budget est adopté. La séance est levée.' },
-      { key: 'P2', text: 'court' },
-    ]);
-    const items = schema.properties.citations.items.oneOf;
+    const schema = answerSchema(
+      [
+        { key: 'P1', text: 'Le budget est adopté. La séance est levée.' },
+        { key: 'P2', text: 'court' },
+      ],
+      'Aucune information trouvée dans les réunions enregistrées.',
+    );
+    const [found, notFound] = schema.oneOf;
+    // An answer carries at least one citation; "not found" carries none.
+    expect(found!.properties.citations).toMatchObject({ minItems: 1 });
+    expect(notFound!.properties).toMatchObject({
+      answer: { const: 'Aucune information trouvée dans les réunions enregistrées.' },
+      citations: { maxItems: 0 },
+    });
+    const items = found!.properties.citations.items!.oneOf;
     expect(items.map((i) => i.properties.passage.const)).toEqual(['P1', 'P2']);
     expect(items[0]!.properties.quote.enum).toEqual([
       'Le budget est adopté.',

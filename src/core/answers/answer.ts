@@ -59,28 +59,41 @@ export function quotableSentences(text: string): string[] {
   ].filter((s) => s.length > 0);
 }
 
-/** The answer schema: citations can only name a retrieved passage and one of its sentences. */
-export function answerSchema(passages: { key: string; text: string }[]) {
-  return {
-    type: 'object',
-    properties: {
-      answer: { type: 'string', maxLength: ANSWER_CHARS },
-      citations: {
-        type: 'array',
-        maxItems: MAX_CITATIONS,
-        items: {
-          oneOf: passages.map((p) => ({
-            type: 'object',
-            properties: {
-              passage: { const: p.key },
-              quote: { enum: quotableSentences(p.text) },
-            },
-            required: ['passage', 'quote'],
-          })),
-        },
+/**
+ * The answer schema. Either the explicit not-found sentence with no
+ * citation, or an answer with at least one citation; a citation can only
+ * name a retrieved passage and one of that passage's own sentences.
+ */
+export function answerSchema(passages: { key: string; text: string }[], notFound: string) {
+  const citation = {
+    oneOf: passages.map((p) => ({
+      type: 'object',
+      properties: {
+        passage: { const: p.key },
+        quote: { enum: quotableSentences(p.text) },
       },
-    },
-    required: ['answer', 'citations'],
+      required: ['passage', 'quote'],
+    })),
+  };
+  return {
+    oneOf: [
+      {
+        type: 'object',
+        properties: {
+          answer: { type: 'string', maxLength: ANSWER_CHARS },
+          citations: { type: 'array', minItems: 1, maxItems: MAX_CITATIONS, items: citation },
+        },
+        required: ['answer', 'citations'],
+      },
+      {
+        type: 'object',
+        properties: {
+          answer: { const: notFound },
+          citations: { type: 'array', maxItems: 0, items: { type: 'string', maxLength: 1 } },
+        },
+        required: ['answer', 'citations'],
+      },
+    ],
   };
 }
 
@@ -192,7 +205,7 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
       model: options.model,
       system: prompts.answerSystem,
       prompt,
-      schema: answerSchema(passages),
+      schema: answerSchema(passages, NOT_FOUND_ANSWER[language]),
       maxTokens: Math.ceil((ANSWER_CHARS + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
     },
     { ...jobOptions(options), ...(stream ? { onToken: stream } : {}) },
