@@ -136,7 +136,7 @@ async function pipelineRatio(model: ModelRef, template: MinutesTemplate): Promis
         raw: seconds(raw.ms),
         ratio: ours / raw.ms,
         target: '≤ 1.15',
-        note: `${result.inputTokens} in, ${result.outputTokens} out; same output: ${raw.text === result.text ? 'yes' : 'no'}`,
+        note: `${result.inputTokens} in, ${result.outputTokens} out; same output: ${raw.text === result.text ? 'yes' : 'no'}; generation inside the host ${seconds(result.ms)} (the rest is process hop, token counts, validation); runs are sequential, so machine load shows in the ratio`,
       },
     ];
   } finally {

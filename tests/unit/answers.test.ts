@@ -83,7 +83,8 @@ describe('answer schema', () => {
       answer: { const: 'Aucune information trouvée dans les réunions enregistrées.' },
       citations: { maxItems: 0 },
     });
-    const items = found!.properties.citations.items!.oneOf;
+    type Item = { properties: { passage: { const: string }; quote: { enum: string[] } } };
+    const items = (found!.properties.citations.items as { oneOf: Item[] }).oneOf;
     expect(items.map((i) => i.properties.passage.const)).toEqual(['P1', 'P2']);
     expect(items[0]!.properties.quote.enum).toEqual([
       'Le budget est adopté.',
