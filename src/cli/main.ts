@@ -1,10 +1,10 @@
 import { isGreffierError } from '../core/errors.js';
-import { commands } from './commands/index.js';
-import type { Command, CommandIo } from './command.js';
+import { commands, type CommandEntry } from './commands/index.js';
+import type { CommandIo } from './command.js';
 
 const VERSION = '0.1.0';
 
-function commandList(list: Command[]): string[] {
+function commandList(list: CommandEntry[]): string[] {
   const width = Math.max(...list.map((c) => c.path.join(' ').length), 10);
   return list.map((c) => `  greffier ${c.path.join(' ').padEnd(width)}  ${c.summary}`);
 }
@@ -24,8 +24,8 @@ function topLevelHelp(): string {
   ].join('\n');
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  let best: { command: Command; rest: string[] } | undefined;
+function findCommand(argv: string[]): { command: CommandEntry; rest: string[] } | undefined {
+  let best: { command: CommandEntry; rest: string[] } | undefined;
   for (const command of commands) {
     const n = command.path.length;
     if (argv.length >= n && command.path.every((word, i) => argv[i] === word)) {
@@ -63,12 +63,14 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     }
     return 2;
   }
-  const { command, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${command.usage.trim()}\n`);
-    return 0;
-  }
+  const { rest } = found;
   try {
+    // Loaded here, not at start-up, so each command pays only for its own modules.
+    const command = await found.command.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(`${command.usage.trim()}\n`);
+      return 0;
+    }
     await command.run(rest, io);
     return 0;
   } catch (error) {

@@ -39,7 +39,7 @@ export async function startDevhost(
   const s = setup();
   const child = spawn(
     process.execPath,
-    [join(projectRoot(), 'dist', 'devhost', 'main.js'), '--threads', '2', ...(options.args ?? [])],
+    [join(projectRoot(), 'dist', 'devhost', 'main.js'), '--threads', '1', ...(options.args ?? [])],
     {
       env: {
         ...process.env,

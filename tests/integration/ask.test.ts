@@ -19,6 +19,7 @@ import { speechToolsMissing, spokenWav } from '../helpers/fixtures.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, openTestVault, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+import { defaultThreads } from '../../src/core/threads.js';
 
 // Generation on 2 shared cores can take minutes when other jobs run beside it.
 vi.setConfig({ testTimeout: 300_000 });
@@ -40,7 +41,7 @@ const index = new SearchIndex();
 
 beforeAll(async () => {
   const models = await testModels();
-  llm = { path: models.llm, threads: 2, contextSize: 4096 };
+  llm = { path: models.llm, threads: defaultThreads(), contextSize: 4096 };
   whisperModel = models.whisper;
   for (const meeting of corpus.meetings) index.addMeeting(meeting);
 });

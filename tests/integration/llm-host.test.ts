@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { testModels } from '../helpers/models.js';
+import { defaultThreads } from '../../src/core/threads.js';
 
 // Generation on 2 shared cores can take minutes when other jobs run beside it.
 vi.setConfig({ testTimeout: 300_000 });
@@ -11,7 +12,7 @@ const host = new ModelHost({ idleUnloadMs: 0 });
 
 beforeAll(async () => {
   const models = await testModels();
-  model = { path: models.llm, threads: 2, contextSize: 1024 };
+  model = { path: models.llm, threads: defaultThreads(), contextSize: 1024 };
 });
 
 afterAll(() => host.close());
@@ -71,7 +72,10 @@ describe('model host', () => {
   });
 
   it('embeds texts with the same model file', async () => {
-    const vectors = await host.embed({ path: model.path, threads: 2 }, ['budget', 'cantine']);
+    const vectors = await host.embed({ path: model.path, threads: defaultThreads() }, [
+      'budget',
+      'cantine',
+    ]);
     expect(vectors).toHaveLength(2);
     expect(vectors[0]!.length).toBeGreaterThan(0);
     expect(vectors[1]!.length).toBe(vectors[0]!.length);

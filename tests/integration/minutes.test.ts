@@ -13,6 +13,7 @@ import { summarizeJobHandler } from '../../src/core/llm/meeting-minutes.js';
 import { indexJobHandler, loadIndex } from '../../src/core/search/store.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, tempDir } from '../helpers/vault.js';
+import { defaultThreads } from '../../src/core/threads.js';
 
 // Generation on 2 shared cores can take minutes when other jobs run beside it.
 vi.setConfig({ testTimeout: 300_000 });
@@ -21,7 +22,7 @@ let model: ModelRef;
 const host = new ModelHost({ idleUnloadMs: 0 });
 
 beforeAll(async () => {
-  model = { path: (await testModels()).llm, threads: 2, contextSize: 4096 };
+  model = { path: (await testModels()).llm, threads: defaultThreads(), contextSize: 4096 };
 });
 afterAll(() => host.close());
 

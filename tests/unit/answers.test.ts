@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   answerSchema,
   answerTextStream,
+  PASSAGE_CHARS,
+  passageExcerpt,
+  promptPassages,
   quotableSentences,
 } from '../../src/core/answers/answer.js';
 import { normaliseQuote, verifyCitations } from '../../src/core/answers/verify.js';
@@ -116,5 +119,77 @@ describe('answer text stream', () => {
       feed(chunk);
     }
     expect(out.join('')).toBe('Le budget "primitif" était adopté');
+  });
+});
+
+describe('passage excerpts', () => {
+  const long = [
+    'Bonsoir à toutes et à tous, la séance est ouverte.',
+    'Nous avons reçu plusieurs courriers des habitants du quartier nord.',
+    'Le budget primitif est adopté par vingt et une voix pour et six contre.',
+    'La commission des finances se réunira de nouveau en mars prochain.',
+    'Je remercie les services pour la préparation de ce dossier difficile.',
+    'La parole est maintenant donnée à Madame Petit pour les travaux.',
+  ].join(' ');
+
+  it('gives a short passage whole', () => {
+    const text = 'Le budget est adopté. La séance est levée.';
+    expect(passageExcerpt(text, 'Quel budget ?', 'fr')).toBe(text);
+  });
+
+  it('keeps the sentences that match the question, whole, in order, within the budget', () => {
+    expect(long.length).toBeGreaterThan(PASSAGE_CHARS);
+    const excerpt = passageExcerpt(long, 'Combien de voix pour le budget primitif ?', 'fr');
+    expect(excerpt.length).toBeLessThanOrEqual(PASSAGE_CHARS);
+    expect(excerpt).toContain('Le budget primitif est adopté par vingt et une voix pour');
+    // Every sentence kept is verbatim in the segment, so a quote of it verifies.
+    const kept = quotableSentences(excerpt);
+    for (const sentence of kept) expect(long).toContain(sentence);
+    const positions = kept.map((sentence) => long.indexOf(sentence));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(kept.length).toBeLessThan(quotableSentences(long).length);
+  });
+});
+
+describe('prompt passages', () => {
+  const hit = (meetingId: string, segmentId: string, text: string) => ({
+    meetingId,
+    meetingTitle: `Réunion ${meetingId}`,
+    meetingDate: '2026-03-12T18:00:00Z',
+    kind: 'segment' as const,
+    segmentId,
+    startMs: 0,
+    endMs: 1,
+    speaker: 'Mme Petit',
+    text,
+    score: 1,
+  });
+
+  it('names each meeting once, with its passages keyed in reading order', () => {
+    const hits = [
+      hit('a', 's1', 'Premier passage.'),
+      hit('b', 's7', 'Deuxième passage.'),
+      hit('a', 's2', 'Troisième passage.'),
+    ];
+    const { passages, lines } = promptPassages(hits, 'passage', 'fr');
+    expect(lines).toHaveLength(2);
+    const parsed = lines.map(
+      (l) =>
+        JSON.parse(l) as {
+          meeting: string;
+          date: string;
+          passages: { id: string; text: string }[];
+        },
+    );
+    expect(parsed.map((m) => m.meeting)).toEqual(['Réunion a', 'Réunion b']);
+    expect(parsed[0]!.date).toBe('2026-03-12');
+    expect(parsed.flatMap((m) => m.passages.map((p) => p.id))).toEqual(['P1', 'P2', 'P3']);
+    // The key the model cites leads back to the right segment.
+    expect(passages.map((p) => `${p.key}:${p.hit.meetingId}/${p.hit.segmentId}`)).toEqual([
+      'P1:a/s1',
+      'P2:a/s2',
+      'P3:b/s7',
+    ]);
+    expect(parsed[0]!.passages[1]!.text).toBe('Troisième passage.');
   });
 });

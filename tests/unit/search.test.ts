@@ -156,4 +156,52 @@ describe('search index', () => {
     expect(hybrid[0]!.segmentId).toBe('b');
     expect(() => index.setVector(ids[0]!.id, [1, 2, 3])).toThrow(/2-dimension vectors, not 3/);
   });
+  it('ranks by cosine over every dimension, unrolled steps and tail alike, and filters', () => {
+    // 21 dimensions: two steps of eight plus a tail of five, so every part of the scan counts.
+    const dims = 21;
+    const index = new SearchIndex();
+    index.addMeeting({
+      id: 'v',
+      startedAt: '2026-03-01T00:00:00Z',
+      language: 'en',
+      segments: Array.from({ length: 30 }, (_, i) => ({
+        id: `s${i}`,
+        startMs: i,
+        endMs: i + 1,
+        text: `passage number ${i}`,
+        speaker: i % 2 === 0 ? 'Even' : 'Odd',
+      })),
+    });
+    let seed = 7;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+    const vectors = new Map<string, number[]>();
+    for (const p of index.passagesWithoutVector('v')) {
+      // Lengths differ on purpose: the ranking must be by angle, not by length.
+      const scale = 1 + (vectors.size % 5);
+      const v = Array.from({ length: dims }, () => next() * scale);
+      vectors.set(p.id.split('\u0000')[2]!, v);
+      index.setVector(p.id, v);
+    }
+    const query = Array.from({ length: dims }, () => next());
+    const cosine = (a: number[], b: number[]) => {
+      const dot = a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+      return dot / Math.hypot(...a) / Math.hypot(...b);
+    };
+    const expected = [...vectors]
+      .map(([id, v]) => ({ id, score: cosine(v, query) }))
+      .sort((a, b) => b.score - a.score);
+    // No word of the query is in any passage: the fused ranking is the vector ranking.
+    const hits = index.search({ text: 'zzz', vector: Float32Array.from(query) }, { limit: 5 });
+    expect(hits.map((h) => h.segmentId)).toEqual(expected.slice(0, 5).map((e) => e.id));
+    const odd = index.search(
+      { text: 'zzz', vector: Float32Array.from(query) },
+      { limit: 5, speakers: ['Odd'] },
+    );
+    expect(odd.map((h) => h.segmentId)).toEqual(
+      expected
+        .filter((e) => Number(e.id.slice(1)) % 2 === 1)
+        .slice(0, 5)
+        .map((e) => e.id),
+    );
+  });
 });

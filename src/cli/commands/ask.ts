@@ -19,8 +19,8 @@ import {
   languageModel,
   modelOptions,
   searchFilter,
-  withOpenVault,
 } from './search.js';
+import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
 
 const usage = `
@@ -42,7 +42,7 @@ Options:
   --meeting <id>            only this meeting (repeatable)
   --speaker <name>          only what this speaker said (repeatable)
   --from / --to YYYY-MM-DD  meetings in this period
-  --threads <n>             CPU threads (default 2)
+  --threads <n>             CPU threads (default: cores up to 4, or GREFFIER_THREADS)
   --context <n>             context size in tokens
   --json                    print the answer as JSON
   --passphrase-file <file>  file holding the vault passphrase

@@ -9,10 +9,9 @@ import {
 } from '../../core/models/installed.js';
 import { DEFAULT_SYNTH_SEED, synthModels } from '../../core/models/synth/index.js';
 import { verifyModelFile } from '../../core/models/verify.js';
-import { Vault } from '../../core/vault/vault.js';
 import { ModelKindSchema, type ModelKind } from '../../shared/meetings.js';
-import { parseCommandArgs, writeLine, type Command, type CommandIo } from '../command.js';
-import { getPassphrase, vaultDirFor } from '../passphrase.js';
+import { parseCommandArgs, writeLine, type Command } from '../command.js';
+import { withVault } from '../vault-session.js';
 
 /** Seeds are 32-bit: anything else would silently wrap and surprise a reproducer. */
 function parseSeed(value: string | undefined): number {
@@ -64,32 +63,6 @@ Options:
     writeLine(io.stdout, result.llm);
   },
 };
-
-/** Opens the vault for one command and locks it again (keys zeroed) whatever happens. */
-async function withVault<T>(
-  io: CommandIo,
-  passphraseFile: string | undefined,
-  use: (vault: Vault) => Promise<T>,
-): Promise<T> {
-  const dir = vaultDirFor(io.env);
-  if (!Vault.exists(dir)) {
-    throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
-      hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',
-    });
-  }
-  const passphrase = await getPassphrase(io, passphraseFile);
-  let vault: Vault;
-  try {
-    vault = await Vault.open(dir, passphrase, { autoLockMinutes: 0 });
-  } finally {
-    passphrase.fill(0);
-  }
-  try {
-    return await use(vault);
-  } finally {
-    await vault.lock();
-  }
-}
 
 function parseKind(value: string | undefined): ModelKind {
   if (value === undefined) {

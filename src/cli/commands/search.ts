@@ -1,46 +1,14 @@
-import { GreffierError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { ModelHost } from '../../core/llm/host.js';
 import type { ModelRef } from '../../core/llm/protocol.js';
-import { openVault, type OpenVault } from '../../core/meetings/index.js';
+import type { OpenVault } from '../../core/meetings/index.js';
 import { modelForLoading } from '../../core/models/installed.js';
 import { currentIndex, embedMissing } from '../../core/search/store.js';
-import { Vault } from '../../core/vault/vault.js';
 import type { SearchFilter, SearchHit } from '../../shared/minutes.js';
-import {
-  parseCommandArgs,
-  positiveInteger,
-  writeLine,
-  type Command,
-  type CommandIo,
-} from '../command.js';
-import { getPassphrase, vaultDirFor } from '../passphrase.js';
+import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
+import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
-
-/** Opens the vault for one command and locks it (keys zeroed) whatever happens. */
-export async function withOpenVault<T>(
-  io: CommandIo,
-  passphraseFile: string | undefined,
-  use: (open: OpenVault) => Promise<T>,
-): Promise<T> {
-  const dir = vaultDirFor(io.env);
-  if (!Vault.exists(dir)) {
-    throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
-      hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',
-    });
-  }
-  const passphrase = await getPassphrase(io, passphraseFile);
-  let open: OpenVault;
-  try {
-    open = await openVault(dir, passphrase, { autoLockMinutes: 0 });
-  } finally {
-    passphrase.fill(0);
-  }
-  try {
-    return await use(open);
-  } finally {
-    await open.vault.lock();
-  }
-}
+import { defaultThreads } from '../../core/threads.js';
 
 export const modelOptions = {
   'llm-model': { type: 'string' },
@@ -58,7 +26,7 @@ interface ModelValues {
 
 /** The language model: --llm-model, else the vault's default (checked against its recorded bytes). */
 export async function languageModel(open: OpenVault, values: ModelValues): Promise<ModelRef> {
-  const threads = positiveInteger(values.threads, '--threads') ?? 2;
+  const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
   const contextSize = positiveInteger(values.context, '--context');
   const path = values['llm-model'] ?? (await modelForLoading(open.vault, 'llm')).path;
   return { path, threads, ...(contextSize ? { contextSize } : {}) };
@@ -69,7 +37,7 @@ export async function embeddingModel(
   open: OpenVault,
   values: ModelValues,
 ): Promise<ModelRef | undefined> {
-  const threads = positiveInteger(values.threads, '--threads') ?? 2;
+  const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
   if (values['embedding-model']) return { path: values['embedding-model'], threads };
   if (!(open.vault.getSettings().models.embedding ?? []).length) return undefined;
   return { path: (await modelForLoading(open.vault, 'embedding')).path, threads };
@@ -135,7 +103,7 @@ Options:
   --limit <n>               results (default 10, at most 200)
   --reindex                 rebuild the index from the vault
   --embedding-model <file>  embedding GGUF (default: the vault's, if any)
-  --threads <n>             CPU threads for the embedding model (default 2)
+  --threads <n>             CPU threads for the embedding model (default: cores up to 4)
   --json                    print the hits as JSON
   ${'--passphrase-file <file>'.padEnd(24)}  file holding the vault passphrase
   -h, --help                show this help

@@ -5,7 +5,8 @@ import { summarizeMeeting } from '../../core/llm/meeting-minutes.js';
 import { listTemplates, loadTemplate } from '../../core/llm/prompts.js';
 import type { Minutes } from '../../shared/minutes.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
-import { languageModel, modelOptions, withOpenVault } from './search.js';
+import { languageModel, modelOptions } from './search.js';
+import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
 
 const usage = `
@@ -21,7 +22,7 @@ Options:
   --template <id|file>      ${listTemplates().join(', ') || 'general'} (default: general),
                             or the path of a template JSON you copied and edited
   --llm-model <file>        GGUF language model (default: the vault's)
-  --threads <n>             CPU threads (default 2)
+  --threads <n>             CPU threads (default: cores up to 4, or GREFFIER_THREADS)
   --context <n>             context size in tokens (default: the model's, at most 4096)
   --json                    print the minutes as JSON
   --passphrase-file <file>  file holding the vault passphrase

@@ -13,7 +13,7 @@ Options:
   --asr-model <file>      whisper.cpp model (ggml .bin) — required
   --lang fr|en|auto       language spoken (default: auto)
   --vad-model <file>      Silero VAD model (ggml): skip silence before transcribing
-  --threads <n>           CPU threads for whisper (default: 2)
+  --threads <n>           CPU threads for whisper (default: cores up to 4, or GREFFIER_THREADS)
   --prompt <text>         vocabulary hints, e.g. the members' names
   --audio-context <n>     encoder context (1..1500; smaller is faster on short audio)
   --no-fallback           one greedy pass per 30 s window (faster; no retries at higher temperature)

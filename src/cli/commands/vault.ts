@@ -1,5 +1,5 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
-import { openVault, type OpenVault } from '../../core/meetings/index.js';
+import type { OpenVault } from '../../core/meetings/index.js';
 import { exportArchive, importArchive } from '../../core/meetings/archive.js';
 import { importWav, transcribeJobHandler } from '../../core/meetings/transcription.js';
 import type { JobHandlers } from '../../core/meetings/jobs.js';
@@ -19,38 +19,24 @@ import {
   type CommandIo,
 } from '../command.js';
 import { getPassphrase, vaultDirFor } from '../passphrase.js';
+import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
+import { defaultThreads } from '../../core/threads.js';
 
 const PASS =
   '--passphrase-file <file>  file holding the vault passphrase (else typed at a terminal)';
 const passOption = { 'passphrase-file': { type: 'string' } } as const;
 
-/** Opens the vault for one command and locks it (keys zeroed) whatever happens. */
-async function withVault<T>(
+/** Opens the vault for one command, reporting what its last crash recovery did. */
+function withVault<T>(
   io: CommandIo,
   passphraseFile: string | undefined,
   use: (open: OpenVault) => Promise<T>,
 ): Promise<T> {
-  const dir = vaultDirFor(io.env);
-  if (!Vault.exists(dir)) {
-    throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
-      hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',
-    });
-  }
-  const passphrase = await getPassphrase(io, passphraseFile);
-  let open: OpenVault;
-  try {
-    // Short commands: no idle lock, the command locks on exit.
-    open = await openVault(dir, passphrase, { autoLockMinutes: 0 });
-  } finally {
-    passphrase.fill(0);
-  }
-  reportRecovery(io, open);
-  try {
-    return await use(open);
-  } finally {
-    await open.vault.lock();
-  }
+  return withOpenVault(io, passphraseFile, (open) => {
+    reportRecovery(io, open);
+    return use(open);
+  });
 }
 
 function reportRecovery(io: CommandIo, { vault }: OpenVault): void {
@@ -498,7 +484,7 @@ Options:
         const all: JobHandlers = {
           ...handlers,
           summarize: summarizeJobHandler(host, {
-            threads: positiveInteger(values.threads, '--threads') ?? 2,
+            threads: positiveInteger(values.threads, '--threads') ?? defaultThreads(),
           }),
           index: indexJobHandler(),
         };

@@ -3,7 +3,7 @@ import type { JobOptions, ModelHost } from '../llm/host.js';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../llm/prompts.js';
 import type { ModelRef } from '../llm/protocol.js';
 import type { SearchIndex } from '../search/index.js';
-import { detectLanguage } from '../search/text.js';
+import { detectLanguage, documentTerms, queryTerms } from '../search/text.js';
 import {
   AnswerSchema,
   NOT_FOUND_ANSWER,
@@ -39,6 +39,12 @@ export interface AskOptions {
 }
 
 const ANSWER_CHARS = 400;
+/**
+ * Most of a passage the model reads. Reading the prompt (prefill) is most of
+ * the wait before the first word of an answer on a CPU; a 30 s segment can
+ * hold 500 characters of which one or two sentences answer the question.
+ */
+export const PASSAGE_CHARS = 280;
 const QUOTE_CHARS = 200;
 const MAX_CITATIONS = 3;
 
@@ -142,6 +148,72 @@ export function answerTextStream(onText: (delta: string) => void): (chunk: strin
   };
 }
 
+/**
+ * The part of a passage given to the model: whole when short, else its
+ * sentences that share the most words with the question (kept in their
+ * order) within PASSAGE_CHARS. Whole sentences only, so every quote the
+ * model may choose is still verbatim in the stored segment.
+ */
+export function passageExcerpt(text: string, question: string, language: Language): string {
+  if (text.length <= PASSAGE_CHARS) return text;
+  const wanted = new Set(queryTerms(question));
+  const sentences = quotableSentences(text).map((sentence, order) => ({
+    sentence,
+    order,
+    matches: documentTerms(sentence, language).filter((t) => wanted.has(t)).length,
+  }));
+  const chosen: typeof sentences = [];
+  let used = 0;
+  for (const s of [...sentences].sort((a, b) => b.matches - a.matches || a.order - b.order)) {
+    if (chosen.length > 0 && used + s.sentence.length + 1 > PASSAGE_CHARS) continue;
+    chosen.push(s);
+    used += s.sentence.length + 1;
+  }
+  return chosen
+    .sort((a, b) => a.order - b.order)
+    .map((s) => s.sentence)
+    .join(' ');
+}
+
+/**
+ * The passages as the model reads them: one JSON line per meeting, holding
+ * its passages, so a meeting's title and date are read once rather than once
+ * per passage (they were half of the prompt's tokens). Keys P1… follow the
+ * order of the lines; meetings come in the order of their best passage.
+ */
+export function promptPassages(
+  hits: SearchHit[],
+  question: string,
+  language: Language,
+): { passages: { key: string; hit: SearchHit; text: string }[]; lines: string[] } {
+  const byMeeting = new Map<string, SearchHit[]>();
+  for (const hit of hits)
+    byMeeting.set(hit.meetingId, [...(byMeeting.get(hit.meetingId) ?? []), hit]);
+  const passages: { key: string; hit: SearchHit; text: string }[] = [];
+  const lines = [...byMeeting.values()].map((group) => {
+    const first = group[0]!;
+    const items = group.map((hit) => {
+      const passage = {
+        key: `P${passages.length + 1}`,
+        hit,
+        text: passageExcerpt(hit.text, question, language),
+      };
+      passages.push(passage);
+      return {
+        id: passage.key,
+        ...(hit.speaker ? { speaker: hit.speaker } : {}),
+        text: passage.text,
+      };
+    });
+    return jsonLine({
+      meeting: first.meetingTitle ?? first.meetingId,
+      date: first.meetingDate?.slice(0, 10),
+      passages: items,
+    });
+  });
+  return { passages, lines };
+}
+
 function notFound(question: string, language: Language, dropped: number, heard?: string): Answer {
   return AnswerSchema.parse({
     question,
@@ -185,16 +257,7 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
   if (hits.length === 0) return notFound(trimmed, language, 0);
 
   const prompts = loadPrompts(language);
-  const passages = hits.map((hit, i) => ({ key: `P${i + 1}`, hit, text: hit.text }));
-  const lines = passages.map((p) =>
-    jsonLine({
-      id: p.key,
-      meeting: p.hit.meetingTitle ?? p.hit.meetingId,
-      date: p.hit.meetingDate?.slice(0, 10),
-      ...(p.hit.speaker ? { speaker: p.hit.speaker } : {}),
-      text: p.text,
-    }),
-  );
+  const { passages, lines } = promptPassages(hits, trimmed, language);
   const prompt = [
     fill(prompts.answerUser, { question: jsonLine(trimmed) }),
     dataBlock(prompts, lines),

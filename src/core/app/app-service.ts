@@ -15,9 +15,10 @@ import { MinutesSchema } from '../../shared/minutes.js';
 import type { JobView, MeetingView, ModelView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { ModelHost, type HostLauncher } from '../llm/host.js';
-import { summarizeTranscript } from '../llm/minutes.js';
+import { LiveMinutes } from '../llm/live-minutes.js';
+import { summarizeJobHandler } from '../llm/meeting-minutes.js';
 import { listTemplates, loadTemplate } from '../llm/prompts.js';
-import { syncIndex, loadIndex } from '../search/store.js';
+import { indexJobHandler } from '../search/store.js';
 import { detectLanguage } from '../search/text.js';
 import { installModel, installedModelViews, modelForLoading } from '../models/installed.js';
 import { detectModelFormat, verifyModelFile } from '../models/verify.js';
@@ -34,6 +35,7 @@ import {
   toVtt,
   type ExportableMeeting,
 } from './exports.js';
+import { defaultThreads } from '../threads.js';
 
 export interface AppServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -59,6 +61,8 @@ interface Recording {
   samples: number;
   live: LiveTranscriber | undefined;
   liveCount: number;
+  /** Chunk notes written as the live transcript arrives (only with a language model). */
+  minutes: LiveMinutes | undefined;
 }
 
 interface MeetingNotes {
@@ -88,6 +92,8 @@ export class AppService {
   private readonly home: string;
   private readonly env: NodeJS.ProcessEnv;
   private host: ModelHost | undefined;
+  /** Live notes of meetings recorded and stopped, until their summarize job takes them. */
+  private readonly liveMinutes = new Map<string, LiveMinutes>();
 
   constructor(private readonly options: AppServiceOptions = {}) {
     this.env = options.env ?? process.env;
@@ -97,8 +103,13 @@ export class AppService {
 
   /** Locks the vault (closing recordings first) and stops live transcription. */
   async close(): Promise<void> {
-    for (const recording of this.recordings.values()) await recording.live?.stop();
+    for (const recording of this.recordings.values()) {
+      await recording.live?.stop();
+      await recording.minutes?.cancel();
+    }
     this.recordings.clear();
+    for (const minutes of this.liveMinutes.values()) await minutes.cancel();
+    this.liveMinutes.clear();
     await this.open?.vault.lock();
     this.open = undefined;
     await this.host?.close();
@@ -113,7 +124,7 @@ export class AppService {
   }
 
   private get threads(): number {
-    return this.options.threads ?? 2;
+    return this.options.threads ?? defaultThreads();
   }
 
   private get vault(): OpenVault {
@@ -131,8 +142,13 @@ export class AppService {
     this.open = open;
     open.vault.onLock((reason) => {
       if (this.open === open) this.open = undefined;
-      for (const recording of this.recordings.values()) void recording.live?.stop();
+      for (const recording of this.recordings.values()) {
+        void recording.live?.stop();
+        void recording.minutes?.cancel();
+      }
       this.recordings.clear();
+      for (const minutes of this.liveMinutes.values()) void minutes.cancel();
+      this.liveMinutes.clear();
       this.dispatcher.emit('vault.locked', { reason: reason === 'idle' ? 'idle' : 'user' });
     });
     // Jobs left by a previous session (or a crash) resume as soon as the vault opens.
@@ -300,6 +316,52 @@ export class AppService {
     return out;
   }
 
+  /**
+   * Live lines go into the meeting's minutes as they arrive: each full chunk
+   * of transcript becomes notes during the recording, through the one model
+   * host queue (so it never runs two models at once), with the same model
+   * settings as the summarize job so the host keeps the model loaded.
+   */
+  private feedLiveMinutes(
+    recording: Recording,
+    title: string,
+    model: string,
+    lines: { id: string; startMs: number; endMs: number; text: string; speakerId?: string }[],
+  ): void {
+    const open = this.open;
+    if (!open || open.vault.isLocked) return;
+    const meeting = open.meetings.getMeeting(recording.meetingId);
+    if (!recording.minutes) {
+      const language =
+        recording.language === 'auto'
+          ? detectLanguage(lines.map((line) => line.text).join(' '))
+          : recording.language;
+      recording.minutes = new LiveMinutes(open, {
+        host: this.modelHost(),
+        model: { path: model, threads: this.threads },
+        meetingId: recording.meetingId,
+        meetingTitle: title,
+        language,
+        // The template the summarize job uses after stop unless the clerk picks another.
+        template: loadTemplate('general'),
+        onChunk: () => this.dispatcher.emit('meeting.changed', { meetingId: recording.meetingId }),
+      });
+    }
+    const names = new Map(meeting.speakers.map((speaker) => [speaker.id, speaker.name]));
+    recording.minutes.add(
+      lines.map((line) => {
+        const speaker = line.speakerId ? names.get(line.speakerId) : undefined;
+        return {
+          id: line.id,
+          startMs: line.startMs,
+          endMs: line.endMs,
+          text: line.text,
+          ...(speaker ? { speaker } : {}),
+        };
+      }),
+    );
+  }
+
   // ------------------------------------------------------------------ jobs
 
   /** One job at a time, in order: engines never fight for the two cores. */
@@ -319,7 +381,9 @@ export class AppService {
         const next = open.jobs.pending()[0];
         if (!next) return;
         this.dispatcher.emit('meeting.changed', { meetingId: next.meetingId });
+        console.error('DBG job start', next.kind, new Date().toISOString());
         const done = await open.jobs.run(next.id, this.jobHandlers());
+        console.error('DBG job done', next.kind, done.state, done.error, new Date().toISOString());
         this.progress.delete(done.id);
         if (!open.vault.isLocked) {
           this.dispatcher.emit('job.progress', {
@@ -332,6 +396,15 @@ export class AppService {
     } catch {
       // A job's failure is recorded on the job itself; the loop only stops on lock.
     }
+  }
+
+  /** Chunk notes written so far during a meeting's recording (0 without a language model). */
+  liveMinutesChunks(meetingId: string): number {
+    return (
+      this.recordings.get(meetingId)?.minutes?.chunks ??
+      this.liveMinutes.get(meetingId)?.chunks ??
+      0
+    );
   }
 
   /** Resolves once the job queue is empty (tests and shutdown wait on it). */
@@ -381,45 +454,30 @@ export class AppService {
         await open.jobs.enqueue('index', job.meetingId, {});
       },
       summarize: async (context) => {
-        const { job, meetings } = context;
-        const meeting = meetings.getMeeting(job.meetingId);
-        const model = await this.modelForEngine('llm');
-        const template = typeof job.params.template === 'string' ? job.params.template : 'general';
-        const names = new Map(meeting.speakers.map((speaker) => [speaker.id, speaker.name]));
-        const segments = (await meetings.getSegments(job.meetingId)).map((segment) => {
-          const speaker = segment.speakerId ? names.get(segment.speakerId) : undefined;
-          return {
-            id: segment.id,
-            startMs: segment.startMs,
-            endMs: segment.endMs,
-            text: segment.text,
-            ...(speaker ? { speaker } : {}),
-          };
-        });
-        const language =
-          meeting.language === 'auto'
-            ? detectLanguage(segments.map((segment) => segment.text).join(' '))
-            : meeting.language;
-        this.reportProgress(job, 0);
-        const minutes = await summarizeTranscript(
-          {
-            host: this.modelHost(),
-            model: { path: model, threads: this.threads },
-            meetingId: job.meetingId,
-            meetingTitle: meeting.title,
-            language,
-            template: loadTemplate(template),
-            ...(context.signal ? { signal: context.signal } : {}),
-            onChunk: () => context.progress(0.5),
+        const { job } = context;
+        // Notes still being written from the live transcript are finished and saved
+        // first, so the core handler can reuse them (see reuseLiveNotes).
+        const live = this.liveMinutes.get(job.meetingId);
+        if (live) {
+          console.error('DBG settling', new Date().toISOString());
+          await live.settled();
+          console.error('DBG settled', new Date().toISOString());
+          this.liveMinutes.delete(job.meetingId);
+        }
+        // The one summarize path (CLI, pipeline, app): core's handler, with the model
+        // the app chose (checked against its verified bytes) and progress events.
+        await summarizeJobHandler(this.modelHost(), {
+          threads: this.threads,
+          model: () => this.modelForEngine('llm'),
+        })({
+          ...context,
+          progress: (fraction) => {
+            context.progress(fraction);
+            this.reportProgress(job, fraction);
           },
-          segments,
-        );
-        await meetings.setSummary(job.meetingId, minutes);
+        });
       },
-      index: async () => {
-        const open = this.vault;
-        await syncIndex(open, await loadIndex(open));
-      },
+      index: indexJobHandler(),
     };
   }
 
@@ -571,6 +629,9 @@ export class AppService {
       },
       'meetings.delete': async ({ id }) => {
         await this.recordings.get(id)?.live?.stop();
+        await this.recordings.get(id)?.minutes?.cancel();
+        await this.liveMinutes.get(id)?.cancel();
+        this.liveMinutes.delete(id);
         this.recordings.delete(id);
         await this.vault.meetings.delete(id);
         this.dispatcher.emit('meeting.changed', { meetingId: id });
@@ -600,7 +661,9 @@ export class AppService {
           samples: 0,
           live: undefined,
           liveCount: 0,
+          minutes: undefined,
         };
+        const llm = asr && this.modelPath('llm') ? await this.modelForEngine('llm') : undefined;
         if (asr) {
           recording.live = new LiveTranscriber({
             model: asr,
@@ -614,6 +677,7 @@ export class AppService {
                     id: `live-${++recording.liveCount}`,
                   }));
                   this.dispatcher.emit('live.segments', { meetingId: meeting.id, segments });
+                  if (llm) this.feedLiveMinutes(recording, meeting.title, llm, segments);
                 },
                 () => undefined,
               );
@@ -697,6 +761,8 @@ export class AppService {
         const recording = this.recordings.get(meetingId);
         this.recordings.delete(meetingId);
         await recording?.live?.stop();
+        // Its notes finish in the background; the summarize job waits for them.
+        if (recording?.minutes) this.liveMinutes.set(meetingId, recording.minutes);
         const open = this.vault;
         await open.meetings.finish(meetingId);
         const asr = this.modelPath('asr');

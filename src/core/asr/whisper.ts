@@ -8,6 +8,7 @@ import type { LanguageChoice, Transcript, TranscriptSegment } from '../../shared
 import { locateWhisperCli } from './engine.js';
 import { checkVadModel, checkWhisperModel } from './model-file.js';
 import { parseWhisperJson } from './whisper-json.js';
+import { defaultThreads } from '../threads.js';
 
 export interface TranscribeOptions {
   /** Path of a whisper.cpp ggml model. */
@@ -124,7 +125,7 @@ function buildArgs(audioPath: string, outBase: string, options: TranscribeOption
     '-l',
     options.language ?? 'auto',
     '-t',
-    String(options.threads ?? 2),
+    String(options.threads ?? defaultThreads()),
     '-ojf',
     '-of',
     outBase,

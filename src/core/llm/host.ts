@@ -92,15 +92,20 @@ export interface UtilityProcessLike {
  * For Electron's main process: pass `utilityProcess.fork`; the host runs the
  * compiled entry (dist/core/llm/host-main.js) and reads process.parentPort.
  */
-export function utilityProcessLauncher(
+export function utilityProcessLauncher<Extra extends object = Record<string, never>>(
   forkUtility: (
     modulePath: string,
     args: string[],
-    options: { serviceName: string },
+    options: Extra & { serviceName: string },
   ) => UtilityProcessLike,
+  /** Further fork options from the caller (working folder, stdio), passed through as they are. */
+  extra?: Extra,
 ): HostLauncher {
   return () => {
-    const child = forkUtility(hostEntry().entry, [], { serviceName: 'Greffier model host' });
+    const child = forkUtility(hostEntry().entry, [], {
+      ...(extra ?? ({} as Extra)),
+      serviceName: 'Greffier model host',
+    });
     return {
       get pid() {
         return child.pid;

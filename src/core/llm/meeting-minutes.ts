@@ -6,14 +6,18 @@ import { detectLanguage } from '../search/text.js';
 import { GreffierError } from '../errors.js';
 import type { Minutes, MinutesTemplate } from '../../shared/minutes.js';
 import type { ModelHost } from './host.js';
+import { LIVE_MINUTES_BLOB, loadLiveMinutes, reuseLiveNotes } from './live-minutes.js';
 import { summarizeTranscript } from './minutes.js';
 import { loadTemplate } from './prompts.js';
 import type { ModelRef } from './protocol.js';
+import { defaultThreads } from '../threads.js';
 
 /**
  * A stored meeting's minutes: read its transcript from the vault, write the
  * minutes back (encrypted with the meeting's key) and make them searchable.
- * The CLI's `summarize` and the pipeline's summarize job both come here.
+ * The CLI's `summarize`, the pipeline's summarize job and the app's all come
+ * here. Chunk notes the app wrote while the meeting was recorded are reused
+ * when the final transcript still matches them (see reuseLiveNotes).
  */
 export async function summarizeMeeting(
   open: Pick<OpenVault, 'vault' | 'meetings'>,
@@ -25,7 +29,12 @@ export async function summarizeMeeting(
     signal?: AbortSignal;
     onChunk?: (chunks: number) => void;
   },
-): Promise<{ minutes: Minutes; segmentTimes: Map<string, number> }> {
+): Promise<{
+  minutes: Minutes;
+  segmentTimes: Map<string, number>;
+  /** Chunks whose notes were written during the recording and reused here. */
+  reusedChunks: number;
+}> {
   const meeting = open.meetings.getMeeting(meetingId);
   if (meeting.segmentCount === 0) {
     throw new GreffierError('minutes-empty', `meeting ${meetingId} has no transcript yet`, {
@@ -37,6 +46,11 @@ export async function summarizeMeeting(
     meeting.language === 'fr' || meeting.language === 'en'
       ? meeting.language
       : detectLanguage(indexable.segments.map((s) => s.text).join(' '));
+  const template = options.template ?? loadTemplate('general');
+  const live = await loadLiveMinutes(open, meetingId);
+  const resume = live
+    ? reuseLiveNotes(live, indexable.segments, { meetingId, language, template: template.id })
+    : undefined;
   const minutes = await summarizeTranscript(
     {
       host: options.host,
@@ -44,32 +58,43 @@ export async function summarizeMeeting(
       meetingId,
       meetingTitle: meeting.title,
       language,
-      template: options.template ?? loadTemplate('general'),
+      template,
+      ...(resume ? { resume } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
     },
     indexable.segments,
   );
   const updated = await open.meetings.setSummary(meetingId, minutes);
+  // The notes served their purpose: a regeneration (another template) starts afresh.
+  if (live) await open.vault.deleteMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
   // The minutes become searchable at once.
   const index = await loadIndex(open);
   index.addMeeting({ ...indexable, minutes }, updated.updatedAt);
   await saveIndex(open, index);
-  return { minutes, segmentTimes: new Map(indexable.segments.map((s) => [s.id, s.startMs])) };
+  return {
+    minutes,
+    segmentTimes: new Map(indexable.segments.map((s) => [s.id, s.startMs])),
+    reusedChunks: resume?.chunks ?? 0,
+  };
 }
 
 /**
  * The pipeline's summarize job: the model from the job's params, else the
- * vault's default language model; the template from the params, else general.
+ * caller's choice (the app checks the installed model's bytes, or uses its
+ * development fallback), else the vault's default language model; the
+ * template from the params, else general.
  */
 export function summarizeJobHandler(
   host: ModelHost,
-  defaults: { threads?: number } = {},
+  defaults: { threads?: number; model?: () => Promise<string | undefined> } = {},
 ): JobHandler {
   return async ({ job, meetings, signal, progress }) => {
     const settings = meetings.vault.getSettings();
     const installed = settings.models.llm?.find((m) => m.default) ?? settings.models.llm?.[0];
-    const path = (job.params.model as string | undefined) ?? installed?.path;
+    const path =
+      (job.params.model as string | undefined) ??
+      (defaults.model ? await defaults.model() : installed?.path);
     if (!path) {
       throw new JobNotReady(
         'no-llm-model',
@@ -79,9 +104,10 @@ export function summarizeJobHandler(
     }
     const template = loadTemplate((job.params.template as string | undefined) ?? 'general');
     const meeting = meetings.getMeeting(job.meetingId);
+    progress(0);
     await summarizeMeeting({ vault: meetings.vault, meetings }, meeting.id, {
       host,
-      model: { path, threads: defaults.threads ?? 2 },
+      model: { path, threads: defaults.threads ?? defaultThreads() },
       template,
       ...(signal ? { signal } : {}),
       onChunk: () => progress(0.5),

@@ -212,9 +212,9 @@ export class SearchIndex {
   /** Lexical BM25 ranking alone (what the recall test measures). */
   searchLexical(text: string, filter: SearchFilter = {}): SearchHit[] {
     const limit = filter.limit ?? 10;
-    const accept = this.filterFn(filter);
+    const accept = isEmptyFilter(filter) ? undefined : this.filterFn(filter);
     const results = this.lexical.search(text, {
-      filter: (r) => accept(r as unknown as PassageDoc),
+      ...(accept ? { filter: (r: SearchResult) => accept(r as unknown as PassageDoc) } : {}),
       combineWith: 'OR',
     });
     return results.slice(0, limit).map((r) => toHit(r));
@@ -247,19 +247,32 @@ export class SearchIndex {
 
   private searchVector(query: Float32Array, filter: SearchFilter, limit: number): SearchHit[] {
     if (query.length !== this.vectorDimensions) return [];
-    const q = normalise(query);
-    const accept = this.filterFn(filter);
-    const packed = this.packedVectors();
+    // The query in doubles: the products then need no float32 → float64 conversion of q.
+    const q = Float64Array.from(normalise(query));
+    const accept = isEmptyFilter(filter) ? undefined : this.filterFn(filter);
+    const { matrix, rows } = this.packedVectors();
     const d = this.vectorDimensions;
+    const tail = d - (d % 8);
     // Top-k by insertion into a short sorted list: no sort of every passage.
     const topIds: number[] = [];
     const topScores: number[] = [];
-    const { matrix, rows } = packed;
-    for (let r = 0; r < rows.length; r++) {
-      if (!accept(rows[r]!.doc)) continue;
-      let dot = 0;
-      const base = r * d;
-      for (let i = 0; i < d; i++) dot += matrix[base + i]! * q[i]!;
+    for (let r = 0, base = 0; r < rows.length; r++, base += d) {
+      if (accept && !accept(rows[r]!.doc)) continue;
+      // Eight products per step into four sums: V8 keeps them in registers,
+      // about twice as fast as one running sum over 60,000 × 384 floats.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < tail; i += 8) {
+        const b = base + i;
+        s0 += matrix[b]! * q[i]! + matrix[b + 4]! * q[i + 4]!;
+        s1 += matrix[b + 1]! * q[i + 1]! + matrix[b + 5]! * q[i + 5]!;
+        s2 += matrix[b + 2]! * q[i + 2]! + matrix[b + 6]! * q[i + 6]!;
+        s3 += matrix[b + 3]! * q[i + 3]! + matrix[b + 7]! * q[i + 7]!;
+      }
+      for (let i = tail; i < d; i++) s0 += matrix[base + i]! * q[i]!;
+      const dot = s0 + s1 + s2 + s3;
       if (topScores.length === limit && dot <= topScores[limit - 1]!) continue;
       let at = topScores.length;
       while (at > 0 && topScores[at - 1]! < dot) at--;
@@ -398,6 +411,11 @@ function toHit(r: SearchResult): SearchHit {
     text: d.text,
     score: d.score,
   };
+}
+
+/** True when a filter restricts nothing (a limit is not a restriction). */
+function isEmptyFilter(filter: SearchFilter): boolean {
+  return !filter.meetingIds && !filter.speakers && !filter.from && !filter.to;
 }
 
 function normalise(v: Float32Array): Float32Array {
