@@ -219,84 +219,89 @@ describe.skipIf(Boolean(skipSpeech))('app service with the real whisper-cli', ()
   });
   afterEach(async () => h?.close());
 
-  it('shows live lines while recording, then transcribes after stop', async () => {
-    h = new Harness(models);
-    await h.ok('vault.create', { passphrase: PASS });
-    const { meetingId } = await h.ok('recording.start', {
-      title: 'Conseil',
-      language: 'fr',
-      speakers: ['Maire'],
-    });
-    await h.ok('recording.speakerTurn', { meetingId, speakerId: 'p1', atMs: 0 });
-    const wav = readFileSync(spokenWav({ lang: 'fr' })).subarray(44);
-    let seq = 0;
-    for (let offset = 0; offset < wav.length; offset += 32_000) {
-      await h.ok('recording.append', {
-        meetingId,
-        seq: seq++,
-        pcm: wav.subarray(offset, offset + 32_000).toString('base64'),
+  // Recording, transcription, minutes (live notes included) and an answer, on 2 shared cores.
+  it(
+    'shows live lines while recording, then transcribes after stop',
+    { timeout: 300_000 },
+    async () => {
+      h = new Harness(models);
+      await h.ok('vault.create', { passphrase: PASS });
+      const { meetingId } = await h.ok('recording.start', {
+        title: 'Conseil',
+        language: 'fr',
+        speakers: ['Maire'],
       });
-    }
-    await expect
-      .poll(() => h.events.filter((e) => e.event === 'live.segments').length, { timeout: 60_000 })
-      .toBeGreaterThan(0);
-    const live = h.events.find((e) => e.event === 'live.segments')!.payload as {
-      segments: { speakerId?: string; startMs: number; text: string }[];
-    };
-    expect(live.segments[0]!.speakerId).toBe('p1');
-    expect(live.segments[0]!.text.length).toBeGreaterThan(0);
-
-    await h.ok('recording.stop', { meetingId });
-    await h.service.idle();
-    const detail = await h.ok('meetings.get', { id: meetingId });
-    expect(detail.segments.length).toBeGreaterThan(0);
-    expect(detail.segments[0]!.speakerId).toBe('p1');
-    expect(detail.jobs.map((j) => [j.kind, j.state])).toEqual([
-      ['transcribe', 'done'],
-      ['summarize', 'done'],
-      ['index', 'done'],
-    ]);
-    expect(detail.minutes?.meetingId).toBe(meetingId);
-    expect(detail.status).toBe('ready');
-    const progress = h.events.filter((e) => e.event === 'job.progress');
-    expect(progress.length).toBeGreaterThan(0);
-
-    // A typed question: the answer streams back as events, with verified citations or not-found.
-    const { questionId } = await h.ok('ask.question', {
-      text: 'Quel est le budget ?',
-      language: 'fr',
-    });
-    await expect
-      .poll(
-        () =>
-          h.events.find(
-            (e) =>
-              ['ask.answer', 'ask.failed'].includes(e.event) &&
-              (e.payload as { questionId: string }).questionId === questionId,
-          )?.event,
-        { timeout: 120_000 },
-      )
-      .toBe('ask.answer');
-    const answer = (
-      h.events.find((e) => e.event === 'ask.answer')!.payload as {
-        answer: {
-          found: boolean;
-          answer: string;
-          citations: { meetingId: string; meetingTitle?: string }[];
-        };
+      await h.ok('recording.speakerTurn', { meetingId, speakerId: 'p1', atMs: 0 });
+      const wav = readFileSync(spokenWav({ lang: 'fr' })).subarray(44);
+      let seq = 0;
+      for (let offset = 0; offset < wav.length; offset += 32_000) {
+        await h.ok('recording.append', {
+          meetingId,
+          seq: seq++,
+          pcm: wav.subarray(offset, offset + 32_000).toString('base64'),
+        });
       }
-    ).answer;
-    if (answer.found) {
-      expect(
-        answer.citations.every((c) => c.meetingId === meetingId && c.meetingTitle === 'Conseil'),
-      ).toBe(true);
-    } else {
-      expect(answer.answer).toBe('Aucune information trouvée dans les réunions enregistrées.');
-      expect(answer.citations).toEqual([]);
-    }
-    const stages = h.events
-      .filter((e) => e.event === 'ask.progress')
-      .map((e) => (e.payload as { stage: string }).stage);
-    expect(stages).toContain('answering');
-  });
+      await expect
+        .poll(() => h.events.filter((e) => e.event === 'live.segments').length, { timeout: 60_000 })
+        .toBeGreaterThan(0);
+      const live = h.events.find((e) => e.event === 'live.segments')!.payload as {
+        segments: { speakerId?: string; startMs: number; text: string }[];
+      };
+      expect(live.segments[0]!.speakerId).toBe('p1');
+      expect(live.segments[0]!.text.length).toBeGreaterThan(0);
+
+      await h.ok('recording.stop', { meetingId });
+      await h.service.idle();
+      const detail = await h.ok('meetings.get', { id: meetingId });
+      expect(detail.segments.length).toBeGreaterThan(0);
+      expect(detail.segments[0]!.speakerId).toBe('p1');
+      expect(detail.jobs.map((j) => [j.kind, j.state])).toEqual([
+        ['transcribe', 'done'],
+        ['summarize', 'done'],
+        ['index', 'done'],
+      ]);
+      expect(detail.minutes?.meetingId).toBe(meetingId);
+      expect(detail.status).toBe('ready');
+      const progress = h.events.filter((e) => e.event === 'job.progress');
+      expect(progress.length).toBeGreaterThan(0);
+
+      // A typed question: the answer streams back as events, with verified citations or not-found.
+      const { questionId } = await h.ok('ask.question', {
+        text: 'Quel est le budget ?',
+        language: 'fr',
+      });
+      await expect
+        .poll(
+          () =>
+            h.events.find(
+              (e) =>
+                ['ask.answer', 'ask.failed'].includes(e.event) &&
+                (e.payload as { questionId: string }).questionId === questionId,
+            )?.event,
+          { timeout: 120_000 },
+        )
+        .toBe('ask.answer');
+      const answer = (
+        h.events.find((e) => e.event === 'ask.answer')!.payload as {
+          answer: {
+            found: boolean;
+            answer: string;
+            citations: { meetingId: string; meetingTitle?: string }[];
+          };
+        }
+      ).answer;
+      if (answer.found) {
+        expect(
+          answer.citations.every((c) => c.meetingId === meetingId && c.meetingTitle === 'Conseil'),
+        ).toBe(true);
+      } else {
+        expect(answer.answer).toBe('Aucune information trouvée dans les réunions enregistrées.');
+        expect(answer.citations).toEqual([]);
+      }
+      const stages = h.events
+        .filter((e) => e.event === 'ask.progress')
+        .map((e) => (e.payload as { stage: string }).stage);
+      expect(stages).toContain('answering');
+    },
+  );
 });

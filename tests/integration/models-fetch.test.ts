@@ -37,7 +37,10 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
-    const body = path === '/corrupt.bin' ? Buffer.from(GOOD).fill(1, 1000, 1001) : GOOD;
+    // Flip one byte (XOR, so it differs whatever random value it held).
+    const corrupt = Buffer.from(GOOD);
+    corrupt[1000] = corrupt[1000]! ^ 0xff;
+    const body = path === '/corrupt.bin' ? corrupt : GOOD;
     const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = match && path !== '/norange.bin' ? Number(match[1]) : 0;
     if (start >= body.length) {

@@ -329,7 +329,10 @@ export class AppService {
     lines: { id: string; startMs: number; endMs: number; text: string; speakerId?: string }[],
   ): void {
     const open = this.open;
-    if (!open || open.vault.isLocked) return;
+    // Lines that land after stop are left to the final pass (stop has handed the notes over).
+    if (!open || open.vault.isLocked || this.recordings.get(recording.meetingId) !== recording) {
+      return;
+    }
     const meeting = open.meetings.getMeeting(recording.meetingId);
     if (!recording.minutes) {
       const language =
@@ -381,9 +384,7 @@ export class AppService {
         const next = open.jobs.pending()[0];
         if (!next) return;
         this.dispatcher.emit('meeting.changed', { meetingId: next.meetingId });
-        console.error('DBG job start', next.kind, new Date().toISOString());
         const done = await open.jobs.run(next.id, this.jobHandlers());
-        console.error('DBG job done', next.kind, done.state, done.error, new Date().toISOString());
         this.progress.delete(done.id);
         if (!open.vault.isLocked) {
           this.dispatcher.emit('job.progress', {
@@ -459,9 +460,7 @@ export class AppService {
         // first, so the core handler can reuse them (see reuseLiveNotes).
         const live = this.liveMinutes.get(job.meetingId);
         if (live) {
-          console.error('DBG settling', new Date().toISOString());
           await live.settled();
-          console.error('DBG settled', new Date().toISOString());
           this.liveMinutes.delete(job.meetingId);
         }
         // The one summarize path (CLI, pipeline, app): core's handler, with the model
