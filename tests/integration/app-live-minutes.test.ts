@@ -17,6 +17,7 @@ import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { TEST_KDF, createTestVault, openTestVault, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+import { defaultThreads } from '../../src/core/threads.js';
 
 /**
  * Minutes made during the recording: the live transcript feeds chunk notes
@@ -53,7 +54,7 @@ describe.skipIf(Boolean(skipSpeech))('minutes during a recording', () => {
     service = new AppService({
       home: dir.path,
       kdf: TEST_KDF,
-      threads: 2,
+      threads: defaultThreads(),
       fallbackModels: { asr: models.whisper, llm: models.llm },
     });
     await ok('vault.create', { passphrase: PASS });
@@ -131,7 +132,7 @@ describe('live notes saved in the vault and reused after stop', () => {
 
   it('survives a restart and spares the summarize job the chunks already written', async () => {
     const models = await testModels();
-    const model = { path: models.llm, threads: 2, contextSize: 4096 };
+    const model = { path: models.llm, threads: defaultThreads(), contextSize: 4096 };
     const vaultDir = join(home.path, 'vault');
     let open = await createTestVault(vaultDir);
     const meeting = await open.meetings.create({ title: 'Conseil', language: 'fr' });

@@ -6,6 +6,7 @@ import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { TEST_KDF, syntheticChunk, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+import { defaultThreads } from '../../src/core/threads.js';
 
 /**
  * The app service on a real vault with the real whisper-cli and generated
@@ -25,7 +26,7 @@ class Harness {
     this.service = new AppService({
       home: this.dir.path,
       kdf: TEST_KDF,
-      threads: 2,
+      threads: defaultThreads(),
       ...(models ? { fallbackModels: { asr: models.whisper, llm: models.llm } } : {}),
     });
     this.service.dispatcher.onEvent((event, payload) => this.events.push({ event, payload }));
