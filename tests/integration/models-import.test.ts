@@ -1,25 +1,22 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importModelsFromFolder } from '../../src/core/models/import.js';
 import { installedModelViews } from '../../src/core/models/installed.js';
 import type { Vault } from '../../src/core/vault/vault.js';
+import { sharedFile, sharedFileMissing } from '../helpers/fixtures.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault } from '../helpers/vault.js';
 
 // A "USB drive" folder imported into a real encrypted vault.
-const SHARED_VAD = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'models',
-  'ggml-silero-v6.2.0.bin',
-);
-const hasVad = existsSync(SHARED_VAD);
-if (!hasVad) console.warn(`the Silero part of the import test is skipped: ${SHARED_VAD} is absent`);
+const SHARED_VAD = sharedFile('ggml-silero-v6.2.0.bin') ?? '';
+const hasVad = SHARED_VAD !== '';
+if (!hasVad) {
+  console.warn(
+    `the Silero part of the import test is skipped: ${sharedFileMissing('ggml-silero-v6.2.0.bin')}`,
+  );
+}
 
 const root = mkdtempSync(join(tmpdir(), 'greffier-import-'));
 const drive = join(root, 'usb');
