@@ -18,6 +18,24 @@ function electronBinary() {
   }
 }
 
+// whisper.cpp is built once from the bundled source (cached in engines/); on a
+// fresh machine this is the first start's longest step. Without cmake/g++ the
+// app still opens, and transcription explains what to install.
+try {
+  const { ensureWhisperCli } = await import('../dist/core/asr/engine.js');
+  let told = false;
+  await ensureWhisperCli({
+    onLog: () => {
+      if (!told) console.log('Building whisper.cpp once from the bundled source (a few minutes)…');
+      told = true;
+    },
+  });
+} catch (error) {
+  console.warn(
+    `Transcription is unavailable until whisper.cpp is built: ${error?.message ?? error}`,
+  );
+}
+
 const args = process.argv.slice(2);
 const electron = electronBinary();
 let child;
