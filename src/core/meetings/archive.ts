@@ -14,7 +14,7 @@ import {
   zero,
   DEFAULT_KDF,
 } from '../vault/crypto.js';
-import { fsyncDir, writeAll } from '../vault/durable.js';
+import { fsyncDir, readExactly, writeAll } from '../vault/durable.js';
 import type { Meetings } from './meetings.js';
 
 /**
@@ -162,21 +162,6 @@ export async function exportArchive(
   await rename(temp, out);
   await fsyncDir(dirname(resolve(out)));
   return { path: out, meetings: unique, bytes: at };
-}
-
-async function readExactly(
-  handle: FileHandle,
-  length: number,
-  position: number,
-): Promise<Buffer | undefined> {
-  const buffer = Buffer.alloc(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
-    if (bytesRead === 0) return undefined;
-    got += bytesRead;
-  }
-  return buffer;
 }
 
 /** Reads and authenticates every record in order; throws at the first problem. */

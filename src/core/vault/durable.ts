@@ -89,6 +89,22 @@ export async function writeAll(
   }
 }
 
+/** Reads exactly `length` bytes at `position`, or undefined when the file ends first (a torn tail). */
+export async function readExactly(
+  handle: FileHandle,
+  length: number,
+  position: number,
+): Promise<Buffer | undefined> {
+  const buffer = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
+    if (bytesRead === 0) return undefined;
+    got += bytesRead;
+  }
+  return buffer;
+}
+
 export async function readIfExists(file: string): Promise<Buffer | null> {
   try {
     return await readFile(file);

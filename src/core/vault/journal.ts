@@ -2,7 +2,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { AuthenticationError, open, seal, SEAL_OVERHEAD } from './crypto.js';
-import { fsyncDir, writeAll } from './durable.js';
+import { fsyncDir, readExactly, writeAll } from './durable.js';
 
 /**
  * The audio journal: an append-only file of sealed PCM chunks.
@@ -160,21 +160,6 @@ export interface JournalScan {
   tail?: 'torn' | 'damaged';
   /** Index of the first chunk that failed, when one did. */
   badChunk?: number;
-}
-
-async function readExactly(
-  handle: FileHandle,
-  length: number,
-  position: number,
-): Promise<Buffer | undefined> {
-  const buffer = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
-    if (bytesRead === 0) return undefined;
-    got += bytesRead;
-  }
-  return buffer;
 }
 
 async function allZero(handle: FileHandle, from: number, to: number): Promise<boolean> {
