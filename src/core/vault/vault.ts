@@ -433,14 +433,16 @@ export class Vault {
     bytes: Uint8Array,
   ): Promise<void> {
     this.touch();
-    const key = this.meetingKey(meetingId);
-    await writeSealedFile(
-      join(this.meetingDir(meetingId), `${name}.enc`),
-      key,
-      `meeting/${meetingId}/${name}`,
-      schemaVersion,
-      bytes,
-    );
+    const { path, aad } = this.meetingFile(meetingId, name);
+    await writeSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, bytes);
+  }
+
+  /** Where a meeting's sealed file lives and the identity bound into it as associated data. */
+  private meetingFile(meetingId: string, name: string): { path: string; aad: string } {
+    return {
+      path: join(this.meetingDir(meetingId), `${name}.enc`),
+      aad: `meeting/${meetingId}/${name}`,
+    };
   }
 
   async readMeetingFile(
@@ -450,18 +452,12 @@ export class Vault {
     what: string,
   ): Promise<Buffer | undefined> {
     this.touch();
-    const key = this.meetingKey(meetingId);
-    return readSealedFile(
-      join(this.meetingDir(meetingId), `${name}.enc`),
-      key,
-      `meeting/${meetingId}/${name}`,
-      schemaVersion,
-      what,
-    );
+    const { path, aad } = this.meetingFile(meetingId, name);
+    return readSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, what);
   }
 
   async removeMeetingFile(meetingId: string, name: string): Promise<void> {
-    const path = join(this.meetingDir(meetingId), `${name}.enc`);
+    const { path } = this.meetingFile(meetingId, name);
     await rm(path, { force: true });
     await rm(backupPath(path), { force: true });
   }

@@ -5,6 +5,7 @@ import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { LanguageField } from '../components/LanguageField.js';
 import { bytesToBase64, clock } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 
@@ -208,17 +209,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
               placeholder={t('record.untitled')}
             />
           </label>
-          <label>
-            {t('record.language')}
-            <select
-              value={language}
-              onChange={(event) => setLanguage(event.target.value as LanguageChoice)}
-            >
-              <option value="fr">{t('language.fr')}</option>
-              <option value="en">{t('language.en')}</option>
-              <option value="auto">{t('language.auto')}</option>
-            </select>
-          </label>
+          <LanguageField label={t('record.language')} value={language} onChange={setLanguage} />
           <label>
             {t('record.microphone')}
             <select value={deviceId} onChange={(event) => setDeviceId(event.target.value)}>

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { BlockedRequest, ModelView, SettingsView } from '../../shared/api.js';
-import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { LanguageField } from '../components/LanguageField.js';
 import { dateTime } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 
@@ -149,19 +149,11 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
         </label>
         {settings && (
           <>
-            <label>
-              {t('settings.meetingLanguage')}
-              <select
-                value={settings.defaultLanguage}
-                onChange={(event) =>
-                  void update({ defaultLanguage: event.target.value as LanguageChoice })
-                }
-              >
-                <option value="fr">{t('language.fr')}</option>
-                <option value="en">{t('language.en')}</option>
-                <option value="auto">{t('language.auto')}</option>
-              </select>
-            </label>
+            <LanguageField
+              label={t('settings.meetingLanguage')}
+              value={settings.defaultLanguage}
+              onChange={(defaultLanguage) => void update({ defaultLanguage })}
+            />
             <label>
               {t('settings.autoLock')}
               <input
