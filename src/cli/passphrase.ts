@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { ReadStream } from 'node:tty';
 import { GreffierError, UsageError } from '../core/errors.js';
-import { greffierHome } from '../core/paths.js';
-import { join } from 'node:path';
-import type { CommandIo } from './command.js';
+import { locateVault, vaultMovedNotice } from '../core/vault/location.js';
+import { writeLine, type CommandIo } from './command.js';
 
-/** The vault lives in its own folder under GREFFIER_HOME (other parts keep their files beside it). */
-export function vaultDirFor(env: NodeJS.ProcessEnv): string {
-  return join(greffierHome(env), 'vault');
+/** The vault folder (the same one the app opens), saying so once if an old one was moved into place. */
+export function vaultDirFor(io: CommandIo): string {
+  const location = locateVault(io.env);
+  const notice = vaultMovedNotice(location);
+  if (notice) writeLine(io.stderr, `greffier: ${notice}`);
+  return location.dir;
 }
 
 /**

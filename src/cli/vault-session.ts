@@ -14,7 +14,7 @@ export async function withVault<T>(
   passphraseFile: string | undefined,
   use: (vault: Vault) => Promise<T>,
 ): Promise<T> {
-  const dir = vaultDirFor(io.env);
+  const dir = vaultDirFor(io);
   if (!Vault.exists(dir)) {
     throw new GreffierError('no-vault', `there is no vault in ${dir}`, {
       hint: 'create one with "greffier vault init", or set GREFFIER_HOME to the folder that holds it',

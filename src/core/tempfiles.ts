@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { GreffierError } from './errors.js';
+import { homePaths } from './paths.js';
 
 /**
  * Plaintext audio may exist only here, and only while whisper reads it. The
@@ -12,15 +12,7 @@ import { GreffierError } from './errors.js';
  * still using (tests run several at once).
  */
 export function privateTempRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GREFFIER_TEMP) return env.GREFFIER_TEMP;
-  let user: string;
-  try {
-    // The uid where there is one (POSIX), the user name on Windows.
-    user = typeof process.getuid === 'function' ? String(process.getuid()) : userInfo().username;
-  } catch {
-    user = 'user';
-  }
-  return join(tmpdir(), `greffier-${user}`);
+  return homePaths(env).temp;
 }
 
 function ensurePrivateDir(dir: string): void {

@@ -124,7 +124,7 @@ Options:
     const { values, positionals } = parseCommandArgs(argv, passOption);
     if (positionals.length)
       throw new UsageError(`vault init takes no arguments, not "${positionals.join(' ')}"`);
-    const dir = vaultDirFor(io.env);
+    const dir = vaultDirFor(io);
     if (Vault.exists(dir)) {
       throw new GreffierError('vault-exists', `a vault already exists in ${dir}`, {
         hint: 'use it with its passphrase, or set GREFFIER_HOME to another folder',
@@ -193,7 +193,7 @@ With --passphrase-file: also checks the passphrase and counts the meetings.
     });
     if (positionals.length)
       throw new UsageError(`vault status takes no arguments, not "${positionals.join(' ')}"`);
-    const dir = vaultDirFor(io.env);
+    const dir = vaultDirFor(io);
     const status = await Vault.status(dir);
     if (status.exists && values['passphrase-file']) {
       status.meetings = await withVault(
@@ -232,7 +232,7 @@ previous saved version kept beside it (*.bak).
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, passOption);
     if (positionals.length) throw new UsageError(`vault restore-backup takes no arguments`);
-    const dir = vaultDirFor(io.env);
+    const dir = vaultDirFor(io);
     const passphrase = await getPassphrase(io, values['passphrase-file']);
     try {
       const result = await Vault.restoreBackup(dir, passphrase);

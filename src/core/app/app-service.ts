@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GreffierError } from '../errors.js';
-import { greffierHome } from '../paths.js';
+import { locateVault } from '../vault/location.js';
 import { encodeWav16 } from '../audio/index.js';
 import { transcribePcm } from '../asr/index.js';
 import { Vault, type KdfCost } from '../vault/index.js';
@@ -39,7 +39,7 @@ import { defaultThreads } from '../threads.js';
 
 export interface AppServiceOptions {
   env?: NodeJS.ProcessEnv;
-  /** The vault folder; GREFFIER_HOME or the per-user folder otherwise. */
+  /** GREFFIER_HOME (the vault is its "vault" folder); the environment's otherwise. */
   home?: string;
   version?: string;
   /** Scrypt cost for new vaults (tests lower it; the default is the vault's). */
@@ -89,7 +89,7 @@ export class AppService {
   private readonly recordings = new Map<string, Recording>();
   private readonly progress = new Map<string, number>();
   private jobLoop: Promise<void> | undefined;
-  private readonly home: string;
+  private location: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private host: ModelHost | undefined;
   /** Live notes of meetings recorded and stopped, until their summarize job takes them. */
@@ -97,8 +97,19 @@ export class AppService {
 
   constructor(private readonly options: AppServiceOptions = {}) {
     this.env = options.env ?? process.env;
-    this.home = options.home ?? greffierHome(this.env);
     this.register();
+  }
+
+  /**
+   * The vault folder, decided by core/vault/location like the CLI's (an old
+   * app vault at GREFFIER_HOME itself is moved into place on first use).
+   */
+  private get home(): string {
+    if (!this.location) {
+      const env = this.options.home ? { ...this.env, GREFFIER_HOME: this.options.home } : this.env;
+      this.location = locateVault(env).dir;
+    }
+    return this.location;
   }
 
   /** Locks the vault (closing recordings first) and stops live transcription. */
