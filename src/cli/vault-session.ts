@@ -1,7 +1,7 @@
-import { GreffierError } from '../core/errors.js';
+import { GreffierError, UsageError } from '../core/errors.js';
 import { attach, type OpenVault } from '../core/meetings/index.js';
 import { Vault } from '../core/vault/vault.js';
-import type { CommandIo } from './command.js';
+import { writeLine, type CommandIo } from './command.js';
 import { getPassphrase, vaultDirFor } from './passphrase.js';
 
 /**
@@ -35,11 +35,56 @@ export async function withVault<T>(
   }
 }
 
-/** Same as withVault, with the vault's meetings and jobs attached. */
+/**
+ * Same as withVault, with the vault's meetings and jobs attached; says on
+ * stderr what the last crash recovery did, whatever the command.
+ */
 export function withOpenVault<T>(
   io: CommandIo,
   passphraseFile: string | undefined,
   use: (open: OpenVault) => Promise<T>,
 ): Promise<T> {
-  return withVault(io, passphraseFile, (vault) => use(attach(vault)));
+  return withVault(io, passphraseFile, (vault) => {
+    const open = attach(vault);
+    reportRecovery(io, open);
+    return use(open);
+  });
+}
+
+function reportRecovery(io: CommandIo, { vault }: OpenVault): void {
+  const r = vault.lastRecovery;
+  for (const m of r.recovered) {
+    writeLine(
+      io.stderr,
+      `greffier: meeting ${m.meetingId} was interrupted while recording; ${m.chunks} audio chunks recovered`,
+    );
+  }
+  for (const m of r.damaged) {
+    writeLine(
+      io.stderr,
+      `greffier: the audio journal of meeting ${m.meetingId} is damaged at chunk ${m.badChunk}; it was left untouched`,
+    );
+  }
+  if (r.requeuedJobs.length > 0) {
+    writeLine(
+      io.stderr,
+      `greffier: ${r.requeuedJobs.length} interrupted job(s) queued again; run "greffier jobs --resume"`,
+    );
+  }
+}
+
+/** The passphrase option every vault command takes, and its help line. */
+export const PASS =
+  '--passphrase-file <file>  file holding the vault passphrase (else typed at a terminal)';
+export const passOption = { 'passphrase-file': { type: 'string' } } as const;
+
+/** The one meeting id a command takes. */
+export function oneId(positionals: string[], command: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `${command} takes one meeting id${positionals.length ? `, not ${positionals.length}` : ''}`,
+      `e.g. greffier ${command} m0123abcd — see "greffier list"`,
+    );
+  }
+  return positionals[0]!;
 }

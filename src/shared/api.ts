@@ -194,6 +194,11 @@ export const apiCalls = {
         text: z.string().max(2000).optional(),
         audio: Pcm16Base64.optional(),
         language: LanguageChoiceSchema,
+        /**
+         * Chosen by the page so it listens for the answer before asking: a
+         * question with no passage can be answered before the call returns.
+         */
+        questionId: Id.optional(),
       })
       .strict(),
     output: z.object({ questionId: Id }),

@@ -128,6 +128,8 @@ export const SettingsSchema = z.object({
     .max(24 * 60),
   /** Installed models by kind; at most one per kind has default: true. */
   models: z.partialRecord(ModelKindSchema, z.array(InstalledModelSchema)),
+  /** Trim silence with the installed VAD model before the final pass (absent = on). */
+  useVad: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -8,7 +8,7 @@ import {
   LiveMinutes,
   loadLiveMinutes,
 } from '../../src/core/llm/live-minutes.js';
-import { summarizeMeeting } from '../../src/core/llm/meeting-minutes.js';
+import { summarizeMeeting } from '../../src/core/pipeline/minutes.js';
 import type { SummarySegment } from '../../src/core/llm/minutes.js';
 import { loadTemplate } from '../../src/core/llm/prompts.js';
 import type { MinutesTemplate } from '../../src/shared/minutes.js';

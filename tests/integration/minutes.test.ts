@@ -9,8 +9,9 @@ import {
 import { loadTemplate } from '../../src/core/llm/prompts.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { MinutesSchema, type Minutes, type MinutesTemplate } from '../../src/shared/minutes.js';
-import { summarizeJobHandler } from '../../src/core/llm/meeting-minutes.js';
-import { indexJobHandler, loadIndex } from '../../src/core/search/store.js';
+import { meetingPipeline } from '../../src/core/pipeline/pipeline.js';
+import { vaultModelSource } from '../../src/core/models/source.js';
+import { loadIndex } from '../../src/core/search/store.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, tempDir } from '../helpers/vault.js';
 import { defaultThreads } from '../../src/core/threads.js';
@@ -167,7 +168,7 @@ describe('summarize and index jobs of the meeting pipeline', () => {
         meeting.id,
         hostile.map(({ speaker, ...s }) => ({ ...s, speakerId: speaker })),
       );
-      const handlers = { summarize: summarizeJobHandler(host), index: indexJobHandler() };
+      const handlers = meetingPipeline({ models: vaultModelSource(open), host: () => host });
 
       const waiting = await open.jobs.enqueue('summarize', meeting.id);
       const after = await open.jobs.run(waiting.id, handlers);
@@ -185,8 +186,13 @@ describe('summarize and index jobs of the meeting pipeline', () => {
       expect(minutes.template).toBe('hr-interview');
       for (const id of citedIds(minutes)) expect(['s1', 's2', 's3']).toContain(id);
 
-      const indexJob = await open.jobs.enqueue('index', meeting.id);
-      expect((await open.jobs.run(indexJob.id, handlers)).state).toBe('done');
+      // The minutes step does not touch the index: it queues the index step after itself.
+      expect((await loadIndex(open)).meetingIds()).toEqual([]);
+      const indexJob = open.jobs
+        .pending()
+        .find((j) => j.kind === 'index' && j.meetingId === meeting.id);
+      expect(indexJob).toBeDefined();
+      expect((await open.jobs.run(indexJob!.id, handlers)).state).toBe('done');
       const index = await loadIndex(open);
       expect(index.meetingIds()).toEqual([meeting.id]);
       expect(index.searchLexical('budget').map((h) => h.segmentId)).toContain('s3');

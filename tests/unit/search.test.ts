@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SearchIndex, type IndexableMeeting } from '../../src/core/search/index.js';
-import { detectLanguage, documentTerms, fold, queryTerms } from '../../src/core/search/text.js';
+import { documentTerms, fold, queryTerms } from '../../src/core/search/text.js';
+import { detectLanguage } from '../../src/core/text/language.js';
 
 interface Corpus {
   meetings: IndexableMeeting[];

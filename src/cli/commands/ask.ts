@@ -1,25 +1,14 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import {
-  answerQuestion,
-  answerSpokenQuestion,
-  type AskOptions,
-} from '../../core/answers/answer.js';
-import { transcribeFile } from '../../core/asr/whisper.js';
+import { askQuestion } from '../../core/answers/ask.js';
+import { readWavFile, toWhisperPcm } from '../../core/audio/index.js';
 import { ModelHost } from '../../core/llm/host.js';
-import { modelForLoading } from '../../core/models/installed.js';
-import { currentIndex, embedMissing, vaultSegmentLookup } from '../../core/search/store.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
+import { cliModelSource } from '../model-flags.js';
 import type { Answer } from '../../shared/minutes.js';
 import { LanguageChoiceSchema } from '../../shared/transcript.js';
 import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
-import {
-  embeddingModel,
-  filterOptions,
-  languageModel,
-  modelOptions,
-  searchFilter,
-} from './search.js';
+import { filterOptions, modelOptions, searchFilter } from './search.js';
 import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
 
@@ -113,46 +102,31 @@ export const askCommand: Command = {
     // Plaintext audio left by a crashed run goes before any new is written.
     if (audio) clearPrivateTemp(io.env);
 
+    const threads = positiveInteger(values.threads, '--threads');
+    const contextSize = positiveInteger(values.context, '--context');
+    // A WAV of any rate or channel count, checked before the vault is opened.
+    const decoded = audio ? await readWavFile(audio) : undefined;
+    const samples = decoded ? toWhisperPcm(decoded.channels, decoded.sampleRate) : undefined;
     const { answer, titles } = await withOpenVault(io, values['passphrase-file'], async (open) => {
-      const model = await languageModel(open, values);
-      const embedder = await embeddingModel(open, values);
-      const asrModel = audio
-        ? (values['asr-model'] ?? (await modelForLoading(open.vault, 'asr')).path)
-        : undefined;
-      const index = await currentIndex(open);
       const host = new ModelHost();
       try {
-        if (embedder) await embedMissing(open, index, host, embedder, io.signal);
-        const options: AskOptions = {
-          host,
-          model,
-          index,
-          lookup: vaultSegmentLookup(open),
-          filter,
-          signal: io.signal,
-          ...(embedder ? { embeddingModel: embedder } : {}),
-          ...(passages ? { passages } : {}),
-          ...(lang.data !== 'auto' ? { language: lang.data } : {}),
-        };
-        const answer = audio
-          ? await answerSpokenQuestion(
-              audio,
-              async (wav, signal) => {
-                const transcript = await transcribeFile(wav, {
-                  model: asrModel!,
-                  language: lang.data,
-                  threads: model.threads,
-                  env: io.env,
-                  ...(signal ? { signal } : {}),
-                });
-                return {
-                  text: transcript.segments.map((s) => s.text).join(' '),
-                  language: transcript.language,
-                };
-              },
-              options,
-            )
-          : await answerQuestion(question, options);
+        const answer = await askQuestion(
+          {
+            ...(samples ? { audio: samples } : { text: question }),
+            language: lang.data,
+            filter,
+            ...(passages ? { passages } : {}),
+          },
+          {
+            open,
+            models: cliModelSource(open, values),
+            host,
+            ...(threads ? { threads } : {}),
+            ...(contextSize ? { contextSize } : {}),
+            env: io.env,
+            signal: io.signal,
+          },
+        );
         const titles = new Map(
           answer.citations.map((c) => [c.meetingId, open.meetings.getMeeting(c.meetingId).title]),
         );

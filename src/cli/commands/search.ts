@@ -132,7 +132,12 @@ export const searchCommand: Command = {
       if (!embedder) return index.search({ text: query }, filter);
       const host = new ModelHost();
       try {
-        await embedMissing(open, index, host, embedder, io.signal);
+        await embedMissing(
+          open,
+          index,
+          (texts, signal) => host.embed(embedder, texts, signal ? { signal } : {}),
+          io.signal,
+        );
         const [vector] = await host.embed(embedder, [query], { signal: io.signal });
         return index.search(
           { text: query, ...(vector ? { vector: Float32Array.from(vector) } : {}) },

@@ -1,7 +1,9 @@
 import { basename } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { ModelHost } from '../../core/llm/host.js';
-import { summarizeMeeting } from '../../core/llm/meeting-minutes.js';
+import { summarizeMeeting } from '../../core/pipeline/minutes.js';
+import { updateIndex } from '../../core/pipeline/pipeline.js';
+import { cliModelSource } from '../model-flags.js';
 import { listTemplates, loadTemplate } from '../../core/llm/prompts.js';
 import type { Minutes } from '../../shared/minutes.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
@@ -83,12 +85,19 @@ export const summarizeCommand: Command = {
         const model = await languageModel(open, values);
         const host = new ModelHost();
         try {
-          return await summarizeMeeting(open, meetingId, {
+          const result = await summarizeMeeting(open, meetingId, {
             host,
             model,
             template,
             signal: io.signal,
           });
+          // The same index step as the pipeline's: the minutes become searchable at once.
+          await updateIndex(
+            open,
+            { models: cliModelSource(open, values), host: () => host, threads: model.threads },
+            io.signal,
+          );
+          return result;
         } finally {
           await host.close();
         }

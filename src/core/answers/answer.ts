@@ -3,7 +3,8 @@ import type { JobOptions, ModelHost } from '../llm/host.js';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../llm/prompts.js';
 import type { ModelRef } from '../llm/protocol.js';
 import type { SearchIndex } from '../search/index.js';
-import { detectLanguage, documentTerms, queryTerms } from '../search/text.js';
+import { documentTerms, queryTerms } from '../search/text.js';
+import { detectLanguage } from '../text/language.js';
 import {
   AnswerSchema,
   NOT_FOUND_ANSWER,
@@ -214,7 +215,12 @@ export function promptPassages(
   return { passages, lines };
 }
 
-function notFound(question: string, language: Language, dropped: number, heard?: string): Answer {
+export function notFound(
+  question: string,
+  language: Language,
+  dropped: number,
+  heard?: string,
+): Answer {
   return AnswerSchema.parse({
     question,
     language,
@@ -304,35 +310,6 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
     found: true,
     droppedCitations: dropped + unknown,
   });
-}
-
-/** Turns a spoken question into text; the ASR engine provides it. */
-export type QuestionTranscriber = (
-  wavPath: string,
-  signal?: AbortSignal,
-) => Promise<{ text: string; language?: string }>;
-
-/** A spoken question: whisper hears it, then the same path as a typed one. */
-export async function answerSpokenQuestion(
-  wavPath: string,
-  transcribe: QuestionTranscriber,
-  options: AskOptions,
-): Promise<Answer> {
-  const heard = await transcribe(wavPath, options.signal);
-  const text = heard.text.replace(/\s+/g, ' ').trim();
-  const spokenLanguage =
-    heard.language === 'fr' || heard.language === 'en' ? heard.language : undefined;
-  if (!text) {
-    const language = options.language ?? spokenLanguage ?? 'fr';
-    return notFound('', language, 0, '');
-  }
-  const answer = await answerQuestion(text, {
-    ...options,
-    ...(options.language || spokenLanguage
-      ? { language: options.language ?? spokenLanguage! }
-      : {}),
-  });
-  return { ...answer, transcribedFrom: text };
 }
 
 function jobOptions(options: { signal?: AbortSignal }): JobOptions {

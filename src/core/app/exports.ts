@@ -12,6 +12,8 @@ export interface ExportableMeeting {
   speakers: Speaker[];
   segments: MeetingSegment[];
   minutes?: Minutes;
+  /** Moments the clerk flagged while recording (the M key). */
+  markers?: { atMs: number; label: string }[];
 }
 
 type Lang = 'fr' | 'en';

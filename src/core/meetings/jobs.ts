@@ -6,6 +6,8 @@ import { newId } from './meetings.js';
 export interface JobContext {
   job: Job;
   meetings: Meetings;
+  /** The queue itself, so a step can queue the next one. */
+  jobs: Jobs;
   signal?: AbortSignal;
   /** Report progress (0..1); keeps the vault from locking itself while a long job runs. */
   progress(fraction: number): void;
@@ -116,6 +118,7 @@ export class Jobs {
       await handler({
         job: structuredClone(job),
         meetings: this.meetings,
+        jobs: this,
         ...(signal ? { signal } : {}),
         progress: () => {
           if (!vault.isLocked) vault.touch();

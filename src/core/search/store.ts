@@ -1,12 +1,9 @@
-import type { ModelHost } from '../llm/host.js';
-import type { ModelRef } from '../llm/protocol.js';
 import type { OpenVault } from '../meetings/index.js';
-import type { JobHandler } from '../meetings/jobs.js';
 import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Language, MeetingSegment } from '../../shared/transcript.js';
 import { SearchIndex, type IndexableMeeting } from './index.js';
-import { detectLanguage } from './text.js';
+import { detectLanguage } from '../text/language.js';
 
 /**
  * The search index lives in the vault as one encrypted blob, brought up to
@@ -150,37 +147,32 @@ export function vaultSegmentLookup(open: VaultParts) {
 }
 
 /**
+ * Turns passages into vectors. The index is handed a function rather than
+ * the model host, so search knows nothing of how (or where) a model runs.
+ */
+export type EmbedFunction = (texts: string[], signal?: AbortSignal) => Promise<number[][]>;
+
+/**
  * Embeds the passages that have no vector yet (new meetings, or a newly
  * installed embedding model) and saves the index when any was added.
  */
 export async function embedMissing(
   open: VaultParts,
   index: SearchIndex,
-  host: ModelHost,
-  model: ModelRef,
+  embed: EmbedFunction,
   signal?: AbortSignal,
 ): Promise<number> {
   let added = 0;
   for (const meetingId of index.meetingIds()) {
     const passages = index.passagesWithoutVector(meetingId);
     if (passages.length === 0) continue;
-    const vectors = await host.embed(
-      model,
+    const vectors = await embed(
       passages.map((p) => p.text),
-      signal ? { signal } : {},
+      signal,
     );
     passages.forEach((p, i) => index.setVector(p.id, vectors[i]!));
     added += passages.length;
   }
   if (added > 0) await saveIndex(open, index);
   return added;
-}
-
-/** The pipeline's index job: brings the vault's index up to date (the meeting included). */
-export function indexJobHandler(): JobHandler {
-  return async ({ meetings, progress }) => {
-    const open = { vault: meetings.vault, meetings };
-    await syncIndex(open, await loadIndex(open));
-    progress(1);
-  };
 }

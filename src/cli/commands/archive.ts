@@ -1,0 +1,101 @@
+import { GreffierError, UsageError } from '../../core/errors.js';
+import { exportArchive, importArchive } from '../../core/meetings/archive.js';
+import { parseCommandArgs, writeLine, type Command } from '../command.js';
+import { getPassphrase } from '../passphrase.js';
+import { PASS, passOption, withOpenVault } from '../vault-session.js';
+
+/** Transfer archives between air-gapped PCs (encrypted with their own passphrase). */
+
+const exportCommand: Command = {
+  path: ['export'],
+  summary: 'export meetings to one encrypted archive (own passphrase)',
+  usage: `
+Usage: greffier export <meeting-id…> --out <file.greffier> [--archive-passphrase-file <file>]
+
+Writes the meetings (audio, transcript, summary) into a single archive
+encrypted with its own passphrase, for another air-gapped PC.
+Options:
+  --out <file>                      archive to write (must not exist)
+  --archive-passphrase-file <file>  the archive's passphrase (else typed twice)
+  ${PASS}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...passOption,
+      out: { type: 'string' },
+      'archive-passphrase-file': { type: 'string' },
+    });
+    if (positionals.length === 0)
+      throw new UsageError('export needs at least one meeting id', 'see "greffier list"');
+    if (!values.out) throw new UsageError('export needs --out <file.greffier>');
+    const { existsSync } = await import('node:fs');
+    if (existsSync(values.out)) {
+      throw new GreffierError('exists', `${values.out} already exists`, {
+        hint: 'choose another --out file or remove it first',
+        exitCode: 2,
+      });
+    }
+    const archivePass = await getPassphrase(io, values['archive-passphrase-file'], {
+      prompt: 'Archive passphrase: ',
+      confirm: true,
+      flag: '--archive-passphrase-file',
+    });
+    try {
+      if (archivePass.length < 8) {
+        throw new GreffierError(
+          'weak-passphrase',
+          `the archive passphrase is too short (${archivePass.length} characters; at least 8 are needed)`,
+          {
+            hint: 'choose a longer passphrase, ideally several words',
+            exitCode: 2,
+          },
+        );
+      }
+      const result = await withOpenVault(io, values['passphrase-file'], ({ meetings }) =>
+        exportArchive(meetings, positionals, values.out!, archivePass),
+      );
+      writeLine(
+        io.stdout,
+        `exported ${result.meetings.length} meeting(s) to ${result.path} (${result.bytes} bytes)`,
+      );
+    } finally {
+      archivePass.fill(0);
+    }
+  },
+};
+
+const importArchiveCommand: Command = {
+  path: ['import-archive'],
+  summary: 'import meetings from an archive (verified before anything changes)',
+  usage: `
+Usage: greffier import-archive <file.greffier> [--archive-passphrase-file <file>]
+
+The whole archive is authenticated first; a tampered or truncated archive is
+refused and the vault is left unchanged.
+Options:
+  --archive-passphrase-file <file>  the archive's passphrase
+  ${PASS}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...passOption,
+      'archive-passphrase-file': { type: 'string' },
+    });
+    if (positionals.length !== 1)
+      throw new UsageError('import-archive takes the path of one .greffier file');
+    const archivePass = await getPassphrase(io, values['archive-passphrase-file'], {
+      prompt: 'Archive passphrase: ',
+      flag: '--archive-passphrase-file',
+    });
+    try {
+      const result = await withOpenVault(io, values['passphrase-file'], ({ meetings }) =>
+        importArchive(meetings, positionals[0]!, archivePass),
+      );
+      for (const m of result.meetings) writeLine(io.stdout, `imported ${m.id}  ${m.title}`);
+    } finally {
+      archivePass.fill(0);
+    }
+  },
+};
+
+export const archiveCommands: Command[] = [exportCommand, importArchiveCommand];

@@ -1,0 +1,45 @@
+import { ModelHost } from '../core/llm/host.js';
+import type { JobHandlers, OpenVault } from '../core/meetings/index.js';
+import { vaultModelSource, type ModelSource } from '../core/models/source.js';
+import { meetingPipeline } from '../core/pipeline/pipeline.js';
+import { positiveInteger, type CommandIo } from './command.js';
+
+/** The model flags a command may take; each overrides the vault's installed model of its kind. */
+export interface ModelFlags {
+  'asr-model'?: string | undefined;
+  'vad-model'?: string | undefined;
+  'llm-model'?: string | undefined;
+  'embedding-model'?: string | undefined;
+}
+
+/** The CLI's model source: the flags given, else what the vault has installed (re-verified). */
+export function cliModelSource(open: Pick<OpenVault, 'vault'>, flags: ModelFlags): ModelSource {
+  const explicit = {
+    ...(flags['asr-model'] ? { asr: flags['asr-model'] } : {}),
+    ...(flags['vad-model'] ? { vad: flags['vad-model'] } : {}),
+    ...(flags['llm-model'] ? { llm: flags['llm-model'] } : {}),
+    ...(flags['embedding-model'] ? { embedding: flags['embedding-model'] } : {}),
+  };
+  return vaultModelSource(open, { explicit });
+}
+
+/**
+ * The meeting pipeline as the CLI runs it: the same handlers as the app's,
+ * with the models the flags name (else the vault's). The model host starts
+ * only if a step needs it; `close` stops it.
+ */
+export function cliPipeline(
+  open: OpenVault,
+  flags: ModelFlags & { threads?: string | undefined },
+  io: CommandIo,
+): { handlers: JobHandlers; close(): Promise<void> } {
+  const threads = positiveInteger(flags.threads, '--threads');
+  let host: ModelHost | undefined;
+  const handlers = meetingPipeline({
+    models: cliModelSource(open, flags),
+    host: () => (host ??= new ModelHost()),
+    ...(threads ? { threads } : {}),
+    env: io.env,
+  });
+  return { handlers, close: async () => host?.close() };
+}

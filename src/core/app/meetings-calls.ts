@@ -1,0 +1,145 @@
+import { encodeWav16 } from '../audio/index.js';
+import { GreffierError } from '../errors.js';
+import { readNotes } from '../meetings/notes.js';
+import { SAMPLE_RATE, type Meetings } from '../meetings/index.js';
+import { MinutesSchema } from '../../shared/minutes.js';
+import type { Meeting } from '../../shared/meetings.js';
+import type { MeetingView } from '../../shared/api.js';
+import type { Handlers } from './service.js';
+import type { AppSession } from './session.js';
+
+/** Samples of a stretch of a meeting, decrypted chunk by chunk (never the whole meeting). */
+async function readSamples(
+  meetings: Meetings,
+  meetingId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Float32Array> {
+  const from = Math.floor((fromMs / 1000) * SAMPLE_RATE);
+  const to = Math.ceil((toMs / 1000) * SAMPLE_RATE);
+  const parts: Float32Array[] = [];
+  let position = 0;
+  let total = 0;
+  for await (const chunk of meetings.readAudio(meetingId)) {
+    const start = position;
+    position += chunk.samples.length;
+    if (position <= from) continue;
+    if (start >= to) break;
+    const slice = chunk.samples.subarray(
+      Math.max(0, from - start),
+      Math.min(chunk.samples.length, to - start),
+    );
+    const floats = new Float32Array(slice.length);
+    for (let i = 0; i < slice.length; i++) floats[i] = slice[i]! / 0x8000;
+    parts.push(floats);
+    total += floats.length;
+  }
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** The meetings list and one meeting's page: transcript, speakers, playback, delete. */
+export function meetingCalls(session: AppSession): Handlers {
+  const view = (meeting: Meeting): MeetingView => ({
+    ...meeting,
+    jobs: session.jobViews(meeting.id),
+  });
+
+  return {
+    'meetings.list': async ({ query, status }) => {
+      const meetings = session.vault.meetings.list({
+        ...(query ? { text: query } : {}),
+        ...(status ? { status: [status] } : {}),
+      });
+      return meetings.map(view);
+    },
+
+    'meetings.get': async ({ id }) => {
+      const { meetings } = session.vault;
+      const detail = await meetings.get(id);
+      const minutes = MinutesSchema.safeParse(detail.summary);
+      const { summary: _summary, ...meeting } = detail;
+      const notes = await readNotes(meetings, id);
+      return {
+        ...meeting,
+        jobs: session.jobViews(id),
+        markers: notes.markers,
+        ...(minutes.success ? { minutes: minutes.data } : {}),
+      };
+    },
+
+    'meetings.delete': async ({ id }) => {
+      await session.liveNotes.get(id)?.cancel();
+      session.liveNotes.delete(id);
+      await session.vault.meetings.delete(id);
+      session.dispatcher.emit('meeting.changed', { meetingId: id });
+      return { ok: true };
+    },
+
+    'meetings.audio': async ({ id, fromMs, toMs }) => {
+      if (toMs <= fromMs) {
+        throw new GreffierError('bad-range', 'The audio range is empty.', {
+          hint: 'Choose a line of the transcript to play from.',
+        });
+      }
+      // Ten minutes at most per request: playback never decrypts a whole meeting at once.
+      const samples = await readSamples(
+        session.vault.meetings,
+        id,
+        fromMs,
+        Math.min(toMs, fromMs + 10 * 60_000),
+      );
+      return { wavBase64: encodeWav16(samples, SAMPLE_RATE).toString('base64') };
+    },
+
+    'segments.edit': async ({ meetingId, segmentId, text }) => {
+      await session.vault.meetings.editSegment(meetingId, segmentId, { text });
+      session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
+
+    'speakers.rename': async ({ meetingId, speakerId, name }) => {
+      const { meetings } = session.vault;
+      const meeting = meetings.getMeeting(meetingId);
+      if (!meeting.speakers.some((speaker) => speaker.id === speakerId)) {
+        throw new GreffierError('no-speaker', 'That speaker is not in this meeting.', {
+          hint: 'Reload the meeting and try again.',
+        });
+      }
+      await meetings.renameSpeaker(meetingId, speakerId, name);
+      session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
+
+    'speakers.merge': async ({ meetingId, fromSpeakerId, intoSpeakerId }) => {
+      const { meetings } = session.vault;
+      const meeting = meetings.getMeeting(meetingId);
+      const known = new Set(meeting.speakers.map((s) => s.id));
+      if (
+        !known.has(fromSpeakerId) ||
+        !known.has(intoSpeakerId) ||
+        fromSpeakerId === intoSpeakerId
+      ) {
+        throw new GreffierError(
+          'bad-merge',
+          'Choose two different speakers of this meeting to merge.',
+          { hint: 'Pick the speaker to merge, then the one to keep.' },
+        );
+      }
+      const segments = await meetings.getSegments(meetingId);
+      const moved = segments.map((s) =>
+        s.speakerId === fromSpeakerId ? { ...s, speakerId: intoSpeakerId } : s,
+      );
+      await meetings.setTranscript(meetingId, moved, {
+        speakers: meeting.speakers.filter((s) => s.id !== fromSpeakerId),
+      });
+      session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
+  };
+}

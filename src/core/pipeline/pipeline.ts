@@ -1,0 +1,189 @@
+import { JobNotReady, type JobContext, type JobHandlers } from '../meetings/jobs.js';
+import type { OpenVault } from '../meetings/index.js';
+import { readNotes } from '../meetings/notes.js';
+import { transcribeJobHandler } from '../meetings/transcription.js';
+import type { ModelHost } from '../llm/host.js';
+import { loadTemplate } from '../llm/prompts.js';
+import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
+import { applyTurns } from '../speakers/turns.js';
+import { defaultThreads } from '../threads.js';
+import type { Job, JobKind } from '../../shared/meetings.js';
+import { summarizeMeeting } from './minutes.js';
+import type { ModelSource } from '../models/source.js';
+
+/**
+ * The meeting pipeline, the one both doors run: transcribe → speaker turns →
+ * minutes → index. Each step is a job recorded in the vault before it runs,
+ * and each step queues the next when it succeeds, so after a crash or a
+ * restart the app and "greffier jobs --resume" finish a meeting the same way.
+ */
+export interface PipelineOptions {
+  models: ModelSource;
+  /** The model host, started only when a step needs a language or embedding model. */
+  host: () => ModelHost;
+  threads?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Progress of the running step, 0..1 (the app turns it into events). */
+  onProgress?: (job: Job, fraction: number) => void;
+  /** Before the minutes are written: the app settles the notes it wrote during the recording. */
+  beforeMinutes?: (meetingId: string) => Promise<void>;
+}
+
+/** Queues a step for a meeting unless the same step is already waiting. */
+async function queueOnce(
+  jobs: OpenVault['jobs'],
+  kind: JobKind,
+  meetingId: string,
+  params: Record<string, unknown> = {},
+): Promise<void> {
+  if (jobs.list({ meetingId, state: ['queued'] }).some((job) => job.kind === kind)) return;
+  await jobs.enqueue(kind, meetingId, params);
+}
+
+export function meetingPipeline(options: PipelineOptions): JobHandlers {
+  const threads = options.threads ?? defaultThreads();
+  const withProgress = (context: JobContext): JobContext => ({
+    ...context,
+    progress: (fraction) => {
+      context.progress(fraction);
+      options.onProgress?.(context.job, fraction);
+    },
+  });
+  const jobsOf = (context: JobContext) => context.jobs;
+
+  return {
+    transcribe: async (context) => {
+      const { job, meetings } = context;
+      const model =
+        (job.params.model as string | undefined) ?? (await options.models.resolve('asr'));
+      if (!model) {
+        throw new JobNotReady(
+          'no-asr-model',
+          'no speech model to transcribe with',
+          'import the models IT provided ("Models & settings", or "greffier models add F --kind asr")',
+        );
+      }
+      const vadModel = await options.models.resolve('vad');
+      await transcribeJobHandler({
+        model,
+        ...(vadModel ? { vadModel } : {}),
+        threads,
+        ...(options.env ? { env: options.env } : {}),
+      })(withProgress(context));
+      // The clerk's number keys: segments are cut where the floor changed.
+      const { turns } = await readNotes(meetings, job.meetingId);
+      if (turns.length > 0) {
+        const segments = await meetings.getSegments(job.meetingId);
+        await meetings.setTranscript(
+          job.meetingId,
+          applyTurns(
+            segments.map(({ id: _id, ...segment }) => segment),
+            turns,
+          ),
+        );
+      }
+      if (options.models.has('llm')) await queueOnce(jobsOf(context), 'summarize', job.meetingId);
+      else await queueOnce(jobsOf(context), 'index', job.meetingId);
+    },
+
+    summarize: async (context) => {
+      const { job, meetings, signal } = context;
+      await options.beforeMinutes?.(job.meetingId);
+      const path =
+        (job.params.model as string | undefined) ?? (await options.models.resolve('llm'));
+      if (!path) {
+        throw new JobNotReady(
+          'no-llm-model',
+          'no language model to write minutes with',
+          'import the models IT provided ("Models & settings", or "greffier models add F --kind llm")',
+        );
+      }
+      const template = loadTemplate((job.params.template as string | undefined) ?? 'general');
+      const step = withProgress(context);
+      step.progress(0);
+      await summarizeMeeting({ vault: meetings.vault, meetings }, job.meetingId, {
+        host: options.host(),
+        model: { path, threads },
+        template,
+        ...(signal ? { signal } : {}),
+        onChunk: () => step.progress(0.5),
+      });
+      step.progress(1);
+      await queueOnce(jobsOf(context), 'index', job.meetingId);
+    },
+
+    index: async (context) => {
+      const { meetings, signal } = context;
+      await updateIndex({ vault: meetings.vault, meetings }, { ...options, threads }, signal);
+      withProgress(context).progress(1);
+    },
+  };
+}
+
+/**
+ * The index step: new or changed meetings (re)indexed, deleted ones dropped,
+ * and passages embedded when an embedding model is installed.
+ */
+export async function updateIndex(
+  open: Pick<OpenVault, 'vault' | 'meetings'>,
+  options: Pick<PipelineOptions, 'models' | 'host' | 'threads'>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const index = await loadIndex(open);
+  await syncIndex(open, index);
+  const embedding = await options.models.resolve('embedding');
+  if (!embedding) return;
+  const model = { path: embedding, threads: options.threads ?? defaultThreads() };
+  await embedMissing(
+    open,
+    index,
+    (texts, s) => options.host().embed(model, texts, s ? { signal: s } : {}),
+    signal,
+  );
+}
+
+export interface PipelineRun {
+  ran: Job[];
+  /** Jobs that could not start (a model is missing): they stay queued. */
+  waiting: Job[];
+}
+
+/**
+ * Runs queued jobs one at a time (two cores: engines never compete) until
+ * none is left that can run, including the steps each job queues after
+ * itself. Jobs waiting for a model are skipped, not retried in a loop.
+ */
+export async function runPipeline(
+  open: OpenVault,
+  handlers: JobHandlers,
+  options: {
+    /** Only this meeting's steps (an import runs its own meeting, not the whole queue). */
+    meetingId?: string;
+    signal?: AbortSignal;
+    onStart?: (job: Job) => void;
+    onDone?: (job: Job) => void;
+  } = {},
+): Promise<PipelineRun> {
+  const ran: Job[] = [];
+  const waiting = new Map<string, Job>();
+  for (;;) {
+    if (options.signal?.aborted || open.vault.isLocked) break;
+    const next = open.jobs
+      .pending()
+      .find(
+        (job) =>
+          !waiting.has(job.id) && (!options.meetingId || job.meetingId === options.meetingId),
+      );
+    if (!next) break;
+    if (!handlers[next.kind]) {
+      waiting.set(next.id, next);
+      continue;
+    }
+    options.onStart?.(next);
+    const done = await open.jobs.run(next.id, handlers, options.signal);
+    options.onDone?.(done);
+    if (done.state === 'queued') waiting.set(done.id, done);
+    else ran.push(done);
+  }
+  return { ran, waiting: [...waiting.values()] };
+}
