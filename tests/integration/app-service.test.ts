@@ -149,14 +149,21 @@ describe('app service without engines', () => {
     });
     expect(notRecording.code).toBe('not-recording');
 
+    await h.service.idle();
     const after = await h.ok('meetings.get', { id: meetingId });
     expect(after).toMatchObject({
       status: 'ready',
       durationMs: 2000,
       markers: [{ atMs: 800, label: 'vote' }],
     });
-    // No model installed: no transcription job, and the list says the meeting is there.
-    expect(after.jobs).toEqual([]);
+    // No model installed: the transcription waits for one (never a dead end), saying why.
+    expect(after.jobs).toEqual([
+      expect.objectContaining({
+        kind: 'transcribe',
+        state: 'queued',
+        error: expect.stringMatching(/no speech model/),
+      }),
+    ]);
     const list = await h.ok('meetings.list', { query: 'comite' });
     expect(list.map((m) => m.id)).toEqual([meetingId]);
     expect(await h.ok('meetings.list', { status: 'failed' })).toEqual([]);
@@ -183,7 +190,7 @@ describe('app service without engines', () => {
     h = new Harness();
     await h.ok('vault.create', { passphrase: PASS });
     const missing = await h.fails('models.import', { folder: '/no/such/folder' });
-    expect(missing).toMatchObject({ code: 'bad-folder' });
+    expect(missing).toMatchObject({ code: 'import-folder' });
     const models = await testModels();
     const folder = models.whisper.replace(/\/[^/]+$/, '');
     const untrusted = await h.ok('models.import', { folder });
