@@ -171,6 +171,29 @@ export const apiCalls = {
     output: SpeakerSchema,
   },
   'recording.stop': { input: z.object({ meetingId: Id }).strict(), output: Ok },
+  /**
+   * Recordings this app still holds open (the page was reloaded mid-meeting):
+   * the page offers to resume (appending from nextSeq) or to finish each.
+   */
+  'recording.active': {
+    input: Empty,
+    output: z.array(
+      z.object({
+        meetingId: Id,
+        title: z.string(),
+        language: LanguageChoiceSchema,
+        nextSeq: z.number().int().nonnegative(),
+        durationMs: z.number().nonnegative(),
+      }),
+    ),
+  },
+  /** Transcribe a meeting again, or for the first time (recorded before a model was installed). */
+  'meetings.transcribe': { input: z.object({ id: Id }).strict(), output: Ok },
+  /** Sets (or clears, with null) the speaker of one line of the transcript. */
+  'segments.setSpeaker': {
+    input: z.object({ meetingId: Id, segmentId: Id, speakerId: Id.nullable() }).strict(),
+    output: Ok,
+  },
   'segments.edit': {
     input: z.object({ meetingId: Id, segmentId: Id, text: z.string().max(20_000) }).strict(),
     output: Ok,

@@ -1,6 +1,8 @@
 import { encodeWav16 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import { readNotes } from '../meetings/notes.js';
+import { requireModel } from '../models/source.js';
+import { queueStep } from '../pipeline/pipeline.js';
 import { SAMPLE_RATE, type Meetings } from '../meetings/index.js';
 import { MinutesSchema } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
@@ -100,6 +102,53 @@ export function meetingCalls(session: AppSession): Handlers {
     'segments.edit': async ({ meetingId, segmentId, text }) => {
       await session.vault.meetings.editSegment(meetingId, segmentId, { text });
       session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
+
+    'segments.setSpeaker': async ({ meetingId, segmentId, speakerId }) => {
+      const { meetings } = session.vault;
+      const meeting = meetings.getMeeting(meetingId);
+      if (speakerId !== null && !meeting.speakers.some((s) => s.id === speakerId)) {
+        throw new GreffierError('no-speaker', 'That speaker is not in this meeting.', {
+          hint: 'Add the name to the meeting\'s speakers first, or reload the meeting.',
+        });
+      }
+      const segments = await meetings.getSegments(meetingId);
+      if (!segments.some((s) => s.id === segmentId)) {
+        throw new GreffierError('no-segment', 'That line is not in the transcript any more.', {
+          hint: 'Reload the meeting and try again.',
+        });
+      }
+      await meetings.setTranscript(
+        meetingId,
+        segments.map((s) => {
+          if (s.id !== segmentId) return s;
+          const { speakerId: _old, ...rest } = s;
+          return speakerId === null ? rest : { ...rest, speakerId };
+        }),
+      );
+      session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
+
+    'meetings.transcribe': async ({ id }) => {
+      const open = session.vault;
+      const meeting = open.meetings.getMeeting(id);
+      if (meeting.status === 'recording') {
+        throw new GreffierError('still-recording', 'This meeting is still being recorded.', {
+          hint: 'Stop (or finish) the recording first.',
+        });
+      }
+      if (meeting.durationMs === 0) {
+        throw new GreffierError('no-audio', 'This meeting has no audio to transcribe.', {
+          hint: 'Record or import audio first.',
+        });
+      }
+      // Said now rather than as a waiting job: the clerk is looking at the button.
+      await requireModel(session.models(), 'asr');
+      await queueStep(open, 'transcribe', id);
+      session.dispatcher.emit('meeting.changed', { meetingId: id });
+      session.kickJobs();
       return { ok: true };
     },
 

@@ -170,6 +170,18 @@ export function recordingCalls(session: AppSession): Handlers {
       return { acknowledgedSeq: seq, durationMs: durationMs(recording.samples) };
     },
 
+    'recording.active': async () => {
+      // Only while unlocked: a locked vault has no recording (lock stops them).
+      if (!session.unlocked) return [];
+      return [...recordings.values()].map((recording) => ({
+        meetingId: recording.meetingId,
+        title: recording.title,
+        language: recording.language,
+        nextSeq: recording.nextSeq,
+        durationMs: durationMs(recording.samples),
+      }));
+    },
+
     'recording.marker': async ({ meetingId, atMs, label }) => {
       await addMarker(session.vault.meetings, meetingId, { atMs, label });
       return { ok: true };

@@ -29,14 +29,25 @@ export interface PipelineOptions {
   beforeMinutes?: (meetingId: string) => Promise<void>;
 }
 
-/** Queues a step for a meeting unless the same step is already waiting. */
+/** Queues a step for a meeting unless the same step is already waiting or running. */
+export async function queueStep(
+  open: Pick<OpenVault, 'jobs'>,
+  kind: JobKind,
+  meetingId: string,
+  params: Record<string, unknown> = {},
+): Promise<void> {
+  await queueOnce(open.jobs, kind, meetingId, params);
+}
+
 async function queueOnce(
   jobs: OpenVault['jobs'],
   kind: JobKind,
   meetingId: string,
   params: Record<string, unknown> = {},
 ): Promise<void> {
-  if (jobs.list({ meetingId, state: ['queued'] }).some((job) => job.kind === kind)) return;
+  if (jobs.list({ meetingId, state: ['queued', 'running'] }).some((job) => job.kind === kind)) {
+    return;
+  }
   await jobs.enqueue(kind, meetingId, params);
 }
 
@@ -140,6 +151,27 @@ export async function updateIndex(
     (texts, s) => options.host().embed(model, texts, s ? { signal: s } : {}),
     signal,
   );
+}
+
+/**
+ * Meetings that would otherwise stay without a way forward: a recording
+ * recovered after a crash or a reload, or one stopped before the pipeline
+ * queued anything, that has audio but no transcript and no transcription
+ * step. Both doors call this when the vault opens.
+ */
+export async function queueUnfinished(open: OpenVault): Promise<string[]> {
+  const queued: string[] = [];
+  for (const meeting of open.meetings.list()) {
+    if (meeting.status === 'recording' || meeting.segmentCount > 0 || meeting.durationMs === 0) {
+      continue;
+    }
+    if (open.jobs.list({ meetingId: meeting.id }).some((job) => job.kind === 'transcribe')) {
+      continue;
+    }
+    await open.jobs.enqueue('transcribe', meeting.id, {});
+    queued.push(meeting.id);
+  }
+  return queued;
 }
 
 export interface PipelineRun {
