@@ -125,8 +125,21 @@ export class Jobs {
         },
       });
       job.state = 'done';
-      // A recovered meeting keeps its statusNote, so the clerk still sees it was interrupted.
-      if (meeting && working && vault.data.meetings[job.meetingId]) meeting.status = 'ready';
+      if (meeting && vault.data.meetings[job.meetingId]) {
+        // A recovered meeting stays marked so (the clerk still sees it was interrupted).
+        if (working || meeting.status === 'failed') {
+          meeting.status = before === 'recovered' ? 'recovered' : 'ready';
+        }
+        if (meeting.status !== 'recovered') delete meeting.statusNote;
+      }
+      // A step that succeeds clears the earlier failures of the same step: the error is history.
+      this.data.jobs = this.data.jobs.filter(
+        (other) =>
+          other === job ||
+          other.meetingId !== job.meetingId ||
+          other.kind !== job.kind ||
+          other.state !== 'failed',
+      );
     } catch (error) {
       // A missing model is not the job's fault: it waits in the queue for one.
       const waits = error instanceof JobNotReady;
@@ -136,9 +149,12 @@ export class Jobs {
           ? error.oneLine()
           : String((error as Error)?.message ?? error);
       if (waits) job.attempts -= 1;
+      // The error stays on the job (the page shows it there, translated); the meeting
+      // itself is marked failed only when the failure leaves it with nothing to show.
+      const nothingToShow = job.kind === 'transcribe' && (meeting?.segmentCount ?? 0) === 0;
       if (meeting && vault.data.meetings[job.meetingId] && !signal?.aborted && !waits) {
-        meeting.status = 'failed';
-        meeting.statusNote = `${job.kind} failed: ${job.error}`;
+        meeting.status = nothingToShow ? 'failed' : before === 'failed' ? 'ready' : (before ?? 'ready');
+        if (nothingToShow) meeting.statusNote = `${job.kind} failed: ${job.error}`;
       } else if (meeting && before) meeting.status = before;
     }
     job.updatedAt = new Date().toISOString();

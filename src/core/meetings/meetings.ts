@@ -68,9 +68,12 @@ export class Meetings {
   #recordings = new Map<string, AudioJournalWriter>();
 
   constructor(readonly vault: Vault) {
-    // Locking (by hand or when idle) finishes open recordings cleanly first.
+    // Locking (by hand, when idle, or the window closing) finishes open recordings cleanly
+    // first, marked as interrupted: the clerk did not stop them.
     vault.beforeLock(async () => {
-      for (const id of [...this.#recordings.keys()]) await this.finish(id).catch(() => undefined);
+      for (const id of [...this.#recordings.keys()]) {
+        await this.finish(id, { interrupted: true }).catch(() => undefined);
+      }
     });
   }
 
@@ -138,7 +141,7 @@ export class Meetings {
   }
 
   /** Stops recording: the journal is closed and the catalogue learns the audio's length. */
-  async finish(meetingId: string): Promise<Meeting> {
+  async finish(meetingId: string, options: { interrupted?: boolean } = {}): Promise<Meeting> {
     const record = this.#record(meetingId);
     const writer = this.#recordings.get(meetingId);
     if (!writer) {
@@ -163,7 +166,10 @@ export class Meetings {
     };
     record.durationMs = Math.round(record.audio.samples / (SAMPLE_RATE / 1000));
     record.endedAt = now;
-    record.status = failed ? 'recovered' : 'ready';
+    record.status = failed || options.interrupted ? 'recovered' : 'ready';
+    if (options.interrupted) {
+      record.statusNote = `recording interrupted when the vault locked; ${(record.audio.samples / SAMPLE_RATE).toFixed(1)} s kept`;
+    }
     if (failed) {
       record.statusNote = `recording stopped early: the disk refused a write after ${chunks} chunks (kept)`;
     }

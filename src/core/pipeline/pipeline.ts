@@ -184,6 +184,7 @@ export interface PipelineRun {
  * Runs queued jobs one at a time (two cores: engines never compete) until
  * none is left that can run, including the steps each job queues after
  * itself. Jobs waiting for a model are skipped, not retried in a loop.
+ * Meetings left without a way forward (see queueUnfinished) are queued first.
  */
 export async function runPipeline(
   open: OpenVault,
@@ -198,6 +199,8 @@ export async function runPipeline(
 ): Promise<PipelineRun> {
   const ran: Job[] = [];
   const waiting = new Map<string, Job>();
+  // Recovered recordings and the like get their first step before the queue is read.
+  if (!open.vault.isLocked) await queueUnfinished(open);
   for (;;) {
     if (options.signal?.aborted || open.vault.isLocked) break;
     const next = open.jobs

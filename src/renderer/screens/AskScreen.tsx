@@ -17,7 +17,8 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   const { t, locale } = useI18n();
   const [text, setText] = useState('');
   const [language, setLanguage] = useState<LanguageChoice>(locale);
-  const [questionId, setQuestionId] = useState<string | undefined>();
+  /** The question on screen: answers to earlier ones are ignored. */
+  const asked = useRef<string | undefined>(undefined);
   const [stage, setStage] = useState<MessageKey | undefined>();
   const [heard, setHeard] = useState<string | undefined>();
   const [partial, setPartial] = useState('');
@@ -28,30 +29,32 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   const chunks = useRef<Int16Array[]>([]);
   const starting = useRef<Promise<void> | undefined>(undefined);
 
+  // Listening starts before asking: a question with no passage can be answered
+  // before the call itself returns, and that answer must not be missed.
   useEffect(() => {
-    if (!questionId) return;
+    const mine = (id: string) => id === asked.current;
     const offs = [
       api.on('ask.progress', (event) => {
-        if (event.questionId !== questionId) return;
+        if (!mine(event.questionId)) return;
         setStage(`ask.stage.${event.stage}` as MessageKey);
         if (event.question) setHeard(event.question);
       }),
       api.on('ask.token', (event) => {
-        if (event.questionId === questionId) setPartial((current) => current + event.text);
+        if (mine(event.questionId)) setPartial((current) => current + event.text);
       }),
       api.on('ask.answer', (event) => {
-        if (event.questionId !== questionId) return;
+        if (!mine(event.questionId)) return;
         setAnswer(event.answer);
         setStage(undefined);
       }),
       api.on('ask.failed', (event) => {
-        if (event.questionId !== questionId) return;
+        if (!mine(event.questionId)) return;
         setError(new ApiCallError(event.error));
         setStage(undefined);
       }),
     ];
     return () => offs.forEach((off) => off());
-  }, [api, questionId]);
+  }, [api]);
 
   async function ask(input: { text?: string; audio?: string }) {
     setError(undefined);
@@ -59,9 +62,10 @@ export function AskScreen({ open }: { open(route: Route): void }) {
     setPartial('');
     setHeard(undefined);
     setStage('ask.stage.searching');
+    const questionId = `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    asked.current = questionId;
     try {
-      const { questionId: id } = await api.call('ask.question', { ...input, language });
-      setQuestionId(id);
+      await api.call('ask.question', { ...input, language, questionId });
     } catch (caught) {
       setStage(undefined);
       setError(caught);
