@@ -110,7 +110,7 @@ export function meetingCalls(session: AppSession): Handlers {
       const meeting = meetings.getMeeting(meetingId);
       if (speakerId !== null && !meeting.speakers.some((s) => s.id === speakerId)) {
         throw new GreffierError('no-speaker', 'That speaker is not in this meeting.', {
-          hint: 'Add the name to the meeting\'s speakers first, or reload the meeting.',
+          hint: "Add the name to the meeting's speakers first, or reload the meeting.",
         });
       }
       const segments = await meetings.getSegments(meetingId);

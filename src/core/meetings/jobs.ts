@@ -153,7 +153,11 @@ export class Jobs {
       // itself is marked failed only when the failure leaves it with nothing to show.
       const nothingToShow = job.kind === 'transcribe' && (meeting?.segmentCount ?? 0) === 0;
       if (meeting && vault.data.meetings[job.meetingId] && !signal?.aborted && !waits) {
-        meeting.status = nothingToShow ? 'failed' : before === 'failed' ? 'ready' : (before ?? 'ready');
+        meeting.status = nothingToShow
+          ? 'failed'
+          : before === 'failed'
+            ? 'ready'
+            : (before ?? 'ready');
         if (nothingToShow) meeting.statusNote = `${job.kind} failed: ${job.error}`;
       } else if (meeting && before) meeting.status = before;
     }
