@@ -7,7 +7,7 @@ import {
 } from '../../core/answers/answer.js';
 import { transcribeFile } from '../../core/asr/whisper.js';
 import { ModelHost } from '../../core/llm/host.js';
-import { modelForLoading } from '../../core/models/installed.js';
+import { requireModel } from '../../core/models/resolver.js';
 import { currentIndex, embedMissing, vaultSegmentLookup } from '../../core/search/store.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import type { Answer } from '../../shared/minutes.js';
@@ -114,10 +114,10 @@ export const askCommand: Command = {
     if (audio) clearPrivateTemp(io.env);
 
     const { answer, titles } = await withOpenVault(io, values['passphrase-file'], async (open) => {
-      const model = await languageModel(open, values);
-      const embedder = await embeddingModel(open, values);
+      const model = await languageModel(open, values, io.env);
+      const embedder = await embeddingModel(open, values, io.env);
       const asrModel = audio
-        ? (values['asr-model'] ?? (await modelForLoading(open.vault, 'asr')).path)
+        ? await requireModel(open.vault, 'asr', { explicit: values['asr-model'], env: io.env })
         : undefined;
       const index = await currentIndex(open);
       const host = new ModelHost();

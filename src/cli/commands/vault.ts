@@ -5,7 +5,7 @@ import { importWav, transcribeJobHandler } from '../../core/meetings/transcripti
 import type { JobHandlers } from '../../core/meetings/jobs.js';
 import { Vault } from '../../core/vault/vault.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
-import { checkVadModel, checkWhisperModel } from '../../core/asr/model-file.js';
+import { checkExplicitModel } from '../../core/models/resolver.js';
 import { ModelHost } from '../../core/llm/host.js';
 import { summarizeJobHandler } from '../../core/llm/meeting-minutes.js';
 import { indexJobHandler } from '../../core/search/store.js';
@@ -257,14 +257,16 @@ const importCommand: Command = {
 Usage: greffier import <audio.wav> --title <title> [options]
 
 Stores the audio in the vault, encrypted, and prints the new meeting's id.
-With --asr-model the meeting is transcribed at once; otherwise a transcription
-job is left queued for "greffier jobs --resume".
+With --asr-model, or a speech model installed in the vault, the meeting is
+transcribed at once (skipping silence with the vault's VAD model when one is
+installed); otherwise a transcription job is left queued for "greffier jobs
+--resume".
 
 Options:
   --title <title>         meeting title (required)
   --lang fr|en|auto       language spoken (default: the vault's default language)
-  --asr-model <file>      whisper.cpp model: transcribe now
-  --vad-model <file>      Silero VAD model: skip silence
+  --asr-model <file>      whisper.cpp model (default: the vault's)
+  --vad-model <file>      Silero VAD model: skip silence (default: the vault's)
   --threads <n>           CPU threads for whisper
   ${PASS}
 `,
@@ -291,8 +293,8 @@ Options:
       throw new UsageError(`--lang takes fr, en or auto, not "${values.lang}"`);
     const handlers = transcribeHandlers(values, io);
     // A wrong model path is said before anything is stored or decrypted.
-    if (values['asr-model']) await checkWhisperModel(values['asr-model']);
-    if (values['vad-model']) await checkVadModel(values['vad-model']);
+    if (values['asr-model']) await checkExplicitModel(values['asr-model'], 'asr', { env: io.env });
+    if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
     clearPrivateTemp(io.env);
     await withVault(io, values['passphrase-file'], async ({ meetings, jobs }) => {
       const meeting = await importWav(meetings, positionals[0]!, {
@@ -301,10 +303,11 @@ Options:
       });
       const params: Record<string, unknown> = {};
       if (values['asr-model']) params.model = values['asr-model'];
+      if (values['vad-model']) params.vadModel = values['vad-model'];
       // Recorded before it runs: if this process dies, "jobs --resume" finishes it.
       const job = await jobs.enqueue('transcribe', meeting.id, params);
       writeLine(io.stdout, meeting.id);
-      if (!values['asr-model']) {
+      if (!values['asr-model'] && !meetings.vault.getSettings().models.asr?.length) {
         writeLine(
           io.stderr,
           `greffier: transcription queued (job ${job.id}); run "greffier jobs --resume --asr-model F" to transcribe`,
@@ -485,6 +488,7 @@ Options:
           ...handlers,
           summarize: summarizeJobHandler(host, {
             threads: positiveInteger(values.threads, '--threads') ?? defaultThreads(),
+            env: io.env,
           }),
           index: indexJobHandler(),
         };

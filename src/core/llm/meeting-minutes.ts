@@ -5,6 +5,7 @@ import { indexableMeeting, loadIndex, saveIndex } from '../search/store.js';
 import { detectLanguage } from '../search/text.js';
 import { GreffierError } from '../errors.js';
 import type { Minutes, MinutesTemplate } from '../../shared/minutes.js';
+import { resolveModel } from '../models/resolver.js';
 import type { ModelHost } from './host.js';
 import { LIVE_MINUTES_BLOB, loadLiveMinutes, reuseLiveNotes } from './live-minutes.js';
 import { summarizeTranscript } from './minutes.js';
@@ -81,20 +82,35 @@ export async function summarizeMeeting(
 
 /**
  * The pipeline's summarize job: the model from the job's params, else the
- * caller's choice (the app checks the installed model's bytes, or uses its
- * development fallback), else the vault's default language model; the
- * template from the params, else general.
+ * caller's fallback (development), else the vault's default language model,
+ * all chosen and checked by the model resolver; the template from the
+ * params, else general.
  */
 export function summarizeJobHandler(
   host: ModelHost,
-  defaults: { threads?: number; model?: () => Promise<string | undefined> } = {},
+  defaults: {
+    threads?: number;
+    /** A model used when the vault has none installed (development, tests). */
+    fallback?: string;
+    /**
+     * @deprecated the caller's own choice, kept until the app service calls
+     * the resolver itself (pass `fallback` instead).
+     */
+    model?: () => Promise<string | undefined>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): JobHandler {
   return async ({ job, meetings, signal, progress }) => {
-    const settings = meetings.vault.getSettings();
-    const installed = settings.models.llm?.find((m) => m.default) ?? settings.models.llm?.[0];
+    const explicit = job.params.model as string | undefined;
     const path =
-      (job.params.model as string | undefined) ??
-      (defaults.model ? await defaults.model() : installed?.path);
+      !explicit && defaults.model
+        ? await defaults.model()
+        : await resolveModel(meetings.vault, 'llm', {
+            explicit,
+            ...(defaults.fallback ? { fallback: defaults.fallback } : {}),
+            ...(defaults.env ? { env: defaults.env } : {}),
+            ...(signal ? { signal } : {}),
+          });
     if (!path) {
       throw new JobNotReady(
         'no-llm-model',
