@@ -20,6 +20,7 @@ if (!hasVad) {
 
 const root = mkdtempSync(join(tmpdir(), 'greffier-import-'));
 const drive = join(root, 'usb');
+const modelsDir = join(root, 'home', 'models');
 let vault: Vault;
 
 beforeAll(async () => {
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 describe('importing the models of a folder', () => {
   it('installs catalogued files, skips unlisted ones and non-models, saying why', async () => {
-    const result = await importModelsFromFolder(vault, drive);
+    const result = await importModelsFromFolder(vault, drive, { modelsDir });
     expect(result.imported.map((m) => [m.kind, m.catalogueId])).toEqual(
       hasVad ? [['vad', 'silero-vad-v6.2.0']] : [],
     );
@@ -51,7 +52,7 @@ describe('importing the models of a folder', () => {
   });
 
   it('with trust, installs the unlisted ones by kind, with warnings and one default per kind', async () => {
-    const result = await importModelsFromFolder(vault, drive, { trustUnlisted: true });
+    const result = await importModelsFromFolder(vault, drive, { modelsDir, trustUnlisted: true });
     expect(result.imported.map((m) => m.kind).sort()).toEqual(
       hasVad ? ['asr', 'llm', 'vad'] : ['asr', 'llm'],
     );
@@ -71,7 +72,7 @@ describe('importing the models of a folder', () => {
     const other = join(root, 'other');
     mkdirSync(other);
     copyFileSync(join(drive, 'llm-synth.gguf'), join(other, 'second.gguf'));
-    await importModelsFromFolder(vault, other, { trustUnlisted: true });
+    await importModelsFromFolder(vault, other, { modelsDir, trustUnlisted: true });
     const llms = installedModelViews(vault.getSettings()).filter((v) => v.kind === 'llm');
     expect(llms.map((v) => [v.fileName, v.isDefault])).toEqual([
       ['llm-synth.gguf', true],
@@ -80,7 +81,7 @@ describe('importing the models of a folder', () => {
   });
 
   it('refuses a folder that does not exist', async () => {
-    await expect(importModelsFromFolder(vault, join(root, 'nope'))).rejects.toThrow(
+    await expect(importModelsFromFolder(vault, join(root, 'nope'), { modelsDir })).rejects.toThrow(
       /the folder .*nope does not exist/,
     );
   });
