@@ -324,6 +324,23 @@ describe('greffier models check', () => {
   });
 });
 
+describe('greffier models vad', () => {
+  it('shows the setting, turns it off and on again, and refuses other words', async () => {
+    const shown = await cli(['models', 'vad', '--passphrase-file', passFile]);
+    expect(shown.stdout).toMatch(/^vad on \(no VAD model installed/);
+    expect((await cli(['models', 'vad', 'off', '--passphrase-file', passFile])).stdout).toMatch(
+      /^vad off/,
+    );
+    expect(await withVault(async (vault) => vault.getSettings().useVad)).toBe(false);
+    expect((await cli(['models', 'vad', 'on', '--passphrase-file', passFile])).stdout).toMatch(
+      /^vad on/,
+    );
+    const bad = await cli(['models', 'vad', 'maybe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/takes on or off/);
+  });
+});
+
 describe('greffier models catalogue', () => {
   it('lists the shipped entries, saying which checksums are confirmed', async () => {
     const result = await cli(['models', 'catalogue']);

@@ -93,7 +93,7 @@ function copyProgress(io: { stderr: NodeJS.WritableStream }) {
 
 export const modelsAddCommand: Command = {
   path: ['models', 'add'],
-  summary: 'copy a model file into Greffier, verify it against the catalogue, make it the default',
+  summary: 'verify a model file against the catalogue and make it the default for its kind',
   usage: `
 Usage: greffier models add <file> --kind asr|vad|llm|embedding [--trust-unlisted] [--passphrase-file FILE]
 
@@ -147,7 +147,7 @@ ${PASS_USAGE}
 
 export const modelsImportCommand: Command = {
   path: ['models', 'import'],
-  summary: 'copy, verify and install every model file of a folder (e.g. a USB drive from IT)',
+  summary: 'verify and install every model file of a folder (e.g. a USB drive from IT)',
   usage: `
 Usage: greffier models import <folder> [--trust-unlisted] [--passphrase-file FILE]
 
@@ -212,9 +212,9 @@ Usage: greffier models list [--json] [--passphrase-file FILE]
 
 Shows each installed model: kind, default mark, status and path. Status is
 "verified" (catalogue checksum), "trusted-unlisted" (accepted with
---trust-unlisted), "changed" (size differs: it will be refused), "unchecked"
-(modified time moved: the checksum is checked again before loading) or
-"missing".
+--trust-unlisted), "changed" (size differs, or the file was replaced by a
+link: it will be refused), "unchecked" (inode, change or modified time moved:
+the checksum is computed again before loading) or "missing".
 
 Options:
   --json   one JSON array on stdout
@@ -316,6 +316,42 @@ refused unless trusted explicitly).
   },
 };
 
+export const modelsVadCommand: Command = {
+  path: ['models', 'vad'],
+  summary: 'say whether the installed VAD model skips silence, or turn it on or off',
+  usage: `
+Usage: greffier models vad [on|off] [--passphrase-file FILE]
+
+When a Silero VAD model is installed (greffier models add FILE --kind vad),
+transcriptions of imports and recordings skip silence with it: whisper is given
+the speech only. "off" keeps the model installed but gives whisper all the
+audio; "on" (the default) uses it again. Without an argument: the setting.
+A --vad-model flag always wins over the setting.
+
+Options:
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      'passphrase-file': { type: 'string' },
+    });
+    const [wanted, extra] = positionals;
+    if (extra !== undefined || (wanted !== undefined && wanted !== 'on' && wanted !== 'off')) {
+      throw new UsageError('models vad takes on or off (or nothing to see the setting)');
+    }
+    const settings = await withVault(io, values['passphrase-file'], async (vault) =>
+      wanted === undefined
+        ? vault.getSettings()
+        : vault.updateSettings({ useVad: wanted === 'on' }),
+    );
+    const installed = (settings.models.vad ?? []).length > 0;
+    writeLine(
+      io.stdout,
+      `vad ${settings.useVad ? 'on' : 'off'}${installed ? '' : ' (no VAD model installed: add one with "greffier models add FILE --kind vad")'}`,
+    );
+  },
+};
+
 export const modelsCommands: Command[] = [
   modelsSynthCommand,
   modelsAddCommand,
@@ -323,4 +359,5 @@ export const modelsCommands: Command[] = [
   modelsListCommand,
   modelsCheckCommand,
   modelsCatalogueCommand,
+  modelsVadCommand,
 ];
