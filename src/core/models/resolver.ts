@@ -169,7 +169,7 @@ async function checkGguf(path: string, kind: ModelKind, flag: string): Promise<v
     throw new GreffierError(
       'model-missing',
       code === 'ENOENT'
-        ? `The model file ${path} given to ${flag} does not exist`
+        ? `there is no model file at ${path} (given to ${flag})`
         : code === 'EISDIR'
           ? `${path} given to ${flag} is a folder, not a model file`
           : `The model file ${path} given to ${flag} cannot be read (${code ?? 'error'})`,
