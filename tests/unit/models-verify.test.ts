@@ -238,7 +238,7 @@ describe('ensureModelUnchanged', () => {
     const bytes = ggufBytes(7);
     const path = file('s.gguf', bytes);
     const v = await verifyModelFile(path, 'llm', { catalogue, trustUnlisted: true });
-    const record = { path, sha256: v.sha256, ...(await ensureModelUnchanged({ path, ...v })) };
+    const record = { path, sha256: v.sha256, ...(await ensureModelUnchanged(v)) };
     const swapped = Buffer.from(bytes);
     swapped[3000] = (swapped[3000] ?? 0) ^ 0xff;
     writeFileSync(path, swapped);
