@@ -13,14 +13,18 @@ export interface ModelFlags {
 }
 
 /** The CLI's model source: the flags given, else what the vault has installed (re-verified). */
-export function cliModelSource(open: Pick<OpenVault, 'vault'>, flags: ModelFlags): ModelSource {
+export function cliModelSource(
+  open: Pick<OpenVault, 'vault'>,
+  flags: ModelFlags,
+  env?: NodeJS.ProcessEnv,
+): ModelSource {
   const explicit = {
     ...(flags['asr-model'] ? { asr: flags['asr-model'] } : {}),
     ...(flags['vad-model'] ? { vad: flags['vad-model'] } : {}),
     ...(flags['llm-model'] ? { llm: flags['llm-model'] } : {}),
     ...(flags['embedding-model'] ? { embedding: flags['embedding-model'] } : {}),
   };
-  return vaultModelSource(open, { explicit });
+  return vaultModelSource(open, { explicit, ...(env ? { env } : {}) });
 }
 
 /**
@@ -36,7 +40,7 @@ export function cliPipeline(
   const threads = positiveInteger(flags.threads, '--threads');
   let host: ModelHost | undefined;
   const handlers = meetingPipeline({
-    models: cliModelSource(open, flags),
+    models: cliModelSource(open, flags, io.env),
     host: () => (host ??= new ModelHost()),
     ...(threads ? { threads } : {}),
     env: io.env,

@@ -112,6 +112,15 @@ export const InstalledModelSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().nonnegative(),
   mtimeMs: z.number(),
+  /**
+   * The rest of the fingerprint taken when the bytes were last hashed: any
+   * change of inode, size, ctime or mtime makes the next load hash again.
+   * Absent in records written before copies were kept (hashed on next load).
+   */
+  ino: z.number().int().nonnegative().optional(),
+  ctimeMs: z.number().optional(),
+  /** The file IT gave ("models add", folder import); path is Greffier's own copy. */
+  source: z.string().optional(),
   verifiedAt: z.string(),
   catalogueId: z.string().optional(),
   default: z.boolean(),
@@ -128,8 +137,11 @@ export const SettingsSchema = z.object({
     .max(24 * 60),
   /** Installed models by kind; at most one per kind has default: true. */
   models: z.partialRecord(ModelKindSchema, z.array(InstalledModelSchema)),
-  /** Trim silence with the installed VAD model before the final pass (absent = on). */
-  useVad: z.boolean().optional(),
+  /**
+   * Skip silence with the installed voice-activity (VAD) model on final
+   * passes and imports. Ignored when no VAD model is installed.
+   */
+  useVad: z.boolean().default(true),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -137,6 +149,7 @@ export const DEFAULT_SETTINGS: Settings = {
   defaultLanguage: 'fr',
   autoLockMinutes: 10,
   models: {},
+  useVad: true,
 };
 
 /** What `greffier vault status` reports (nothing secret). */

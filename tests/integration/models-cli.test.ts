@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { loadCatalogue, cataloguePath } from '../../src/core/models/catalogue.js';
-import { modelForLoading } from '../../src/core/models/installed.js';
+import { requireModel } from '../../src/core/models/resolver.js';
 import { sha256File } from '../../src/core/models/verify.js';
 import { Vault } from '../../src/core/vault/vault.js';
 import type { ModelView } from '../../src/shared/api.js';
@@ -26,15 +26,18 @@ const home = mkdtempSync(join(tmpdir(), 'greffier-models-cli-'));
 const resources = join(home, 'resources');
 const passFile = join(home, 'pass');
 const env = { GREFFIER_HOME: home, GREFFIER_RESOURCES: resources };
+// Where IT's files arrive (a USB drive); "models add" copies them into home/models.
+const drop = join(home, 'drop');
+const installedAt = (name: string) => join(home, 'models', name);
 let whisper: string;
 let llm: string;
 
 beforeAll(async () => {
   const models = await testModels();
   // Copies, so tests may alter them without touching the shared cache.
-  mkdirSync(join(home, 'models'));
-  whisper = join(home, 'models', 'whisper-synth.bin');
-  llm = join(home, 'models', 'llm-synth.gguf');
+  mkdirSync(drop);
+  whisper = join(drop, 'whisper-synth.bin');
+  llm = join(drop, 'llm-synth.gguf');
   copyFileSync(models.whisper, whisper);
   copyFileSync(models.llm, llm);
   const real = loadCatalogue(cataloguePath({}));
@@ -106,14 +109,14 @@ describe('greffier models add / list', () => {
       '--passphrase-file',
       passFile,
     ]);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(`greffier: ${llm} copied to ${installedAt('llm-synth.gguf')}\n`);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Generated test LLM');
     expect(await listed()).toEqual([
       {
         kind: 'llm',
         fileName: 'llm-synth.gguf',
-        path: llm,
+        path: installedAt('llm-synth.gguf'),
         sizeBytes: expect.any(Number),
         verification: 'verified',
         isDefault: true,
@@ -154,7 +157,7 @@ describe('greffier models add / list', () => {
   });
 
   it('makes the latest added model of a kind the default', async () => {
-    const second = join(home, 'models', 'second.gguf');
+    const second = join(drop, 'second.gguf');
     copyFileSync(llm, second);
     const result = await cli([
       'models',
@@ -168,8 +171,8 @@ describe('greffier models add / list', () => {
     expect(result.code).toBe(0);
     const llms = (await listed()).filter((m) => m.kind === 'llm');
     expect(llms.map((m) => [m.path, m.isDefault])).toEqual([
-      [llm, false],
-      [second, true],
+      [installedAt('llm-synth.gguf'), false],
+      [installedAt('second.gguf'), true],
     ]);
   });
 
@@ -215,18 +218,19 @@ describe('greffier models add / list', () => {
   });
 
   it('refuses to load a default model whose bytes changed, and lists it as changed', async () => {
-    const path = join(home, 'models', 'third.gguf');
-    copyFileSync(llm, path);
+    const source = join(drop, 'third.gguf');
+    const path = installedAt('third.gguf');
+    copyFileSync(llm, source);
     expect(
-      (await cli(['models', 'add', path, '--kind', 'llm', '--passphrase-file', passFile])).code,
+      (await cli(['models', 'add', source, '--kind', 'llm', '--passphrase-file', passFile])).code,
     ).toBe(0);
     await withVault(async (vault) => {
-      expect((await modelForLoading(vault, 'llm')).path).toBe(path);
+      expect(await requireModel(vault, 'llm')).toBe(path);
     });
     writeFileSync(path, Buffer.from('GGUF and then something else entirely'));
     expect((await listed()).find((m) => m.path === path)?.verification).toBe('changed');
     await withVault(async (vault) => {
-      await expect(modelForLoading(vault, 'llm')).rejects.toThrow(
+      await expect(requireModel(vault, 'llm')).rejects.toThrow(
         /the model .*third\.gguf changed since it was verified \(\d+ bytes instead of \d+\); it will not be loaded/,
       );
     });
@@ -249,12 +253,13 @@ describe('greffier models add / list', () => {
   });
 
   it('reports a missing model file in the list', async () => {
-    const path = join(home, 'models', 'gone.bin');
-    copyFileSync(whisper, path);
+    const source = join(drop, 'gone.bin');
+    const path = installedAt('gone.bin');
+    copyFileSync(whisper, source);
     const added = await cli([
       'models',
       'add',
-      path,
+      source,
       '--kind',
       'asr',
       '--trust-unlisted',
@@ -316,6 +321,23 @@ describe('greffier models check', () => {
     expect(status('/third.gguf')).toBe('changed');
     expect(status('/gone.bin')).toBe('missing');
     expect(result.stderr).toMatch(/installed model\(s\) changed or missing: .*third\.gguf/);
+  });
+});
+
+describe('greffier models vad', () => {
+  it('shows the setting, turns it off and on again, and refuses other words', async () => {
+    const shown = await cli(['models', 'vad', '--passphrase-file', passFile]);
+    expect(shown.stdout).toMatch(/^vad on \(no VAD model installed/);
+    expect((await cli(['models', 'vad', 'off', '--passphrase-file', passFile])).stdout).toMatch(
+      /^vad off/,
+    );
+    expect(await withVault(async (vault) => vault.getSettings().useVad)).toBe(false);
+    expect((await cli(['models', 'vad', 'on', '--passphrase-file', passFile])).stdout).toMatch(
+      /^vad on/,
+    );
+    const bad = await cli(['models', 'vad', 'maybe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/takes on or off/);
   });
 });
 

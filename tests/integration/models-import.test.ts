@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importModelsFromFolder } from '../../src/core/models/import.js';
 import { installedModelViews } from '../../src/core/models/installed.js';
+import {
+  EMBEDDING_TINY_SYNTH,
+  LLM_TINY_SYNTH,
+  writeLlmModel,
+} from '../../src/core/models/synth/index.js';
 import type { Vault } from '../../src/core/vault/vault.js';
 import { sharedFile, sharedFileMissing } from '../helpers/fixtures.js';
 import { testModels } from '../helpers/models.js';
@@ -18,8 +23,35 @@ if (!hasVad) {
   );
 }
 
+/** A GGUF v3 file with metadata only (no tensors): all a kind check reads. */
+function ggufHeader(metadata: Record<string, string | number>): Buffer {
+  const parts: Buffer[] = [];
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    return b;
+  };
+  const u64 = (v: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    return b;
+  };
+  const text = (v: string) => Buffer.concat([u64(Buffer.byteLength(v)), Buffer.from(v)]);
+  parts.push(Buffer.from('GGUF'), u32(3), u64(0), u64(Object.keys(metadata).length));
+  for (const [key, value] of Object.entries(metadata)) {
+    parts.push(text(key));
+    parts.push(
+      typeof value === 'string'
+        ? Buffer.concat([u32(8), text(value)])
+        : Buffer.concat([u32(4), u32(value)]),
+    );
+  }
+  return Buffer.concat(parts);
+}
+
 const root = mkdtempSync(join(tmpdir(), 'greffier-import-'));
 const drive = join(root, 'usb');
+const modelsDir = join(root, 'home', 'models');
 let vault: Vault;
 
 beforeAll(async () => {
@@ -39,7 +71,7 @@ afterAll(async () => {
 
 describe('importing the models of a folder', () => {
   it('installs catalogued files, skips unlisted ones and non-models, saying why', async () => {
-    const result = await importModelsFromFolder(vault, drive);
+    const result = await importModelsFromFolder(vault, drive, { modelsDir });
     expect(result.imported.map((m) => [m.kind, m.catalogueId])).toEqual(
       hasVad ? [['vad', 'silero-vad-v6.2.0']] : [],
     );
@@ -51,7 +83,7 @@ describe('importing the models of a folder', () => {
   });
 
   it('with trust, installs the unlisted ones by kind, with warnings and one default per kind', async () => {
-    const result = await importModelsFromFolder(vault, drive, { trustUnlisted: true });
+    const result = await importModelsFromFolder(vault, drive, { modelsDir, trustUnlisted: true });
     expect(result.imported.map((m) => m.kind).sort()).toEqual(
       hasVad ? ['asr', 'llm', 'vad'] : ['asr', 'llm'],
     );
@@ -71,7 +103,7 @@ describe('importing the models of a folder', () => {
     const other = join(root, 'other');
     mkdirSync(other);
     copyFileSync(join(drive, 'llm-synth.gguf'), join(other, 'second.gguf'));
-    await importModelsFromFolder(vault, other, { trustUnlisted: true });
+    await importModelsFromFolder(vault, other, { modelsDir, trustUnlisted: true });
     const llms = installedModelViews(vault.getSettings()).filter((v) => v.kind === 'llm');
     expect(llms.map((v) => [v.fileName, v.isDefault])).toEqual([
       ['llm-synth.gguf', true],
@@ -79,8 +111,35 @@ describe('importing the models of a folder', () => {
     ]);
   });
 
+  it('tells an embedding GGUF from a chat GGUF by metadata, not by name', async () => {
+    const mixed = join(root, 'mixed');
+    mkdirSync(mixed);
+    // Names that lie: the embedding model says nothing of it, the chat model claims to embed.
+    writeLlmModel(join(mixed, 'vecteurs-fr.gguf'), EMBEDDING_TINY_SYNTH, 3);
+    writeLlmModel(join(mixed, 'embeddings.gguf'), LLM_TINY_SYNTH, 4);
+    writeFileSync(join(mixed, 'minilm.gguf'), ggufHeader({ 'general.architecture': 'bert' }));
+    writeFileSync(
+      join(mixed, 'reranker.gguf'),
+      ggufHeader({ 'general.architecture': 'qwen3', 'qwen3.pooling_type': 4 }),
+    );
+    const result = await importModelsFromFolder(vault, mixed, { modelsDir, trustUnlisted: true });
+    const byName = (name: string) => result.imported.find((m) => m.source.endsWith(`/${name}`));
+    // Files go in name order: the first embedding model becomes the default, not the next.
+    expect(byName('minilm.gguf')).toMatchObject({ kind: 'embedding', default: true });
+    expect(byName('vecteurs-fr.gguf')).toMatchObject({ kind: 'embedding', default: false });
+    // An llm default exists already: a later import does not replace it.
+    expect(byName('embeddings.gguf')).toMatchObject({ kind: 'llm', default: false });
+    expect(result.skipped).toEqual([
+      expect.stringMatching(/^reranker\.gguf: a GGUF reranking model/),
+    ]);
+    const settings = vault.getSettings();
+    expect(settings.models.embedding?.find((m) => m.default)?.path).toBe(
+      join(modelsDir, 'minilm.gguf'),
+    );
+  });
+
   it('refuses a folder that does not exist', async () => {
-    await expect(importModelsFromFolder(vault, join(root, 'nope'))).rejects.toThrow(
+    await expect(importModelsFromFolder(vault, join(root, 'nope'), { modelsDir })).rejects.toThrow(
       /the folder .*nope does not exist/,
     );
   });

@@ -195,8 +195,15 @@ describe('ensureModelUnchanged', () => {
     const bytes = ggufBytes(5);
     const path = file('m.gguf', bytes);
     const v = await verifyModelFile(path, 'llm', { catalogue, trustUnlisted: true });
-    const record = { path, sha256: v.sha256, size: v.size, mtimeMs: v.mtimeMs };
-    expect(await ensureModelUnchanged(record)).toEqual({ mtimeMs: v.mtimeMs });
+    const first = await ensureModelUnchanged({
+      path,
+      sha256: v.sha256,
+      size: v.size,
+      mtimeMs: v.mtimeMs,
+    });
+    expect(first).toMatchObject({ size: v.size, mtimeMs: v.mtimeMs, ino: expect.any(Number) });
+    const record = { path, sha256: v.sha256, ...first };
+    expect(await ensureModelUnchanged(record)).toEqual(first);
 
     utimesSync(path, new Date(), new Date(Date.now() + 5000));
     const touched = await ensureModelUnchanged(record);
@@ -216,11 +223,28 @@ describe('ensureModelUnchanged', () => {
     expect(grown.message).toMatch(/4097 bytes instead of 4096/);
   });
 
-  it('hashes again with full even when size and mtime did not move', async () => {
+  it('hashes again when only size and mtime are recorded (an older record), or with full', async () => {
     const path = file('f.gguf', ggufBytes(6));
     const v = await verifyModelFile(path, 'llm', { catalogue, trustUnlisted: true });
     const forged = { path, sha256: '0'.repeat(64), size: v.size, mtimeMs: v.mtimeMs };
-    expect(await ensureModelUnchanged(forged)).toEqual({ mtimeMs: v.mtimeMs });
-    await failure(ensureModelUnchanged(forged, { full: true }));
+    await failure(ensureModelUnchanged(forged));
+    const fingerprint = await ensureModelUnchanged({ ...forged, sha256: v.sha256 });
+    // With a whole fingerprint recorded, the cheap check trusts it; full does not.
+    expect(await ensureModelUnchanged({ ...forged, ...fingerprint })).toEqual(fingerprint);
+    await failure(ensureModelUnchanged({ ...forged, ...fingerprint }, { full: true }));
+  });
+
+  it('catches bytes swapped in place with size and mtime restored (ctime moved)', async () => {
+    const bytes = ggufBytes(7);
+    const path = file('s.gguf', bytes);
+    const v = await verifyModelFile(path, 'llm', { catalogue, trustUnlisted: true });
+    const record = { path, sha256: v.sha256, ...(await ensureModelUnchanged(v)) };
+    const swapped = Buffer.from(bytes);
+    swapped[3000] = (swapped[3000] ?? 0) ^ 0xff;
+    writeFileSync(path, swapped);
+    utimesSync(path, new Date(v.mtimeMs), new Date(v.mtimeMs));
+    const error = await failure(ensureModelUnchanged(record));
+    expect(error.code).toBe('model-changed');
+    expect(error.message).toContain(path);
   });
 });

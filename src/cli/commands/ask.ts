@@ -119,7 +119,7 @@ export const askCommand: Command = {
           },
           {
             open,
-            models: cliModelSource(open, values),
+            models: cliModelSource(open, values, io.env),
             host,
             ...(threads ? { threads } : {}),
             ...(contextSize ? { contextSize } : {}),

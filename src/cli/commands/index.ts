@@ -87,6 +87,11 @@ export const commands: CommandEntry[] = [
     modules.models,
   ),
   entry(
+    'models vad',
+    'say whether the installed VAD model skips silence, or turn it on or off',
+    modules.models,
+  ),
+  entry(
     'engine build',
     'build the whisper.cpp engine (whisper-cli) from the bundled source',
     modules.engine,

@@ -1,7 +1,7 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { importWav } from '../../core/meetings/transcription.js';
 import { runPipeline } from '../../core/pipeline/pipeline.js';
-import { checkVadModel, checkWhisperModel } from '../../core/asr/model-file.js';
+import { checkExplicitModel } from '../../core/models/resolver.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import { MeetingStatusSchema, type Meeting } from '../../shared/meetings.js';
 import { LanguageChoiceSchema } from '../../shared/transcript.js';
@@ -73,8 +73,9 @@ Options:
       throw new UsageError(`--lang takes fr, en or auto, not "${values.lang}"`);
     positiveInteger(values.threads, '--threads');
     // A wrong model path is said before anything is stored or decrypted.
-    if (values['asr-model']) await checkWhisperModel(values['asr-model']);
-    if (values['vad-model']) await checkVadModel(values['vad-model']);
+    if (values['asr-model']) await checkExplicitModel(values['asr-model'], 'asr', { env: io.env });
+    if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
+    if (values['llm-model']) await checkExplicitModel(values['llm-model'], 'llm', { env: io.env });
     clearPrivateTemp(io.env);
     await withOpenVault(io, values['passphrase-file'], async (open) => {
       const { meetings, jobs } = open;
@@ -84,12 +85,13 @@ Options:
       });
       const params: Record<string, unknown> = {};
       if (values['asr-model']) params.model = values['asr-model'];
+      if (values['vad-model']) params.vadModel = values['vad-model'];
       // Recorded before it runs: if this process dies, "jobs --resume" finishes it.
       const job = await jobs.enqueue('transcribe', meeting.id, params);
       writeLine(io.stdout, meeting.id);
       const pipeline = cliPipeline(open, values, io);
       try {
-        if (!cliModelSource(open, values).has('asr')) {
+        if (!cliModelSource(open, values, io.env).has('asr')) {
           writeLine(
             io.stderr,
             `greffier: transcription queued (job ${job.id}); install a speech model ("greffier models add F --kind asr") or run "greffier jobs --resume --asr-model F"`,

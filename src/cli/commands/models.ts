@@ -1,14 +1,11 @@
 import { resolve } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { cataloguePath, loadCatalogue } from '../../core/models/catalogue.js';
-import { importModelsFromFolder } from '../../core/models/import.js';
-import {
-  checkInstalledModels,
-  installedModelViews,
-  installModel,
-} from '../../core/models/installed.js';
+import { addModelFile, importModelsFromFolder } from '../../core/models/import.js';
+import { checkInstalledModels, installedModelViews } from '../../core/models/installed.js';
 import { DEFAULT_SYNTH_SEED, synthModels } from '../../core/models/synth/index.js';
-import { verifyModelFile } from '../../core/models/verify.js';
+import { checkModelKind } from '../../core/models/verify.js';
+import { homePaths } from '../../core/paths.js';
 import { ModelKindSchema, type ModelKind } from '../../shared/meetings.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { withVault } from '../vault-session.js';
@@ -82,17 +79,31 @@ function megabytes(bytes: number | null): string {
 const PASS_USAGE =
   '  --passphrase-file FILE  file holding the vault passphrase (else typed at a terminal)';
 
+/** A progress line on stderr every 5 %, for copies that take minutes (a 5 GB model). */
+function copyProgress(io: { stderr: NodeJS.WritableStream }) {
+  let shown = -1;
+  return (done: number, total: number) => {
+    if (total < 256e6) return;
+    const percent = Math.floor((done / total) * 20) * 5;
+    if (percent === shown) return;
+    shown = percent;
+    writeLine(io.stderr, `copying ${percent}% of ${megabytes(total)}`);
+  };
+}
+
 export const modelsAddCommand: Command = {
   path: ['models', 'add'],
   summary: 'verify a model file against the catalogue and make it the default for its kind',
   usage: `
 Usage: greffier models add <file> --kind asr|vad|llm|embedding [--trust-unlisted] [--passphrase-file FILE]
 
-Checks that the file is the kind of model given, computes its SHA-256 and
-looks it up in the model catalogue; records it in the vault settings and makes
-it the default for its kind. A file the catalogue does not vouch for is
-refused unless --trust-unlisted is given (with a warning). A file carrying a
-catalogue name with other bytes is always refused.
+Checks that the file is the kind of model given, copies it into Greffier's own
+models folder ($GREFFIER_HOME/models, closed to other users), computing its
+SHA-256 on the way, and looks that up in the model catalogue; records the copy
+in the vault settings and makes it the default for its kind. A file the
+catalogue does not vouch for is refused unless --trust-unlisted is given (with
+a warning). A file carrying a catalogue name with other bytes is always
+refused. The original file is not needed afterwards.
 
 Options:
   --kind K           asr (whisper.cpp), vad (Silero VAD), llm or embedding (GGUF)
@@ -114,16 +125,23 @@ ${PASS_USAGE}
     }
     const kind = parseKind(values.kind);
     const path = resolve(positionals[0]!);
-    // Verify before asking for the passphrase: a wrong file fails fast.
-    const verified = await verifyModelFile(path, kind, {
-      trustUnlisted: values['trust-unlisted'] ?? false,
-      catalogue: loadCatalogue(cataloguePath(io.env)),
-      signal: io.signal,
-    });
-    if (verified.warning) writeLine(io.stderr, `greffier: warning: ${verified.warning}`);
-    await withVault(io, values['passphrase-file'], (vault) => installModel(vault, verified));
-    const what = verified.entry ? verified.entry.name : 'unlisted model (trusted explicitly)';
-    writeLine(io.stdout, `${kind}\t${path}\t${what}\tdefault`);
+    // A file of the wrong kind fails before the passphrase is asked for.
+    await checkModelKind(path, kind);
+    const catalogue = loadCatalogue(cataloguePath(io.env));
+    const added = await withVault(io, values['passphrase-file'], (vault) =>
+      addModelFile(vault, path, kind, {
+        modelsDir: homePaths(io.env).models,
+        trustUnlisted: values['trust-unlisted'] ?? false,
+        catalogue,
+        signal: io.signal,
+        onBytes: copyProgress(io),
+      }),
+    );
+    if (added.warning) writeLine(io.stderr, `greffier: warning: ${added.warning}`);
+    const entry = catalogue.models.find((m) => m.id === added.catalogueId);
+    const what = entry ? entry.name : 'unlisted model (trusted explicitly)';
+    writeLine(io.stdout, `${kind}\t${added.path}\t${what}\tdefault`);
+    writeLine(io.stderr, `greffier: ${added.source} copied to ${added.path}`);
   },
 };
 
@@ -133,10 +151,11 @@ export const modelsImportCommand: Command = {
   usage: `
 Usage: greffier models import <folder> [--trust-unlisted] [--passphrase-file FILE]
 
-Looks at each file directly in the folder, tells its kind from its bytes
-(whisper.cpp, Silero VAD, GGUF), verifies it as "greffier models add" does and
-records it in the vault. A model becomes the default of its kind only when
-that kind has none yet. Files that fail are listed with the reason; the
+Looks at each file directly in the folder and tells its kind from its bytes
+(whisper.cpp, Silero VAD, GGUF; a GGUF's metadata tells an embedding model
+from a language model), copies it into Greffier's models folder and verifies
+it as "greffier models add" does. A model becomes the default of its kind only
+when that kind has none yet. Files that fail are listed with the reason; the
 command fails (exit 1) when nothing could be imported.
 
 Options:
@@ -156,11 +175,14 @@ ${PASS_USAGE}
       );
     }
     const folder = resolve(positionals[0]!);
+    const modelsDir = homePaths(io.env).models;
     const result = await withVault(io, values['passphrase-file'], (vault) =>
       importModelsFromFolder(vault, folder, {
+        modelsDir,
         trustUnlisted: values['trust-unlisted'] ?? false,
         catalogue: loadCatalogue(cataloguePath(io.env)),
         signal: io.signal,
+        onFile: (name) => writeLine(io.stderr, `greffier: copying ${name}`),
       }),
     );
     for (const warning of result.warnings) writeLine(io.stderr, `greffier: warning: ${warning}`);
@@ -171,6 +193,9 @@ ${PASS_USAGE}
       );
     }
     for (const line of result.skipped) writeLine(io.stdout, `skipped  ${line}`);
+    if (result.imported.length > 0) {
+      writeLine(io.stderr, `greffier: the models were copied to ${modelsDir}`);
+    }
     if (result.imported.length === 0) {
       throw new GreffierError('import-nothing', `no model could be imported from ${folder}`, {
         hint: 'see the reasons above; unlisted files need --trust-unlisted',
@@ -187,9 +212,9 @@ Usage: greffier models list [--json] [--passphrase-file FILE]
 
 Shows each installed model: kind, default mark, status and path. Status is
 "verified" (catalogue checksum), "trusted-unlisted" (accepted with
---trust-unlisted), "changed" (size differs: it will be refused), "unchecked"
-(modified time moved: the checksum is checked again before loading) or
-"missing".
+--trust-unlisted), "changed" (size differs, or the file was replaced by a
+link: it will be refused), "unchecked" (inode, change or modified time moved:
+the checksum is computed again before loading) or "missing".
 
 Options:
   --json   one JSON array on stdout
@@ -291,6 +316,42 @@ refused unless trusted explicitly).
   },
 };
 
+export const modelsVadCommand: Command = {
+  path: ['models', 'vad'],
+  summary: 'say whether the installed VAD model skips silence, or turn it on or off',
+  usage: `
+Usage: greffier models vad [on|off] [--passphrase-file FILE]
+
+When a Silero VAD model is installed (greffier models add FILE --kind vad),
+transcriptions of imports and recordings skip silence with it: whisper is given
+the speech only. "off" keeps the model installed but gives whisper all the
+audio; "on" (the default) uses it again. Without an argument: the setting.
+A --vad-model flag always wins over the setting.
+
+Options:
+${PASS_USAGE}
+`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      'passphrase-file': { type: 'string' },
+    });
+    const [wanted, extra] = positionals;
+    if (extra !== undefined || (wanted !== undefined && wanted !== 'on' && wanted !== 'off')) {
+      throw new UsageError('models vad takes on or off (or nothing to see the setting)');
+    }
+    const settings = await withVault(io, values['passphrase-file'], async (vault) =>
+      wanted === undefined
+        ? vault.getSettings()
+        : vault.updateSettings({ useVad: wanted === 'on' }),
+    );
+    const installed = (settings.models.vad ?? []).length > 0;
+    writeLine(
+      io.stdout,
+      `vad ${settings.useVad ? 'on' : 'off'}${installed ? '' : ' (no VAD model installed: add one with "greffier models add FILE --kind vad")'}`,
+    );
+  },
+};
+
 export const modelsCommands: Command[] = [
   modelsSynthCommand,
   modelsAddCommand,
@@ -298,4 +359,5 @@ export const modelsCommands: Command[] = [
   modelsListCommand,
   modelsCheckCommand,
   modelsCatalogueCommand,
+  modelsVadCommand,
 ];

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { ModelHost } from '../../core/llm/host.js';
 import type { ModelRef } from '../../core/llm/protocol.js';
 import type { OpenVault } from '../../core/meetings/index.js';
-import { modelForLoading } from '../../core/models/installed.js';
+import { requireModel, resolveModel } from '../../core/models/resolver.js';
 import { currentIndex, embedMissing } from '../../core/search/store.js';
 import type { SearchFilter, SearchHit } from '../../shared/minutes.js';
 import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
@@ -24,11 +24,18 @@ interface ModelValues {
   context?: string | undefined;
 }
 
-/** The language model: --llm-model, else the vault's default (checked against its recorded bytes). */
-export async function languageModel(open: OpenVault, values: ModelValues): Promise<ModelRef> {
+/** The language model: --llm-model, else the vault's default, through the model resolver. */
+export async function languageModel(
+  open: OpenVault,
+  values: ModelValues,
+  env?: NodeJS.ProcessEnv,
+): Promise<ModelRef> {
   const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
   const contextSize = positiveInteger(values.context, '--context');
-  const path = values['llm-model'] ?? (await modelForLoading(open.vault, 'llm')).path;
+  const path = await requireModel(open.vault, 'llm', {
+    explicit: values['llm-model'],
+    ...(env ? { env } : {}),
+  });
   return { path, threads, ...(contextSize ? { contextSize } : {}) };
 }
 
@@ -36,11 +43,14 @@ export async function languageModel(open: OpenVault, values: ModelValues): Promi
 export async function embeddingModel(
   open: OpenVault,
   values: ModelValues,
+  env?: NodeJS.ProcessEnv,
 ): Promise<ModelRef | undefined> {
   const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
-  if (values['embedding-model']) return { path: values['embedding-model'], threads };
-  if (!(open.vault.getSettings().models.embedding ?? []).length) return undefined;
-  return { path: (await modelForLoading(open.vault, 'embedding')).path, threads };
+  const path = await resolveModel(open.vault, 'embedding', {
+    explicit: values['embedding-model'],
+    ...(env ? { env } : {}),
+  });
+  return path ? { path, threads } : undefined;
 }
 
 export const filterOptions = {
@@ -128,7 +138,7 @@ export const searchCommand: Command = {
     const filter = searchFilter(values);
     const hits = await withOpenVault(io, values['passphrase-file'], async (open) => {
       const index = await currentIndex(open, { rebuild: values.reindex === true });
-      const embedder = await embeddingModel(open, values);
+      const embedder = await embeddingModel(open, values, io.env);
       if (!embedder) return index.search({ text: query }, filter);
       const host = new ModelHost();
       try {

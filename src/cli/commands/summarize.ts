@@ -82,7 +82,7 @@ export const summarizeCommand: Command = {
       io,
       values['passphrase-file'],
       async (open) => {
-        const model = await languageModel(open, values);
+        const model = await languageModel(open, values, io.env);
         const host = new ModelHost();
         try {
           const result = await summarizeMeeting(open, meetingId, {
@@ -94,7 +94,11 @@ export const summarizeCommand: Command = {
           // The same index step as the pipeline's: the minutes become searchable at once.
           await updateIndex(
             open,
-            { models: cliModelSource(open, values), host: () => host, threads: model.threads },
+            {
+              models: cliModelSource(open, values, io.env),
+              host: () => host,
+              threads: model.threads,
+            },
             io.signal,
           );
           return result;

@@ -1,7 +1,7 @@
 import { transcribePcm } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
 import type { OpenVault } from '../meetings/index.js';
-import { requireModel, type ModelSource } from '../models/source.js';
+import type { ModelSource } from '../models/source.js';
 import { currentIndex, embedMissing, vaultSegmentLookup } from '../search/store.js';
 import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
@@ -51,7 +51,7 @@ export async function askQuestion(question: Question, context: QuestionContext):
   if (question.audio) {
     context.onStage?.('transcribing');
     const transcript = await transcribePcm(question.audio, {
-      model: await requireModel(context.models, 'asr'),
+      model: await context.models.require('asr'),
       language: question.language,
       threads,
       ...(context.env ? { env: context.env } : {}),
@@ -80,7 +80,7 @@ export async function askQuestion(question: Question, context: QuestionContext):
     );
   }
   const model = {
-    path: await requireModel(context.models, 'llm'),
+    path: await context.models.require('llm'),
     threads,
     ...(context.contextSize ? { contextSize: context.contextSize } : {}),
   };

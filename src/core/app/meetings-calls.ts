@@ -1,7 +1,6 @@
 import { encodeWav16 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import { readNotes } from '../meetings/notes.js';
-import { requireModel } from '../models/source.js';
 import { queueStep } from '../pipeline/pipeline.js';
 import { SAMPLE_RATE, type Meetings } from '../meetings/index.js';
 import { MinutesSchema } from '../../shared/minutes.js';
@@ -145,7 +144,7 @@ export function meetingCalls(session: AppSession): Handlers {
         });
       }
       // Said now rather than as a waiting job: the clerk is looking at the button.
-      await requireModel(session.models(), 'asr');
+      await session.models().require('asr');
       await queueStep(open, 'transcribe', id);
       session.dispatcher.emit('meeting.changed', { meetingId: id });
       session.kickJobs();

@@ -1,6 +1,5 @@
 import { GreffierError } from '../errors.js';
 import { listTemplates } from '../llm/prompts.js';
-import { requireModel } from '../models/source.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 
@@ -27,7 +26,7 @@ export function minutesCalls(session: AppSession): Handlers {
         );
       }
       // Said now rather than as a failed job: the clerk is looking at the button.
-      await requireModel(session.models(), 'llm');
+      await session.models().require('llm');
       await open.jobs.enqueue('summarize', meetingId, { template });
       session.dispatcher.emit('meeting.changed', { meetingId });
       session.kickJobs();

@@ -1,5 +1,6 @@
 import { importModelsFromFolder } from '../models/import.js';
 import { installedModelViews } from '../models/installed.js';
+import { homePaths } from '../paths.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 
@@ -10,10 +11,12 @@ export function modelCalls(session: AppSession): Handlers {
 
     'models.import': async ({ folder, trustUnlisted }) => {
       const { vault } = session.vault;
+      // Each file is copied into the app's own models folder, as "greffier models import" does.
       const result = await importModelsFromFolder(vault, folder, {
+        modelsDir: homePaths(session.homeEnv).models,
         ...(trustUnlisted ? { trustUnlisted: true } : {}),
       });
-      const paths = new Set(result.imported.map((model) => model.path));
+      const paths = new Set<string>(result.imported.map((model) => model.path));
       const imported = installedModelViews(vault.getSettings()).filter((view) =>
         paths.has(view.path),
       );

@@ -55,11 +55,13 @@ export class AppSession {
    * app vault at GREFFIER_HOME itself is moved into place on first use).
    */
   get vaultDir(): string {
-    if (!this.location) {
-      const env = this.options.home ? { ...this.env, GREFFIER_HOME: this.options.home } : this.env;
-      this.location = locateVault(env).dir;
-    }
+    this.location ??= locateVault(this.homeEnv).dir;
     return this.location;
+  }
+
+  /** The environment with GREFFIER_HOME set as this app was told (homePaths reads it). */
+  get homeEnv(): NodeJS.ProcessEnv {
+    return this.options.home ? { ...this.env, GREFFIER_HOME: this.options.home } : this.env;
   }
 
   get threads(): number {
@@ -93,6 +95,7 @@ export class AppSession {
   models(): ModelSource {
     return vaultModelSource(this.vault, {
       ...(this.options.fallbackModels ? { fallback: this.options.fallbackModels } : {}),
+      env: this.env,
     });
   }
 

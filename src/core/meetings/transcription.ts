@@ -2,6 +2,7 @@ import { open as openFile } from 'node:fs/promises';
 import { GreffierError } from '../errors.js';
 import { readWavFile, toWhisperPcm } from '../audio/index.js';
 import { transcribeFile, type TranscribeOptions } from '../asr/index.js';
+import { resolveModel } from '../models/resolver.js';
 import { privateTempPath, removeQuietly } from '../tempfiles.js';
 import { writeAll } from '../vault/durable.js';
 import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
@@ -114,14 +115,23 @@ export type TranscribeDefaults = Partial<Omit<TranscribeOptions, 'signal' | 'onP
 
 /**
  * The transcribe job: the meeting's own audio through whisper.cpp; the
- * model comes from the job, else from the vault's default speech model.
+ * model comes from the job, else the caller's, else the vault's default
+ * speech model, and the vault's VAD model skips silence when installed.
  */
 export function transcribeJobHandler(defaults: TranscribeDefaults = {}): JobHandler {
   return async ({ job, meetings, signal, progress }) => {
     const meeting = meetings.getMeeting(job.meetingId);
-    const settings = meetings.vault.getSettings();
-    const installed = settings.models.asr?.find((m) => m.default) ?? settings.models.asr?.[0];
-    const model = (job.params.model as string | undefined) ?? defaults.model ?? installed?.path;
+    // The resolver checks the bytes of what it picks; the installed VAD is
+    // used unless the vault's useVad is off or --vad-model named another.
+    const resolving = { env: defaults.env ?? process.env, ...(signal ? { signal } : {}) };
+    const model = await resolveModel(meetings.vault, 'asr', {
+      ...resolving,
+      explicit: (job.params.model as string | undefined) ?? defaults.model,
+    });
+    const vadModel = await resolveModel(meetings.vault, 'vad', {
+      ...resolving,
+      explicit: (job.params.vadModel as string | undefined) ?? defaults.vadModel,
+    });
     if (!model) {
       throw new JobNotReady(
         'no-asr-model',
@@ -134,6 +144,7 @@ export function transcribeJobHandler(defaults: TranscribeDefaults = {}): JobHand
       transcribeFile(wav, {
         ...defaults,
         model,
+        ...(vadModel ? { vadModel } : {}),
         language,
         ...(signal ? { signal } : {}),
         onProgress: (percent) => progress(percent / 100),

@@ -1,78 +1,148 @@
-import { open, readdir } from 'node:fs/promises';
+import { readdir, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstalledModel, ModelKind } from '../../shared/meetings.js';
 import { GreffierError, isGreffierError } from '../errors.js';
 import { entryBySha256, loadCatalogue, type ModelCatalogue } from './catalogue.js';
+import { copyModelIntoFolder } from './copy.js';
+import { ggufModelKind } from './gguf-kind.js';
 import { installModel, type ModelSettingsStore } from './installed.js';
-import { detectModelFormat, sha256File, verifyModelFile } from './verify.js';
+import { checkModelKind, detectModelFormat, judgeModel } from './verify.js';
+
+/** A model installed from a file: the vault's record, its kind, and what to tell the user. */
+export type AddedModel = InstalledModel & {
+  kind: ModelKind;
+  /** The file the user gave, symbolic links resolved (path is Greffier's copy). */
+  source: string;
+  /** Set when the file was accepted only because the user trusted it. */
+  warning?: string;
+};
+
+export interface AddModelOptions {
+  /** The app-owned folder copies go to: homePaths(env).models. */
+  modelsDir: string;
+  /** Accept a file the catalogue does not vouch for (with a warning). */
+  trustUnlisted?: boolean;
+  catalogue?: ModelCatalogue;
+  /** Make it the default of its kind even when the kind has one (the first always is). */
+  makeDefault?: boolean;
+  signal?: AbortSignal;
+  /** Bytes copied so far and the total. */
+  onBytes?: (done: number, total: number) => void;
+}
+
+/**
+ * What a file is from its bytes: whisper.cpp and Silero headers, and for a
+ * GGUF its metadata (an embedding encoder or a chat model). A reason when it
+ * is none Greffier uses.
+ */
+export async function modelKindOf(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ kind: ModelKind } | { reason: string }> {
+  const format = await detectModelFormat(path);
+  if (format === 'whisper') return { kind: 'asr' };
+  if (format === 'vad') return { kind: 'vad' };
+  if (format === 'gguf') return ggufModelKind(path, signal);
+  return { reason: format === 'empty' ? 'empty file' : 'not a model file' };
+}
+
+/**
+ * Installs one model file: copied into the models folder (hashed on the
+ * way), judged by the catalogue from the copy's checksum, and recorded in the
+ * vault with the copy's fingerprint. With `kind` the file must be of that
+ * kind ("models add --kind"); without it the kind is read from the file and
+ * the catalogue has the last word. A refused file leaves no copy behind.
+ */
+export async function addModelFile(
+  store: ModelSettingsStore,
+  file: string,
+  kind: ModelKind | undefined,
+  options: AddModelOptions,
+): Promise<AddedModel> {
+  if (kind) {
+    await checkModelKind(file, kind);
+    return installFile(store, file, kind, true, options);
+  }
+  const found = await modelKindOf(file, options.signal);
+  if ('reason' in found) {
+    throw new GreffierError('model-wrong-kind', `${file}: ${found.reason}`, {
+      hint: 'choose a whisper.cpp (.bin), Silero VAD or GGUF (.gguf) model file',
+    });
+  }
+  return installFile(store, file, found.kind, false, options);
+}
+
+async function installFile(
+  store: ModelSettingsStore,
+  file: string,
+  guessed: ModelKind,
+  userSaid: boolean,
+  options: AddModelOptions,
+): Promise<AddedModel> {
+  const catalogue = options.catalogue ?? loadCatalogue();
+  const copy = await copyModelIntoFolder(file, options.modelsDir, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+  });
+  // Both GGUF kinds share a format: a catalogue match by checksum knows better than metadata.
+  const listed = entryBySha256(catalogue, copy.sha256);
+  const kind =
+    !userSaid && listed && (guessed === 'llm' || guessed === 'embedding') ? listed.kind : guessed;
+  let verdict;
+  try {
+    verdict = judgeModel(
+      { path: file, kind, sha256: copy.sha256, size: copy.fingerprint.size },
+      { catalogue, ...(options.trustUnlisted ? { trustUnlisted: true } : {}) },
+    );
+  } catch (error) {
+    if (!copy.reused) await unlink(copy.path).catch(() => undefined);
+    throw error;
+  }
+  const record = await installModel(
+    store,
+    { path: copy.path, kind, sha256: copy.sha256, ...copy.fingerprint, source: copy.source, ...verdict },
+    { makeDefault: options.makeDefault ?? true },
+  );
+  return {
+    ...record,
+    kind,
+    source: copy.source,
+    ...(verdict.warning ? { warning: verdict.warning } : {}),
+  };
+}
 
 export interface ImportResult {
-  imported: (InstalledModel & { kind: ModelKind })[];
+  imported: AddedModel[];
   /** One line per file left out: its name and why. */
   skipped: string[];
   /** Files accepted only because the caller trusted unlisted models. */
   warnings: string[];
 }
 
-// GGUF architectures that are embedding encoders rather than chat models.
-const EMBEDDING_ARCHITECTURES = /bert|roberta|^t5encoder$/;
-
-/**
- * Reads general.architecture when it is the first GGUF key (as llama.cpp's
- * converters write it), to tell an embedding encoder from a chat model.
- */
-async function ggufArchitecture(path: string): Promise<string | undefined> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(256);
-    const { bytesRead } = await handle.read(head, 0, 256, 0);
-    if (bytesRead < 40) return undefined;
-    const keyLength = Number(head.readBigUInt64LE(24));
-    if (keyLength > 64 || 32 + keyLength + 12 > bytesRead) return undefined;
-    const key = head.toString('utf8', 32, 32 + keyLength);
-    const type = head.readUInt32LE(32 + keyLength);
-    if (key !== 'general.architecture' || type !== 8) return undefined;
-    const valueLength = Number(head.readBigUInt64LE(36 + keyLength));
-    const start = 44 + keyLength;
-    if (valueLength > 64 || start + valueLength > bytesRead) return undefined;
-    return head.toString('utf8', start, start + valueLength);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function guessKind(
-  path: string,
-  catalogue: ModelCatalogue,
-): Promise<{ kind: ModelKind } | { reason: string }> {
-  const format = await detectModelFormat(path);
-  if (format === 'whisper') return { kind: 'asr' };
-  if (format === 'vad') return { kind: 'vad' };
-  if (format !== 'gguf') {
-    return { reason: format === 'empty' ? 'empty file' : 'not a model file' };
-  }
-  const entry = entryBySha256(catalogue, await sha256File(path));
-  if (entry) return { kind: entry.kind };
-  const architecture = await ggufArchitecture(path);
-  return { kind: architecture && EMBEDDING_ARCHITECTURES.test(architecture) ? 'embedding' : 'llm' };
-}
-
 /**
  * Installs every model file found directly in a folder (a USB drive from the
- * build machine, or the bundled models/ folder): each is verified as
- * `greffier models add` would, and becomes the default of its kind only when
- * that kind has none yet. Nothing is installed from a file that fails; it is
- * listed in `skipped` with the reason.
+ * build machine, or the bundled models/ folder), for both doors: each file's
+ * kind is read from its bytes (GGUF metadata tells an embedding model from a
+ * chat model), it is copied and verified as "greffier models add" does, and
+ * becomes the default of its kind only when that kind has none yet (unless
+ * `makeDefault`). Nothing is installed from a file that fails; it is listed
+ * in `skipped` with the reason.
  */
 export async function importModelsFromFolder(
   store: ModelSettingsStore,
   folder: string,
-  options: { trustUnlisted?: boolean; catalogue?: ModelCatalogue; signal?: AbortSignal } = {},
+  options: Omit<AddModelOptions, 'onBytes'> & {
+    /** Called before each file, e.g. to say which one is being copied. */
+    onFile?: (name: string) => void;
+  },
 ): Promise<ImportResult> {
   let names: string[];
   try {
     names = (await readdir(folder, { withFileTypes: true }))
-      .filter((d) => d.isFile() && !d.name.startsWith('.') && !d.name.endsWith('.part'))
+      .filter(
+        (d) =>
+          (d.isFile() || d.isSymbolicLink()) && !d.name.startsWith('.') && !d.name.endsWith('.part'),
+      )
       .map((d) => d.name)
       .sort();
   } catch (error) {
@@ -91,26 +161,30 @@ export async function importModelsFromFolder(
     options.signal?.throwIfAborted();
     const path = join(folder, name);
     try {
-      const guess = await guessKind(path, catalogue);
-      if ('reason' in guess) {
-        result.skipped.push(`${name}: ${guess.reason}`);
+      // A link is followed to its file before anything (a link to a folder is no model).
+      const real = await realpath(path).catch(() => undefined);
+      if (!real || !(await stat(real)).isFile()) {
+        result.skipped.push(`${name}: ${real ? 'a link to a folder' : 'a broken link'}`);
         continue;
       }
-      const verified = await verifyModelFile(path, guess.kind, {
+      const found = await modelKindOf(real, options.signal);
+      if ('reason' in found) {
+        result.skipped.push(`${name}: ${found.reason}`);
+        continue;
+      }
+      options.onFile?.(name);
+      const added = await installFile(store, path, found.kind, false, {
+        ...options,
         catalogue,
-        ...(options.trustUnlisted ? { trustUnlisted: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        makeDefault: options.makeDefault ?? false,
       });
-      if (verified.warning) result.warnings.push(verified.warning);
-      const record = await installModel(store, verified, { makeDefault: false });
-      result.imported.push({ ...record, kind: guess.kind });
+      if (added.warning) result.warnings.push(added.warning);
+      result.imported.push(added);
     } catch (error) {
       if (!isGreffierError(error)) throw error;
       result.skipped.push(`${name}: ${error.message}`);
     }
   }
-  if (names.length === 0) {
-    result.skipped.push(`${folder}: no files`);
-  }
+  if (names.length === 0) result.skipped.push(`${folder}: no files`);
   return result;
 }

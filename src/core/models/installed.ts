@@ -1,9 +1,14 @@
-import { statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelView } from '../../shared/api.js';
 import type { InstalledModel, ModelKind, Settings } from '../../shared/meetings.js';
 import { GreffierError } from '../errors.js';
-import { ensureModelUnchanged, type VerifiedModel } from './verify.js';
+import {
+  ensureModelUnchanged,
+  fingerprintOf,
+  sameFingerprint,
+  type VerifiedModel,
+} from './verify.js';
 
 /** The part of the vault this module needs: its settings, read and patched. */
 export interface ModelSettingsStore {
@@ -30,6 +35,11 @@ export async function installModel(
     sha256: verified.sha256,
     size: verified.size,
     mtimeMs: verified.mtimeMs,
+    ...(verified.ino !== undefined ? { ino: verified.ino } : {}),
+    ...(verified.ctimeMs !== undefined ? { ctimeMs: verified.ctimeMs } : {}),
+    ...(verified.source !== undefined && verified.source !== verified.path
+      ? { source: verified.source }
+      : {}),
     verifiedAt: (options.now ?? new Date()).toISOString(),
     ...(verified.entry ? { catalogueId: verified.entry.id } : {}),
     // The first model of a kind is its default whatever the caller asked.
@@ -43,7 +53,7 @@ export async function installModel(
   return record;
 }
 
-/** Status of every installed model from size and mtime alone (cheap enough for a screen). */
+/** Status of every installed model from its fingerprint alone (cheap enough for a screen). */
 export function installedModelViews(settings: Settings): ModelView[] {
   const views: ModelView[] = [];
   for (const [kind, models] of Object.entries(settings.models) as [ModelKind, InstalledModel[]][]) {
@@ -62,51 +72,16 @@ export function installedModelViews(settings: Settings): ModelView[] {
 }
 
 function quickStatus(model: InstalledModel): ModelView['verification'] {
-  let size: number;
-  let mtimeMs: number;
+  let info;
   try {
-    ({ size, mtimeMs } = statSync(model.path));
+    info = lstatSync(model.path);
   } catch {
     return 'missing';
   }
-  // A moved mtime with the same size may be a harmless touch: loading rechecks the bytes.
-  if (size !== model.size) return 'changed';
-  if (mtimeMs !== model.mtimeMs) return 'unchecked';
+  if (!info.isFile() || info.size !== model.size) return 'changed';
+  // A moved fingerprint with the same size may be a harmless touch: loading rehashes the bytes.
+  if (!sameFingerprint(fingerprintOf(info), model)) return 'unchecked';
   return model.catalogueId ? 'verified' : 'trusted-unlisted';
-}
-
-const KIND_WORDS: Record<ModelKind, string> = {
-  asr: 'transcription',
-  vad: 'voice-activity (VAD)',
-  llm: 'language',
-  embedding: 'embedding',
-};
-
-/**
- * The default model of a kind, checked against the bytes recorded when it
- * was verified: what an engine calls right before loading. A file that was
- * only touched is accepted and its new mtime recorded.
- */
-export async function modelForLoading(
-  store: ModelSettingsStore,
-  kind: ModelKind,
-  options: { full?: boolean; signal?: AbortSignal } = {},
-): Promise<InstalledModel> {
-  const installed = store.getSettings().models[kind] ?? [];
-  const chosen = installed.find((m) => m.default) ?? installed[0];
-  if (!chosen) {
-    throw new GreffierError('no-model', `no ${KIND_WORDS[kind]} model is installed in this vault`, {
-      hint: `install one with "greffier models add <file> --kind ${kind}" (see "greffier models catalogue")`,
-    });
-  }
-  const { mtimeMs } = await ensureModelUnchanged(chosen, options);
-  if (mtimeMs !== chosen.mtimeMs) {
-    const models = { ...store.getSettings().models };
-    models[kind] = installed.map((m) => (m.path === chosen.path ? { ...m, mtimeMs } : m));
-    await store.updateSettings({ models });
-    return { ...chosen, mtimeMs };
-  }
-  return chosen;
 }
 
 export interface ModelCheck {
@@ -119,7 +94,7 @@ export interface ModelCheck {
 /**
  * Computes the checksum of every installed model again (IT's periodic
  * check): slow for big models, but it is the only proof the bytes are the
- * ones verified. Files that were only touched get their new mtime recorded.
+ * ones verified. Files that were only touched get their new fingerprint recorded.
  */
 export async function checkInstalledModels(
   store: ModelSettingsStore,
@@ -133,9 +108,9 @@ export async function checkInstalledModels(
     for (const model of installed) {
       let record = model;
       try {
-        const { mtimeMs } = await ensureModelUnchanged(model, { full: true, ...options });
-        if (mtimeMs !== model.mtimeMs) {
-          record = { ...model, mtimeMs };
+        const fingerprint = await ensureModelUnchanged(model, { full: true, ...options });
+        if (!sameFingerprint(fingerprint, model)) {
+          record = { ...model, ...fingerprint };
           touched = true;
         }
         checks.push({ kind, path: model.path, status: 'unchanged' });

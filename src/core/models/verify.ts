@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { lstat, open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { InstalledModel, ModelKind } from '../../shared/meetings.js';
 import { classifyModelBytes, type GgmlFileKind } from '../asr/model-file.js';
@@ -105,6 +105,7 @@ export async function detectModelFormat(path: string): Promise<GgmlFileKind> {
 
 /** Refuses a file whose bytes are not the kind the user said. */
 export async function checkModelKind(path: string, kind: ModelKind): Promise<GgmlFileKind> {
+  await statModel(path);
   const format = await detectModelFormat(path);
   if (!kindsFor(format).includes(kind)) {
     throw new GreffierError(
@@ -128,6 +129,11 @@ export interface VerifiedModel {
   sha256: string;
   size: number;
   mtimeMs: number;
+  /** Inode and ctime when the bytes were hashed (a copy made by "models add" has them). */
+  ino?: number;
+  ctimeMs?: number;
+  /** The file the user gave, when `path` is Greffier's copy of it. */
+  source?: string;
   /** The catalogue entry the checksum matched; absent for a file trusted explicitly. */
   entry?: CatalogueEntry;
   /** Set when the file was accepted only because the user trusted it: say so loudly. */
@@ -141,30 +147,26 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Checks a model file before it is installed: its format must match `kind`,
- * and its SHA-256 must match a confirmed catalogue entry of that kind, unless
- * the user trusts an unlisted file explicitly. A file that carries a catalogue
- * file name but other bytes is refused even then: it is damaged or tampered.
- */
-export async function verifyModelFile(
-  path: string,
-  kind: ModelKind,
-  options: VerifyOptions = {},
-): Promise<VerifiedModel> {
-  const before = await statModel(path);
-  await checkModelKind(path, kind);
-  const catalogue = options.catalogue ?? loadCatalogue();
-  const sha256 = await sha256File(path, options.signal ? { signal: options.signal } : {});
-  const after = await statModel(path);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-    throw new GreffierError('model-changing', `${path} changed while it was being checked`, {
-      hint: 'wait until the copy has finished, then add the model again',
-    });
-  }
-  const base = { path, kind, sha256, size: after.size, mtimeMs: after.mtimeMs };
+export interface JudgeInput {
+  /** The path to name in messages (the file the user gave). */
+  path: string;
+  kind: ModelKind;
+  sha256: string;
+  size: number;
+}
 
-  const entry = entryBySha256(catalogue, sha256);
+/**
+ * The catalogue's verdict on bytes already hashed: the confirmed entry they
+ * match, or a warning when the user trusts an unlisted file, else a refusal.
+ * A file carrying a confirmed catalogue name with other bytes is refused even
+ * when trusted: it is damaged or tampered.
+ */
+export function judgeModel(
+  input: JudgeInput,
+  options: Omit<VerifyOptions, 'signal'> & { catalogue: ModelCatalogue },
+): { entry?: CatalogueEntry; warning?: string } {
+  const { path, kind, sha256, size } = input;
+  const entry = entryBySha256(options.catalogue, sha256);
   if (entry) {
     if (entry.kind !== kind) {
       throw new GreffierError(
@@ -173,14 +175,13 @@ export async function verifyModelFile(
         { hint: `add it with --kind ${entry.kind}`, exitCode: 2 },
       );
     }
-    return { ...base, entry };
+    return { entry };
   }
-
-  const namesake = entryByFileName(catalogue, basename(path));
+  const namesake = entryByFileName(options.catalogue, basename(path));
   if (namesake?.sha256Confirmed) {
     throw new GreffierError(
       'model-checksum',
-      `${path} has the name of the catalogue's ${namesake.name} but not its bytes (SHA-256 ${sha256}, expected ${namesake.sha256}; ${after.size} bytes, expected ${namesake.sizeBytes})`,
+      `${path} has the name of the catalogue's ${namesake.name} but not its bytes (SHA-256 ${sha256}, expected ${namesake.sha256}; ${size} bytes, expected ${namesake.sizeBytes})`,
       {
         hint: 'the copy is damaged or was altered: fetch it again (npm run models:fetch on the build machine) and do not use this file',
       },
@@ -198,22 +199,101 @@ export async function verifyModelFile(
     );
   }
   return {
-    ...base,
     warning: `${basename(path)} is not vouched for by the catalogue; it was accepted because --trust-unlisted was given (SHA-256 ${sha256})`,
   };
 }
 
 /**
- * Refuses an installed model whose bytes changed since it was verified.
- * Size and modification time are checked every time (cheap); the checksum is
- * computed again when they moved, or always with `full`. A file that was only
- * touched (same bytes) passes and its new mtime is returned to be recorded.
+ * Checks a model file where it lies (no copy): its format must match `kind`,
+ * and its SHA-256 must satisfy the catalogue (see judgeModel).
+ */
+export async function verifyModelFile(
+  path: string,
+  kind: ModelKind,
+  options: VerifyOptions = {},
+): Promise<VerifiedModel> {
+  const before = await statModel(path);
+  await checkModelKind(path, kind);
+  const catalogue = options.catalogue ?? loadCatalogue();
+  const sha256 = await sha256File(path, options.signal ? { signal: options.signal } : {});
+  const after = await statModel(path);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new GreffierError('model-changing', `${path} changed while it was being checked`, {
+      hint: 'wait until the copy has finished, then add the model again',
+    });
+  }
+  const verdict = judgeModel(
+    { path, kind, sha256, size: after.size },
+    { catalogue, ...(options.trustUnlisted ? { trustUnlisted: true } : {}) },
+  );
+  return { path, kind, sha256, size: after.size, mtimeMs: after.mtimeMs, ...verdict };
+}
+
+/**
+ * What is compared before every load: a file rewritten in place keeps its
+ * size and can get its mtime back (utimes), but not its ctime; a file
+ * replaced by another gets a new inode.
+ */
+export interface ModelFingerprint {
+  ino: number;
+  size: number;
+  ctimeMs: number;
+  mtimeMs: number;
+}
+
+export function fingerprintOf(stats: {
+  ino: number;
+  size: number;
+  ctimeMs: number;
+  mtimeMs: number;
+}): ModelFingerprint {
+  return { ino: stats.ino, size: stats.size, ctimeMs: stats.ctimeMs, mtimeMs: stats.mtimeMs };
+}
+
+export function sameFingerprint(
+  a: ModelFingerprint,
+  b: Partial<ModelFingerprint> & { size: number; mtimeMs: number },
+): boolean {
+  return a.ino === b.ino && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
+}
+
+/** The fingerprint of the file itself: a symbolic link put in its place is refused, never followed. */
+async function fingerprintModel(path: string): Promise<ModelFingerprint> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GreffierError(
+      'model-missing',
+      code === 'ENOENT'
+        ? `the model file ${path} does not exist`
+        : `the model file ${path} cannot be read (${code ?? 'error'})`,
+      { hint: 'restore it, or add the model again with "greffier models add <file> --kind …"' },
+    );
+  }
+  if (!info.isFile()) {
+    throw new GreffierError(
+      'model-changed',
+      `the model ${path} was replaced by ${info.isSymbolicLink() ? 'a symbolic link' : 'something that is not a file'}; it will not be loaded`,
+      { hint: 'add the model again with "greffier models add <file> --kind …"' },
+    );
+  }
+  return fingerprintOf(info);
+}
+
+/**
+ * Refuses an installed model whose bytes changed since they were hashed.
+ * The fingerprint (inode, size, ctime, mtime) is compared every time; the
+ * checksum is computed again when any of it moved, or always with `full`.
+ * A file whose bytes are the same passes, and its new fingerprint is
+ * returned to be recorded so the next load is cheap again.
  */
 export async function ensureModelUnchanged(
-  model: Pick<InstalledModel, 'path' | 'sha256' | 'size' | 'mtimeMs'>,
+  model: Pick<InstalledModel, 'path' | 'sha256' | 'size' | 'mtimeMs' | 'ino' | 'ctimeMs'>,
   options: { full?: boolean; signal?: AbortSignal } = {},
-): Promise<{ mtimeMs: number }> {
-  const now = await statModel(model.path);
+): Promise<ModelFingerprint> {
+  const now = await fingerprintModel(model.path);
   const changed = (detail: string) =>
     new GreffierError(
       'model-changed',
@@ -223,8 +303,14 @@ export async function ensureModelUnchanged(
       },
     );
   if (now.size !== model.size) throw changed(`${now.size} bytes instead of ${model.size}`);
-  if (!options.full && now.mtimeMs === model.mtimeMs) return { mtimeMs: now.mtimeMs };
+  if (!options.full && sameFingerprint(now, model)) return now;
   const sha256 = await sha256File(model.path, options.signal ? { signal: options.signal } : {});
+  const after = await fingerprintModel(model.path);
+  if (!sameFingerprint(after, now)) {
+    throw new GreffierError('model-changing', `the model ${model.path} changed while it was being checked`, {
+      hint: 'wait until whatever writes it has finished, then try again',
+    });
+  }
   if (sha256 !== model.sha256) throw changed(`SHA-256 ${sha256} instead of ${model.sha256}`);
-  return { mtimeMs: now.mtimeMs };
+  return now;
 }

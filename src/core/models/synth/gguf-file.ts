@@ -25,6 +25,12 @@ export interface LlmShape {
   matrices: 'f32' | 'q4_0';
   ropeFreqBase: number;
   rmsEpsilon: number;
+  /**
+   * An embedding model instead of a chat model: the GGUF says so the way
+   * llama.cpp's converters do for decoder-based embedders (Qwen3-Embedding):
+   * a pooling type, general.type "model", and no chat template.
+   */
+  pooling?: 'mean' | 'last';
 }
 
 export const LLM_TINY_SYNTH: LlmShape = {
@@ -39,6 +45,13 @@ export const LLM_TINY_SYNTH: LlmShape = {
   matrices: 'f32',
   ropeFreqBase: 10000,
   rmsEpsilon: 1e-5,
+};
+
+/** The tiny model written as an embedding model (mean pooling, no chat template). */
+export const EMBEDDING_TINY_SYNTH: LlmShape = {
+  ...LLM_TINY_SYNTH,
+  name: 'greffier-embedding-synth',
+  pooling: 'mean',
 };
 
 /** Shaped like Qwen2.5-1.5B (without its biases), so benchmark speeds are true. */
@@ -73,6 +86,8 @@ enum TensorType {
   F32 = 0,
   Q4_0 = 2,
 }
+// llama.cpp's LLAMA_POOLING_TYPE values for {arch}.pooling_type.
+const POOLING_TYPE = { mean: 1, last: 3 } as const;
 // llama.cpp's LLAMA_FTYPE values for general.file_type.
 const FILE_TYPE = { f32: 0, q4_0: 2 } as const;
 
@@ -112,6 +127,7 @@ export function writeLlmModel(path: string, shape: LlmShape, seed: number): void
   };
   const metadata: [string, MetadataValue][] = [
     ['general.architecture', str('llama')],
+    ['general.type', str('model')],
     ['general.name', str(shape.name)],
     ['general.file_type', u32(FILE_TYPE[shape.matrices])],
     ['general.alignment', u32(ALIGNMENT)],
@@ -143,7 +159,9 @@ export function writeLlmModel(path: string, shape: LlmShape, seed: number): void
     ['tokenizer.ggml.eos_token_id', u32(tokenId('<|im_end|>'))],
     ['tokenizer.ggml.add_bos_token', { type: ValueType.Bool, value: true }],
     ['tokenizer.ggml.add_eos_token', { type: ValueType.Bool, value: false }],
-    ['tokenizer.chat_template', str(CHAT_TEMPLATE)],
+    ...(shape.pooling
+      ? ([['llama.pooling_type', u32(POOLING_TYPE[shape.pooling])]] as [string, MetadataValue][])
+      : ([['tokenizer.chat_template', str(CHAT_TEMPLATE)]] as [string, MetadataValue][])),
   ];
 
   const e = shape.embedding;

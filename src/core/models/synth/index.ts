@@ -4,7 +4,13 @@ import { GreffierError } from '../../errors.js';
 import { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel } from './gguf-file.js';
 import { WHISPER_BASE_SHAPE, WHISPER_TINY_SYNTH, writeWhisperModel } from './whisper-file.js';
 
-export { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel, type LlmShape } from './gguf-file.js';
+export {
+  EMBEDDING_TINY_SYNTH,
+  LLM_1_5B_SHAPE,
+  LLM_TINY_SYNTH,
+  writeLlmModel,
+  type LlmShape,
+} from './gguf-file.js';
 export {
   WHISPER_BASE_SHAPE,
   WHISPER_TINY_SYNTH,
