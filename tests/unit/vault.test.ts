@@ -120,8 +120,10 @@ describe('vault keys and catalogue', () => {
     expect(reason).toBe('idle');
     expect(vault.isLocked).toBe(true);
     const again = await openTestVault(dir);
+    // Finished cleanly, but marked: the clerk did not stop it (the pipeline queues its transcription).
     expect(again.meetings.getMeeting(m.id)).toMatchObject({
-      status: 'ready',
+      status: 'recovered',
+      statusNote: expect.stringMatching(/interrupted when the vault locked/),
       audio: { chunks: 1 },
     });
     await again.vault.lock();
