@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clean, contextFor, minutesBudget, segmentLine } from '../../src/core/llm/minutes.js';
+import {
+  clean,
+  contextFor,
+  fitBudget,
+  minutesBudget,
+  segmentLine,
+} from '../../src/core/llm/minutes.js';
 import {
   dataBlock,
   fill,
@@ -126,5 +132,27 @@ describe('context for a template', () => {
     expect(size % 1024).toBe(0);
     expect(() => minutesBudget(size, 400, council, 8)).not.toThrow();
     expect(() => minutesBudget(4096, 400, council, 8)).toThrow(/too small/);
+  });
+});
+
+describe('a template larger than the model context', () => {
+  // council-session asks for 8 interventions, 6 decisions…: too much for a 4096-token context.
+  const council = { decisions: 6, actionItems: 4, openQuestions: 3, topics: 6, interventions: 8 };
+
+  it('shortens its lists until the minutes fit, instead of failing', () => {
+    expect(() => minutesBudget(4096, 600, council, 8)).toThrow(/4096-token context is too small/);
+    const { budget, fitted } = fitBudget(4096, 600, council);
+    expect(budget.contextSize).toBe(4096);
+    for (const key of Object.keys(council) as (keyof typeof council)[]) {
+      expect(fitted[key]).toBeGreaterThanOrEqual(1);
+      expect(fitted[key]).toBeLessThanOrEqual(council[key]);
+    }
+    expect(fitted.interventions).toBeLessThan(council.interventions);
+  });
+
+  it('keeps the template as it is when it fits, and still refuses a context with no room', () => {
+    const small = { decisions: 2, actionItems: 2, openQuestions: 1, topics: 2, interventions: 2 };
+    expect(fitBudget(8192, 600, small).fitted).toBe(small);
+    expect(() => fitBudget(1024, 900, council)).toThrow(/too small/);
   });
 });

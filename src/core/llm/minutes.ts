@@ -290,6 +290,38 @@ export function minutesBudget(
   return { contextSize, promptTokens, chunkTokens, notesTokens, notesMaxTokens, finalMaxTokens };
 }
 
+/**
+ * The budget for a context, shortening the template's lists step by step
+ * (each to about two thirds, never below one) when the context is too small
+ * for them; the error stands only when even one item of each does not fit.
+ */
+export function fitBudget(
+  contextSize: number,
+  promptTokens: number,
+  limits: Limits,
+): { budget: MinutesBudget; fitted: Limits } {
+  let fitted = limits;
+  for (;;) {
+    try {
+      return {
+        budget: minutesBudget(contextSize, promptTokens, fitted, fitted.interventions),
+        fitted,
+      };
+    } catch (error) {
+      const smaller = Object.fromEntries(
+        Object.entries(fitted).map(([key, value]) => [
+          key,
+          Math.max(1, Math.floor((value * 2) / 3)),
+        ]),
+      ) as Limits;
+      if (Object.entries(smaller).every(([key, value]) => fitted[key as keyof Limits] === value)) {
+        throw error;
+      }
+      fitted = smaller;
+    }
+  }
+}
+
 /** The smallest context (a multiple of 1024, at least 4096) in which minutesBudget fits. */
 export function contextFor(promptTokens: number, limits: Limits): number {
   const notesMax = outputTokenBudget(limits, limits.interventions, false);
@@ -364,8 +396,13 @@ export class MinutesSession {
     );
     const [system = 0, ...rest] = counts;
     const promptTokens = system + Math.max(...rest.slice(0, 3)) + (rest[3] ?? 0) + 16;
-    const budget = minutesBudget(info.contextSize, promptTokens, limits, limits.interventions);
-    const session = new MinutesSession({ ...options, template }, budget);
+    // A template asking for more than the model's context can hold is not a failure:
+    // its lists are shortened (fewer decisions, interventions…) until the budget fits.
+    const { budget, fitted } = fitBudget(info.contextSize, promptTokens, limits);
+    const session = new MinutesSession(
+      { ...options, template: fitted === limits ? template : { ...template, limits: fitted } },
+      budget,
+    );
     session.modelFile = info.file;
     if (options.resume) session.restore(options.resume);
     return session;
