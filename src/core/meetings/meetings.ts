@@ -16,7 +16,7 @@ import {
 } from '../../shared/transcript.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import { AudioJournalWriter, readJournal, type JournalChunk } from '../vault/journal.js';
-import type { Vault } from '../vault/vault.js';
+import { MEETING_INDEX_FILE, type Vault } from '../vault/vault.js';
 
 export const SAMPLE_RATE = 16_000;
 const TRANSCRIPT_SCHEMA_VERSION = 1;
@@ -282,11 +282,23 @@ export class Meetings {
     return publicMeeting(record);
   }
 
+  /**
+   * A corrected transcript replaces the old one for good: the previous
+   * version does not stay in the backup (a redacted name would), and the
+   * meeting's part of the search index, which holds the old words, goes
+   * until the next index sync rebuilds it.
+   */
   async #writeTranscript(meetingId: string, segments: MeetingSegment[]): Promise<void> {
     const stored: StoredTranscript = { schemaVersion: 1, segments };
     const bytes = Buffer.from(JSON.stringify(stored));
-    await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes);
-    bytes.fill(0);
+    try {
+      await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes, {
+        forgetPrevious: true,
+      });
+    } finally {
+      bytes.fill(0);
+    }
+    await this.vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
   }
 
   /** A clerk's correction of one segment (text and/or speaker). */

@@ -19,9 +19,10 @@ export async function writeSealedFile(
   recordId: string,
   schemaVersion: number,
   plaintext: Uint8Array,
+  options: { backup?: boolean } = {},
 ): Promise<void> {
   const bytes = Buffer.concat([MAGIC, seal(key, plaintext, recordAad(recordId, schemaVersion))]);
-  await writeDurable(path, bytes, { backup: true });
+  await writeDurable(path, bytes, { backup: options.backup ?? true });
 }
 
 export function openSealedBytes(

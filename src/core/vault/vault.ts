@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
 import {
@@ -11,7 +11,13 @@ import {
   EncryptedCatalogueFile,
 } from './catalogue.js';
 import { newKey, subkey, unwrapKey, wrapKey, zero } from './crypto.js';
-import { backupPath, fsyncDir, readIfExists, writeDurable } from './durable.js';
+import {
+  backupPath,
+  fsyncDir,
+  readIfExists,
+  replaceBackupWithCurrent,
+  writeDurable,
+} from './durable.js';
 import {
   createHeader,
   readHeader,
@@ -24,6 +30,12 @@ import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js'
 import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
+/**
+ * A meeting's part of the search index (src/core/search/store.ts): sealed with
+ * the meeting's key in its folder, so shredding the meeting shreds it too.
+ * Derived data, rebuilt from the transcript when missing: it keeps no backup.
+ */
+export const MEETING_INDEX_FILE = 'search-index';
 const BLOB_SCHEMA_VERSION = 1;
 const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -422,19 +434,39 @@ export class Vault {
     this.#meetingKeys.delete(meetingId);
     await rm(dir, { recursive: true, force: true });
     await fsyncDir(join(this.dir, 'meetings')).catch(() => undefined);
+    // Copies put aside as damaged are sealed with vault keys and may hold
+    // the meeting (its title, its wrapped key): AES-GCM without its tag is
+    // still AES-CTR, so "damaged" does not mean "unreadable". They go too.
+    await removeDamagedCopies(cataloguePath(this.dir));
+    for (const name of await readdir(join(this.dir, 'blobs')).catch(() => [] as string[])) {
+      if (name.includes('.damaged-')) await rm(join(this.dir, 'blobs', name), { force: true });
+    }
+    await fsyncDir(this.dir).catch(() => undefined);
   }
 
   // ---- sealed files -----------------------------------------------------------
 
+  /**
+   * `forgetPrevious`: the version replaced must not survive (a redaction):
+   * the backup becomes a copy of the new version and copies put aside as
+   * damaged go. `backup: false` for derived files that are rebuilt instead.
+   */
   async writeMeetingFile(
     meetingId: string,
     name: string,
     schemaVersion: number,
     bytes: Uint8Array,
+    options: { forgetPrevious?: boolean; backup?: boolean } = {},
   ): Promise<void> {
     this.touch();
     const { path, aad } = this.meetingFile(meetingId, name);
-    await writeSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, bytes);
+    await writeSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, bytes, {
+      backup: options.backup ?? true,
+    });
+    if (options.forgetPrevious) {
+      await replaceBackupWithCurrent(path);
+      await removeDamagedCopies(path);
+    }
   }
 
   /** Where a meeting's sealed file lives and the identity bound into it as associated data. */
@@ -460,6 +492,7 @@ export class Vault {
     const { path } = this.meetingFile(meetingId, name);
     await rm(path, { force: true });
     await rm(backupPath(path), { force: true });
+    await removeDamagedCopies(path);
   }
 
   /** Vault-wide encrypted storage for other parts (e.g. the search index). */
@@ -489,6 +522,7 @@ export class Vault {
     this.touch();
     await rm(this.#blobPath(name), { force: true });
     await rm(backupPath(this.#blobPath(name)), { force: true });
+    await removeDamagedCopies(this.#blobPath(name));
   }
 
   /** Per-meeting encrypted storage (sealed with the meeting's key, so deleting it shreds them too). */
@@ -626,6 +660,15 @@ export class Vault {
       }
     }
     return restored;
+  }
+}
+
+/** Removes the `<file>.damaged-<time>` copies that restore-backup put aside. */
+async function removeDamagedCopies(file: string): Promise<void> {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.damaged-`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(prefix)) await rm(join(dir, name), { force: true });
   }
 }
 
