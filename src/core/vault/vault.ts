@@ -15,13 +15,16 @@ import {
   backupPath,
   fsyncDir,
   readIfExists,
+  removeStaleTemps,
   replaceBackupWithCurrent,
   writeDurable,
 } from './durable.js';
+import { finishRotation, stageRotation } from './rotate.js';
 import {
   createHeader,
   readHeader,
   rewrapHeader,
+  syncHeaderBackup,
   unwrapMasterKey,
   type VaultHeader,
 } from './header.js';
@@ -171,6 +174,13 @@ export class Vault {
       master = await unwrapMasterKey(header, passphrase);
       vault = new Vault(dir, header, master, lock, undefined, undefined, 0);
       const opened = vault;
+      await removeStaleTemps(dir);
+      await removeStaleTemps(join(dir, 'blobs'));
+      // A passphrase change interrupted by a crash is finished (or undone) first.
+      if (await finishRotation(dir, vault.#key('catalogue'), vault.#key('blob'))) {
+        await removeOldMasterCopies(dir);
+      }
+      await syncHeaderBackup(dir, header);
       const { db, file } = await openCatalogue(dir, () => opened.#key('catalogue'));
       vault.db = db;
       vault.file = file;
@@ -219,8 +229,10 @@ export class Vault {
       throw error;
     });
     const catalogueKey = subkey(master, 'catalogue');
+    const blobKey = subkey(master, 'vault-blobs');
     const result: { catalogue?: string; files: string[] } = { files: [] };
     try {
+      if (await finishRotation(dir, catalogueKey, blobKey)) await removeOldMasterCopies(dir);
       const file = new EncryptedCatalogueFile(dir, () => catalogueKey);
       const current = await file.read().catch(() => undefined);
       if (!current) result.catalogue = await file.restoreBackup();
@@ -234,7 +246,7 @@ export class Vault {
       }
       return result;
     } finally {
-      zero(master, catalogueKey);
+      zero(master, catalogueKey, blobKey);
       lock.release();
     }
   }
@@ -269,6 +281,8 @@ export class Vault {
 
   /** Writes the catalogue durably (encrypted, fsynced, previous version kept as backup). */
   async save(): Promise<void> {
+    // A save during a passphrase change waits: it must be sealed with the new master.
+    if (this.#rotation) await this.#rotation.catch(() => undefined);
     if (this.isLocked || !this.db) throw vaultLocked();
     this.touch();
     await this.db.write();
@@ -346,16 +360,62 @@ export class Vault {
     this.#meetingKeys.clear();
   }
 
+  #rotation: Promise<void> | undefined;
+
+  /**
+   * A new passphrase rotates the master key (see rotate.ts): meeting keys
+   * are re-wrapped and the catalogue and vault blobs re-sealed, so an old
+   * vault.json with the old passphrase opens nothing written from now on.
+   */
   async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost): Promise<void> {
     checkNewPassphrase(newPassphrase);
     this.touch();
-    this.#header = await rewrapHeader(
-      this.dir,
-      this.#header,
-      this.#key('master'),
-      newPassphrase,
-      kdf,
-    );
+    if (this.#rotation) {
+      throw new GreffierError('vault-busy', 'the passphrase is already being changed', {
+        hint: 'wait for the change under way to finish',
+      });
+    }
+    this.#rotation = this.#rotate(newPassphrase, kdf);
+    try {
+      await this.#rotation;
+    } finally {
+      this.#rotation = undefined;
+    }
+  }
+
+  async #rotate(newPassphrase: Buffer, kdf?: KdfCost): Promise<void> {
+    await this.file!.settled();
+    const next = newKey();
+    let committed = false;
+    try {
+      await stageRotation(
+        this.dir,
+        this.data,
+        (id) => this.meetingKey(id),
+        this.#key('blob'),
+        next,
+      );
+      this.#header = await rewrapHeader(this.dir, this.#header, next, newPassphrase, kdf);
+      committed = true;
+    } finally {
+      if (!committed) {
+        zero(next);
+        // Staged files do not open under the current master: this removes them.
+        await finishRotation(this.dir, this.#key('catalogue'), this.#key('blob'));
+      }
+    }
+    zero(this.#master, this.#catalogueKey, this.#blobKey);
+    this.#master = next;
+    this.#catalogueKey = subkey(next, 'catalogue');
+    this.#blobKey = subkey(next, 'vault-blobs');
+    // The catalogue in memory (meetings added while staging included) now wraps with the new master.
+    for (const [id, record] of Object.entries(this.data.meetings)) {
+      record.wrappedKey = wrapKey(next, this.meetingKey(id), `greffier:meeting-key:v1:${id}`);
+    }
+    await finishRotation(this.dir, this.#catalogueKey, this.#blobKey);
+    await this.db!.write();
+    await this.file!.dropOldBackup();
+    await removeOldMasterCopies(this.dir);
   }
 
   // ---- settings --------------------------------------------------------------
@@ -437,11 +497,7 @@ export class Vault {
     // Copies put aside as damaged are sealed with vault keys and may hold
     // the meeting (its title, its wrapped key): AES-GCM without its tag is
     // still AES-CTR, so "damaged" does not mean "unreadable". They go too.
-    await removeDamagedCopies(cataloguePath(this.dir));
-    for (const name of await readdir(join(this.dir, 'blobs')).catch(() => [] as string[])) {
-      if (name.includes('.damaged-')) await rm(join(this.dir, 'blobs', name), { force: true });
-    }
-    await fsyncDir(this.dir).catch(() => undefined);
+    await removeOldMasterCopies(this.dir);
   }
 
   // ---- sealed files -----------------------------------------------------------
@@ -661,6 +717,15 @@ export class Vault {
     }
     return restored;
   }
+}
+
+/** Copies put aside as damaged are sealed with the master of their time: once it changed, they go. */
+async function removeOldMasterCopies(dir: string): Promise<void> {
+  await removeDamagedCopies(cataloguePath(dir));
+  for (const name of await readdir(join(dir, 'blobs')).catch(() => [] as string[])) {
+    if (name.includes('.damaged-')) await rm(join(dir, 'blobs', name), { force: true });
+  }
+  await fsyncDir(dir).catch(() => undefined);
 }
 
 /** Removes the `<file>.damaged-<time>` copies that restore-backup put aside. */
