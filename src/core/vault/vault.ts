@@ -3,6 +3,8 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
+import type { UiLocale } from '../../shared/api.js';
+import { assessPassphrase, MIN_PASSPHRASE_CHARS } from '../../shared/passphrase.js';
 import {
   cataloguePath,
   openCatalogue,
@@ -32,7 +34,8 @@ import { scanJournal, truncateJournal, type JournalScan } from './journal.js';
 import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js';
 import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
 
-export const MIN_PASSPHRASE_LENGTH = 8;
+/** Kept for callers of the old name: the rule itself lives in src/shared/passphrase.ts. */
+export const MIN_PASSPHRASE_LENGTH = MIN_PASSPHRASE_CHARS;
 /**
  * A meeting's part of the search index (src/core/search/store.ts): sealed with
  * the meeting's key in its folder, so shredding the meeting shreds it too.
@@ -69,13 +72,18 @@ function vaultLocked(): GreffierError {
   });
 }
 
-export function checkNewPassphrase(passphrase: Buffer): void {
-  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new GreffierError(
-      'weak-passphrase',
-      `the passphrase is too short (${passphrase.length} characters; at least ${MIN_PASSPHRASE_LENGTH} are needed)`,
-      { hint: 'choose a longer passphrase, ideally several words' },
-    );
+/**
+ * The passphrase rule (src/shared/passphrase.ts) as an error: the same
+ * words the UI shows, in the caller's language.
+ */
+export function checkNewPassphrase(
+  passphrase: Buffer,
+  options: { locale?: UiLocale; minLength?: number } = {},
+): void {
+  // The estimator needs a string: it lives until collected (threat model, finding 3).
+  const verdict = assessPassphrase(passphrase.toString('utf8'), options);
+  if (!verdict.ok) {
+    throw new GreffierError('weak-passphrase', verdict.problem!, { hint: verdict.hint });
   }
 }
 
@@ -119,7 +127,7 @@ export class Vault {
   static async create(
     dir: string,
     passphrase: Buffer,
-    options: OpenOptions & { kdf?: KdfCost } = {},
+    options: OpenOptions & { kdf?: KdfCost; locale?: UiLocale } = {},
   ): Promise<Vault> {
     if (Vault.exists(dir)) {
       throw new GreffierError('vault-exists', `a vault already exists in ${dir}`, {
@@ -135,7 +143,7 @@ export class Vault {
         },
       );
     }
-    checkNewPassphrase(passphrase);
+    checkNewPassphrase(passphrase, options.locale ? { locale: options.locale } : {});
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = acquireFolderLock(dir);
     const master = newKey();
@@ -367,8 +375,8 @@ export class Vault {
    * are re-wrapped and the catalogue and vault blobs re-sealed, so an old
    * vault.json with the old passphrase opens nothing written from now on.
    */
-  async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost): Promise<void> {
-    checkNewPassphrase(newPassphrase);
+  async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost, locale?: UiLocale): Promise<void> {
+    checkNewPassphrase(newPassphrase, locale ? { locale } : {});
     this.touch();
     if (this.#rotation) {
       throw new GreffierError('vault-busy', 'the passphrase is already being changed', {
