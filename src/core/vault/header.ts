@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import {
   AuthenticationError,
+  checkKdfParams,
   deriveKey,
   newKdfParams,
   unwrapKey,
@@ -26,13 +27,15 @@ const HeaderSchema = z.object({
   version: z.literal(HEADER_VERSION),
   vaultId: z.string().min(1),
   createdAt: z.string(),
-  kdf: z.object({
-    name: z.literal('scrypt'),
-    N: z.number().int().min(2),
-    r: z.number().int().min(1),
-    p: z.number().int().min(1),
-    salt: z.string().min(1),
-  }),
+  kdf: z
+    .object({
+      name: z.literal('scrypt'),
+      N: z.number(),
+      r: z.number(),
+      p: z.number(),
+      salt: z.string(),
+    })
+    .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds'),
   wrappedMasterKey: z.string().min(1),
   checksum: z.string(),
 });
