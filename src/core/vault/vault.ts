@@ -43,7 +43,9 @@ export const MIN_PASSPHRASE_LENGTH = MIN_PASSPHRASE_CHARS;
  */
 export const MEETING_INDEX_FILE = 'search-index';
 const BLOB_SCHEMA_VERSION = 1;
-const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+/** Meeting ids name folders: letters, digits, dash and underscore, never first ("__proto__" is no id). */
+export const MEETING_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export interface KdfCost {
   N: number;
@@ -446,7 +448,7 @@ export class Vault {
   // ---- meeting keys and folders -----------------------------------------------
 
   meetingDir(meetingId: string): string {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(meetingId)) {
+    if (!MEETING_ID.test(meetingId)) {
       throw new GreffierError('bad-meeting-id', `"${meetingId}" is not a meeting id`, {
         hint: 'use the id printed by "greffier list"',
       });
