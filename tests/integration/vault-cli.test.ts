@@ -71,7 +71,7 @@ describe('greffier vault CLI', () => {
     writeFileSync(short, 'abc\n');
     const r = await greffier('vault', 'init', '--passphrase-file', short);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/passphrase is too short \(3 characters; at least 8/);
+    expect(r.stderr).toMatch(/passphrase is too short \(3 characters; at least 12/);
     expect(existsSync(join(vaultDir, 'vault.json'))).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import type { OpenVault } from '../../core/meetings/index.js';
 import { exportArchive, importArchive } from '../../core/meetings/archive.js';
 import { importWav, transcribeJobHandler } from '../../core/meetings/transcription.js';
 import type { JobHandlers } from '../../core/meetings/jobs.js';
-import { Vault } from '../../core/vault/vault.js';
+import { checkNewPassphrase, Vault } from '../../core/vault/vault.js';
 import { systemUiLocale } from '../../core/app/locale.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import { checkVadModel, checkWhisperModel } from '../../core/asr/model-file.js';
@@ -562,16 +562,8 @@ Options:
       flag: '--archive-passphrase-file',
     });
     try {
-      if (archivePass.length < 8) {
-        throw new GreffierError(
-          'weak-passphrase',
-          `the archive passphrase is too short (${archivePass.length} characters; at least 8 are needed)`,
-          {
-            hint: 'choose a longer passphrase, ideally several words',
-            exitCode: 2,
-          },
-        );
-      }
+      // The same rule as the vault's own passphrase: an archive travels, and can be attacked offline.
+      checkNewPassphrase(archivePass, { locale: systemUiLocale(io.env) });
       const result = await withVault(io, values['passphrase-file'], ({ meetings }) =>
         exportArchive(meetings, positionals, values.out!, archivePass),
       );

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { link, lstat, open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
@@ -171,6 +171,49 @@ function archiveError(path: string, detail: string): GreffierError {
   });
 }
 
+function outExists(out: string): GreffierError {
+  return new GreffierError('exists', `${out} already exists`, {
+    hint: 'choose another file name or remove it first',
+    exitCode: 2,
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Gives the finished temp file its name without replacing anything there:
+ * a hard link fails on an existing name (file or symlink). Removable media
+ * formatted FAT/exFAT have no hard links: there, a rename after a last
+ * check (the one case where a file created in between would be replaced).
+ */
+async function publishExclusively(temp: string, out: string): Promise<void> {
+  try {
+    await link(temp, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      await rm(temp, { force: true });
+      throw outExists(out);
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    if (await exists(out)) {
+      await rm(temp, { force: true });
+      throw outExists(out);
+    }
+    await rename(temp, out);
+    return;
+  }
+  await rm(temp, { force: true });
+}
+
 export interface ExportResult {
   path: string;
   meetings: string[];
@@ -198,9 +241,20 @@ export async function exportArchive(
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const headerHash = createHash('sha256').update(headerBytes).digest('hex');
+  if (await exists(out)) throw outExists(out);
   const key = await deriveKey(passphrase, header.kdf);
-  const temp = `${out}.partial-${process.pid}`;
-  const handle = await openFile(temp, 'w', 0o600);
+  // Fresh unguessable name, created exclusively: a planted symlink fails the open instead of being followed.
+  const temp = join(
+    dirname(resolve(out)),
+    `.${basename(out)}.${randomBytes(6).toString('hex')}.partial`,
+  );
+  let handle: FileHandle;
+  try {
+    handle = await openFile(temp, 'wx', 0o600);
+  } catch (error) {
+    zero(key);
+    throw error;
+  }
   let at = 0;
   let index = 0;
   const put = async (bytes: Buffer) => {
@@ -248,7 +302,7 @@ export async function exportArchive(
     zero(key);
   }
   await handle.close();
-  await rename(temp, out);
+  await publishExclusively(temp, out);
   await fsyncDir(dirname(resolve(out)));
   return { path: out, meetings: unique, bytes: at };
 }
