@@ -592,9 +592,13 @@ export class AppService {
         return { ok: true };
       },
       'vault.unlock': async ({ passphrase }) => {
-        if (this.open && !this.open.vault.isLocked) return { ok: true };
         const secret = Buffer.from(passphrase, 'utf8');
         try {
+          // Already open: the passphrase is still checked, never taken on trust.
+          if (this.open && !this.open.vault.isLocked) {
+            zero(await unwrapMasterKey(this.open.vault.header, secret));
+            return { ok: true };
+          }
           this.adopt(attach(await Vault.open(this.home, secret)));
         } finally {
           zero(secret);
