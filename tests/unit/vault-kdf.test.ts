@@ -60,11 +60,8 @@ describe('key-derivation parameters are bounded before use', () => {
     const file = join(dir, 'vault.json');
     const original = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     for (const kdf of HOSTILE) {
-      const header = { ...original, kdf };
-      const { format, version, vaultId, createdAt, wrappedMasterKey } = header as Record<
-        string,
-        unknown
-      >;
+      const header: Record<string, unknown> = { ...original, kdf };
+      const { format, version, vaultId, createdAt, wrappedMasterKey } = header;
       header.checksum = createHash('sha256')
         .update(JSON.stringify([format, version, vaultId, createdAt, kdf, wrappedMasterKey]))
         .digest('hex');
