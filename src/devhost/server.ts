@@ -6,6 +6,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { CallRequestSchema } from '../shared/api.js';
 import type { AppDispatcher } from '../core/app/service.js';
 import { contentSecurityPolicy } from '../core/app/csp.js';
+import { TokenlessBlockedLimit } from './blocked-limit.js';
 
 /**
  * The browser door into the same core Electron uses: serves the built renderer
@@ -42,6 +43,8 @@ const MIME: Record<string, string> = {
 };
 
 const MAX_BODY = 4 * 1024 * 1024;
+/** Past this, an oversized body is no longer drained before the 413. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 export const TOKEN_HEADER = 'x-greffier-token';
 
 export async function startDevhost(options: DevhostOptions): Promise<Devhost> {
@@ -57,12 +60,13 @@ export async function startDevhost(options: DevhostOptions): Promise<Devhost> {
   let origin = '';
   let host = '';
   const streams = new Set<ServerResponse>();
+  const blocked = new TokenlessBlockedLimit(dispatcher.blocked);
 
   const server = createServer((req, res) => {
     securityHeaders(res);
     // Refuse anything not addressed to us by our loopback name: DNS rebinding and stray hosts.
     if (req.headers.host !== host) {
-      dispatcher.blocked.record({
+      blocked.record({
         url: `http://${req.headers.host ?? '?'}${req.url ?? ''}`,
         by: 'devhost',
         detail: 'wrong Host header',
@@ -71,7 +75,7 @@ export async function startDevhost(options: DevhostOptions): Promise<Devhost> {
     }
     const requestOrigin = req.headers.origin;
     if (requestOrigin !== undefined && requestOrigin !== origin) {
-      dispatcher.blocked.record({
+      blocked.record({
         url: `${requestOrigin} → ${req.url ?? ''}`,
         by: 'devhost',
         detail: 'request from another origin',
@@ -103,7 +107,11 @@ export async function startDevhost(options: DevhostOptions): Promise<Devhost> {
     try {
       body = await readBody(req);
     } catch (error) {
-      return refuse(res, 413, (error as Error).message);
+      if (!(error instanceof BodyTooLarge)) return void req.destroy();
+      // Answer first, then close: the client reads a 413, not a reset connection.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.destroy());
+      return refuse(res, 413, error.message);
     }
     let request;
     try {
@@ -170,6 +178,7 @@ export async function startDevhost(options: DevhostOptions): Promise<Devhost> {
     origin,
     close: () =>
       new Promise<void>((resolveClose) => {
+        blocked.flush();
         for (const res of streams) res.end();
         server.close(() => resolveClose());
         server.closeAllConnections();
@@ -199,6 +208,17 @@ function refuse(res: ServerResponse, status: number, message: string): void {
   res.end(message);
 }
 
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`Request too large (at most ${MAX_BODY / 1024 / 1024} MiB).`);
+  }
+}
+
+/**
+ * Reads the body up to MAX_BODY. Past it, the rest is read and dropped (up
+ * to a hard cap) so the 413 can be answered on a connection still in step;
+ * past the cap the request is refused at once.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -206,13 +226,20 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new Error('Request too large.'));
-        req.destroy();
+        chunks.length = 0;
+        if (size > DRAIN_LIMIT) {
+          req.pause();
+          reject(new BodyTooLarge());
+        }
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > MAX_BODY
+        ? reject(new BodyTooLarge())
+        : resolveBody(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }

@@ -5,7 +5,15 @@ import { projectRoot } from '../core/paths.js';
 import { CallRequestSchema, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api.js';
 import { utilityLauncher } from './model-host.js';
 import { serveAppFile } from './protocol.js';
-import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl } from './security.js';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  hardenContents,
+  hardenSession,
+  isAppUrl,
+  packagedEnvironment,
+  packagedSwitchProblem,
+} from './security.js';
 
 /**
  * The Electron door into core: one hardened window showing app://greffier,
@@ -13,8 +21,17 @@ import { APP_ORIGIN, APP_SCHEME, hardenContents, hardenSession, isAppUrl } from 
  * AppService the devhost uses.
  */
 const root = projectRoot();
-// Core finds engines and catalogues without importing Electron.
-if (app.isPackaged) process.env.GREFFIER_RESOURCES ??= process.resourcesPath;
+if (app.isPackaged) {
+  // A release build obeys no debugging switch and no test variable (issue 9, finding 10).
+  const problem = packagedSwitchProblem(process.argv, process.env);
+  if (problem) {
+    process.stderr.write(`greffier: ${problem}; start Greffier without it\n`);
+    app.exit(1);
+    process.exit(1);
+  }
+  // Core finds engines and catalogues without importing Electron: the installer's own.
+  packagedEnvironment(process.env, process.resourcesPath);
+}
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -82,7 +99,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     // Packaged builds are release builds: no devtools (the inspect fuse is off there too).
-    const release = app.isPackaged && process.env.GREFFIER_TEST_BUILD !== '1';
+    const release = app.isPackaged;
     window = new BrowserWindow({
       width: 1280,
       height: 860,

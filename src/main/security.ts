@@ -15,6 +15,43 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
+/** Variables that point a development or test run elsewhere: a packaged build obeys none of them. */
+const TEST_VARIABLES = ['GREFFIER_TEST_BUILD', 'GREFFIER_WHISPER_CLI'] as const;
+
+/**
+ * A packaged build's environment: the test switches are dropped (DevTools
+ * stay off, whisper-cli is the bundled one) and the resources — engines and
+ * the trusted model catalogue — are the installer's own, whatever was set.
+ */
+export function packagedEnvironment(env: NodeJS.ProcessEnv, resourcesPath: string): void {
+  for (const name of TEST_VARIABLES) delete env[name];
+  env.GREFFIER_RESOURCES = resourcesPath;
+}
+
+/** Switches that would open a debugger or DevTools protocol onto the running app. */
+const DEBUG_SWITCH =
+  /^--(remote-debugging-(port|pipe|address)|inspect(-brk)?(-node)?|inspect-port|debug(-brk)?)(=|$)/;
+
+/**
+ * Why a packaged build must not start with these arguments (undefined when
+ * it may): a remote-debugging port or an inspector lets any local process
+ * read the unlocked vault out of the window or the main process.
+ */
+export function packagedSwitchProblem(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (const arg of argv.slice(1)) {
+    if (DEBUG_SWITCH.test(arg) || (arg.startsWith('--js-flags') && arg.includes('inspect'))) {
+      return `the switch ${arg.split('=')[0]} is refused in a release build`;
+    }
+  }
+  if (/--inspect|--debug/.test(env.NODE_OPTIONS ?? '')) {
+    return 'NODE_OPTIONS with an inspector is refused in a release build';
+  }
+  if (env.ELECTRON_RUN_AS_NODE !== undefined) {
+    return 'ELECTRON_RUN_AS_NODE is refused in a release build';
+  }
+  return undefined;
+}
+
 /**
  * Session-wide rules: every network request is cancelled and logged, the
  * microphone is the only permission and only for our origin.

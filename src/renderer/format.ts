@@ -32,16 +32,3 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
-
-/** Passphrase strength, 0 (weak) to 3 (strong), from length and variety: a hint, not a rule. */
-export function passphraseStrength(passphrase: string): 0 | 1 | 2 | 3 {
-  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) =>
-    re.test(passphrase),
-  ).length;
-  const words = passphrase.trim().split(/\s+/).length;
-  let score = 0;
-  if (passphrase.length >= 10) score++;
-  if (passphrase.length >= 16 || words >= 4) score++;
-  if (classes >= 3 || words >= 5) score++;
-  return Math.min(score, 3) as 0 | 1 | 2 | 3;
-}

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  base64ToBytes,
-  bytesToBase64,
-  clock,
-  passphraseStrength,
-} from '../../src/renderer/format.js';
+import { base64ToBytes, bytesToBase64, clock } from '../../src/renderer/format.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
 
 describe('renderer helpers', () => {
@@ -20,14 +15,6 @@ describe('renderer helpers', () => {
     const encoded = bytesToBase64(bytes);
     expect(encoded).toBe(Buffer.from(bytes).toString('base64'));
     expect(base64ToBytes(encoded)).toEqual(bytes);
-  });
-
-  it('grades passphrases from weak to strong', () => {
-    expect(passphraseStrength('abc')).toBe(0);
-    expect(passphraseStrength('abcdefghijk')).toBe(1);
-    expect(passphraseStrength('conseil municipal du mardi')).toBe(2);
-    expect(passphraseStrength('le conseil municipal du mardi soir')).toBe(3);
-    expect(passphraseStrength('Tr0ub4dor&3xyz')).toBe(2);
   });
 
   it('translates with placeholders and falls back to English, then to the key', () => {

@@ -9,6 +9,7 @@ import {
   syncIndex,
   vaultSegmentLookup,
 } from '../../src/core/search/store.js';
+import { MEETING_INDEX_FILE } from '../../src/core/vault/vault.js';
 import { createTestVault, plaintextHits, tempDir } from '../helpers/vault.js';
 
 const corpus = JSON.parse(
@@ -42,8 +43,11 @@ describe('search index kept in the vault', () => {
       // Nothing changed: nothing is read again.
       expect(await syncIndex(open, index)).toEqual({ indexed: [], removed: [] });
 
-      const stored = await open.vault.readBlob(INDEX_BLOB);
-      expect(stored).toBeDefined();
+      // Each meeting's part is sealed with that meeting's key, in its folder; no vault-wide index.
+      for (const id of ids) {
+        expect(await open.vault.readMeetingFile(id, MEETING_INDEX_FILE, 1, 'index')).toBeDefined();
+      }
+      expect(await open.vault.readBlob(INDEX_BLOB)).toBeUndefined();
       expect(
         plaintextHits(join(home.path, 'vault'), ['chaudière', 'piste cyclable', 'CACES']),
       ).toEqual([]);

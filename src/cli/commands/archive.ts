@@ -1,5 +1,7 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { exportArchive, importArchive } from '../../core/meetings/archive.js';
+import { checkNewPassphrase } from '../../core/vault/vault.js';
+import { systemUiLocale } from '../../core/app/locale.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { getPassphrase } from '../passphrase.js';
 import { PASS, passOption, withOpenVault } from '../vault-session.js';
@@ -41,16 +43,8 @@ Options:
       flag: '--archive-passphrase-file',
     });
     try {
-      if (archivePass.length < 8) {
-        throw new GreffierError(
-          'weak-passphrase',
-          `the archive passphrase is too short (${archivePass.length} characters; at least 8 are needed)`,
-          {
-            hint: 'choose a longer passphrase, ideally several words',
-            exitCode: 2,
-          },
-        );
-      }
+      // The same rule as the vault's own passphrase: an archive travels, and can be attacked offline.
+      checkNewPassphrase(archivePass, { locale: systemUiLocale(io.env) });
       const result = await withOpenVault(io, values['passphrase-file'], ({ meetings }) =>
         exportArchive(meetings, positionals, values.out!, archivePass),
       );

@@ -1,5 +1,6 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { Vault } from '../../core/vault/vault.js';
+import { systemUiLocale } from '../../core/app/locale.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { getPassphrase, vaultDirFor } from '../passphrase.js';
 import { PASS, passOption, withOpenVault } from '../vault-session.js';
@@ -13,7 +14,8 @@ const vaultInit: Command = {
 Usage: greffier vault init [--passphrase-file <file>]
 
 Creates an encrypted vault in $GREFFIER_HOME/vault (default: the per-user data
-folder). The passphrase (8 characters or more) protects everything recorded.
+folder). The passphrase protects everything recorded: 12 characters or more,
+and not a common password (several unrelated words are best).
 
 Options:
   ${PASS}
@@ -33,7 +35,10 @@ Options:
       confirm: true,
     });
     try {
-      const vault = await Vault.create(dir, passphrase, { autoLockMinutes: 0 });
+      const vault = await Vault.create(dir, passphrase, {
+        autoLockMinutes: 0,
+        locale: systemUiLocale(io.env),
+      });
       await vault.lock();
     } finally {
       passphrase.fill(0);
@@ -44,7 +49,7 @@ Options:
 
 const vaultPasswd: Command = {
   path: ['vault', 'passwd'],
-  summary: 'change the vault passphrase (no data is re-encrypted)',
+  summary: 'change the vault passphrase (rotates the master key)',
   usage: `
 Usage: greffier vault passwd [--passphrase-file <file>] [--new-passphrase-file <file>]
 
@@ -66,7 +71,7 @@ Options:
         flag: '--new-passphrase-file',
       });
       try {
-        await vault.changePassphrase(next);
+        await vault.changePassphrase(next, undefined, systemUiLocale(io.env));
       } finally {
         next.fill(0);
       }

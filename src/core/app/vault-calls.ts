@@ -41,9 +41,13 @@ export function vaultCalls(session: AppSession): Handlers {
     },
 
     'vault.unlock': async ({ passphrase }) => {
-      if (session.unlocked) return { ok: true };
       const secret = Buffer.from(passphrase, 'utf8');
       try {
+        // Already open: the passphrase is still checked, never taken on trust.
+        if (session.unlocked) {
+          zero(await unwrapMasterKey(session.vault.vault.header, secret));
+          return { ok: true };
+        }
         session.adopt(attach(await Vault.open(session.vaultDir, secret)));
       } finally {
         zero(secret);

@@ -16,6 +16,7 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
+import { llamaOptions } from './llama-options.js';
 import {
   HostRequestSchema,
   type GenerateJob,
@@ -74,9 +75,7 @@ const grammars = new Map<string, LlamaGrammar>();
 const running = new Map<number, AbortController>();
 
 async function llamaFor(threads: number): Promise<Llama> {
-  llamaPromise ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
-    getLlama({ gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error }),
-  );
+  llamaPromise ??= import('node-llama-cpp').then(({ getLlama }) => getLlama(llamaOptions(threads)));
   return llamaPromise;
 }
 

@@ -1,12 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { link, lstat, open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
 import { MeetingSegmentSchema } from '../../shared/transcript.js';
 import {
   AuthenticationError,
+  checkKdfParams,
   deriveKey,
   newKdfParams,
   open,
@@ -16,6 +17,7 @@ import {
 } from '../vault/crypto.js';
 import { fsyncDir, readExactly, writeAll } from '../vault/durable.js';
 import type { Meetings } from './meetings.js';
+import { BLOB_NAME, MEETING_ID } from '../vault/vault.js';
 
 /**
  * A transfer archive between air-gapped PCs: one file, its own passphrase.
@@ -37,13 +39,16 @@ const HeaderSchema = z.object({
   version: z.literal(ARCHIVE_VERSION),
   archiveId: z.string(),
   createdAt: z.string(),
-  kdf: z.object({
-    name: z.literal('scrypt'),
-    N: z.number(),
-    r: z.number(),
-    p: z.number(),
-    salt: z.string(),
-  }),
+  kdf: z
+    .object({
+      name: z.literal('scrypt'),
+      N: z.number(),
+      r: z.number(),
+      p: z.number(),
+      salt: z.string(),
+    })
+    // Checked before any work: a crafted header must not cost minutes and gigabytes.
+    .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds'),
 });
 type ArchiveHeader = z.infer<typeof HeaderSchema>;
 
@@ -53,11 +58,83 @@ const MeetingEntrySchema = z.object({
   summary: z.unknown().optional(),
 });
 
-type RecordMeta =
-  | { type: 'meeting'; meetingId: string }
-  | { type: 'audio'; meetingId: string; index: number }
-  | { type: 'blob'; meetingId: string; name: string }
-  | { type: 'end'; records: number; meetings: string[] };
+const MeetingIdSchema = z.string().regex(MEETING_ID);
+
+/** Record metadata, checked like everything else from the file (strict: no extra keys). */
+const RecordMetaSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('meeting'), meetingId: MeetingIdSchema }),
+  z.strictObject({
+    type: z.literal('audio'),
+    meetingId: MeetingIdSchema,
+    index: z.number().int().nonnegative(),
+  }),
+  z.strictObject({
+    type: z.literal('blob'),
+    meetingId: MeetingIdSchema,
+    name: z.string().regex(BLOB_NAME),
+  }),
+  z.strictObject({
+    type: z.literal('end'),
+    records: z.number().int().nonnegative(),
+    meetings: z.array(MeetingIdSchema),
+  }),
+]);
+type RecordMeta = z.infer<typeof RecordMetaSchema>;
+
+/**
+ * The rules every archive obeys, applied record by record on both passes of
+ * an import (the file could change between them): meetings appear once,
+ * with well-formed ids, and every audio or blob record belongs to the
+ * meeting whose record came just before it — never to another meeting,
+ * in the archive or in the vault.
+ */
+class ArchiveRules {
+  readonly ids: string[] = [];
+  #current: string | undefined;
+  #nextAudio = 0;
+
+  constructor(private readonly path: string) {}
+
+  accept(meta: RecordMeta, bytes: Buffer): z.infer<typeof MeetingEntrySchema> | undefined {
+    if (meta.type === 'meeting') {
+      if (this.ids.includes(meta.meetingId)) {
+        throw archiveError(this.path, `holds meeting ${meta.meetingId} twice`);
+      }
+      let entry: z.infer<typeof MeetingEntrySchema>;
+      try {
+        entry = MeetingEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
+      } catch {
+        throw archiveError(this.path, 'holds a malformed meeting');
+      }
+      if (entry.meeting.id !== meta.meetingId) {
+        throw archiveError(this.path, 'holds a malformed meeting (two different ids)');
+      }
+      this.ids.push(meta.meetingId);
+      this.#current = meta.meetingId;
+      this.#nextAudio = 0;
+      return entry;
+    }
+    if (meta.type === 'end') {
+      const listed = [...meta.meetings].sort().join(',');
+      if (listed !== [...this.ids].sort().join(',')) {
+        throw archiveError(this.path, 'has an end mark that lists other meetings than it holds');
+      }
+      return undefined;
+    }
+    if (meta.meetingId !== this.#current) {
+      throw archiveError(
+        this.path,
+        `holds a ${meta.type} record that belongs to no meeting of the archive before it (${meta.meetingId}): another meeting cannot be written into`,
+      );
+    }
+    if (meta.type === 'audio') {
+      if (meta.index !== this.#nextAudio) throw archiveError(this.path, 'holds audio out of order');
+      if (bytes.length % 2 !== 0) throw archiveError(this.path, 'holds malformed audio');
+      this.#nextAudio++;
+    }
+    return undefined;
+  }
+}
 
 function aadFor(headerHash: string, index: number): string {
   return `greffier:archive:v${ARCHIVE_VERSION}:${headerHash}:${index}`;
@@ -70,16 +147,71 @@ function encodePayload(meta: RecordMeta, bytes: Uint8Array = Buffer.alloc(0)): B
   return Buffer.concat([length, metaBytes, bytes]);
 }
 
-function decodePayload(payload: Buffer): { meta: RecordMeta; bytes: Buffer } {
-  const length = payload.readUInt32LE(0);
-  const meta = JSON.parse(payload.subarray(4, 4 + length).toString('utf8')) as RecordMeta;
-  return { meta, bytes: payload.subarray(4 + length) };
+function decodePayload(path: string, payload: Buffer): { meta: RecordMeta; bytes: Buffer } {
+  const length = payload.length >= 4 ? payload.readUInt32LE(0) : Number.MAX_SAFE_INTEGER;
+  if (length > payload.length - 4) throw archiveError(path, 'holds a malformed record');
+  const parsed = (() => {
+    try {
+      return RecordMetaSchema.safeParse(
+        JSON.parse(payload.subarray(4, 4 + length).toString('utf8')),
+      );
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!parsed?.success) {
+    throw archiveError(path, 'holds a malformed record (unknown type, meeting id or blob name)');
+  }
+  return { meta: parsed.data, bytes: payload.subarray(4 + length) };
 }
 
 function archiveError(path: string, detail: string): GreffierError {
   return new GreffierError('archive-damaged', `the archive ${path} ${detail}`, {
     hint: 'nothing was imported; copy the archive again from the source PC (or check its passphrase)',
   });
+}
+
+function outExists(out: string): GreffierError {
+  return new GreffierError('exists', `${out} already exists`, {
+    hint: 'choose another file name or remove it first',
+    exitCode: 2,
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Gives the finished temp file its name without replacing anything there:
+ * a hard link fails on an existing name (file or symlink). Removable media
+ * formatted FAT/exFAT have no hard links: there, a rename after a last
+ * check (the one case where a file created in between would be replaced).
+ */
+async function publishExclusively(temp: string, out: string): Promise<void> {
+  try {
+    await link(temp, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      await rm(temp, { force: true });
+      throw outExists(out);
+    }
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    if (await exists(out)) {
+      await rm(temp, { force: true });
+      throw outExists(out);
+    }
+    await rename(temp, out);
+    return;
+  }
+  await rm(temp, { force: true });
 }
 
 export interface ExportResult {
@@ -109,9 +241,20 @@ export async function exportArchive(
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const headerHash = createHash('sha256').update(headerBytes).digest('hex');
+  if (await exists(out)) throw outExists(out);
   const key = await deriveKey(passphrase, header.kdf);
-  const temp = `${out}.partial-${process.pid}`;
-  const handle = await openFile(temp, 'w', 0o600);
+  // Fresh unguessable name, created exclusively: a planted symlink fails the open instead of being followed.
+  const temp = join(
+    dirname(resolve(out)),
+    `.${basename(out)}.${randomBytes(6).toString('hex')}.partial`,
+  );
+  let handle: FileHandle;
+  try {
+    handle = await openFile(temp, 'wx', 0o600);
+  } catch (error) {
+    zero(key);
+    throw error;
+  }
   let at = 0;
   let index = 0;
   const put = async (bytes: Buffer) => {
@@ -159,7 +302,7 @@ export async function exportArchive(
     zero(key);
   }
   await handle.close();
-  await rename(temp, out);
+  await publishExclusively(temp, out);
   await fsyncDir(dirname(resolve(out)));
   return { path: out, meetings: unique, bytes: at };
 }
@@ -233,7 +376,7 @@ async function* readArchive(
           : archiveError(path, `was altered or damaged (record ${index} fails authentication)`);
       }
       position += 4 + length;
-      const record = decodePayload(payload);
+      const record = decodePayload(path, payload);
       if (record.meta.type === 'end') {
         if (record.meta.records !== index) throw archiveError(path, 'has a wrong record count');
         if (position !== size) throw archiveError(path, 'has unexpected bytes after its end mark');
@@ -264,23 +407,12 @@ export async function importArchive(
   path: string,
   passphrase: Buffer,
 ): Promise<ImportResult> {
-  const ids: string[] = [];
-  const audioExpected = new Map<string, number>();
+  const rules = new ArchiveRules(path);
   for await (const { meta, bytes } of readArchive(path, passphrase)) {
-    if (meta.type === 'meeting') {
-      const entry = MeetingEntrySchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (!entry.success || entry.data.meeting.id !== meta.meetingId)
-        throw archiveError(path, 'holds a malformed meeting');
-      meetings.vault.meetingDir(meta.meetingId);
-      ids.push(meta.meetingId);
-      audioExpected.set(meta.meetingId, 0);
-    } else if (meta.type === 'audio') {
-      if (audioExpected.get(meta.meetingId) !== meta.index)
-        throw archiveError(path, 'holds audio out of order');
-      audioExpected.set(meta.meetingId, meta.index + 1);
-    }
+    rules.accept(meta, bytes);
     bytes.fill(0);
   }
+  const ids = rules.ids;
   const existing = ids.filter((id) => Object.hasOwn(meetings.vault.data.meetings, id));
   if (existing.length > 0) {
     throw new GreffierError(
@@ -300,10 +432,15 @@ export async function importArchive(
       result.push(await meetings.completeImport(current.id, current.meeting));
       current = undefined;
     };
+    // The same rules again: the file is read a second time and must not have changed its story.
+    const again = new ArchiveRules(path);
     for await (const { meta, bytes } of readArchive(path, passphrase)) {
-      if (meta.type === 'meeting') {
+      const entry = again.accept(meta, bytes);
+      if (entry) {
         await close();
-        const entry = MeetingEntrySchema.parse(JSON.parse(bytes.toString('utf8')));
+        if (!ids.includes(entry.meeting.id)) {
+          throw archiveError(path, 'changed while it was being imported');
+        }
         await meetings.beginImport(entry.meeting);
         added.push(entry.meeting.id);
         if (entry.segments.length > 0) {

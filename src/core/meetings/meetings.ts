@@ -15,8 +15,14 @@ import {
   type TranscriptSegment,
 } from '../../shared/transcript.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
-import { AudioJournalWriter, readJournal, type JournalChunk } from '../vault/journal.js';
-import type { Vault } from '../vault/vault.js';
+import {
+  AudioJournalWriter,
+  countJournalChunks,
+  readJournal,
+  truncatedNote,
+  type JournalChunk,
+} from '../vault/journal.js';
+import { MEETING_INDEX_FILE, type Vault } from '../vault/vault.js';
 
 export const SAMPLE_RATE = 16_000;
 const TRANSCRIPT_SCHEMA_VERSION = 1;
@@ -199,13 +205,29 @@ export class Meetings {
 
   /** Streams the meeting's audio chunk by chunk (never all of it in memory). */
   readAudio(meetingId: string): AsyncGenerator<JournalChunk> {
-    this.#record(meetingId);
+    const record = this.#record(meetingId);
     this.vault.touch();
     return readJournal(
       this.vault.journalPath(meetingId),
       meetingId,
       this.vault.meetingKey(meetingId),
+      undefined,
+      this.#sealedChunks(record),
     );
+  }
+
+  /** How many chunks the sealed catalogue says a finished recording has (none while recording). */
+  #sealedChunks(record: MeetingRecord): number | undefined {
+    if (this.#recordings.has(record.id) || record.status === 'recording') return undefined;
+    return record.audio?.chunks;
+  }
+
+  /** "audio truncated: 5 of 11 chunks" when whole chunks were cut off the journal. */
+  async #audioNote(record: MeetingRecord): Promise<string | undefined> {
+    const expected = this.#sealedChunks(record);
+    if (!expected) return undefined;
+    const found = await countJournalChunks(this.vault.journalPath(record.id));
+    return found < expected ? truncatedNote(found, expected) : undefined;
   }
 
   list(filter: MeetingFilter = {}): Meeting[] {
@@ -231,6 +253,10 @@ export class Meetings {
     const meeting = this.getMeeting(meetingId);
     const segments = await this.getSegments(meetingId);
     const summary = meeting.hasSummary ? await this.getSummary(meetingId) : undefined;
+    const audioNote = await this.#audioNote(this.#record(meetingId));
+    if (audioNote) {
+      meeting.statusNote = meeting.statusNote ? `${meeting.statusNote}; ${audioNote}` : audioNote;
+    }
     return { ...meeting, segments, ...(summary === undefined ? {} : { summary }) };
   }
 
@@ -288,11 +314,23 @@ export class Meetings {
     return publicMeeting(record);
   }
 
+  /**
+   * A corrected transcript replaces the old one for good: the previous
+   * version does not stay in the backup (a redacted name would), and the
+   * meeting's part of the search index, which holds the old words, goes
+   * until the next index sync rebuilds it.
+   */
   async #writeTranscript(meetingId: string, segments: MeetingSegment[]): Promise<void> {
     const stored: StoredTranscript = { schemaVersion: 1, segments };
     const bytes = Buffer.from(JSON.stringify(stored));
-    await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes);
-    bytes.fill(0);
+    try {
+      await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes, {
+        forgetPrevious: true,
+      });
+    } finally {
+      bytes.fill(0);
+    }
+    await this.vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
   }
 
   /** A clerk's correction of one segment (text and/or speaker). */

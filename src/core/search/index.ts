@@ -87,6 +87,34 @@ const SerializedIndexSchema = z.object({
   stamps: z.record(z.string(), z.string()),
 });
 
+/**
+ * One meeting's part of the index, stored sealed with that meeting's own key
+ * (see store.ts): shredding the meeting's key then shreds its passages too.
+ */
+const MeetingShardSchema = z.object({
+  format: z.literal(FORMAT),
+  meetingId: z.string(),
+  stamp: z.string().optional(),
+  docs: z.array(
+    z.object({
+      id: z.string(),
+      meetingId: z.string(),
+      meetingTitle: z.string().optional(),
+      meetingDate: z.string(),
+      dateMs: z.number(),
+      kind: z.enum(['segment', 'minutes']),
+      segmentId: z.string(),
+      startMs: z.number(),
+      endMs: z.number(),
+      speaker: z.string().optional(),
+      speakerKey: z.string().optional(),
+      text: z.string(),
+      language: z.enum(['fr', 'en']),
+    }),
+  ),
+  vectors: z.record(z.string(), z.string()),
+});
+
 function passageId(meetingId: string, kind: PassageKind, segmentId: string): string {
   return `${meetingId}\u0000${kind}\u0000${segmentId}`;
 }
@@ -118,6 +146,8 @@ export class SearchIndex {
   private readonly byMeeting = new Map<string, Set<string>>();
   /** Per meeting, the version that was indexed (the vault's updatedAt), to index only what changed. */
   private readonly stamps = new Map<string, string>();
+  /** Bumped on every change to a meeting's passages or vectors, so a store writes only what changed. */
+  private readonly revisions = new Map<string, number>();
   private vectorDimensions = 0;
   private packed: { matrix: Float32Array; rows: { id: string; doc: PassageDoc }[] } | undefined;
 
@@ -142,9 +172,72 @@ export class SearchIndex {
     return this.stamps.get(meetingId);
   }
 
+  /** A counter that changes whenever the meeting's part of the index changes. */
+  revisionOf(meetingId: string): number {
+    return this.revisions.get(meetingId) ?? 0;
+  }
+
+  #changed(meetingId: string): void {
+    this.revisions.set(meetingId, this.revisionOf(meetingId) + 1);
+  }
+
+  /** The meeting's passages, vectors and stamp as JSON (undefined when it is not indexed). */
+  exportMeeting(meetingId: string): string | undefined {
+    const ids = this.byMeeting.get(meetingId);
+    if (!ids) return undefined;
+    const docs: PassageDoc[] = [];
+    const vectors: Record<string, string> = {};
+    for (const id of ids) {
+      const doc = this.lexical.getStoredFields(id) as unknown as PassageDoc | undefined;
+      if (doc) docs.push({ ...doc, id });
+      const v = this.vectors.get(id);
+      if (v) vectors[id] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+    }
+    const stamp = this.stamps.get(meetingId);
+    return JSON.stringify({
+      format: FORMAT,
+      meetingId,
+      ...(stamp === undefined ? {} : { stamp }),
+      docs,
+      vectors,
+    });
+  }
+
+  /** Puts back what exportMeeting gave, replacing what was indexed for that meeting. */
+  importMeeting(json: string): string {
+    let shard: z.infer<typeof MeetingShardSchema>;
+    try {
+      shard = MeetingShardSchema.parse(JSON.parse(json));
+    } catch (error) {
+      throw new GreffierError(
+        'search-index-corrupt',
+        'a stored part of the search index cannot be read',
+        {
+          hint: 'rebuild it with "greffier search --reindex"',
+          cause: error,
+        },
+      );
+    }
+    this.removeMeeting(shard.meetingId);
+    const docs = shard.docs.filter((d) => d.meetingId === shard.meetingId) as PassageDoc[];
+    this.lexical.addAll(docs);
+    this.byMeeting.set(shard.meetingId, new Set(docs.map((d) => d.id)));
+    if (shard.stamp !== undefined) this.stamps.set(shard.meetingId, shard.stamp);
+    for (const [id, b64] of Object.entries(shard.vectors)) {
+      if (!this.byMeeting.get(shard.meetingId)!.has(id)) continue;
+      const v = new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer);
+      if (this.vectorDimensions && v.length !== this.vectorDimensions) continue;
+      this.vectorDimensions = v.length;
+      this.vectors.set(id, v);
+    }
+    this.packed = undefined;
+    return shard.meetingId;
+  }
+
   /** Adds a meeting's segments (and minutes), replacing what was indexed for it before. */
   addMeeting(meeting: IndexableMeeting, stamp?: string): string[] {
     this.removeMeeting(meeting.id);
+    this.#changed(meeting.id);
     const date = Date.parse(meeting.startedAt);
     const base = {
       meetingId: meeting.id,
@@ -174,6 +267,7 @@ export class SearchIndex {
 
   removeMeeting(meetingId: string): void {
     this.stamps.delete(meetingId);
+    if (this.byMeeting.has(meetingId)) this.#changed(meetingId);
     const ids = this.byMeeting.get(meetingId);
     if (!ids) return;
     for (const id of ids) {
@@ -207,6 +301,7 @@ export class SearchIndex {
     this.vectorDimensions = v.length;
     this.vectors.set(passage, normalise(v));
     this.packed = undefined;
+    this.#changed(passage.slice(0, passage.indexOf('\u0000')));
   }
 
   /** Lexical BM25 ranking alone (what the recall test measures). */

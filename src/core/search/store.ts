@@ -2,36 +2,93 @@ import type { OpenVault } from '../meetings/index.js';
 import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Language, MeetingSegment } from '../../shared/transcript.js';
+import { MEETING_INDEX_FILE } from '../vault/vault.js';
 import { SearchIndex, type IndexableMeeting } from './index.js';
 import { detectLanguage } from '../text/language.js';
 
 /**
- * The search index lives in the vault as one encrypted blob, brought up to
- * date meeting by meeting: only meetings whose version changed since they
- * were indexed are read again.
+ * The search index is kept per meeting: each meeting's passages and vectors
+ * are sealed with that meeting's own key in its folder (no backup: it is
+ * derived data). Shredding a meeting's key therefore shreds its passages,
+ * and no vault-wide file ever holds a deleted meeting's words. In memory the
+ * shards form one SearchIndex, brought up to date meeting by meeting: only
+ * meetings whose version changed since they were indexed are read again,
+ * and only changed shards are written back.
  */
 
+/** The vault-wide index blob of earlier versions: removed on sight (it outlived deletions). */
 export const INDEX_BLOB = 'search-index';
+const SHARD_SCHEMA_VERSION = 1;
 
 /** What these functions need of an open vault (a job context has the same parts). */
 export type VaultParts = Pick<OpenVault, 'vault' | 'meetings'>;
 
-export async function loadIndex(open: VaultParts): Promise<SearchIndex> {
-  const bytes = await open.vault.readBlob(INDEX_BLOB);
-  if (!bytes) return new SearchIndex();
-  try {
-    return SearchIndex.fromJSON(bytes.toString('utf8'));
-  } finally {
-    bytes.fill(0);
+/** Per loaded index, the revision of each meeting that its shard on disk holds. */
+const written = new WeakMap<SearchIndex, Map<string, number>>();
+
+function writtenOf(index: SearchIndex): Map<string, number> {
+  let marks = written.get(index);
+  if (!marks) {
+    marks = new Map();
+    written.set(index, marks);
   }
+  return marks;
+}
+
+function hasMeeting(open: VaultParts, meetingId: string): boolean {
+  return Object.hasOwn(open.vault.data.meetings, meetingId);
+}
+
+export async function loadIndex(open: VaultParts): Promise<SearchIndex> {
+  await open.vault.deleteBlob(INDEX_BLOB);
+  const index = new SearchIndex();
+  const marks = writtenOf(index);
+  for (const meeting of open.meetings.list()) {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await open.vault.readMeetingFile(
+        meeting.id,
+        MEETING_INDEX_FILE,
+        SHARD_SCHEMA_VERSION,
+        `search index of meeting ${meeting.id}`,
+      );
+    } catch {
+      // A damaged shard is rebuilt from the transcript by the next sync.
+      continue;
+    }
+    if (!bytes) continue;
+    try {
+      const id = index.importMeeting(bytes.toString('utf8'));
+      if (id === meeting.id) marks.set(id, index.revisionOf(id));
+      else index.removeMeeting(id);
+    } catch {
+      // Same: unreadable means "not indexed yet".
+    } finally {
+      bytes.fill(0);
+    }
+  }
+  return index;
 }
 
 export async function saveIndex(open: VaultParts, index: SearchIndex): Promise<void> {
-  const bytes = Buffer.from(index.toJSON(), 'utf8');
-  try {
-    await open.vault.writeBlob(INDEX_BLOB, bytes);
-  } finally {
-    bytes.fill(0);
+  const marks = writtenOf(index);
+  const present = new Set(index.meetingIds());
+  for (const id of present) {
+    if (marks.get(id) === index.revisionOf(id) || !hasMeeting(open, id)) continue;
+    const bytes = Buffer.from(index.exportMeeting(id)!, 'utf8');
+    try {
+      await open.vault.writeMeetingFile(id, MEETING_INDEX_FILE, SHARD_SCHEMA_VERSION, bytes, {
+        backup: false,
+      });
+    } finally {
+      bytes.fill(0);
+    }
+    marks.set(id, index.revisionOf(id));
+  }
+  for (const id of [...marks.keys()]) {
+    if (present.has(id)) continue;
+    if (hasMeeting(open, id)) await open.vault.removeMeetingFile(id, MEETING_INDEX_FILE);
+    marks.delete(id);
   }
 }
 

@@ -34,21 +34,59 @@ export function newKdfParams(cost: { N: number; r: number; p: number } = DEFAULT
   return { name: 'scrypt', ...cost, salt: randomBytes(16).toString('base64') };
 }
 
+/**
+ * Fixed bounds on parameters read from a file (vault.json, an archive
+ * header), checked before any work: memory 128·N·r at most 256 MiB (twice
+ * the default), work N·r·p at most four times the default, N a power of
+ * two from 2^10, a 16 to 64-byte salt. A crafted file then costs at most
+ * about 1.6 s and 256 MiB instead of running forever.
+ */
+export const KDF_BOUNDS = {
+  minN: 2 ** 10,
+  maxMemoryBytes: 256 * 1024 * 1024,
+  maxWork: DEFAULT_KDF.N * DEFAULT_KDF.r * DEFAULT_KDF.p * 4,
+  maxR: 32,
+  maxP: 16,
+  minSaltBytes: 16,
+  maxSaltBytes: 64,
+} as const;
+
+/** What is wrong with a set of parameters, or undefined when they are inside the bounds. */
+export function checkKdfParams(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null) return 'no key-derivation parameters';
+  const { name, N, r, p, salt } = params as Record<string, unknown>;
+  if (name !== 'scrypt') return `unknown key derivation "${String(name)}"`;
+  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+  if (!int(N) || N < KDF_BOUNDS.minN || (N & (N - 1)) !== 0) {
+    return `scrypt N=${String(N)} is not a power of two from ${KDF_BOUNDS.minN}`;
+  }
+  if (!int(r) || r < 1 || r > KDF_BOUNDS.maxR) return `scrypt r=${String(r)} is out of bounds`;
+  if (!int(p) || p < 1 || p > KDF_BOUNDS.maxP) return `scrypt p=${String(p)} is out of bounds`;
+  if (128 * N * r > KDF_BOUNDS.maxMemoryBytes) {
+    return `scrypt N=${N} r=${r} would need ${(128 * N * r) / 2 ** 20} MiB (at most ${KDF_BOUNDS.maxMemoryBytes / 2 ** 20})`;
+  }
+  if (N * r * p > KDF_BOUNDS.maxWork) return `scrypt N=${N} r=${r} p=${p} is too much work`;
+  if (typeof salt !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(salt))
+    return 'the salt is not base64';
+  const saltBytes = Buffer.from(salt, 'base64').length;
+  if (saltBytes < KDF_BOUNDS.minSaltBytes || saltBytes > KDF_BOUNDS.maxSaltBytes) {
+    return `the salt has ${saltBytes} bytes (${KDF_BOUNDS.minSaltBytes} to ${KDF_BOUNDS.maxSaltBytes} expected)`;
+  }
+  return undefined;
+}
+
 /** Derives the key-wrapping key from a passphrase; the caller zeroes the result. */
 export function deriveKey(passphrase: Buffer, params: KdfParams): Promise<Buffer> {
-  if (params.name !== 'scrypt' || !Number.isInteger(Math.log2(params.N)) || params.r < 1) {
+  const problem = checkKdfParams(params);
+  if (problem) {
     return Promise.reject(
-      new GreffierError(
-        'vault-header-damaged',
-        'the vault header names an unknown key derivation',
-        {
-          hint: 'restore the vault folder from a backup copy',
-        },
-      ),
+      new GreffierError('kdf-out-of-bounds', `refused key-derivation parameters: ${problem}`, {
+        hint: 'the file that holds them was altered or damaged: restore it from a backup copy',
+      }),
     );
   }
   // scrypt needs 128·N·r bytes; Node refuses above 32 MiB unless maxmem says so.
-  const maxmem = 128 * params.N * params.r * params.p + 32 * 1024 * 1024;
+  const maxmem = 128 * params.N * params.r + 32 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     scrypt(
       passphrase,

@@ -1,5 +1,16 @@
 import { closeSync, constants, fsyncSync, openSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import {
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -14,8 +25,24 @@ export function backupPath(file: string): string {
   return `${file}.bak`;
 }
 
+/**
+ * A fresh, unguessable temp name beside the file, created with O_EXCL
+ * ('wx'): a name planted in advance (a symlink to another file) makes the
+ * write fail instead of following it, and two writers never share one.
+ */
 function tempPath(file: string): string {
-  return join(dirname(file), `.${basename(file)}.tmp`);
+  return join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+}
+
+export const TEMP_SUFFIX = '.tmp';
+
+/** Temp files a killed process left in `dir` (only while holding the vault's folder lock). */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+      await rm(join(dir, name), { force: true });
+    }
+  }
 }
 
 /** fsync of a folder makes renames and new names durable (no-op where unsupported: Windows). */
@@ -48,13 +75,16 @@ export async function writeDurable(
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = tempPath(file);
-  const handle = await open(temp, 'w', options.mode ?? 0o600);
+  const handle = await open(temp, 'wx', options.mode ?? 0o600);
   try {
     await handle.writeFile(data);
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await rm(temp, { force: true });
+    throw error;
   }
+  await handle.close();
   if (options.backup) {
     // The current file becomes the backup before the new one replaces it, so
     // at every instant `file` exists and is a complete version.

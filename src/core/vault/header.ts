@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import {
   AuthenticationError,
+  checkKdfParams,
   deriveKey,
   newKdfParams,
   unwrapKey,
@@ -26,13 +27,15 @@ const HeaderSchema = z.object({
   version: z.literal(HEADER_VERSION),
   vaultId: z.string().min(1),
   createdAt: z.string(),
-  kdf: z.object({
-    name: z.literal('scrypt'),
-    N: z.number().int().min(2),
-    r: z.number().int().min(1),
-    p: z.number().int().min(1),
-    salt: z.string().min(1),
-  }),
+  kdf: z
+    .object({
+      name: z.literal('scrypt'),
+      N: z.number(),
+      r: z.number(),
+      p: z.number(),
+      salt: z.string(),
+    })
+    .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds'),
   wrappedMasterKey: z.string().min(1),
   checksum: z.string(),
 });
@@ -83,6 +86,17 @@ export async function readHeader(dir: string): Promise<VaultHeader | undefined> 
   );
 }
 
+/**
+ * After a crash between writing vault.json and its backup, the backup may
+ * hold the previous master: it becomes a copy of the header that opened.
+ */
+export async function syncHeaderBackup(dir: string, header: VaultHeader): Promise<void> {
+  const backup = parseHeader(await readIfExists(backupPath(headerPath(dir))));
+  if (backup && backup.checksum === header.checksum) return;
+  const main = parseHeader(await readIfExists(headerPath(dir)));
+  if (main && main.checksum === header.checksum) await replaceBackupWithCurrent(headerPath(dir));
+}
+
 async function writeHeader(dir: string, header: Omit<VaultHeader, 'checksum'>): Promise<void> {
   const full: VaultHeader = { ...header, checksum: checksumOf(header) };
   await writeDurable(headerPath(dir), Buffer.from(`${JSON.stringify(full, null, 2)}\n`));
@@ -131,7 +145,7 @@ export async function unwrapMasterKey(header: VaultHeader, passphrase: Buffer): 
   }
 }
 
-/** New passphrase: only the master key is re-wrapped; no meeting data is re-encrypted. */
+/** The commit point of a passphrase change: the header now holds the next master key. */
 export async function rewrapHeader(
   dir: string,
   header: VaultHeader,

@@ -2,6 +2,7 @@ export {
   Vault,
   checkNewPassphrase,
   MIN_PASSPHRASE_LENGTH,
+  MEETING_INDEX_FILE,
   type KdfCost,
   type OpenOptions,
   type RecoveryReport,

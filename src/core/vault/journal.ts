@@ -179,9 +179,52 @@ function journalDamaged(path: string, detail: string): GreffierError {
   });
 }
 
+/** The words show, the app and export use for a journal shorter than its sealed count. */
+export function truncatedNote(chunks: number, expected: number): string {
+  return `audio truncated: ${chunks} of ${expected} chunks`;
+}
+
+function journalTruncated(path: string, chunks: number, expected: number): GreffierError {
+  return new GreffierError('audio-truncated', `${truncatedNote(chunks, expected)} (${path})`, {
+    hint: `the ${chunks} chunks left are intact; the rest of the recording is gone from this copy: restore the vault folder from a backup copy`,
+  });
+}
+
+/**
+ * Counts the chunks by their record headers alone (no decryption): cheap
+ * enough for every look at a meeting, to compare with the sealed count.
+ */
+export async function countJournalChunks(path: string): Promise<number> {
+  let handle: FileHandle;
+  try {
+    handle = await openFile(path, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    let position = JOURNAL_MAGIC.length;
+    let index = 0;
+    while (position < size) {
+      const header = await readExactly(handle, RECORD_HEADER, position);
+      if (!header) break;
+      const length = header.readUInt32LE(0);
+      if (header.readUInt32LE(4) !== index || length < SEAL_OVERHEAD || length > MAX_SEALED) break;
+      if (position + RECORD_HEADER + length > size) break;
+      position += RECORD_HEADER + length;
+      index++;
+    }
+    return index;
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Walks the journal, authenticating every chunk, without keeping audio in
- * memory. A chunk cut short by the end of the file is a torn tail (a
+ * memory. With `expectedChunks` (the count sealed in the catalogue when
+ * the recording finished), a journal that ends cleanly but early — whole
+ * chunks cut off — is an error, not a shorter recording. A chunk cut short by the end of the file is a torn tail (a
  * crash during its write); a complete chunk that fails is damage.
  */
 export async function* readJournal(
@@ -189,6 +232,7 @@ export async function* readJournal(
   meetingId: string,
   key: Buffer,
   scan?: JournalScan,
+  expectedChunks?: number,
 ): AsyncGenerator<JournalChunk> {
   const handle = await openFile(path, 'r');
   try {
@@ -248,6 +292,9 @@ export async function* readJournal(
       }
       yield { index, samples };
       index++;
+    }
+    if (expectedChunks !== undefined && index < expectedChunks) {
+      throw journalTruncated(path, index, expectedChunks);
     }
   } finally {
     await handle.close();

@@ -13,15 +13,26 @@ export function recordAad(recordId: string, schemaVersion: number): string {
   return `greffier:${recordId}:v${schemaVersion}`;
 }
 
+/** The bytes of a sealed file, for a caller that writes them itself (a staged rotation). */
+export function sealBytes(
+  key: Buffer,
+  recordId: string,
+  schemaVersion: number,
+  plaintext: Uint8Array,
+): Buffer {
+  return Buffer.concat([MAGIC, seal(key, plaintext, recordAad(recordId, schemaVersion))]);
+}
+
 export async function writeSealedFile(
   path: string,
   key: Buffer,
   recordId: string,
   schemaVersion: number,
   plaintext: Uint8Array,
+  options: { backup?: boolean } = {},
 ): Promise<void> {
-  const bytes = Buffer.concat([MAGIC, seal(key, plaintext, recordAad(recordId, schemaVersion))]);
-  await writeDurable(path, bytes, { backup: true });
+  const bytes = sealBytes(key, recordId, schemaVersion, plaintext);
+  await writeDurable(path, bytes, { backup: options.backup ?? true });
 }
 
 export function openSealedBytes(

@@ -5,6 +5,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
 import { dateTime } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
 
 export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
   const api = useApi();
@@ -65,6 +66,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
       setError(caught);
     }
   }
+
+  const nextVerdict = usePassphraseVerdict(next);
 
   async function changePassphrase(event: FormEvent) {
     event.preventDefault();
@@ -189,7 +192,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
               onChange={(event) => setNext(event.target.value)}
             />
           </label>
-          <button type="submit" disabled={!current || !next}>
+          <PassphraseMeter verdict={nextVerdict} />
+          <button type="submit" disabled={!current || !next || nextVerdict?.ok === false}>
             {t('settings.changePassphrase')}
           </button>
         </form>

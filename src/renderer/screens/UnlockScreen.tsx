@@ -2,15 +2,8 @@ import { useState, type FormEvent } from 'react';
 import type { VaultState } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { passphraseStrength } from '../format.js';
-import { useI18n, type MessageKey } from '../i18n/i18n.js';
-
-const STRENGTH: MessageKey[] = [
-  'unlock.strength.weak',
-  'unlock.strength.fair',
-  'unlock.strength.good',
-  'unlock.strength.strong',
-];
+import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
+import { useI18n } from '../i18n/i18n.js';
 
 export function UnlockScreen(props: {
   vault: Exclude<VaultState, 'unlocked'>;
@@ -24,7 +17,7 @@ export function UnlockScreen(props: {
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const strength = passphraseStrength(passphrase);
+  const verdict = usePassphraseVerdict(creating ? passphrase : '');
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -68,9 +61,7 @@ export function UnlockScreen(props: {
         </label>
         {creating && (
           <>
-            <p className={`strength s${strength}`} aria-live="polite" data-testid="strength">
-              {t('unlock.strength')}: {t(STRENGTH[strength] ?? 'unlock.strength.weak')}
-            </p>
+            <PassphraseMeter verdict={verdict} />
             <label>
               {t('unlock.confirm')}
               <input
@@ -84,7 +75,7 @@ export function UnlockScreen(props: {
             </label>
           </>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy || (creating && verdict?.ok === false)}>
           {creating ? t('unlock.create') : t('unlock.unlock')}
         </button>
         <ErrorNote error={error} />
