@@ -24,6 +24,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   const [answer, setAnswer] = useState<AnswerView | undefined>();
   const [error, setError] = useState<unknown>();
   const [listening, setListening] = useState(false);
+  const [speech, setSpeech] = useState<MessageKey | undefined>();
   const capture = useRef<Capture | undefined>(undefined);
   const chunks = useRef<Int16Array[]>([]);
   const starting = useRef<Promise<void> | undefined>(undefined);
@@ -56,6 +57,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   async function ask(input: { text?: string; audio?: string }) {
     setError(undefined);
     setAnswer(undefined);
+    setSpeech(undefined);
     setPartial('');
     setHeard(undefined);
     setStage('ask.stage.searching');
@@ -128,10 +130,27 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   });
 
   function readAloud(value: AnswerView) {
-    const utterance = new SpeechSynthesisUtterance(value.answer);
-    utterance.lang = value.language === 'fr' ? 'fr-FR' : 'en-GB';
-    speechSynthesis.cancel();
-    speechSynthesis.speak(utterance);
+    setSpeech(undefined);
+    const synth = typeof speechSynthesis === 'undefined' ? undefined : speechSynthesis;
+    const lang = value.language === 'fr' ? 'fr' : 'en';
+    // A system with no voice at all (or none for this language) would stay silent: say so.
+    const voices = synth?.getVoices() ?? [];
+    const voice = voices.find((v) => v.lang.toLowerCase().startsWith(lang)) ?? voices[0];
+    if (!synth || !voice) {
+      setSpeech('ask.noVoice');
+      return;
+    }
+    const utterance = new SpeechSynthesisUtterance(value.found ? value.answer : t('ask.notFound'));
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
+    utterance.onstart = () => setSpeech('ask.speaking');
+    utterance.onend = () => setSpeech(undefined);
+    utterance.onerror = (event) =>
+      setSpeech(
+        event.error === 'interrupted' || event.error === 'canceled' ? undefined : 'ask.noVoice',
+      );
+    synth.cancel();
+    synth.speak(utterance);
   }
 
   return (
@@ -220,9 +239,14 @@ export function AskScreen({ open }: { open(route: Route): void }) {
               </ul>
             </>
           )}
-          <button type="button" onClick={() => readAloud(answer)}>
+          <button type="button" data-testid="read-aloud" onClick={() => readAloud(answer)}>
             {t('ask.readAloud')}
           </button>
+          {speech && (
+            <p role="status" data-testid="speech-status">
+              {t(speech)}
+            </p>
+          )}
         </article>
       )}
     </section>

@@ -73,6 +73,14 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
     });
   }, [api, session]);
 
+  // The newest live line stays in view, unless the clerk is typing somewhere on the page.
+  const liveList = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) return;
+    liveList.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }, [lines]);
+
   useEffect(() => {
     if (!session) return;
     // Number keys 1–9 say who speaks now; M drops a marker. Not while typing in a field.
@@ -298,7 +306,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
             <p>{t('record.markers', { list: markers.map((ms) => clock(ms)).join(', ') })}</p>
           )}
           <h2>{t('record.live')}</h2>
-          <ol className="live" aria-live="polite" data-testid="live-transcript">
+          <ol className="live" aria-live="polite" data-testid="live-transcript" ref={liveList}>
             {lines.map((line) => (
               <li key={line.id}>
                 <time>{clock(line.startMs)}</time>{' '}
