@@ -2,6 +2,9 @@ import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import type { Speaker } from '../../shared/meetings.js';
 import type { Minutes } from '../../shared/minutes.js';
 import type { MeetingSegment } from '../../shared/transcript.js';
+import { subtitleCues } from './subtitles.js';
+
+export { subtitleCues, CUE_MAX_MS, LINE_MAX_CHARS } from './subtitles.js';
 
 /** What every export needs: the meeting as the clerk sees it. */
 export interface ExportableMeeting {
@@ -29,6 +32,8 @@ const LABELS = {
     due: 'échéance',
     noMinutes: 'Pas encore de compte rendu.',
     seg: 'voir',
+    // French puts a narrow no-break space before « : ».
+    colon: '\u202f:',
   },
   en: {
     minutes: 'Minutes',
@@ -43,11 +48,32 @@ const LABELS = {
     due: 'due',
     noMinutes: 'No minutes yet.',
     seg: 'see',
+    colon: ':',
   },
 } as const;
 
 function lang(meeting: ExportableMeeting): Lang {
   return (meeting.minutes?.language ?? meeting.language) === 'en' ? 'en' : 'fr';
+}
+
+/**
+ * When the meeting took place, in its language and this computer's time zone:
+ * « mardi 3 mars 2026 à 19:00 », "Tuesday 3 March 2026 at 19:00".
+ */
+export function meetingDate(meeting: ExportableMeeting, timeZone?: string): string {
+  const date = new Date(meeting.startedAt);
+  if (Number.isNaN(date.getTime())) return meeting.startedAt;
+  return new Intl.DateTimeFormat(lang(meeting) === 'fr' ? 'fr-FR' : 'en-GB', {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(date);
+}
+
+/** The date and duration line every document opens with. */
+function dateLine(meeting: ExportableMeeting, timeZone?: string): string {
+  const l = LABELS[lang(meeting)];
+  return `${l.date}${l.colon} ${meetingDate(meeting, timeZone)} — ${l.duration}${l.colon} ${clock(meeting.durationMs)}`;
 }
 
 /** 3723456 → "01:02:03,456" (SRT) or "01:02:03.456" (VTT). */
@@ -69,32 +95,38 @@ function speakerName(meeting: ExportableMeeting, id: string | undefined): string
   return id ? meeting.speakers.find((s) => s.id === id)?.name : undefined;
 }
 
-/** Subtitle text may not contain a blank line (it would end the cue) nor "-->" (VTT). */
-function cueText(text: string): string {
-  return text
-    .replace(/\r?\n\s*\r?\n/g, '\n')
-    .replace(/-->/g, '->')
-    .trim();
+/** A cue line may not hold "-->" (it would read as a timing line). Lines never hold a newline. */
+function cueLine(text: string): string {
+  return text.replace(/-->/g, '->');
 }
 
+/** SRT: cues of at most 7 s and two lines of 42 characters; the speaker opens their turn. */
 export function toSrt(meeting: ExportableMeeting): string {
-  return meeting.segments
-    .map((segment, i) => {
-      const who = speakerName(meeting, segment.speakerId);
-      const text = cueText(who ? `${who}: ${segment.text}` : segment.text);
-      return `${i + 1}\n${timestamp(segment.startMs, ',')} --> ${timestamp(segment.endMs, ',')}\n${text}\n`;
-    })
+  const l = LABELS[lang(meeting)];
+  const cues = subtitleCues(meeting.segments, (segment) => {
+    const who = speakerName(meeting, segment.speakerId);
+    return who ? `${who}${l.colon} ` : '';
+  });
+  return cues
+    .map(
+      (cue, i) =>
+        `${i + 1}\n${timestamp(cue.startMs, ',')} --> ${timestamp(cue.endMs, ',')}\n${cue.lines.map(cueLine).join('\n')}\n`,
+    )
     .join('\n');
 }
 
+/** VTT: the same cues, the speaker in VTT's voice tag. */
 export function toVtt(meeting: ExportableMeeting): string {
-  const cues = meeting.segments.map((segment) => {
-    const who = speakerName(meeting, segment.speakerId);
-    // <v Name> is VTT's speaker tag; "<" and "&" in the words must be escaped there.
-    const escape = (s: string) =>
-      s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    const text = cueText(escape(segment.text));
-    return `${segment.id}\n${timestamp(segment.startMs, '.')} --> ${timestamp(segment.endMs, '.')}\n${who ? `<v ${escape(who)}>` : ''}${text}\n`;
+  // <v Name> is VTT's speaker tag; "<" and "&" in the words must be escaped there.
+  const escape = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const cues = subtitleCues(meeting.segments).map((cue, i) => {
+    const who = speakerName(
+      meeting,
+      meeting.segments.find((s) => s.id === cue.segmentId)?.speakerId,
+    );
+    const text = cue.lines.map((line) => escape(cueLine(line))).join('\n');
+    return `${cue.segmentId}-${i + 1}\n${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${who ? `<v ${escape(who)}>` : ''}${text}\n`;
   });
   return `WEBVTT\n\n${cues.join('\n')}`;
 }
@@ -104,7 +136,7 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
 }
 
-export function toMarkdown(meeting: ExportableMeeting): string {
+export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): string {
   const l = LABELS[lang(meeting)];
   const md = escapeMarkdown;
   const byId = new Map(meeting.segments.map((s) => [s.id, s]));
@@ -115,8 +147,8 @@ export function toMarkdown(meeting: ExportableMeeting): string {
   const lines = [
     `# ${md(meeting.title)}`,
     '',
-    `- ${l.date}: ${meeting.startedAt}`,
-    `- ${l.duration}: ${clock(meeting.durationMs)}`,
+    `- ${l.date}${l.colon} ${meetingDate(meeting, timeZone)}`,
+    `- ${l.duration}${l.colon} ${clock(meeting.durationMs)}`,
     '',
     `## ${l.minutes}`,
     '',
@@ -129,27 +161,29 @@ export function toMarkdown(meeting: ExportableMeeting): string {
     for (const d of minutes.decisions) lines.push(`- ${md(d.text)}${refs(d.segmentIds)}`);
     lines.push('', `### ${l.actions}`, '');
     for (const a of minutes.actionItems) {
-      const due = a.due ? ` (${l.due}: ${md(a.due)})` : '';
-      lines.push(`- **${md(a.owner)}**: ${md(a.task)}${due}${refs(a.segmentIds)}`);
+      const due = a.due ? ` (${l.due}${l.colon} ${md(a.due)})` : '';
+      lines.push(`- **${md(a.owner)}**${l.colon} ${md(a.task)}${due}${refs(a.segmentIds)}`);
     }
     lines.push('', `### ${l.questions}`, '');
     for (const q of minutes.openQuestions) lines.push(`- ${md(q)}`);
     lines.push('', `### ${l.interventions}`, '');
-    for (const i of minutes.interventions) lines.push(`- **${md(i.speaker)}**: ${md(i.summary)}`);
+    for (const i of minutes.interventions) {
+      lines.push(`- **${md(i.speaker)}**${l.colon} ${md(i.summary)}`);
+    }
     lines.push('');
   }
   lines.push(`## ${l.transcript}`, '');
   for (const segment of meeting.segments) {
     const who = speakerName(meeting, segment.speakerId);
     lines.push(
-      `- \`${clock(segment.startMs)}\` ${who ? `**${md(who)}**: ` : ''}${md(segment.text)}`,
+      `- \`${clock(segment.startMs)}\` ${who ? `**${md(who)}**${l.colon} ` : ''}${md(segment.text)}`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** DOCX minutes: the official document a clerk edits and signs; text runs only, no fields. */
-export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
+export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Promise<Buffer> {
   const l = LABELS[lang(meeting)];
   const byId = new Map(meeting.segments.map((s) => [s.id, s]));
   const refs = (ids: string[]) => {
@@ -159,11 +193,10 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
   const heading = (text: string, level: (typeof HeadingLevel)[keyof typeof HeadingLevel]) =>
     new Paragraph({ text, heading: level });
   const bullet = (runs: TextRun[]) => new Paragraph({ children: runs, bullet: { level: 0 } });
+  // The title and date open the body itself, not only the file's properties.
   const children: Paragraph[] = [
     heading(meeting.title, HeadingLevel.TITLE),
-    new Paragraph({
-      text: `${l.date}: ${meeting.startedAt} — ${l.duration}: ${clock(meeting.durationMs)}`,
-    }),
+    new Paragraph({ text: dateLine(meeting, timeZone) }),
     heading(l.minutes, HeadingLevel.HEADING_1),
   ];
   const minutes = meeting.minutes;
@@ -180,8 +213,10 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
     for (const a of minutes.actionItems) {
       children.push(
         bullet([
-          new TextRun({ text: `${a.owner}: `, bold: true }),
-          new TextRun(`${a.task}${a.due ? ` (${l.due}: ${a.due})` : ''}${refs(a.segmentIds)}`),
+          new TextRun({ text: `${a.owner}${l.colon} `, bold: true }),
+          new TextRun(
+            `${a.task}${a.due ? ` (${l.due}${l.colon} ${a.due})` : ''}${refs(a.segmentIds)}`,
+          ),
         ]),
       );
     }
@@ -190,7 +225,10 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
     children.push(heading(l.interventions, HeadingLevel.HEADING_2));
     for (const i of minutes.interventions) {
       children.push(
-        bullet([new TextRun({ text: `${i.speaker}: `, bold: true }), new TextRun(i.summary)]),
+        bullet([
+          new TextRun({ text: `${i.speaker}${l.colon} `, bold: true }),
+          new TextRun(i.summary),
+        ]),
       );
     }
   }
@@ -201,7 +239,7 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
       new Paragraph({
         children: [
           new TextRun({ text: `${clock(segment.startMs)} `, color: '666666' }),
-          ...(who ? [new TextRun({ text: `${who}: `, bold: true })] : []),
+          ...(who ? [new TextRun({ text: `${who}${l.colon} `, bold: true })] : []),
           new TextRun(segment.text),
         ],
       }),
@@ -215,11 +253,38 @@ export async function toDocx(meeting: ExportableMeeting): Promise<Buffer> {
   return Packer.toBuffer(document);
 }
 
+/** Letters that are not a base letter plus accents: « œ » is "oe", not nothing. */
+const LIGATURES: Record<string, string> = {
+  œ: 'oe',
+  Œ: 'OE',
+  æ: 'ae',
+  Æ: 'AE',
+  ß: 'ss',
+  ø: 'o',
+  Ø: 'O',
+  đ: 'd',
+  Đ: 'D',
+  ł: 'l',
+  Ł: 'L',
+  þ: 'th',
+  Þ: 'TH',
+  ð: 'd',
+  Ð: 'D',
+  ı: 'i',
+  ĸ: 'k',
+};
+
+/** Latin text in plain ASCII letters: accents removed, ligatures spelt out. */
+export function transliterate(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[œŒæÆßøØđĐłŁþÞðÐıĸ]/g, (char) => LIGATURES[char] ?? char);
+}
+
 /** A file name from the title that is safe on every OS. */
 export function exportFileName(title: string, extension: string): string {
-  const base = title
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
+  const base = transliterate(title)
     .replace(/[^A-Za-z0-9 _-]+/g, '')
     .trim()
     .replace(/\s+/g, '-')
@@ -246,6 +311,9 @@ const WIN_ANSI: Record<string, number> = {
   '™': 0x99,
   œ: 0x9c,
   Ÿ: 0x9f,
+  // Narrow and thin no-break spaces (French typography) print as a no-break space.
+  '\u202f': 0xa0,
+  '\u2009': 0xa0,
 };
 
 /** A PDF string literal in WinAnsi bytes: accents kept, anything else becomes "?". */
@@ -298,7 +366,7 @@ function wrap(text: string, width: number): string[] {
  * The minutes and transcript as a plain PDF (A4, Helvetica, text only),
  * written by hand: no renderer, no fonts to ship, nothing executable inside.
  */
-export function toPdf(meeting: ExportableMeeting): Buffer {
+export function toPdf(meeting: ExportableMeeting, timeZone?: string): Buffer {
   const l = LABELS[lang(meeting)];
   const out: PdfLine[] = [];
   const add = (text: string, style: Omit<PdfLine, 'text'> = {}) => {
@@ -311,7 +379,7 @@ export function toPdf(meeting: ExportableMeeting): Buffer {
     return times.length ? ` (${l.seg} ${times.join(', ')})` : '';
   };
   add(meeting.title, { bold: true, size: 16 });
-  add(`${l.date}: ${meeting.startedAt} — ${l.duration}: ${clock(meeting.durationMs)}`);
+  add(dateLine(meeting, timeZone));
   add('');
   add(l.minutes, { bold: true, size: 13 });
   const minutes = meeting.minutes;
@@ -323,18 +391,19 @@ export function toPdf(meeting: ExportableMeeting): Buffer {
     for (const d of minutes.decisions) add(`• ${d.text}${refs(d.segmentIds)}`);
     add(l.actions, { bold: true });
     for (const a of minutes.actionItems) {
-      add(`• ${a.owner}: ${a.task}${a.due ? ` (${l.due}: ${a.due})` : ''}${refs(a.segmentIds)}`);
+      const due = a.due ? ` (${l.due}${l.colon} ${a.due})` : '';
+      add(`• ${a.owner}${l.colon} ${a.task}${due}${refs(a.segmentIds)}`);
     }
     add(l.questions, { bold: true });
     for (const q of minutes.openQuestions) add(`• ${q}`);
     add(l.interventions, { bold: true });
-    for (const i of minutes.interventions) add(`• ${i.speaker}: ${i.summary}`);
+    for (const i of minutes.interventions) add(`• ${i.speaker}${l.colon} ${i.summary}`);
   }
   add('');
   add(l.transcript, { bold: true, size: 13 });
   for (const segment of meeting.segments) {
     const who = speakerName(meeting, segment.speakerId);
-    add(`${clock(segment.startMs)}  ${who ? `${who}: ` : ''}${segment.text}`);
+    add(`${clock(segment.startMs)}  ${who ? `${who}${l.colon} ` : ''}${segment.text}`);
   }
 
   // Lay lines out on A4 pages (595 × 842 pt), 50 pt margins.
