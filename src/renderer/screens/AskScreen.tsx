@@ -204,18 +204,23 @@ export function AskScreen({ open }: { open(route: Route): void }) {
       )}
       {heard && (
         <p>
-          {t('ask.heard')} <q data-testid="heard">{heard}</q>
+          {t('ask.heard')}{' '}
+          <q data-testid="heard" translate="no">
+            {heard}
+          </q>
         </p>
       )}
       {partial && !answer && (
-        <p className="partial" aria-live="polite" data-testid="partial-answer">
+        <p className="partial" aria-live="polite" data-testid="partial-answer" translate="no">
           {partial}
         </p>
       )}
       {answer && (
         <article className="answer" data-testid="answer" data-found={answer.found}>
           <h2>{t('ask.answer')}</h2>
-          <p aria-live="polite">{answer.found ? answer.answer : t('ask.notFound')}</p>
+          <p aria-live="polite" translate={answer.found ? 'no' : undefined}>
+            {answer.found ? answer.answer : t('ask.notFound')}
+          </p>
           {answer.citations.length > 0 && (
             <>
               <h3>{t('ask.citations')}</h3>
@@ -230,10 +235,11 @@ export function AskScreen({ open }: { open(route: Route): void }) {
                         open({ name: 'meeting', id: citation.meetingId, atMs: citation.startMs })
                       }
                     >
-                      {citation.meetingTitle ?? citation.meetingId} · {clock(citation.startMs)}
+                      <span translate="no">{citation.meetingTitle ?? citation.meetingId}</span> ·{' '}
+                      {clock(citation.startMs)}
                       {citation.speaker ? ` · ${citation.speaker}` : ''}
                     </button>{' '}
-                    <q>{citation.quote}</q>
+                    <q translate="no">{citation.quote}</q>
                   </li>
                 ))}
               </ul>

@@ -146,7 +146,9 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   return (
     <section data-screen="meeting" data-meeting-id={meeting.id} aria-labelledby="meeting-title">
       <div className="titlebar">
-        <h1 id="meeting-title">{meeting.title}</h1>
+        <h1 id="meeting-title" translate="no">
+          {meeting.title}
+        </h1>
         <span className={`badge ${meeting.status}`} data-testid="meeting-status">
           {t(statusKey(meeting.status))}
         </span>
@@ -214,14 +216,14 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
             {!minutes && <p>{t('meeting.noMinutes')}</p>}
             {minutes && (
               <>
-                <h3>{minutes.title}</h3>
-                <p>{minutes.overview}</p>
+                <h3 translate="no">{minutes.title}</h3>
+                <p translate="no">{minutes.overview}</p>
                 <h3>{t('minutes.decisions')}</h3>
                 {minutes.decisions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul data-testid="decisions">
                   {minutes.decisions.map((item, index) => (
                     <li key={index}>
-                      {item.text} {segmentLinks(item.segmentIds)}
+                      <span translate="no">{item.text}</span> {segmentLinks(item.segmentIds)}
                     </li>
                   ))}
                 </ul>
@@ -230,8 +232,10 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <ul data-testid="actions">
                   {minutes.actionItems.map((item, index) => (
                     <li key={index}>
-                      <strong>{item.owner}</strong> {item.task}
-                      {item.due ? ` (${item.due})` : ''} {segmentLinks(item.segmentIds)}
+                      <strong translate="no">{item.owner}</strong>{' '}
+                      <span translate="no">{item.task}</span>
+                      {item.due && <span translate="no"> ({item.due})</span>}{' '}
+                      {segmentLinks(item.segmentIds)}
                     </li>
                   ))}
                 </ul>
@@ -239,7 +243,9 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 {minutes.openQuestions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul>
                   {minutes.openQuestions.map((text, index) => (
-                    <li key={index}>{text}</li>
+                    <li key={index} translate="no">
+                      {text}
+                    </li>
                   ))}
                 </ul>
                 <h3>{t('minutes.interventions')}</h3>
@@ -247,8 +253,8 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <ul>
                   {minutes.interventions.map((item, index) => (
                     <li key={index}>
-                      <strong>{item.speaker}</strong>
-                      {t('common.colon')} {item.summary}
+                      <strong translate="no">{item.speaker}</strong>
+                      {t('common.colon')} <span translate="no">{item.summary}</span>
                     </li>
                   ))}
                 </ul>
@@ -359,7 +365,11 @@ function SegmentRow(props: {
       >
         {clock(segment.startMs)}
       </button>
-      {props.speaker && <span className="who">{props.speaker}</span>}
+      {props.speaker && (
+        <span className="who" translate="no">
+          {props.speaker}
+        </span>
+      )}
       {editing ? (
         <span className="edit">
           <textarea
@@ -377,7 +387,9 @@ function SegmentRow(props: {
         </span>
       ) : (
         <>
-          <span className="text">{segment.text}</span>
+          <span className="text" translate="no">
+            {segment.text}
+          </span>
           {segment.edited && <span className="hint"> ({t('meeting.edited')})</span>}
           <button
             type="button"

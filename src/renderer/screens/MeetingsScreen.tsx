@@ -116,7 +116,9 @@ export function MeetingsScreen(props: {
                 className="meeting-link"
                 onClick={() => props.open({ name: 'meeting', id: meeting.id })}
               >
-                <span className="meeting-title">{meeting.title}</span>
+                <span className="meeting-title" translate="no">
+                  {meeting.title}
+                </span>
                 <span className="meeting-meta">
                   {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
                 </span>

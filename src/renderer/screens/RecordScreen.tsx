@@ -250,7 +250,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
                   aria-pressed={active}
                   onClick={() => speaker && markSpeaker(speaker)}
                 >
-                  <kbd>{index + 1}</kbd> {name}
+                  <kbd>{index + 1}</kbd> <span translate="no">{name}</span>
                 </button>
               </li>
             );
@@ -310,8 +310,12 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
             {lines.map((line) => (
               <li key={line.id}>
                 <time>{clock(line.startMs)}</time>{' '}
-                <span className="who">{speakerName(line.speakerId)}</span>{' '}
-                <span className="text">{line.text}</span>
+                <span className="who" translate="no">
+                  {speakerName(line.speakerId)}
+                </span>{' '}
+                <span className="text" translate="no">
+                  {line.text}
+                </span>
               </li>
             ))}
           </ol>

@@ -113,7 +113,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
                 <tr key={model.path}>
                   <td>{t(`model.kind.${model.kind}` as MessageKey)}</td>
                   <td title={model.path}>
-                    {model.fileName}
+                    <span translate="no">{model.fileName}</span>
                     {model.isDefault ? ` (${t('settings.default')})` : ''}
                   </td>
                   <td>{fileSize(model.sizeBytes, locale)}</td>
@@ -252,7 +252,9 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
               {blocked.map((entry, index) => (
                 <tr key={`${entry.at}-${index}`}>
                   <td>{dateTime(entry.at, locale)}</td>
-                  <td className="url">{entry.url}</td>
+                  <td className="url" translate="no">
+                    {entry.url}
+                  </td>
                   <td>
                     {entry.by} · {entry.detail}
                   </td>
