@@ -189,7 +189,6 @@ export const MeetingPlayer = forwardRef<
       <button
         type="button"
         onClick={toggle}
-        aria-pressed={playing}
         data-testid="player-toggle"
         disabled={durationMs <= 0}
       >
