@@ -106,6 +106,15 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
       await record.stop();
 
       const meeting = new MeetingPage(page);
+      // Right after stop the final pass runs: its bar says what it does and how far it is.
+      const bar = page.locator('.progress-line').first();
+      await expect(bar.or(meeting.minutes().locator('h3').first())).toBeVisible();
+      if (await bar.isVisible()) {
+        await expect(bar).toContainText(
+          /^(Transcription|Compte rendu|Indexation) · (\d+\s?%|en cours|en attente)$/u,
+        );
+        await check(page, 'meeting-working');
+      }
       await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
       await expect(meeting.minutes().locator('h3').first()).toBeVisible({ timeout: 180_000 });
       // Template names, not file names.
@@ -147,6 +156,16 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
         (await first.getAttribute('data-segment-id'))!,
       );
       await page.getByTestId('player-toggle').click();
+
+      // Editing a line and the delete confirmation are states too.
+      await first.getByRole('button', { name: /Modifier/ }).click();
+      await expect(first.locator('textarea')).toBeFocused();
+      await check(page, 'meeting-editing');
+      await first.getByRole('button', { name: 'Annuler' }).click();
+      await page.getByRole('button', { name: 'Supprimer cette réunion' }).click();
+      await expect(page.getByRole('alertdialog')).toBeVisible();
+      await check(page, 'meeting-delete-confirm');
+      await page.getByRole('button', { name: 'Annuler' }).click();
 
       // Exports: the date in French words, the file name transliterated.
       const md = await meeting.export('md');
