@@ -186,12 +186,7 @@ export const MeetingPlayer = forwardRef<
         }}
         onEnded={ended}
       />
-      <button
-        type="button"
-        onClick={toggle}
-        data-testid="player-toggle"
-        disabled={durationMs <= 0}
-      >
+      <button type="button" onClick={toggle} data-testid="player-toggle" disabled={durationMs <= 0}>
         {playing ? t('meeting.pause') : t('meeting.play')}
       </button>
       <input
