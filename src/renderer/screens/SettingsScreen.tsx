@@ -256,7 +256,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
                     {entry.url}
                   </td>
                   <td>
-                    {entry.by} · {entry.detail}
+                    {t(`blocked.by.${entry.by}`)} · <BlockedDetail detail={entry.detail} />
                   </td>
                 </tr>
               ))}
@@ -296,4 +296,12 @@ function skippedLine(line: string, t: Translate, locale: 'fr' | 'en'): string {
           ? 'settings.skip.noFiles'
           : 'settings.skip.other';
   return `${name} — ${t(key)}`;
+}
+
+/** Why a request was blocked: in words where the door said it in words, else the CSP directive. */
+function BlockedDetail({ detail }: { detail: string }) {
+  const { t } = useI18n();
+  const key = `blocked.detail.${detail}` as MessageKey;
+  const said = t(key);
+  return said === key ? <code translate="no">{detail}</code> : <>{said}</>;
 }
