@@ -23,6 +23,9 @@ export async function expectAccessible(page: Page, state: string): Promise<void>
 /** Words that mean an English error (or a programmer's value) reached the screen. */
 const ENGLISH =
   /\b(Failed to fetch|NetworkError|Load failed|[Ee]rror|failed|cannot|can't|does not|is not|not found|no such|wrong|invalid|unexpected|undefined|null|NaN|Unknown|trust-unlisted)\b|--[a-z]/;
+/** English words French never uses: any of them in the UI's own text is untranslated. */
+const ENGLISH_WORDS =
+  /\b(the|from|with|another|this|that|which|please|and|of|to|is|are|was|has|have|not|in|it|be|by|for|you|your)\b/i;
 /** Raw codes: every error code of the catalogue, http-NNN, and template ids. */
 const CODES = new RegExp(
   `(^|[^\\w-])(${[
@@ -54,6 +57,8 @@ export async function expectFrenchOnly(page: Page, state: string): Promise<void>
     return out;
   })()`);
   expect(texts.length, `visible text on ${state}`).toBeGreaterThan(0);
-  const offending = texts.filter((text) => ENGLISH.test(text) || CODES.test(text));
+  const offending = texts.filter(
+    (text) => ENGLISH.test(text) || ENGLISH_WORDS.test(text) || CODES.test(text),
+  );
   expect(offending, `English or raw codes on ${state}`).toEqual([]);
 }
