@@ -155,7 +155,27 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
         'data-segment-id',
         (await first.getAttribute('data-segment-id'))!,
       );
+      // The first clip holds 15 s: playing on from 0:12 crosses into the next clip without a
+      // stop, and the highlight moves on to the line at 0:30 when the audio gets there.
+      const player = page.getByTestId('player');
+      const nowMs = async () => Number(await player.getAttribute('data-now-ms'));
+      await page.getByRole('slider', { name: 'Position dans la réunion' }).fill('12000');
+      await expect.poll(nowMs, { timeout: 30_000 }).toBeGreaterThan(16_000);
+      await expect
+        .poll(() =>
+          audio.evaluate((element) => !(element as unknown as { paused: boolean }).paused),
+        )
+        .toBe(true);
+      await page.getByRole('slider', { name: 'Position dans la réunion' }).fill('28000');
+      await expect(page.locator('li[aria-current="time"]')).toHaveAttribute(
+        'data-segment-id',
+        lastId!,
+        {
+          timeout: 30_000,
+        },
+      );
       await page.getByTestId('player-toggle').click();
+      await expect(page.getByTestId('player-toggle')).toHaveText('Lecture');
 
       // Editing a line and the delete confirmation are states too.
       await first.getByRole('button', { name: /Modifier/ }).click();

@@ -4,10 +4,10 @@ import { base64ToBytes, clock } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /** The first clip is short so playback starts at once; the next ones are longer. */
-const FIRST_CLIP_MS = 60_000;
-const NEXT_CLIP_MS = 180_000;
+const FIRST_CLIP_MS = 15_000;
+const NEXT_CLIP_MS = 120_000;
 /** The next clip is asked for when this much of the current one is left. */
-const PREFETCH_MS = 20_000;
+const PREFETCH_MS = 10_000;
 
 interface Clip {
   url: string;
