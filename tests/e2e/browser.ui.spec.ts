@@ -80,7 +80,10 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
       await page.locator('input[autocomplete="new-password"]').first().fill(NEXT_PASSPHRASE);
       await page.locator('input[name="confirm-new-passphrase"]').fill('pas la même');
       await page.getByRole('button', { name: 'Changer la phrase secrète' }).click();
-      await expect(page.getByRole('alert')).toContainText('Les deux phrases secrètes diffèrent.');
+      const passError = page.locator('section[aria-labelledby="pass-title"] [role="alert"]');
+      await expect(passError).toContainText('Les deux phrases secrètes diffèrent.');
+      await expect(passError).toBeInViewport();
+      await expect(passError).toBeFocused();
       await page.locator('input[name="confirm-new-passphrase"]').fill(NEXT_PASSPHRASE);
       await page.getByRole('button', { name: 'Changer la phrase secrète' }).click();
       const changed = page.getByTestId('passphrase-changed');

@@ -21,6 +21,9 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
   const [confirmNext, setConfirmNext] = useState('');
   const [passNote, setPassNote] = useState<string | undefined>();
   const passNoteRef = useRef<HTMLParagraphElement>(null);
+  // The passphrase form's errors show under it (the page's top is out of sight there).
+  const [passError, setPassError] = useState<unknown>();
+  const passErrorRef = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<unknown>();
 
   const load = useCallback(() => {
@@ -67,9 +70,9 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
   async function changePassphrase(event: FormEvent) {
     event.preventDefault();
     setPassNote(undefined);
-    setError(undefined);
+    setPassError(undefined);
     if (next !== confirmNext) {
-      setError(uiError('passphrase-confirm'));
+      setPassError(uiError('passphrase-confirm'));
       return;
     }
     try {
@@ -79,7 +82,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
       setConfirmNext('');
       setPassNote(t('settings.passphraseChanged'));
     } catch (caught) {
-      setError(caught);
+      setPassError(caught);
     }
   }
 
@@ -89,6 +92,11 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
     passNoteRef.current?.scrollIntoView({ block: 'nearest' });
     passNoteRef.current?.focus();
   }, [passNote]);
+  useEffect(() => {
+    if (!passError) return;
+    passErrorRef.current?.scrollIntoView({ block: 'nearest' });
+    passErrorRef.current?.focus();
+  }, [passError]);
 
   return (
     <section data-screen="settings" aria-labelledby="settings-title">
@@ -228,6 +236,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
             {t('settings.changePassphrase')}
           </button>
         </form>
+        <ErrorNote error={passError} ref={passErrorRef} />
         {passNote && (
           <p role="status" ref={passNoteRef} tabIndex={-1} data-testid="passphrase-changed">
             {passNote}
