@@ -114,7 +114,7 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
       await expect(bar.or(meeting.minutes().locator('h3').first())).toBeVisible();
       if (await bar.isVisible()) {
         await expect(bar).toContainText(
-          /^(Transcription|Compte rendu|Indexation) · (\d+\s?%|en cours|en attente)$/u,
+          /^(Transcription|Compte rendu|Indexation) · (\d+\s?%( · reste environ .+)?|en cours|en attente)$/u,
         );
         await check(page, 'meeting-working');
       }
