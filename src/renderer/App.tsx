@@ -152,13 +152,17 @@ function Shell(props: {
             </button>
           ))}
         </nav>
+        {/* The visible name starts the accessible one (axe: label-content-name-mismatch). */}
         <button
           type="button"
           className="link"
-          aria-label={t('nav.language')}
+          data-testid="switch-language"
           onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
         >
-          {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
+          <span lang={locale === 'fr' ? 'en' : 'fr'}>
+            {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
+          </span>
+          <span className="visually-hidden"> — {t('nav.languageAction')}</span>
         </button>
         <button
           type="button"

@@ -8,13 +8,65 @@ export function clock(ms: number): string {
   return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }
 
+/** The BCP 47 tag Intl formats with for a UI language. */
+export function intlLocale(locale: string): string {
+  return locale === 'fr' ? 'fr-FR' : 'en-GB';
+}
+
 export function dateTime(iso: string, locale: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(locale === 'fr' ? 'fr-FR' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-  });
+  return date.toLocaleString(intlLocale(locale), { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** 0.456 → "46 %" (fr) or "46%" (en). */
+export function percent(fraction: number, locale: string): string {
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: 'percent',
+    maximumFractionDigits: 0,
+  }).format(Math.min(1, Math.max(0, fraction)));
+}
+
+/** 1_500_000 → "1,5 Mo" (fr) or "1.5 MB" (en): decimal units, as file managers show them. */
+export function fileSize(bytes: number, locale: string): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: 'unit',
+    unit: units[unit],
+    unitDisplay: units[unit] === 'byte' ? 'long' : 'short',
+    maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
+  }).format(value);
+}
+
+/** 3_723_000 → "1 h 2 min 3 s" (fr) or "1 hr 2 min 3 sec" (en): a length of time, not a clock. */
+export function duration(ms: number, locale: string): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const parts: [number, 'hour' | 'minute' | 'second'][] = [
+    [Math.floor(total / 3600), 'hour'],
+    [Math.floor((total % 3600) / 60), 'minute'],
+    [total % 60, 'second'],
+  ];
+  const shown = parts.filter(([value], index) => value > 0 || (index === 2 && total === 0));
+  return shown
+    .map(([value, unit]) =>
+      new Intl.NumberFormat(intlLocale(locale), {
+        style: 'unit',
+        unit,
+        unitDisplay: 'short',
+      }).format(value),
+    )
+    .join(' ');
+}
+
+/** A whole number with the language's digit grouping: 12345 → "12 345" (fr). */
+export function count(value: number, locale: string): string {
+  return new Intl.NumberFormat(intlLocale(locale)).format(value);
 }
 
 export function bytesToBase64(bytes: Uint8Array): string {

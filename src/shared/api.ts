@@ -34,6 +34,7 @@ export const JobViewSchema = JobSchema.pick({
   kind: true,
   state: true,
   error: true,
+  errorCode: true,
 }).extend({
   /** 0..1 when the engine reports it. */
   progress: z.number().min(0).max(1).optional(),

@@ -98,6 +98,8 @@ export const JobSchema = z.object({
   params: z.record(z.string(), z.unknown()),
   attempts: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /** The error's code (GreffierError), so the page can say it in the user's language. */
+  errorCode: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

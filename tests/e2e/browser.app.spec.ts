@@ -1,5 +1,6 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { inflateRawSync } from 'node:zlib';
+import { expectAccessible } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { dirname } from 'node:path';
 import {
@@ -9,8 +10,14 @@ import {
   SettingsPage,
   Shell,
   UnlockPage,
-  screenshot,
+  screenshot as picture,
 } from './pages.js';
+
+/** Every screen pictured in English is also checked by axe (no serious or critical issue). */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await picture(page, name);
+}
 
 const PASSPHRASE = 'conseil municipal du mardi';
 

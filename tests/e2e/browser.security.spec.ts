@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import {
   AskPage,
@@ -8,8 +9,15 @@ import {
   SettingsPage,
   Shell,
   UnlockPage,
-  screenshot,
+  screenshot as picture,
 } from './pages.js';
+
+/** Every French screen pictured here is also checked by axe and scanned for English. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await expectFrenchOnly(page, name);
+  await picture(page, name);
+}
 
 const PASSPHRASE = 'séance à huis clos';
 const INJECTED = '<img src=x onerror="window.__pwned = 1">';
@@ -77,7 +85,7 @@ test.describe('security, in Chromium, on a French system', () => {
       await expect(settings.blockedLog()).toContainText('http://evil.example');
 
       await settings.importModels(dirname(s.models.whisper));
-      await screenshot(page, 'fr-settings');
+      await screenshot(page, 'fr-settings-blocked');
 
       // 3. HTML typed into a transcript line is shown as the characters typed.
       await shell.go('record');

@@ -144,6 +144,7 @@ export class AppSession {
       kind: job.kind,
       state: job.state,
       ...(job.error ? { error: job.error } : {}),
+      ...(job.errorCode ? { errorCode: job.errorCode } : {}),
       ...(progress === undefined || job.state !== 'running' ? {} : { progress }),
     };
   }

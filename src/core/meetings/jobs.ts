@@ -108,6 +108,7 @@ export class Jobs {
     job.state = 'running';
     job.attempts += 1;
     delete job.error;
+    delete job.errorCode;
     job.updatedAt = new Date().toISOString();
     const working = WORKING_STATUS[job.kind];
     const meeting = vault.data.meetings[job.meetingId];
@@ -148,6 +149,7 @@ export class Jobs {
         error instanceof GreffierError
           ? error.oneLine()
           : String((error as Error)?.message ?? error);
+      if (error instanceof GreffierError) job.errorCode = error.code;
       if (waits) job.attempts -= 1;
       // The error stays on the job (the page shows it there, translated); the meeting
       // itself is marked failed only when the failure leaves it with nothing to show.

@@ -107,11 +107,21 @@ function httpApi(token: string): GreffierApi {
 
   return {
     async call<N extends CallName>(name: N, input: CallInput<N>): Promise<CallOutput<N>> {
-      const response = await fetch('/api/call', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-greffier-token': token },
-        body: JSON.stringify({ name, input }),
-      });
+      let response: Response;
+      try {
+        response = await fetch('/api/call', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-greffier-token': token },
+          body: JSON.stringify({ name, input }),
+        });
+      } catch {
+        // The browser's own words ("Failed to fetch") mean the host is gone: say so with a code.
+        throw new ApiCallError({
+          code: 'host-unreachable',
+          message: 'Greffier is not answering.',
+          hint: 'Start Greffier again, then reload this page.',
+        });
+      }
       if (!response.ok) {
         throw new ApiCallError({
           code: `http-${response.status}`,

@@ -27,7 +27,7 @@ export function PassphraseMeter({ verdict }: { verdict: PassphraseVerdict | unde
       data-testid="strength"
       data-ok={verdict.ok}
     >
-      {t('unlock.strength')}: {verdict.label}
+      {t('unlock.strengthLine', { level: verdict.label })}
       {verdict.problem && ` — ${verdict.problem} (${verdict.hint})`}
     </p>
   );

@@ -25,6 +25,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   const [answer, setAnswer] = useState<AnswerView | undefined>();
   const [error, setError] = useState<unknown>();
   const [listening, setListening] = useState(false);
+  const [speech, setSpeech] = useState<MessageKey | undefined>();
   const capture = useRef<Capture | undefined>(undefined);
   const chunks = useRef<Int16Array[]>([]);
   const starting = useRef<Promise<void> | undefined>(undefined);
@@ -59,6 +60,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   async function ask(input: { text?: string; audio?: string }) {
     setError(undefined);
     setAnswer(undefined);
+    setSpeech(undefined);
     setPartial('');
     setHeard(undefined);
     setStage('ask.stage.searching');
@@ -132,10 +134,27 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   });
 
   function readAloud(value: AnswerView) {
-    const utterance = new SpeechSynthesisUtterance(value.answer);
-    utterance.lang = value.language === 'fr' ? 'fr-FR' : 'en-GB';
-    speechSynthesis.cancel();
-    speechSynthesis.speak(utterance);
+    setSpeech(undefined);
+    const synth = typeof speechSynthesis === 'undefined' ? undefined : speechSynthesis;
+    const lang = value.language === 'fr' ? 'fr' : 'en';
+    // A system with no voice at all (or none for this language) would stay silent: say so.
+    const voices = synth?.getVoices() ?? [];
+    const voice = voices.find((v) => v.lang.toLowerCase().startsWith(lang)) ?? voices[0];
+    if (!synth || !voice) {
+      setSpeech('ask.noVoice');
+      return;
+    }
+    const utterance = new SpeechSynthesisUtterance(value.found ? value.answer : t('ask.notFound'));
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
+    utterance.onstart = () => setSpeech('ask.speaking');
+    utterance.onend = () => setSpeech(undefined);
+    utterance.onerror = (event) =>
+      setSpeech(
+        event.error === 'interrupted' || event.error === 'canceled' ? undefined : 'ask.noVoice',
+      );
+    synth.cancel();
+    synth.speak(utterance);
   }
 
   return (
@@ -189,18 +208,23 @@ export function AskScreen({ open }: { open(route: Route): void }) {
       )}
       {heard && (
         <p>
-          {t('ask.heard')} <q data-testid="heard">{heard}</q>
+          {t('ask.heard')}{' '}
+          <q data-testid="heard" translate="no">
+            {heard}
+          </q>
         </p>
       )}
       {partial && !answer && (
-        <p className="partial" aria-live="polite" data-testid="partial-answer">
+        <p className="partial" aria-live="polite" data-testid="partial-answer" translate="no">
           {partial}
         </p>
       )}
       {answer && (
         <article className="answer" data-testid="answer" data-found={answer.found}>
           <h2>{t('ask.answer')}</h2>
-          <p aria-live="polite">{answer.found ? answer.answer : t('ask.notFound')}</p>
+          <p aria-live="polite" translate={answer.found ? 'no' : undefined}>
+            {answer.found ? answer.answer : t('ask.notFound')}
+          </p>
           {answer.citations.length > 0 && (
             <>
               <h3>{t('ask.citations')}</h3>
@@ -215,18 +239,24 @@ export function AskScreen({ open }: { open(route: Route): void }) {
                         open({ name: 'meeting', id: citation.meetingId, atMs: citation.startMs })
                       }
                     >
-                      {citation.meetingTitle ?? citation.meetingId} · {clock(citation.startMs)}
+                      <span translate="no">{citation.meetingTitle ?? citation.meetingId}</span> ·{' '}
+                      {clock(citation.startMs)}
                       {citation.speaker ? ` · ${citation.speaker}` : ''}
                     </button>{' '}
-                    <q>{citation.quote}</q>
+                    <q translate="no">{citation.quote}</q>
                   </li>
                 ))}
               </ul>
             </>
           )}
-          <button type="button" onClick={() => readAloud(answer)}>
+          <button type="button" data-testid="read-aloud" onClick={() => readAloud(answer)}>
             {t('ask.readAloud')}
           </button>
+          {speech && (
+            <p role="status" data-testid="speech-status">
+              {t(speech)}
+            </p>
+          )}
         </article>
       )}
     </section>

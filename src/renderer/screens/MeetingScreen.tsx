@@ -3,12 +3,18 @@ import type { MeetingDetailView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
-import { base64ToBytes, clock, dateTime } from '../format.js';
-import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { base64ToBytes, clock, dateTime, duration } from '../format.js';
+import { describeJobError } from '../i18n/errors.js';
+import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
+import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { statusKey } from './MeetingsScreen.js';
 
-/** How much audio one click loads: enough to follow along, small enough to decrypt at once. */
-const PLAY_WINDOW_MS = 5 * 60_000;
+/** A minutes template's name in the UI's language; a template IT added keeps its file name. */
+export function templateName(id: string, t: Translate): string {
+  const key = `template.${id}` as MessageKey;
+  const name = t(key);
+  return name === key ? id.replace(/[-_]+/g, ' ') : name;
+}
 
 export function MeetingScreen(props: { id: string; atMs?: number; open(route: Route): void }) {
   const api = useApi();
@@ -16,11 +22,11 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   const [meeting, setMeeting] = useState<MeetingDetailView | undefined>();
   const [error, setError] = useState<unknown>();
   const [focusId, setFocusId] = useState<string | undefined>();
-  const [playing, setPlaying] = useState<{ url: string; fromMs: number } | undefined>();
-  const [nowMs, setNowMs] = useState<number | undefined>();
+  const [now, setNow] = useState<{ ms: number; playing: boolean } | undefined>();
   const [templates, setTemplates] = useState<string[]>([]);
   const [template, setTemplate] = useState('');
-  const audio = useRef<HTMLAudioElement>(null);
+  const player = useRef<PlayerHandle>(null);
+  const onTime = useCallback((ms: number, playing: boolean) => setNow({ ms, playing }), []);
 
   const load = useCallback(() => {
     api
@@ -78,22 +84,18 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     element?.focus();
   }, [focusId]);
 
-  useEffect(() => () => playing && URL.revokeObjectURL(playing.url), [playing]);
-
-  async function play(fromMs: number) {
-    try {
-      const toMs = Math.min(
-        fromMs + PLAY_WINDOW_MS,
-        meeting?.durationMs ?? fromMs + PLAY_WINDOW_MS,
-      );
-      const { wavBase64 } = await api.call('meetings.audio', { id: props.id, fromMs, toMs });
-      const url = URL.createObjectURL(new Blob([base64ToBytes(wavBase64)], { type: 'audio/wav' }));
-      setPlaying({ url, fromMs });
-      queueMicrotask(() => void audio.current?.play().catch(() => undefined));
-    } catch (caught) {
-      setError(caught);
-    }
-  }
+  // The line being heard: highlighted, and kept in view while the audio plays.
+  const currentId =
+    now === undefined
+      ? undefined
+      : meeting?.segments.find((s) => s.startMs <= now.ms && now.ms < s.endMs)?.id;
+  const following = now?.playing ?? false;
+  useEffect(() => {
+    if (!currentId || !following) return;
+    document
+      .getElementById(`segment-${currentId}`)
+      ?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [currentId, following]);
 
   async function download(format: 'docx' | 'pdf' | 'md' | 'srt' | 'vtt') {
     try {
@@ -144,42 +146,50 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   return (
     <section data-screen="meeting" data-meeting-id={meeting.id} aria-labelledby="meeting-title">
       <div className="titlebar">
-        <h1 id="meeting-title">{meeting.title}</h1>
+        <h1 id="meeting-title" translate="no">
+          {meeting.title}
+        </h1>
         <span className={`badge ${meeting.status}`} data-testid="meeting-status">
           {t(statusKey(meeting.status))}
         </span>
       </div>
       <p className="meeting-meta">
-        {dateTime(meeting.startedAt, locale)} · {clock(meeting.durationMs)}
-        {meeting.statusNote ? ` · ${meeting.statusNote}` : ''}
+        {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
+        {statusNote(meeting, locale, t)}
       </p>
       {running.map((job) => (
         <p key={job.id}>
-          {t(`job.${job.kind}` as MessageKey)}{' '}
-          <ProgressBar value={job.progress} label={t(`job.${job.kind}` as MessageKey)} />
+          <ProgressBar
+            value={job.progress}
+            label={t(`job.${job.kind}` as MessageKey)}
+            queued={job.state === 'queued'}
+          />
         </p>
       ))}
       {meeting.jobs
         .filter((job) => job.state === 'failed')
-        .map((job) => (
-          <p key={job.id} role="alert" className="error">
-            {t(`job.${job.kind}` as MessageKey)}: {job.error}
-          </p>
-        ))}
+        .map((job) => {
+          const said = describeJobError(job, locale);
+          return (
+            <div key={job.id} role="alert" className="error" data-testid="job-error">
+              <strong>{t('job.failed', { job: t(`job.${job.kind}` as MessageKey) })}</strong>{' '}
+              <span>{said.message}</span>
+              {said.hint && <p className="hint">{said.hint}</p>}
+            </div>
+          );
+        })}
       <ErrorNote error={error} />
 
       <div className="meeting-grid">
         <section aria-labelledby="transcript-title" className="transcript">
           <h2 id="transcript-title">{t('meeting.transcript')}</h2>
-          {playing && (
-            <audio
-              ref={audio}
-              controls
-              src={playing.url}
-              aria-label={t('meeting.player')}
-              onTimeUpdate={(event) =>
-                setNowMs(playing.fromMs + event.currentTarget.currentTime * 1000)
-              }
+          {meeting.durationMs > 0 && (
+            <MeetingPlayer
+              ref={player}
+              meetingId={meeting.id}
+              durationMs={meeting.durationMs}
+              onTime={onTime}
+              onError={setError}
             />
           )}
           {meeting.segments.length === 0 && <p>{t('meeting.noTranscript')}</p>}
@@ -191,8 +201,8 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 segment={segment}
                 speaker={speakerName(segment.speakerId)}
                 focused={focusId === segment.id}
-                current={nowMs !== undefined && segment.startMs <= nowMs && nowMs < segment.endMs}
-                onPlay={() => void play(segment.startMs)}
+                current={segment.id === currentId}
+                onPlay={() => player.current?.playFrom(segment.startMs)}
                 onSaved={load}
                 onError={setError}
               />
@@ -206,14 +216,14 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
             {!minutes && <p>{t('meeting.noMinutes')}</p>}
             {minutes && (
               <>
-                <h3>{minutes.title}</h3>
-                <p>{minutes.overview}</p>
+                <h3 translate="no">{minutes.title}</h3>
+                <p translate="no">{minutes.overview}</p>
                 <h3>{t('minutes.decisions')}</h3>
                 {minutes.decisions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul data-testid="decisions">
                   {minutes.decisions.map((item, index) => (
                     <li key={index}>
-                      {item.text} {segmentLinks(item.segmentIds)}
+                      <span translate="no">{item.text}</span> {segmentLinks(item.segmentIds)}
                     </li>
                   ))}
                 </ul>
@@ -222,8 +232,10 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <ul data-testid="actions">
                   {minutes.actionItems.map((item, index) => (
                     <li key={index}>
-                      <strong>{item.owner}</strong> {item.task}
-                      {item.due ? ` (${item.due})` : ''} {segmentLinks(item.segmentIds)}
+                      <strong translate="no">{item.owner}</strong>{' '}
+                      <span translate="no">{item.task}</span>
+                      {item.due && <span translate="no"> ({item.due})</span>}{' '}
+                      {segmentLinks(item.segmentIds)}
                     </li>
                   ))}
                 </ul>
@@ -231,7 +243,9 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 {minutes.openQuestions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
                 <ul>
                   {minutes.openQuestions.map((text, index) => (
-                    <li key={index}>{text}</li>
+                    <li key={index} translate="no">
+                      {text}
+                    </li>
                   ))}
                 </ul>
                 <h3>{t('minutes.interventions')}</h3>
@@ -239,7 +253,8 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <ul>
                   {minutes.interventions.map((item, index) => (
                     <li key={index}>
-                      <strong>{item.speaker}</strong>: {item.summary}
+                      <strong translate="no">{item.speaker}</strong>
+                      {t('common.colon')} <span translate="no">{item.summary}</span>
                     </li>
                   ))}
                 </ul>
@@ -251,7 +266,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 <select value={template} onChange={(event) => setTemplate(event.target.value)}>
                   {templates.map((id) => (
                     <option key={id} value={id}>
-                      {id}
+                      {templateName(id, t)}
                     </option>
                   ))}
                 </select>
@@ -350,7 +365,11 @@ function SegmentRow(props: {
       >
         {clock(segment.startMs)}
       </button>
-      {props.speaker && <span className="who">{props.speaker}</span>}
+      {props.speaker && (
+        <span className="who" translate="no">
+          {props.speaker}
+        </span>
+      )}
       {editing ? (
         <span className="edit">
           <textarea
@@ -368,7 +387,9 @@ function SegmentRow(props: {
         </span>
       ) : (
         <>
-          <span className="text">{segment.text}</span>
+          <span className="text" translate="no">
+            {segment.text}
+          </span>
           {segment.edited && <span className="hint"> ({t('meeting.edited')})</span>}
           <button
             type="button"
@@ -511,4 +532,16 @@ function DeletePanel(props: {
       )}
     </section>
   );
+}
+
+/**
+ * Why the meeting is in its state, in the UI's language. The vault's note is
+ * English free text: shown as is in English, said by status in French.
+ */
+function statusNote(meeting: MeetingDetailView, locale: string, t: Translate): string {
+  if (!meeting.statusNote) return '';
+  if (locale === 'en') return ` · ${meeting.statusNote}`;
+  if (meeting.status === 'recovered') return ` · ${t('meeting.noteRecovered')}`;
+  if (meeting.status === 'failed') return ` · ${t('meeting.noteFailed')}`;
+  return '';
 }

@@ -3,7 +3,7 @@ import type { CallOutput, MeetingStatus, MeetingView } from '../../shared/api.js
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
-import { clock, dateTime } from '../format.js';
+import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 
 const STATUSES: MeetingStatus[] = [
@@ -116,9 +116,11 @@ export function MeetingsScreen(props: {
                 className="meeting-link"
                 onClick={() => props.open({ name: 'meeting', id: meeting.id })}
               >
-                <span className="meeting-title">{meeting.title}</span>
+                <span className="meeting-title" translate="no">
+                  {meeting.title}
+                </span>
                 <span className="meeting-meta">
-                  {dateTime(meeting.startedAt, locale)} · {clock(meeting.durationMs)}
+                  {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
                 </span>
               </button>
               <span className={`badge ${meeting.status}`}>{t(statusKey(meeting.status))}</span>
@@ -129,6 +131,7 @@ export function MeetingsScreen(props: {
                     key={job.id}
                     value={job.progress}
                     label={t(`job.${job.kind}` as MessageKey)}
+                    queued={job.state === 'queued'}
                   />
                 ))}
             </li>

@@ -73,6 +73,14 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
     });
   }, [api, session]);
 
+  // The newest live line stays in view, unless the clerk is typing somewhere on the page.
+  const liveList = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    const active = document.activeElement;
+    if (active && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) return;
+    liveList.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }, [lines]);
+
   useEffect(() => {
     if (!session) return;
     // Number keys 1–9 say who speaks now; M drops a marker. Not while typing in a field.
@@ -242,7 +250,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
                   aria-pressed={active}
                   onClick={() => speaker && markSpeaker(speaker)}
                 >
-                  <kbd>{index + 1}</kbd> {name}
+                  <kbd>{index + 1}</kbd> <span translate="no">{name}</span>
                 </button>
               </li>
             );
@@ -298,12 +306,16 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
             <p>{t('record.markers', { list: markers.map((ms) => clock(ms)).join(', ') })}</p>
           )}
           <h2>{t('record.live')}</h2>
-          <ol className="live" aria-live="polite" data-testid="live-transcript">
+          <ol className="live" aria-live="polite" data-testid="live-transcript" ref={liveList}>
             {lines.map((line) => (
               <li key={line.id}>
                 <time>{clock(line.startMs)}</time>{' '}
-                <span className="who">{speakerName(line.speakerId)}</span>{' '}
-                <span className="text">{line.text}</span>
+                <span className="who" translate="no">
+                  {speakerName(line.speakerId)}
+                </span>{' '}
+                <span className="text" translate="no">
+                  {line.text}
+                </span>
               </li>
             ))}
           </ol>

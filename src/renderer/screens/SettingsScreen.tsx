@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BlockedRequest, ModelView, SettingsView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
-import { dateTime } from '../format.js';
-import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { count, dateTime, fileSize } from '../format.js';
+import { describeError, uiError, type ErrorCode } from '../i18n/errors.js';
+import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
 
 export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
@@ -15,10 +16,15 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
   const [blocked, setBlocked] = useState<BlockedRequest[]>([]);
   const [folder, setFolder] = useState('');
   const [trustUnlisted, setTrustUnlisted] = useState(false);
-  const [importNote, setImportNote] = useState<string | undefined>();
+  const [imported, setImported] = useState<{ count: number; skipped: string[] } | undefined>();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
+  const [confirmNext, setConfirmNext] = useState('');
   const [passNote, setPassNote] = useState<string | undefined>();
+  const passNoteRef = useRef<HTMLParagraphElement>(null);
+  // The passphrase form's errors show under it (the page's top is out of sight there).
+  const [passError, setPassError] = useState<unknown>();
+  const passErrorRef = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<unknown>();
 
   const load = useCallback(() => {
@@ -50,16 +56,11 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
 
   async function importModels(event: FormEvent) {
     event.preventDefault();
-    setImportNote(undefined);
+    setImported(undefined);
     setError(undefined);
     try {
       const result = await api.call('models.import', { folder, trustUnlisted });
-      setImportNote(
-        t('settings.imported', {
-          imported: result.imported.length,
-          skipped: result.skipped.length ? result.skipped.join('; ') : '—',
-        }),
-      );
+      setImported({ count: result.imported.length, skipped: result.skipped });
       load();
       await onChanged();
     } catch (caught) {
@@ -72,15 +73,33 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
   async function changePassphrase(event: FormEvent) {
     event.preventDefault();
     setPassNote(undefined);
+    setPassError(undefined);
+    if (next !== confirmNext) {
+      setPassError(uiError('passphrase-confirm'));
+      return;
+    }
     try {
       await api.call('vault.changePassphrase', { current, next });
       setCurrent('');
       setNext('');
+      setConfirmNext('');
       setPassNote(t('settings.passphraseChanged'));
     } catch (caught) {
-      setError(caught);
+      setPassError(caught);
     }
   }
+
+  // The success line sits at the foot of a long page: bring it into view and announce it.
+  useEffect(() => {
+    if (!passNote) return;
+    passNoteRef.current?.scrollIntoView({ block: 'nearest' });
+    passNoteRef.current?.focus();
+  }, [passNote]);
+  useEffect(() => {
+    if (!passError) return;
+    passErrorRef.current?.scrollIntoView({ block: 'nearest' });
+    passErrorRef.current?.focus();
+  }, [passError]);
 
   return (
     <section data-screen="settings" aria-labelledby="settings-title">
@@ -105,10 +124,10 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
                 <tr key={model.path}>
                   <td>{t(`model.kind.${model.kind}` as MessageKey)}</td>
                   <td title={model.path}>
-                    {model.fileName}
+                    <span translate="no">{model.fileName}</span>
                     {model.isDefault ? ` (${t('settings.default')})` : ''}
                   </td>
-                  <td>{t('settings.megabytes', { n: (model.sizeBytes / 1e6).toFixed(1) })}</td>
+                  <td>{fileSize(model.sizeBytes, locale)}</td>
                   <td>{t(`model.state.${model.verification}` as MessageKey)}</td>
                 </tr>
               ))}
@@ -138,7 +157,21 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
           </button>
         </form>
         <p className="hint">{t('settings.importHelp')}</p>
-        {importNote && <p role="status">{importNote}</p>}
+        {imported && (
+          <div role="status" data-testid="import-result">
+            <p>{t('settings.importedCount', { n: count(imported.count, locale) })}</p>
+            {imported.skipped.length > 0 && (
+              <>
+                <p>{t('settings.skippedTitle')}</p>
+                <ul>
+                  {imported.skipped.map((line, index) => (
+                    <li key={index}>{skippedLine(line, t, locale)}</li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </div>
+        )}
       </section>
 
       <section aria-labelledby="prefs-title">
@@ -193,11 +226,29 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
             />
           </label>
           <PassphraseMeter verdict={nextVerdict} />
-          <button type="submit" disabled={!current || !next || nextVerdict?.ok === false}>
+          <label>
+            {t('settings.confirmPassphrase')}
+            <input
+              type="password"
+              name="confirm-new-passphrase"
+              autoComplete="new-password"
+              value={confirmNext}
+              onChange={(event) => setConfirmNext(event.target.value)}
+            />
+          </label>
+          <button
+            type="submit"
+            disabled={!current || !next || !confirmNext || nextVerdict?.ok === false}
+          >
             {t('settings.changePassphrase')}
           </button>
         </form>
-        {passNote && <p role="status">{passNote}</p>}
+        <ErrorNote error={passError} ref={passErrorRef} />
+        {passNote && (
+          <p role="status" ref={passNoteRef} tabIndex={-1} data-testid="passphrase-changed">
+            {passNote}
+          </p>
+        )}
       </section>
 
       <section aria-labelledby="blocked-title">
@@ -217,9 +268,11 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
               {blocked.map((entry, index) => (
                 <tr key={`${entry.at}-${index}`}>
                   <td>{dateTime(entry.at, locale)}</td>
-                  <td className="url">{entry.url}</td>
+                  <td className="url" translate="no">
+                    {entry.url}
+                  </td>
                   <td>
-                    {entry.by} · {entry.detail}
+                    {t(`blocked.by.${entry.by}`)} · <BlockedDetail detail={entry.detail} />
                   </td>
                 </tr>
               ))}
@@ -229,4 +282,42 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
       </section>
     </section>
   );
+}
+
+/**
+ * One skipped file as "name — reason" in the UI's language. The core says
+ * why in English ("name: reason"); the reasons it gives are recognised here.
+ */
+function skippedLine(line: string, t: Translate, locale: 'fr' | 'en'): string {
+  const colon = line.indexOf(': ');
+  const name = colon > 0 ? line.slice(0, colon) : line;
+  const reason = colon > 0 ? line.slice(colon + 2) : '';
+  const code: [RegExp, ErrorCode][] = [
+    [/not in the model catalogue|checksum is not confirmed/, 'model-unlisted'],
+    [/has the name of the catalogue/, 'model-checksum'],
+    [/changed while it was being checked/, 'model-changing'],
+    [/cut short|holds no model weights/, 'model-damaged'],
+  ];
+  const known = code.find(([pattern]) => pattern.test(reason));
+  if (known) {
+    const said = describeError(uiError(known[1]), locale);
+    return `${name} — ${said.message} ${said.hint ?? ''}`.trim();
+  }
+  const key: MessageKey =
+    reason === 'empty file'
+      ? 'settings.skip.empty'
+      : reason === 'not a model file'
+        ? 'settings.skip.notModel'
+        : reason === 'no files'
+          ? 'settings.skip.noFiles'
+          : 'settings.skip.other';
+  return `${name} — ${t(key)}`;
+}
+
+/** Why a request was blocked: in words where the door said it in words, else the CSP directive. */
+function BlockedDetail({ detail }: { detail: string }) {
+  const { t } = useI18n();
+  const key = `blocked.detail.${detail}` as MessageKey;
+  const said = t(key);
+  return said === key ? <code translate="no">{detail}</code> : <>{said}</>;
 }

@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { VaultState } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
+import { uiError } from '../i18n/errors.js';
 import { useI18n } from '../i18n/i18n.js';
 
 export function UnlockScreen(props: {
@@ -18,12 +19,20 @@ export function UnlockScreen(props: {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const verdict = usePassphraseVerdict(creating ? passphrase : '');
+  const field = useRef<HTMLInputElement>(null);
+
+  // After a refusal the focus goes back to the passphrase, which the error describes.
+  useEffect(() => {
+    if (!error || busy) return;
+    field.current?.focus();
+    field.current?.select();
+  }, [error, busy]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
     if (creating && passphrase !== confirm) {
-      setError(new Error(t('unlock.mismatch')));
+      setError(uiError('passphrase-mismatch'));
       return;
     }
     setBusy(true);
@@ -55,6 +64,9 @@ export function UnlockScreen(props: {
             autoComplete={creating ? 'new-password' : 'current-password'}
             value={passphrase}
             onChange={(event) => setPassphrase(event.target.value)}
+            ref={field}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'unlock-error' : undefined}
             required
             autoFocus
           />
@@ -78,7 +90,7 @@ export function UnlockScreen(props: {
         <button type="submit" disabled={busy || (creating && verdict?.ok === false)}>
           {creating ? t('unlock.create') : t('unlock.unlock')}
         </button>
-        <ErrorNote error={error} />
+        <ErrorNote error={error} id="unlock-error" />
       </form>
     </main>
   );

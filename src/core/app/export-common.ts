@@ -1,0 +1,132 @@
+/** What all export formats share: the meeting, its labels, dates and times. */
+import type { Speaker } from '../../shared/meetings.js';
+import type { Minutes } from '../../shared/minutes.js';
+import type { MeetingSegment } from '../../shared/transcript.js';
+
+/** What every export needs: the meeting as the clerk sees it. */
+export interface ExportableMeeting {
+  title: string;
+  startedAt: string;
+  durationMs: number;
+  language: string;
+  speakers: Speaker[];
+  segments: MeetingSegment[];
+  minutes?: Minutes;
+  /** Moments the clerk flagged while recording (the M key). */
+  markers?: { atMs: number; label: string }[];
+}
+
+export type Lang = 'fr' | 'en';
+export const LABELS = {
+  fr: {
+    minutes: 'Compte rendu',
+    date: 'Date',
+    duration: 'Durée',
+    overview: 'Synthèse',
+    decisions: 'Décisions',
+    actions: 'Actions',
+    questions: 'Questions ouvertes',
+    interventions: 'Interventions',
+    transcript: 'Transcription',
+    due: 'échéance',
+    noMinutes: 'Pas encore de compte rendu.',
+    seg: 'voir',
+    marker: 'Repère',
+    // French puts a narrow no-break space before « : ».
+    colon: '\u202f:',
+  },
+  en: {
+    minutes: 'Minutes',
+    date: 'Date',
+    duration: 'Duration',
+    overview: 'Overview',
+    decisions: 'Decisions',
+    actions: 'Action items',
+    questions: 'Open questions',
+    interventions: 'Interventions',
+    transcript: 'Transcript',
+    due: 'due',
+    noMinutes: 'No minutes yet.',
+    seg: 'see',
+    marker: 'Marker',
+    colon: ':',
+  },
+} as const;
+
+/**
+ * The transcript with the clerk's markers in their place: each marker comes
+ * before the first line that starts at or after it.
+ */
+export function transcriptWithMarkers(
+  meeting: ExportableMeeting,
+): (
+  { kind: 'segment'; segment: MeetingSegment } | { kind: 'marker'; atMs: number; label: string }
+)[] {
+  const markers = [...(meeting.markers ?? [])].sort((a, b) => a.atMs - b.atMs);
+  const out: ReturnType<typeof transcriptWithMarkers> = [];
+  let next = 0;
+  for (const segment of meeting.segments) {
+    while (next < markers.length && markers[next]!.atMs <= segment.startMs) {
+      out.push({ kind: 'marker', ...markers[next++]! });
+    }
+    out.push({ kind: 'segment', segment });
+  }
+  while (next < markers.length) out.push({ kind: 'marker', ...markers[next++]! });
+  return out;
+}
+
+export function lang(meeting: ExportableMeeting): Lang {
+  return (meeting.minutes?.language ?? meeting.language) === 'en' ? 'en' : 'fr';
+}
+
+/**
+ * When the meeting took place, in its language and this computer's time zone:
+ * « mardi 3 mars 2026 à 19:00 », "Tuesday 3 March 2026 at 19:00".
+ */
+export function meetingDate(meeting: ExportableMeeting, timeZone?: string): string {
+  const date = new Date(meeting.startedAt);
+  if (Number.isNaN(date.getTime())) return meeting.startedAt;
+  return new Intl.DateTimeFormat(lang(meeting) === 'fr' ? 'fr-FR' : 'en-GB', {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(date);
+}
+
+/** The date and duration line every document opens with. */
+export function dateLine(meeting: ExportableMeeting, timeZone?: string): string {
+  const l = LABELS[lang(meeting)];
+  return `${l.date}${l.colon} ${meetingDate(meeting, timeZone)} — ${l.duration}${l.colon} ${clock(meeting.durationMs)}`;
+}
+
+/** 3723456 → "01:02:03,456" (SRT) or "01:02:03.456" (VTT). */
+export function timestamp(ms: number, separator: ',' | '.'): string {
+  const total = Math.max(0, Math.round(ms));
+  const h = Math.floor(total / 3_600_000);
+  const m = Math.floor((total % 3_600_000) / 60_000);
+  const s = Math.floor((total % 60_000) / 1000);
+  const rest = total % 1000;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(h)}:${two(m)}:${two(s)}${separator}${String(rest).padStart(3, '0')}`;
+}
+
+export function clock(ms: number): string {
+  return timestamp(ms, '.').slice(0, 8);
+}
+
+export function speakerName(
+  meeting: ExportableMeeting,
+  id: string | undefined,
+): string | undefined {
+  return id ? meeting.speakers.find((s) => s.id === id)?.name : undefined;
+}
+
+/** " (see 00:01:02, 00:03:04)": the transcript times a minutes item cites. */
+export function segmentRefs(meeting: ExportableMeeting): (ids: string[]) => string {
+  const l = LABELS[lang(meeting)];
+  const byId = new Map(meeting.segments.map((s) => [s.id, s]));
+  return (ids) => {
+    const times = ids.flatMap((id) => (byId.has(id) ? [clock(byId.get(id)!.startMs)] : []));
+    return times.length ? ` (${l.seg} ${times.join(', ')})` : '';
+  };
+}
