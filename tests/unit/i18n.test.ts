@@ -28,7 +28,7 @@ function raisedCodes(): Map<string, string> {
   for (const file of files(join(projectRoot(), 'src'), /\.tsx?$/)) {
     const source = readFileSync(file, 'utf8');
     const patterns = [
-      /new (?:GreffierError|ApiCallError)\(\s*(?:\{\s*code:\s*)?['"`]([a-z0-9-]+)['"`]/g,
+      /new (?:GreffierError|JobNotReady|ApiCallError)\(\s*(?:\{\s*code:\s*)?['"`]([a-z0-9-]+)['"`]/g,
       /\bcode: '([a-z0-9-]+)'/g,
     ];
     for (const pattern of patterns) {
