@@ -7,6 +7,7 @@ import { base64ToBytes, clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
+import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
 import { statusKey } from './MeetingsScreen.js';
 
 /** A minutes template's name in the UI's language; a template IT added keeps its file name. */
@@ -122,6 +123,21 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   const speakerName = (id: string | undefined) =>
     meeting.speakers.find((speaker) => speaker.id === id)?.name ?? '';
   const running = meeting.jobs.filter((job) => job.state === 'running' || job.state === 'queued');
+  // A meeting always has a way forward: transcribe it when nothing is doing so.
+  const canTranscribe =
+    meeting.status !== 'recording' &&
+    meeting.durationMs > 0 &&
+    !running.some((job) => job.kind === 'transcribe') &&
+    (meeting.segments.length === 0 || meeting.status === 'failed');
+
+  async function transcribe() {
+    setError(undefined);
+    try {
+      await api.call('meetings.transcribe', { id: props.id });
+    } catch (caught) {
+      setError(caught);
+    }
+  }
   const minutes = meeting.minutes;
 
   const segmentLinks = (ids: string[]) =>
@@ -158,13 +174,18 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
         {statusNote(meeting, locale, t)}
       </p>
       {running.map((job) => (
-        <p key={job.id}>
+        <div key={job.id}>
           <ProgressBar
             value={job.progress}
             label={t(`job.${job.kind}` as MessageKey)}
             queued={job.state === 'queued'}
           />
-        </p>
+          {job.state === 'queued' && job.errorCode && (
+            <p className="hint" data-testid="job-waiting">
+              {describeJobError(job, locale).message} {describeJobError(job, locale).hint}
+            </p>
+          )}
+        </div>
       ))}
       {meeting.jobs
         .filter((job) => job.state === 'failed')
@@ -193,19 +214,31 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
             />
           )}
           {meeting.segments.length === 0 && <p>{t('meeting.noTranscript')}</p>}
+          {canTranscribe && (
+            <button type="button" data-testid="transcribe" onClick={() => void transcribe()}>
+              {meeting.segments.length === 0 ? t('meeting.transcribe') : t('meeting.retranscribe')}
+            </button>
+          )}
           <ol data-testid="transcript">
-            {meeting.segments.map((segment) => (
+            {meeting.segments.map((segment) => [
+              ...markersBefore(meeting, segment).map((marker, index) => (
+                <MarkerRow key={`m-${segment.id}-${index}`} marker={marker} />
+              )),
               <SegmentRow
                 key={segment.id}
                 meetingId={meeting.id}
                 segment={segment}
+                speakers={meeting.speakers}
                 speaker={speakerName(segment.speakerId)}
                 focused={focusId === segment.id}
                 current={segment.id === currentId}
                 onPlay={() => player.current?.playFrom(segment.startMs)}
                 onSaved={load}
                 onError={setError}
-              />
+              />,
+            ])}
+            {markersBefore(meeting, undefined).map((marker, index) => (
+              <MarkerRow key={`m-end-${index}`} marker={marker} />
             ))}
           </ol>
         </section>
@@ -319,218 +352,32 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   );
 }
 
-function SegmentRow(props: {
-  meetingId: string;
-  segment: MeetingDetailView['segments'][number];
-  speaker: string;
-  focused: boolean;
-  current: boolean;
-  onPlay(): void;
-  onSaved(): void;
-  onError(error: unknown): void;
-}) {
-  const api = useApi();
-  const { t } = useI18n();
-  const [editing, setEditing] = useState(false);
-  const [text, setText] = useState(props.segment.text);
-  const { segment } = props;
-
-  async function save() {
-    try {
-      await api.call('segments.edit', {
-        meetingId: props.meetingId,
-        segmentId: segment.id,
-        text,
-      });
-      setEditing(false);
-      props.onSaved();
-    } catch (caught) {
-      props.onError(caught);
-    }
+/** The clerk's markers that come before a line (all that are left, after the last line). */
+function markersBefore(
+  meeting: MeetingDetailView,
+  segment: MeetingDetailView['segments'][number] | undefined,
+): MeetingDetailView['markers'] {
+  const markers = meeting.markers ?? [];
+  if (!segment) {
+    const last = meeting.segments[meeting.segments.length - 1];
+    return markers.filter((m) => !last || m.atMs > last.startMs);
   }
+  const index = meeting.segments.indexOf(segment);
+  const previous = index > 0 ? meeting.segments[index - 1]!.startMs : -1;
+  return markers.filter((m) => m.atMs > previous && m.atMs <= segment.startMs);
+}
 
+function MarkerRow({ marker }: { marker: { atMs: number; label: string } }) {
+  const { t } = useI18n();
   return (
-    <li
-      id={`segment-${segment.id}`}
-      data-segment-id={segment.id}
-      tabIndex={-1}
-      className={`segment${props.focused ? ' focused' : ''}${props.current ? ' current' : ''}`}
-      aria-current={props.current ? 'time' : undefined}
-    >
-      <button
-        type="button"
-        className="time"
-        onClick={props.onPlay}
-        aria-label={t('meeting.playFrom', { time: clock(segment.startMs) })}
-      >
-        {clock(segment.startMs)}
-      </button>
-      {props.speaker && (
-        <span className="who" translate="no">
-          {props.speaker}
+    <li className="marker" data-testid="marker">
+      <span className="time">{clock(marker.atMs)}</span> <strong>{t('meeting.marker')}</strong>
+      {marker.label && (
+        <span translate="no">
+          {t('common.colon')} {marker.label}
         </span>
-      )}
-      {editing ? (
-        <span className="edit">
-          <textarea
-            aria-label={t('meeting.editText')}
-            value={text}
-            onChange={(event) => setText(event.target.value)}
-            autoFocus
-          />
-          <button type="button" onClick={() => void save()}>
-            {t('common.save')}
-          </button>
-          <button type="button" onClick={() => setEditing(false)}>
-            {t('common.cancel')}
-          </button>
-        </span>
-      ) : (
-        <>
-          <span className="text" translate="no">
-            {segment.text}
-          </span>
-          {segment.edited && <span className="hint"> ({t('meeting.edited')})</span>}
-          <button
-            type="button"
-            className="link"
-            aria-label={t('meeting.editSegment', { time: clock(segment.startMs) })}
-            onClick={() => {
-              setText(segment.text);
-              setEditing(true);
-            }}
-          >
-            {t('common.edit')}
-          </button>
-        </>
       )}
     </li>
-  );
-}
-
-function SpeakersPanel(props: {
-  meeting: MeetingDetailView;
-  onChanged(): void;
-  onError(error: unknown): void;
-}) {
-  const api = useApi();
-  const { t } = useI18n();
-  const [names, setNames] = useState<Record<string, string>>({});
-  const [from, setFrom] = useState('');
-  const [into, setInto] = useState('');
-  const { meeting } = props;
-  if (meeting.speakers.length === 0) return null;
-  return (
-    <section aria-labelledby="speakers-title">
-      <h2 id="speakers-title">{t('meeting.speakers')}</h2>
-      <ul>
-        {meeting.speakers.map((speaker) => (
-          <li key={speaker.id}>
-            <form
-              className="inline"
-              onSubmit={(event) => {
-                event.preventDefault();
-                const name = (names[speaker.id] ?? '').trim();
-                if (!name) return;
-                void api
-                  .call('speakers.rename', { meetingId: meeting.id, speakerId: speaker.id, name })
-                  .then(props.onChanged, props.onError);
-              }}
-            >
-              <label>
-                {t('meeting.renameSpeaker', { name: speaker.name })}
-                <input
-                  value={names[speaker.id] ?? speaker.name}
-                  onChange={(event) => setNames({ ...names, [speaker.id]: event.target.value })}
-                />
-              </label>
-              <button type="submit">{t('common.save')}</button>
-            </form>
-          </li>
-        ))}
-      </ul>
-      {meeting.speakers.length > 1 && (
-        <form
-          className="inline"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (!from || !into || from === into) return;
-            void api
-              .call('speakers.merge', {
-                meetingId: meeting.id,
-                fromSpeakerId: from,
-                intoSpeakerId: into,
-              })
-              .then(props.onChanged, props.onError);
-          }}
-        >
-          <label>
-            {t('meeting.mergeFrom')}
-            <select value={from} onChange={(event) => setFrom(event.target.value)}>
-              <option value="" />
-              {meeting.speakers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('meeting.mergeInto')}
-            <select value={into} onChange={(event) => setInto(event.target.value)}>
-              <option value="" />
-              {meeting.speakers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit">{t('meeting.merge')}</button>
-        </form>
-      )}
-    </section>
-  );
-}
-
-/** Deleting destroys the meeting's key first: asked twice, because it cannot be undone. */
-function DeletePanel(props: {
-  meetingId: string;
-  onDeleted(): void;
-  onError(error: unknown): void;
-}) {
-  const api = useApi();
-  const { t } = useI18n();
-  const [confirming, setConfirming] = useState(false);
-  return (
-    <section aria-labelledby="delete-title">
-      <h2 id="delete-title">{t('meeting.delete')}</h2>
-      {!confirming ? (
-        <button type="button" onClick={() => setConfirming(true)}>
-          {t('meeting.delete')}
-        </button>
-      ) : (
-        <div role="alertdialog" aria-labelledby="delete-confirm">
-          <p id="delete-confirm">{t('meeting.deleteConfirm')}</p>
-          <div className="actions">
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                void api
-                  .call('meetings.delete', { id: props.meetingId })
-                  .then(props.onDeleted, props.onError)
-              }
-            >
-              {t('meeting.deleteForever')}
-            </button>
-            <button type="button" onClick={() => setConfirming(false)} autoFocus>
-              {t('common.cancel')}
-            </button>
-          </div>
-        </div>
-      )}
-    </section>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
 import type { Speaker } from '../../shared/meetings.js';
+import type { CallOutput, MeetingView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
@@ -11,6 +12,8 @@ import { useI18n } from '../i18n/i18n.js';
 
 /** Drops a marker while recording (outside text fields). */
 export const MARKER_KEY = 'M';
+
+type ActiveRecording = CallOutput<'recording.active'>[number];
 
 interface Session {
   meetingId: string;
@@ -39,6 +42,21 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   const seq = useRef(0);
   const elapsedRef = useRef(0);
+  // What the clerk must know before starting: no speech model yet, recordings left
+  // open by a reload, recordings recovered after an interruption.
+  const [hasAsrModel, setHasAsrModel] = useState(true);
+  const [active, setActive] = useState<ActiveRecording[]>([]);
+  const [recovered, setRecovered] = useState<MeetingView[]>([]);
+
+  useEffect(() => {
+    if (session) return;
+    api
+      .call('app.status', {})
+      .then((status) => setHasAsrModel(status.hasAsrModel))
+      .catch(() => undefined);
+    api.call('recording.active', {}).then(setActive, () => undefined);
+    api.call('meetings.list', { status: 'recovered' }).then(setRecovered, () => undefined);
+  }, [api, session]);
 
   useEffect(() => {
     listMicrophones()
@@ -124,6 +142,29 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
       .catch(setError);
   }
 
+  /** Captures the microphone into a meeting, from a chunk number and a time (0 for a new one). */
+  async function capture(meetingId: string, fromSeq: number, fromMs: number) {
+    const detail = await api.call('meetings.get', { id: meetingId });
+    setSpeakers(detail.speakers);
+    seq.current = fromSeq;
+    elapsedRef.current = fromMs;
+    setElapsedMs(fromMs);
+    const capture = await startCapture({
+      ...(deviceId ? { deviceId } : {}),
+      onLevel: (value) => setLevel(value.peak),
+      onChunk: (pcm) => {
+        const chunkSeq = seq.current++;
+        const payload = bytesToBase64(pcmToBytes(pcm));
+        // One at a time and in order: the vault journal is append-only.
+        queue.current = queue.current.then(() =>
+          api.call('recording.append', { meetingId, seq: chunkSeq, pcm: payload }).catch(setError),
+        );
+      },
+    });
+    setSession({ meetingId, capture });
+    document.documentElement.dataset.recording = 'true';
+  }
+
   async function start(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
@@ -133,26 +174,27 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
         language,
         speakers: roster,
       });
-      const detail = await api.call('meetings.get', { id: meetingId });
-      setSpeakers(detail.speakers);
-      seq.current = 0;
-      elapsedRef.current = 0;
-      const capture = await startCapture({
-        ...(deviceId ? { deviceId } : {}),
-        onLevel: (value) => setLevel(value.peak),
-        onChunk: (pcm) => {
-          const chunkSeq = seq.current++;
-          const payload = bytesToBase64(pcmToBytes(pcm));
-          // One at a time and in order: the vault journal is append-only.
-          queue.current = queue.current.then(() =>
-            api
-              .call('recording.append', { meetingId, seq: chunkSeq, pcm: payload })
-              .catch(setError),
-          );
-        },
-      });
-      setSession({ meetingId, capture });
-      document.documentElement.dataset.recording = 'true';
+      await capture(meetingId, 0, 0);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  /** A recording left open by a reload: the microphone picks up where the audio stopped. */
+  async function resume(recording: ActiveRecording) {
+    setError(undefined);
+    try {
+      await capture(recording.meetingId, recording.nextSeq, recording.durationMs);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  async function finish(recording: ActiveRecording) {
+    setError(undefined);
+    try {
+      await api.call('recording.stop', { meetingId: recording.meetingId });
+      open({ name: 'meeting', id: recording.meetingId });
     } catch (caught) {
       setError(caught);
     }
@@ -206,6 +248,49 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
   return (
     <section data-screen="record" aria-labelledby="record-title">
       <h1 id="record-title">{t('record.title')}</h1>
+      {!session && active.length > 0 && (
+        <section className="notice" aria-labelledby="active-title" data-testid="active-recordings">
+          <h2 id="active-title">{t('record.activeTitle')}</h2>
+          <p className="hint">{t('record.activeHelp')}</p>
+          <ul>
+            {active.map((recording) => (
+              <li key={recording.meetingId}>
+                <span translate="no">{recording.title}</span> · {clock(recording.durationMs)}{' '}
+                <button type="button" className="primary" onClick={() => void resume(recording)}>
+                  {t('record.resumeRecording')}
+                </button>{' '}
+                <button type="button" onClick={() => void finish(recording)}>
+                  {t('record.finishRecording')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!session && recovered.length > 0 && (
+        <section aria-labelledby="recovered-title" data-testid="recovered-meetings">
+          <h2 id="recovered-title">{t('record.recoveredTitle')}</h2>
+          <ul>
+            {recovered.map((meeting) => (
+              <li key={meeting.id}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => open({ name: 'meeting', id: meeting.id })}
+                >
+                  <span translate="no">{meeting.title}</span>
+                </button>{' '}
+                · {clock(meeting.durationMs)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {!session && !hasAsrModel && (
+        <p className="notice" role="status" data-testid="no-asr-warning">
+          {t('record.noModelWarning')}
+        </p>
+      )}
       {!session && (
         <form onSubmit={(event) => void start(event)} className="record-setup">
           <label>

@@ -1,0 +1,175 @@
+import { dirname } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { expectFrenchOnly } from './a11y.js';
+import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import {
+  AskPage,
+  MeetingPage,
+  RecordPage,
+  SettingsPage,
+  Shell,
+  UnlockPage,
+  screenshot,
+} from './pages.js';
+
+const PASSPHRASE = 'séance du conseil à huis clos';
+
+/** Waits until the recording clock (audio captured) reaches a second: an event, not a delay. */
+async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
+  const record = new RecordPage(page);
+  await expect
+    .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(seconds);
+}
+
+/**
+ * The clerk's dead ends, walked in French in Chromium, each shown gone: a
+ * recording made before any model exists is transcribed once they are
+ * imported; a page reloaded mid-recording, then a restart, leads to a
+ * playable, transcribed « Récupérée » meeting; speaker keys and a marker
+ * survive into the final transcript and the Markdown export; a question with
+ * no matching passage ends with an answer on screen.
+ */
+test.describe('no dead end for the clerk (French, Chromium)', () => {
+  let host: Devhost | undefined;
+  test.afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+  });
+
+  test('a recording made before any model exists is transcribed after the import', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      const shell = new Shell(page);
+      await shell.go('record');
+      // Warned, not blocked: the audio is kept and transcribed later.
+      await expect(page.getByTestId('no-asr-warning')).toContainText(
+        'Aucun modèle de transcription',
+      );
+      const record = new RecordPage(page);
+      await record.start('Avant les modèles');
+      await recordedAtLeast(page, 3);
+      await record.stop();
+      const meeting = new MeetingPage(page);
+      await expect(page.getByTestId('job-waiting')).toContainText(
+        'En attente d’un modèle de transcription',
+      );
+      // Playable already, before any transcript.
+      await expect(page.locator('[data-testid="player"], audio').first()).toBeAttached();
+      await expectFrenchOnly(page, 'waiting-for-model');
+      await screenshot(page, 'fr-waiting-for-model');
+      const url = page.url();
+
+      await shell.go('settings');
+      await new SettingsPage(page).importModels(dirname(s.models.whisper));
+      await page.goto(url);
+      await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
+      await expect(page.getByTestId('job-waiting')).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('reload mid-recording, then a restart: a playable, transcribed « Récupérée » meeting', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
+    const home = host.home;
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('record');
+      const record = new RecordPage(page);
+      await record.start('Séance interrompue');
+      await recordedAtLeast(page, 3);
+      await page.reload();
+      await page.locator('html[data-ready="true"]').waitFor();
+      await new Shell(page).go('record');
+      // The recording the reload left open is offered, not forgotten.
+      const active = page.getByTestId('active-recordings');
+      await expect(active).toContainText('Séance interrompue');
+      await expect(
+        active.getByRole('button', { name: 'Reprendre l’enregistrement' }),
+      ).toBeVisible();
+      await expectFrenchOnly(page, 'recording-left-open');
+      await screenshot(page, 'fr-recording-left-open');
+
+      // The PC restarts the app before anyone finishes it.
+      await host.stop();
+      host = await startDevhost({ locale: 'fr', home, args: ['--asr-model', s.models.whisper] });
+      const { page: again } = await openApp(browser, host);
+      await new UnlockPage(again).unlock(PASSPHRASE);
+      await again.locator('[data-screen="meetings"]').waitFor();
+      await new Shell(again).go('record');
+      const recovered = again.getByTestId('recovered-meetings');
+      await expect(recovered).toContainText('Séance interrompue');
+      await recovered.getByRole('button', { name: 'Séance interrompue' }).click();
+      const meeting = new MeetingPage(again);
+      await expect(meeting.status()).toHaveText('Récupérée');
+      await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
+      await expect(meeting.status()).toHaveText('Récupérée');
+      await expect(again.locator('audio')).toBeAttached();
+      await expectFrenchOnly(again, 'recovered-meeting');
+      await screenshot(again, 'fr-recovered-meeting');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('speaker keys and a marker survive into the transcript and the Markdown export; a question with no passage answers', async () => {
+    const s = setup();
+    host = await startDevhost({
+      locale: 'fr',
+      args: ['--asr-model', s.models.whisper, '--llm-model', s.models.llm],
+    });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('record');
+      const record = new RecordPage(page);
+      await record.addSpeaker('Mme Martin');
+      await record.addSpeaker('M. Dupont');
+      await record.start('Commission des finances');
+      await recordedAtLeast(page, 1);
+      await record.markSpeaker(2);
+      await recordedAtLeast(page, 2);
+      await page.locator('#record-title').click();
+      await page.keyboard.press('m');
+      await recordedAtLeast(page, 5);
+      await record.stop();
+
+      const meeting = new MeetingPage(page);
+      await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
+      await expect(page.getByTestId('marker')).toHaveCount(1);
+      const speakers = meeting.segments().locator('select.who');
+      await expect(speakers.first()).toBeVisible();
+      const chosen = await speakers.evaluateAll((selects) =>
+        selects.map((select) => (select as unknown as { value: string }).value),
+      );
+      expect(chosen).toContain('p2');
+      // A line's speaker can be changed by hand.
+      await speakers.first().selectOption('p1');
+      await expect(speakers.first()).toHaveValue('p1');
+
+      const md = (await meeting.export('md')).bytes.toString('utf8');
+      expect(md).toContain('**Repère**');
+      expect(md).toMatch(/\*\*(Mme Martin|M\. Dupont)\*\*/);
+      await expectFrenchOnly(page, 'meeting-with-speakers');
+      await screenshot(page, 'fr-meeting-with-speakers');
+
+      // A typed question that nothing in the meetings answers still ends on screen.
+      await new Shell(page).go('ask');
+      const ask = new AskPage(page);
+      await ask.askTyped('Quel est le tarif des billets de train pour Lyon ?');
+      await expect(ask.answer()).toBeVisible({ timeout: 120_000 });
+      await expect(page.getByText('Recherche dans les réunions')).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
+});
