@@ -2,14 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { locateVault } from '../vault/location.js';
-import { encodeWav16 } from '../audio/index.js';
+import { encodeWav16, int16FromBase64, SAMPLE_RATE } from '../audio/index.js';
 import { transcribePcm } from '../asr/index.js';
 import { Vault, type KdfCost } from '../vault/index.js';
 import { unwrapMasterKey } from '../vault/header.js';
 import { zero } from '../vault/crypto.js';
 import { attach, createVault, type OpenVault } from '../meetings/index.js';
 import type { JobHandlers } from '../meetings/index.js';
-import { transcribeJobHandler } from '../meetings/transcription.js';
+import { readMeetingSamples, transcribeJobHandler } from '../meetings/transcription.js';
 import type { Job, Meeting, ModelKind } from '../../shared/meetings.js';
 import { MinutesSchema } from '../../shared/minutes.js';
 import type { JobView, MeetingView, ModelView } from '../../shared/api.js';
@@ -75,7 +75,6 @@ const NOTES_BLOB = 'app-notes';
 function newQuestionId(): string {
   return `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
-const RATE = 16_000;
 
 /**
  * The app's behaviour on top of core, shared by Electron's main process and
@@ -294,39 +293,6 @@ export class AppService {
     return { ...detail, ...(minutes.success ? { minutes: minutes.data } : {}) };
   }
 
-  private async readSamples(
-    meetingId: string,
-    fromMs: number,
-    toMs: number,
-  ): Promise<Float32Array> {
-    const from = Math.floor((fromMs / 1000) * RATE);
-    const to = Math.ceil((toMs / 1000) * RATE);
-    const parts: Float32Array[] = [];
-    let position = 0;
-    let total = 0;
-    for await (const chunk of this.vault.meetings.readAudio(meetingId)) {
-      const start = position;
-      position += chunk.samples.length;
-      if (position <= from) continue;
-      if (start >= to) break;
-      const slice = chunk.samples.subarray(
-        Math.max(0, from - start),
-        Math.min(chunk.samples.length, to - start),
-      );
-      const floats = new Float32Array(slice.length);
-      for (let i = 0; i < slice.length; i++) floats[i] = slice[i]! / 0x8000;
-      parts.push(floats);
-      total += floats.length;
-    }
-    const out = new Float32Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  }
-
   /**
    * Live lines go into the meeting's minutes as they arrive: each full chunk
    * of transcript becomes notes during the recording, through the one model
@@ -502,10 +468,7 @@ export class AppService {
       let question = input.text?.trim() ?? '';
       if (input.audio) {
         this.dispatcher.emit('ask.progress', { questionId, stage: 'transcribing' });
-        const bytes = Buffer.from(input.audio, 'base64');
-        const samples = new Float32Array(Math.floor(bytes.length / 2));
-        for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2) / 0x8000;
-        const heard = await transcribePcm(samples, {
+        const heard = await transcribePcm(int16FromBase64(input.audio), {
           model: await this.modelForEngine('asr'),
           language: input.language,
           threads: this.threads,
@@ -654,8 +617,9 @@ export class AppService {
           });
         }
         // Ten minutes at most per request: playback never decrypts a whole meeting at once.
-        const samples = await this.readSamples(id, fromMs, Math.min(toMs, fromMs + 10 * 60_000));
-        return { wavBase64: encodeWav16(samples, RATE).toString('base64') };
+        const to = Math.min(toMs, fromMs + 10 * 60_000);
+        const samples = await readMeetingSamples(this.vault.meetings, id, fromMs, to);
+        return { wavBase64: encodeWav16(samples).toString('base64') };
       },
       'recording.start': async ({ title, language, speakers }) => {
         const open = this.vault;
@@ -707,7 +671,7 @@ export class AppService {
         }
         // A chunk sent twice (a retry after a lost answer) is acknowledged, not stored twice.
         if (seq < recording.nextSeq) {
-          return { acknowledgedSeq: seq, durationMs: (recording.samples / RATE) * 1000 };
+          return { acknowledgedSeq: seq, durationMs: (recording.samples / SAMPLE_RATE) * 1000 };
         }
         if (seq > recording.nextSeq) {
           throw new GreffierError(
@@ -718,19 +682,12 @@ export class AppService {
             },
           );
         }
-        const bytes = Buffer.from(pcm, 'base64');
-        if (bytes.length % 2 !== 0) {
-          throw new GreffierError('bad-audio', 'An audio chunk has an odd number of bytes.', {
-            hint: 'Audio must be 16-bit PCM; restart the recording.',
-          });
-        }
-        const samples = new Int16Array(bytes.length / 2);
-        for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
+        const samples = int16FromBase64(pcm);
         await this.vault.meetings.appendAudio(meetingId, samples);
         recording.nextSeq = seq + 1;
         recording.samples += samples.length;
         recording.live?.push(samples);
-        return { acknowledgedSeq: seq, durationMs: (recording.samples / RATE) * 1000 };
+        return { acknowledgedSeq: seq, durationMs: (recording.samples / SAMPLE_RATE) * 1000 };
       },
       'recording.marker': async ({ meetingId, atMs, label }) => {
         const notes = await this.notes(meetingId);
