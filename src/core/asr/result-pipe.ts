@@ -78,6 +78,8 @@ async function posixFifo(): Promise<ResultPipe> {
     socket.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     socket.on('error', reject);
   });
+  // Read only after a clean exit; a failed run never awaits it.
+  text.catch(() => undefined);
   let keeperOpen = true;
   const closeKeeper = () => {
     if (!keeperOpen) return;
