@@ -191,9 +191,21 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
       (resolve, reject) => {
         const audioPath = 'file' in input ? input.file : '-';
         // stdout repeats the transcript as text: not needed, so not piped.
-        const child = spawn(binary, buildArgs(audioPath, result.outBase, options), {
-          stdio: ['file' in input ? 'ignore' : 'pipe', 'ignore', 'pipe'],
-        });
+        const notStarted = (error: Error) =>
+          new GreffierError(
+            'engine-missing',
+            `whisper-cli could not be started from ${binary} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+            { hint: 'run "npm run build:whisper" to build it again', cause: error },
+          );
+        let child: ReturnType<typeof spawn>;
+        try {
+          child = spawn(binary, buildArgs(audioPath, result.outBase, options), {
+            stdio: ['file' in input ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+          });
+        } catch (error) {
+          // Some failures (e.g. ELOOP while the engine is being rebuilt) are thrown, not emitted.
+          return reject(notStarted(error as Error));
+        }
         if ('pcm' in input) {
           // whisper-cli may exit before reading everything (a bad model, a cancel): the
           // write then fails with EPIPE, and the exit code tells the real story.
@@ -226,14 +238,7 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
         child.on('error', (error) => {
           options.signal?.removeEventListener('abort', onAbort);
           result.processExited();
-          const code = (error as NodeJS.ErrnoException).code;
-          reject(
-            new GreffierError(
-              'engine-missing',
-              `whisper-cli could not be started from ${binary} (${code ?? error.message})`,
-              { hint: 'run "npm run build:whisper" to build it again', cause: error },
-            ),
-          );
+          reject(notStarted(error));
         });
         child.on('close', (code, signal) => {
           options.signal?.removeEventListener('abort', onAbort);
