@@ -1,5 +1,5 @@
 // The desktop app's own costs, each against the raw thing in the same run:
-//  - live transcript: our LiveTranscriber (PCM → private WAV → whisper-cli with
+//  - live transcript: our LiveTranscriber (PCM on stdin → whisper-cli with
 //    a short audio context → lines) against raw whisper-cli on the same window
 //    WAV with the same -ac, base-dimension generated model, 2 threads;
 //  - the devhost transport: a 1 s audio chunk through HTTP (token, origin
