@@ -130,7 +130,7 @@ async function liveRows(): Promise<BenchRow[]> {
       ours: `${median(ourFixed).toFixed(0)} ms`,
       raw: `${median(fixed).toFixed(0)} ms`,
       ratio: median(ourFixed) / median(fixed),
-      note: 'raw = whisper-cli process start/exit around the same run; ours adds WAV write to the private folder, JSON parse',
+      note: 'raw = whisper-cli process start/exit around the same run; ours adds the stdin stream, the result FIFO, JSON parse',
     },
     {
       measure: `live: last sample → lines, end to end, ${window_}`,
