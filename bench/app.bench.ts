@@ -1,5 +1,5 @@
 // The desktop app's own costs, each against the raw thing in the same run:
-//  - live transcript: our LiveTranscriber (PCM → private WAV → whisper-cli with
+//  - live transcript: our LiveTranscriber (PCM on stdin → whisper-cli with
 //    a short audio context → lines) against raw whisper-cli on the same window
 //    WAV with the same -ac, base-dimension generated model, 2 threads;
 //  - the devhost transport: a 1 s audio chunk through HTTP (token, origin
@@ -8,10 +8,14 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureWhisperCli } from '../src/core/asr/engine.js';
-import { parseWhisperTimings, type WhisperTimings } from '../src/core/asr/whisper.js';
+import {
+  audioContextFor,
+  parseWhisperTimings,
+  type WhisperTimings,
+} from '../src/core/asr/whisper.js';
 import { encodeWav16 } from '../src/core/audio/wav.js';
 import { AppService } from '../src/core/app/app-service.js';
-import { LiveTranscriber, liveAudioContext } from '../src/core/app/live.js';
+import { LiveTranscriber } from '../src/core/app/live.js';
 import { startDevhost } from '../src/devhost/server.js';
 import { privateTempPath } from '../src/core/tempfiles.js';
 import { speechToolsMissing, spokenWav } from '../tests/helpers/fixtures.js';
@@ -82,7 +86,7 @@ async function liveRows(): Promise<BenchRow[]> {
   samples.forEach((v, i) => (window[i] = v / 0x8000));
   const wav = privateTempPath('.wav');
   writeFileSync(wav, encodeWav16(window, 16_000));
-  const ac = liveAudioContext(window.length);
+  const ac = audioContextFor((window.length / 16_000) * 1000);
 
   const ours: number[] = [];
   const ourFixed: number[] = [];
@@ -126,7 +130,7 @@ async function liveRows(): Promise<BenchRow[]> {
       ours: `${median(ourFixed).toFixed(0)} ms`,
       raw: `${median(fixed).toFixed(0)} ms`,
       ratio: median(ourFixed) / median(fixed),
-      note: 'raw = whisper-cli process start/exit around the same run; ours adds WAV write to the private folder, JSON parse',
+      note: 'raw = whisper-cli process start/exit around the same run; ours adds the stdin stream, the result FIFO, JSON parse',
     },
     {
       measure: `live: last sample → lines, end to end, ${window_}`,

@@ -5,11 +5,13 @@ import { GreffierError } from './errors.js';
 import { homePaths } from './paths.js';
 
 /**
- * Plaintext audio may exist only here, and only while whisper reads it. The
- * folder is per user and mode 0700 so no other account can read a meeting,
- * and each process works in its own run-<pid>-… subfolder so that the
- * start-up sweep of one process never deletes files another live process is
- * still using (tests run several at once).
+ * The private scratch folder. Since audio goes to whisper on its standard
+ * input, the only things made here are the FIFOs whisper writes its result
+ * into (asr/result-pipe.ts): names without content on disk. It stays per user
+ * and mode 0700 so no other account can open them, and each process works in
+ * its own run-<pid>-… subfolder so that the start-up sweep of one process
+ * never deletes a pipe another live process is still using (tests run several
+ * at once).
  */
 export function privateTempRoot(env: NodeJS.ProcessEnv = process.env): string {
   return homePaths(env).temp;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAMPLE_RATE } from './audio.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 
 /**
@@ -34,7 +35,7 @@ export type Speaker = z.infer<typeof SpeakerSchema>;
 
 /** What the vault knows of a meeting's audio, without decrypting it. */
 export const AudioInfoSchema = z.object({
-  sampleRate: z.literal(16_000),
+  sampleRate: z.literal(SAMPLE_RATE),
   channels: z.literal(1),
   /** Sealed chunks in the journal (about one second each while recording). */
   chunks: z.number().int().nonnegative(),

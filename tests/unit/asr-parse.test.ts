@@ -225,9 +225,17 @@ describe('transcript text format', () => {
 
 describe('audioContextFor', () => {
   it('encodes only what a short live chunk needs, never more than 30 s', () => {
-    expect(audioContextFor(5000)).toBe(282);
-    expect(audioContextFor(100)).toBe(64);
+    // 50 frames a second plus a 64-frame margin (the formula the live transcript runs).
+    expect(audioContextFor(5000)).toBe(314);
+    expect(audioContextFor(100)).toBe(69);
+    expect(audioContextFor(0)).toBe(64);
     expect(audioContextFor(60_000)).toBe(1500);
+  });
+
+  it('always covers the whole window, up to the live cap of 28 s', () => {
+    for (let ms = 0; ms <= 28_000; ms += 250) {
+      expect(audioContextFor(ms) * 20).toBeGreaterThanOrEqual(ms + 1000);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import {
   audioLevel,
   decodeWav,
   downmix,
+  int16ToFloat,
   encodeWav16,
   isWhisperReady,
   loadAudioForWhisper,
@@ -273,7 +274,7 @@ describe('conversion to 16 kHz mono', () => {
         const path = spokenWav({ lang: 'fr', variant });
         const loaded = await loadAudioForWhisper(path);
         expect(loaded.pcm, variant).toBeDefined();
-        const ours = loaded.pcm!;
+        const ours = int16ToFloat(loaded.pcm!);
         expect(Math.abs(ours.length - reference.length)).toBeLessThanOrEqual(2);
         // Same speech, two good resamplers: the difference is far below the signal.
         const n = Math.min(ours.length, reference.length);
@@ -307,7 +308,7 @@ describe('conversion to 16 kHz mono', () => {
     const loaded = await loadAudioForWhisper(path);
     expect(loaded.durationMs).toBe(1000);
     expect(loaded.pcm).toHaveLength(16000);
-    expect(rms(loaded.pcm!, 1000, 15000)).toBeCloseTo(0.5 / Math.SQRT2, 2);
+    expect(rms(int16ToFloat(loaded.pcm!), 1000, 15000)).toBeCloseTo(0.5 / Math.SQRT2, 2);
     expect(toWhisperPcm([left], 44100)).toHaveLength(16000);
   });
 });

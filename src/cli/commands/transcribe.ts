@@ -87,7 +87,7 @@ export const transcribeCommand: Command = {
       throw new UsageError(`--audio-context takes 1 to 1500 (30 s of audio), not ${audioContext}`);
     }
     const verbose = !!values.verbose;
-    // Leftovers of a crashed run (plaintext audio) go before anything else is written.
+    // Leftovers of a crashed run (result pipes in the private folder) go before anything starts.
     clearPrivateTemp(io.env);
     const transcript = await transcribeFile(positionals[0]!, {
       model,

@@ -11,7 +11,7 @@ import { answerQuestion, notFound } from './answer.js';
 /** A question as an official asks it: typed, or spoken (16 kHz mono samples). */
 export interface Question {
   text?: string;
-  audio?: Float32Array;
+  audio?: Float32Array | Int16Array;
   language: LanguageChoice;
   filter?: SearchFilter;
   /** Passages given to the model (default 6). */

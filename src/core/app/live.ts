@@ -1,5 +1,6 @@
 import type { LanguageChoice, MeetingSegment, TranscriptSegment } from '../../shared/transcript.js';
-import { transcribePcmDetailed } from '../asr/index.js';
+import { rms, SAMPLE_RATE } from '../audio/index.js';
+import { audioContextFor, transcribePcmDetailed } from '../asr/index.js';
 
 export interface LiveOptions {
   model: string;
@@ -20,7 +21,6 @@ export interface LiveOptions {
   whisperCli?: string;
 }
 
-const RATE = 16_000;
 /** Transcribe at the latest once this much new audio is waiting… */
 const MAX_WAIT_MS = 4_000;
 /** …or sooner, at a pause, once at least this much is waiting. */
@@ -58,8 +58,9 @@ export class LiveTranscriber {
 
   private maybeRun(): void {
     if (this.running) return;
-    const pendingMs = (this.pendingSamples / RATE) * 1000;
-    const atPause = (this.silentSamples / RATE) * 1000 >= PAUSE_MS && pendingMs >= MIN_PHRASE_MS;
+    const pendingMs = (this.pendingSamples / SAMPLE_RATE) * 1000;
+    const atPause =
+      (this.silentSamples / SAMPLE_RATE) * 1000 >= PAUSE_MS && pendingMs >= MIN_PHRASE_MS;
     if (pendingMs >= MAX_WAIT_MS || atPause)
       this.running = this.run().finally(() => {
         this.running = undefined;
@@ -68,20 +69,21 @@ export class LiveTranscriber {
   }
 
   private async run(): Promise<void> {
-    const take = Math.min(this.pendingSamples, (MAX_WINDOW_MS / 1000) * RATE);
-    const window = new Float32Array(take);
+    const take = Math.min(this.pendingSamples, (MAX_WINDOW_MS / 1000) * SAMPLE_RATE);
+    // 16-bit as the microphone sent it, straight to whisper's standard input: no float round trip.
+    const window = new Int16Array(take);
     let filled = 0;
     while (filled < take && this.pending.length > 0) {
       const chunk = this.pending[0]!;
       const need = take - filled;
       const part = chunk.length <= need ? chunk : chunk.subarray(0, need);
-      for (let i = 0; i < part.length; i++) window[filled + i] = part[i]! / 0x8000;
+      window.set(part, filled);
       filled += part.length;
       if (part.length === chunk.length) this.pending.shift();
       else this.pending[0] = chunk.subarray(need);
     }
     this.pendingSamples -= take;
-    const offsetMs = (this.windowStart / RATE) * 1000;
+    const offsetMs = (this.windowStart / SAMPLE_RATE) * 1000;
     this.windowStart += take;
     if (isSilent(window)) return;
     const started = performance.now();
@@ -89,7 +91,7 @@ export class LiveTranscriber {
       const { transcript, timings } = await transcribePcmDetailed(window, {
         model: this.options.model,
         language: this.options.language,
-        audioContext: liveAudioContext(take),
+        audioContext: audioContextFor((take / SAMPLE_RATE) * 1000),
         // A preview must come fast: no temperature fallback retries (the final pass keeps them).
         noFallback: true,
         signal: this.abort.signal,
@@ -106,7 +108,7 @@ export class LiveTranscriber {
         }));
       if (lines.length > 0 && !this.stopped) this.options.onSegments(lines);
       this.options.onWindowDone?.({
-        windowMs: (take / RATE) * 1000,
+        windowMs: (take / SAMPLE_RATE) * 1000,
         latencyMs: performance.now() - started,
         lines: lines.length,
         ...(timings.totalMs === undefined ? {} : { whisperTotalMs: timings.totalMs }),
@@ -125,23 +127,8 @@ export class LiveTranscriber {
   }
 }
 
-/**
- * whisper's encoder context for a window of `samples` (1500 = 30 s, so 50 per
- * second) plus a margin: a short window needs only part of it, and the
- * encoder's cost falls with it.
- */
-export function liveAudioContext(samples: number): number {
-  return Math.min(1500, Math.ceil((samples / RATE) * 50) + 64);
-}
-
-function isSilent(samples: Int16Array | Float32Array): boolean {
-  const scale = samples instanceof Int16Array ? 0x8000 : 1;
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const value = samples[i]! / scale;
-    sum += value * value;
-  }
-  return samples.length === 0 || Math.sqrt(sum / samples.length) < SILENCE_RMS;
+function isSilent(samples: Int16Array): boolean {
+  return samples.length === 0 || rms(samples) < SILENCE_RMS;
 }
 
 /** Who spoke: the last speaker the clerk marked before the middle of the segment. */

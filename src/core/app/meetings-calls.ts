@@ -2,47 +2,12 @@ import { encodeWav16 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import { readNotes } from '../meetings/notes.js';
 import { queueStep } from '../pipeline/pipeline.js';
-import { SAMPLE_RATE, type Meetings } from '../meetings/index.js';
+import { readMeetingSamples } from '../meetings/transcription.js';
 import { MinutesSchema } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { MeetingView } from '../../shared/api.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
-
-/** Samples of a stretch of a meeting, decrypted chunk by chunk (never the whole meeting). */
-async function readSamples(
-  meetings: Meetings,
-  meetingId: string,
-  fromMs: number,
-  toMs: number,
-): Promise<Float32Array> {
-  const from = Math.floor((fromMs / 1000) * SAMPLE_RATE);
-  const to = Math.ceil((toMs / 1000) * SAMPLE_RATE);
-  const parts: Float32Array[] = [];
-  let position = 0;
-  let total = 0;
-  for await (const chunk of meetings.readAudio(meetingId)) {
-    const start = position;
-    position += chunk.samples.length;
-    if (position <= from) continue;
-    if (start >= to) break;
-    const slice = chunk.samples.subarray(
-      Math.max(0, from - start),
-      Math.min(chunk.samples.length, to - start),
-    );
-    const floats = new Float32Array(slice.length);
-    for (let i = 0; i < slice.length; i++) floats[i] = slice[i]! / 0x8000;
-    parts.push(floats);
-    total += floats.length;
-  }
-  const out = new Float32Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /** The meetings list and one meeting's page: transcript, speakers, playback, delete. */
 export function meetingCalls(session: AppSession): Handlers {
@@ -89,13 +54,9 @@ export function meetingCalls(session: AppSession): Handlers {
         });
       }
       // Ten minutes at most per request: playback never decrypts a whole meeting at once.
-      const samples = await readSamples(
-        session.vault.meetings,
-        id,
-        fromMs,
-        Math.min(toMs, fromMs + 10 * 60_000),
-      );
-      return { wavBase64: encodeWav16(samples, SAMPLE_RATE).toString('base64') };
+      const to = Math.min(toMs, fromMs + 10 * 60_000);
+      const samples = await readMeetingSamples(session.vault.meetings, id, fromMs, to);
+      return { wavBase64: encodeWav16(samples).toString('base64') };
     },
 
     'segments.edit': async ({ meetingId, segmentId, text }) => {

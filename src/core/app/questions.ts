@@ -1,4 +1,5 @@
 import { askQuestion } from '../answers/ask.js';
+import { int16FromBase64 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { toApiError, type Handlers } from './service.js';
@@ -6,14 +7,6 @@ import type { AppSession } from './session.js';
 
 function newQuestionId(): string {
   return `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** 16-bit little-endian PCM (what the page sends) as the samples whisper takes. */
-function samplesOf(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const samples = new Float32Array(Math.floor(bytes.length / 2));
-  for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2) / 0x8000;
-  return samples;
 }
 
 /**
@@ -32,7 +25,7 @@ export function questionCalls(session: AppSession): Handlers {
       const result = await askQuestion(
         {
           ...(input.text ? { text: input.text } : {}),
-          ...(input.audio ? { audio: samplesOf(input.audio) } : {}),
+          ...(input.audio ? { audio: int16FromBase64(input.audio) } : {}),
           language: input.language,
         },
         {

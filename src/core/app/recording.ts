@@ -2,7 +2,7 @@ import { GreffierError } from '../errors.js';
 import { LiveMinutes } from '../llm/live-minutes.js';
 import { loadTemplate } from '../llm/prompts.js';
 import { addMarker, addTurn, readNotes } from '../meetings/notes.js';
-import { SAMPLE_RATE } from '../meetings/index.js';
+import { int16FromBase64, SAMPLE_RATE } from '../audio/index.js';
 import { withSpeakers } from '../speakers/turns.js';
 import { detectLanguage } from '../text/language.js';
 import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
@@ -155,14 +155,7 @@ export function recordingCalls(session: AppSession): Handlers {
           { hint: 'Stop and restart the recording; everything before the gap is saved.' },
         );
       }
-      const bytes = Buffer.from(pcm, 'base64');
-      if (bytes.length % 2 !== 0) {
-        throw new GreffierError('bad-audio', 'An audio chunk has an odd number of bytes.', {
-          hint: 'Audio must be 16-bit PCM; restart the recording.',
-        });
-      }
-      const samples = new Int16Array(bytes.length / 2);
-      for (let i = 0; i < samples.length; i++) samples[i] = bytes.readInt16LE(i * 2);
+      const samples = int16FromBase64(pcm);
       await session.vault.meetings.appendAudio(meetingId, samples);
       recording.nextSeq = seq + 1;
       recording.samples += samples.length;

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { GreffierError } from '../errors.js';
-import { encodeWav16, loadAudioForWhisper, WHISPER_SAMPLE_RATE } from '../audio/index.js';
-import { privateTempPath, removeQuietly } from '../tempfiles.js';
+import { floatToInt16, loadAudioForWhisper, SAMPLE_RATE, wavStream } from '../audio/index.js';
 import type { LanguageChoice, Transcript, TranscriptSegment } from '../../shared/transcript.js';
 import { locateWhisperCli } from './engine.js';
 import { checkVadModel, checkWhisperModel } from './model-file.js';
 import { parseWhisperJson } from './whisper-json.js';
+import { openResultPipe } from './result-pipe.js';
 import { defaultThreads } from '../threads.js';
 
 export interface TranscribeOptions {
@@ -41,13 +41,14 @@ export interface TranscribeOptions {
 }
 
 /**
- * The encoder context for a short live chunk: whisper's context is 1500
- * frames of 20 ms (30 s); encoding only what the chunk needs (plus a margin)
- * cut the encoder from 1.6 s to 0.26 s for a 5 s chunk at base dimensions.
- * Final passes keep the full 1500 (quality).
+ * The encoder context for a short live window: whisper's context is 1500
+ * frames of 20 ms (30 s, so 50 a second); encoding only what the window needs
+ * plus a margin of 64 frames (1.28 s, so the last words are not cut) cut the
+ * encoder from 1.6 s to 0.26 s for a 5 s chunk at base dimensions. Final
+ * passes keep the full 1500 (quality). The one formula for every live run.
  */
 export function audioContextFor(durationMs: number): number {
-  return Math.min(1500, Math.max(64, Math.ceil(durationMs / 20) + 32));
+  return Math.min(1500, Math.ceil(Math.max(0, durationMs) / 20) + 64);
 }
 
 /** whisper.cpp's own timings (ms), so benchmarks can report encoder and decoder apart. */
@@ -117,6 +118,7 @@ function failureReason(lines: string[]): string {
 }
 
 function buildArgs(audioPath: string, outBase: string, options: TranscribeOptions): string[] {
+  // "-f -": whisper-cli reads the WAV from its standard input.
   const args = [
     '-m',
     options.model,
@@ -139,32 +141,80 @@ function buildArgs(audioPath: string, outBase: string, options: TranscribeOption
 }
 
 /**
- * Runs whisper-cli on a WAV file whisper can read as it is (16 kHz mono
- * 16-bit) and returns the parsed result. The JSON is written to the private
- * temporary folder and removed at once.
+ * What whisper-cli reads: a WAV file it can read as it is (16 kHz mono
+ * 16-bit, the user's own file), or samples streamed to its standard input.
  */
-async function runWhisperCli(
-  audioPath: string,
-  durationMs: number,
-  options: TranscribeOptions,
-): Promise<WhisperRun> {
+type WhisperInput =
+  { file: string; durationMs: number } | { pcm: AsyncIterable<Int16Array> | Iterable<Int16Array> };
+
+/**
+ * Streams samples into whisper's standard input as a WAV, one chunk at a
+ * time, honouring back-pressure; each chunk's bytes are zeroed once written.
+ * Returns the number of samples sent. whisper-cli reads the whole input
+ * before it starts, so the count is known before its result.
+ */
+async function feed(
+  stdin: Writable,
+  pcm: AsyncIterable<Int16Array> | Iterable<Int16Array>,
+): Promise<number> {
+  let samples = 0;
+  let first = true;
+  for await (const bytes of wavStream(pcm)) {
+    if (!first) samples += bytes.length / 2;
+    first = false;
+    await new Promise<void>((done, fail) => {
+      stdin.write(bytes, (error) => (error ? fail(error) : done()));
+    });
+    bytes.fill(0);
+  }
+  await new Promise<void>((done) => stdin.end(done));
+  return samples;
+}
+
+/**
+ * Runs whisper-cli and returns the parsed result. Audio comes from a file
+ * whisper can read as it is or through its standard input; the JSON result
+ * comes back through a pipe (see result-pipe.ts): no audio or transcript is
+ * written to disk on the way.
+ */
+async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): Promise<WhisperRun> {
   options.signal?.throwIfAborted();
   const binary = options.whisperCli ?? locateWhisperCli(options.env);
-  const outBase = privateTempPath();
-  const jsonPath = `${outBase}.json`;
+  const result = await openResultPipe();
   const stderrLines: string[] = [];
   // The VAD summary comes first and the timings last: kept apart from the capped tail
   // so a long meeting's hundreds of log lines cannot push them out.
   const summaryLines: string[] = [];
+  let fed: Promise<number> | undefined;
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
       (resolve, reject) => {
+        const audioPath = 'file' in input ? input.file : '-';
         // stdout repeats the transcript as text: not needed, so not piped.
-        const child = spawn(binary, buildArgs(audioPath, outBase, options), {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
+        const notStarted = (error: Error) =>
+          new GreffierError(
+            'engine-missing',
+            `whisper-cli could not be started from ${binary} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+            { hint: 'run "npm run build:whisper" to build it again', cause: error },
+          );
+        let child: ReturnType<typeof spawn>;
+        try {
+          child = spawn(binary, buildArgs(audioPath, result.outBase, options), {
+            stdio: ['file' in input ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+          });
+        } catch (error) {
+          // Some failures (e.g. ELOOP while the engine is being rebuilt) are thrown, not emitted.
+          return reject(notStarted(error as Error));
+        }
+        if ('pcm' in input) {
+          // whisper-cli may exit before reading everything (a bad model, a cancel): the
+          // write then fails with EPIPE, and the exit code tells the real story.
+          fed = feed(child.stdin!, input.pcm);
+          fed.catch(() => undefined);
+          child.stdin!.on('error', () => undefined);
+        }
         let pending = '';
-        child.stderr.on('data', (chunk: Buffer) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
           pending += chunk.toString('utf8');
           const lines = pending.split('\n');
           pending = lines.pop() ?? '';
@@ -187,19 +237,14 @@ async function runWhisperCli(
         options.signal?.addEventListener('abort', onAbort, { once: true });
         child.on('error', (error) => {
           options.signal?.removeEventListener('abort', onAbort);
-          const code = (error as NodeJS.ErrnoException).code;
-          reject(
-            new GreffierError(
-              'engine-missing',
-              `whisper-cli could not be started from ${binary} (${code ?? error.message})`,
-              { hint: 'run "npm run build:whisper" to build it again', cause: error },
-            ),
-          );
+          result.processExited();
+          reject(notStarted(error));
         });
         child.on('close', (code, signal) => {
           options.signal?.removeEventListener('abort', onAbort);
           if (killTimer) clearTimeout(killTimer);
           if (pending) stderrLines.push(pending);
+          result.processExited();
           resolve({ code, signal });
         });
       },
@@ -229,16 +274,15 @@ async function runWhisperCli(
         { hint: 'fetch or copy the model again and check its SHA-256 against the catalogue' },
       );
     }
-    let json: string;
-    try {
-      json = (await readFile(jsonPath)).toString('utf8');
-    } catch (error) {
+    const json = await result.text.catch(() => '');
+    if (!json.trim()) {
       throw new GreffierError(
         'engine-output',
         `whisper-cli finished but wrote no result: ${failureReason(stderrLines)}`,
-        { hint: 'run with --verbose to see the engine log', cause: error },
+        { hint: 'run with --verbose to see the engine log' },
       );
     }
+    const durationMs = 'file' in input ? input.durationMs : ((await fed!) / SAMPLE_RATE) * 1000;
     const parsed = parseWhisperJson(json);
     return {
       transcript: {
@@ -252,7 +296,7 @@ async function runWhisperCli(
         : undefined,
     };
   } finally {
-    removeQuietly(jsonPath);
+    result.dispose();
   }
 }
 
@@ -292,34 +336,86 @@ async function checkModels(options: TranscribeOptions): Promise<void> {
 }
 
 /**
- * Transcribes 16 kHz mono samples: they are written as a WAV to the private
- * temporary folder for whisper to read, and removed right after.
+ * Whole-array input in one-second slices. feed() zeroes what it has written:
+ * an array of our own (a conversion) is wiped in place, a caller's array is
+ * copied slice by slice and left intact.
  */
-export async function transcribePcmDetailed(
-  samples: Float32Array,
-  options: TranscribeOptions,
-): Promise<WhisperRun> {
-  await checkModels(options);
-  const wavPath = privateTempPath('.wav');
-  try {
-    await writeFile(wavPath, encodeWav16(samples, WHISPER_SAMPLE_RATE), { mode: 0o600 });
-    return await runWhisperCli(wavPath, (samples.length / WHISPER_SAMPLE_RATE) * 1000, options);
-  } finally {
-    removeQuietly(wavPath);
+function* slices(samples: Int16Array, ours: boolean): Generator<Int16Array> {
+  for (let from = 0; from < samples.length; from += SAMPLE_RATE) {
+    const to = Math.min(samples.length, from + SAMPLE_RATE);
+    yield ours ? samples.subarray(from, to) : samples.slice(from, to);
   }
 }
 
+/**
+ * Transcribes 16 kHz mono samples (16-bit, or floats -1..1): they go to
+ * whisper-cli on its standard input, never through a file.
+ */
+export async function transcribePcmDetailed(
+  samples: Float32Array | Int16Array,
+  options: TranscribeOptions,
+): Promise<WhisperRun> {
+  await checkModels(options);
+  const ours = !(samples instanceof Int16Array);
+  const pcm = samples instanceof Int16Array ? samples : floatToInt16(samples);
+  return runWhisperCli({ pcm: slices(pcm, ours) }, options);
+}
+
 export async function transcribePcm(
-  samples: Float32Array,
+  samples: Float32Array | Int16Array,
   options: TranscribeOptions,
 ): Promise<Transcript> {
   return (await transcribePcmDetailed(samples, options)).transcript;
 }
 
 /**
+ * Transcribes a stream of 16 kHz mono 16-bit chunks (a meeting's decrypted
+ * journal) without ever holding it whole: each chunk goes to whisper-cli's
+ * standard input as it comes and is zeroed once written. Throws "no-audio"
+ * when the stream is empty.
+ */
+export async function transcribeStreamDetailed(
+  chunks: AsyncIterable<Int16Array>,
+  options: TranscribeOptions & { what?: string },
+): Promise<WhisperRun> {
+  await checkModels(options);
+  // The first chunk is read before whisper starts, so an empty meeting fails clearly.
+  const iterator = chunks[Symbol.asyncIterator]();
+  let first = await iterator.next();
+  while (!first.done && first.value.length === 0) first = await iterator.next();
+  if (first.done) {
+    throw new GreffierError(
+      'no-audio',
+      `${options.what ?? 'the audio'} has no audio to transcribe`,
+      {
+        hint: 'record or import audio first',
+      },
+    );
+  }
+  const head = first.value;
+  async function* all(): AsyncGenerator<Int16Array> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const stream = all();
+  try {
+    return await runWhisperCli({ pcm: stream }, options);
+  } finally {
+    // Stops the journal's decryption when whisper ended early.
+    await stream.return(undefined);
+    await iterator.return?.();
+  }
+}
+
+/**
  * Transcribes a WAV file. A 16 kHz mono 16-bit file goes to whisper as it
- * is; anything else is converted in memory and handed over through the
- * private temporary folder. The audio is checked before the engine starts.
+ * is (whisper reads the user's own file); anything else is converted in
+ * memory and handed over on whisper's standard input. The audio is checked
+ * before the engine starts.
  */
 export async function transcribeFileDetailed(
   path: string,
@@ -328,9 +424,9 @@ export async function transcribeFileDetailed(
   // Models first: a wrong path should not wait for an hour of audio to be read.
   await checkModels(options);
   const audio = await loadAudioForWhisper(path);
-  if (audio.pcm) return transcribePcmDetailed(audio.pcm, options);
+  if (audio.pcm) return runWhisperCli({ pcm: slices(audio.pcm, true) }, options);
   // Absolute, so a file named "-" is never taken for whisper-cli's standard input.
-  return runWhisperCli(resolve(path), audio.durationMs, options);
+  return runWhisperCli({ file: resolve(path), durationMs: audio.durationMs }, options);
 }
 
 export async function transcribeFile(

@@ -1,9 +1,13 @@
 import { decodeWav, readAudioBytes, parseWavHeader, type WavEncoding } from './wav.js';
-import { toWhisperPcm, WHISPER_SAMPLE_RATE } from './resample.js';
+import { toWhisperPcm } from './resample.js';
+import { floatToInt16 } from './pcm.js';
+import { SAMPLE_RATE } from '../../shared/audio.js';
 
+export { SAMPLE_RATE } from '../../shared/audio.js';
 export * from './wav.js';
 export * from './resample.js';
 export * from './levels.js';
+export * from './pcm.js';
 
 /** A file whisper.cpp can read as it is, with no conversion. */
 export function isWhisperReady(encoding: WavEncoding): boolean {
@@ -11,15 +15,15 @@ export function isWhisperReady(encoding: WavEncoding): boolean {
     encoding.format === 'pcm' &&
     encoding.bitsPerSample === 16 &&
     encoding.channelCount === 1 &&
-    encoding.sampleRate === WHISPER_SAMPLE_RATE
+    encoding.sampleRate === SAMPLE_RATE
   );
 }
 
 export interface WhisperAudio {
   encoding: WavEncoding;
   durationMs: number;
-  /** 16 kHz mono samples, only when the file had to be converted. */
-  pcm?: Float32Array;
+  /** 16 kHz mono 16-bit samples, only when the file had to be converted. */
+  pcm?: Int16Array;
 }
 
 /**
@@ -37,6 +41,6 @@ export async function loadAudioForWhisper(path: string): Promise<WhisperAudio> {
   return {
     encoding: header.encoding,
     durationMs: header.durationMs,
-    pcm: toWhisperPcm(decoded.channels, decoded.sampleRate),
+    pcm: floatToInt16(toWhisperPcm(decoded.channels, decoded.sampleRate)),
   };
 }

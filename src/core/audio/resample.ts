@@ -1,5 +1,4 @@
-/** whisper.cpp wants 16 kHz mono. */
-export const WHISPER_SAMPLE_RATE = 16_000;
+import { SAMPLE_RATE } from '../../shared/audio.js';
 
 /** Averages the channels: a room microphone's channels carry the same speech. */
 export function downmix(channels: Float32Array[]): Float32Array {
@@ -84,7 +83,7 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
   return out;
 }
 
-/** Any decoded audio to what whisper reads: 16 kHz, one channel. */
+/** Any decoded audio to what whisper reads: SAMPLE_RATE (16 kHz), one channel. */
 export function toWhisperPcm(channels: Float32Array[], sampleRate: number): Float32Array {
-  return resample(downmix(channels), sampleRate, WHISPER_SAMPLE_RATE);
+  return resample(downmix(channels), sampleRate, SAMPLE_RATE);
 }

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { GreffierError } from '../errors.js';
 
+// The writer lives apart; older imports of encodeWav16 from here keep working.
+export { encodeWav16, wavHeader, wavStream } from './wav-writer.js';
+
 /** Decoded audio: one Float32Array per channel, samples in -1..1. */
 export interface DecodedAudio {
   sampleRate: number;
@@ -251,32 +254,4 @@ export async function readAudioBytes(path: string): Promise<Buffer> {
       },
     );
   }
-}
-
-/**
- * Encodes samples (-1..1) as a 16-bit PCM WAV. `channels` > 1 means the
- * samples are interleaved.
- */
-export function encodeWav16(samples: Float32Array, sampleRate: number, channels = 1): Buffer {
-  const dataSize = samples.length * 2;
-  const out = Buffer.alloc(44 + dataSize);
-  out.write('RIFF', 0, 'ascii');
-  out.writeUInt32LE(36 + dataSize, 4);
-  out.write('WAVE', 8, 'ascii');
-  out.write('fmt ', 12, 'ascii');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(WAVE_FORMAT_PCM, 20);
-  out.writeUInt16LE(channels, 22);
-  out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * channels * 2, 28);
-  out.writeUInt16LE(channels * 2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'ascii');
-  out.writeUInt32LE(dataSize, 40);
-  for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]!));
-    // Round to nearest and keep +1.0 in range: asymmetric int16 scale.
-    out.writeInt16LE(Math.round(s < 0 ? s * 32768 : s * 32767), 44 + i * 2);
-  }
-  return out;
 }

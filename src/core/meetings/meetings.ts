@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { GreffierError } from '../errors.js';
+import { SAMPLE_RATE } from '../audio/index.js';
 import {
   MeetingFilterSchema,
   type Meeting,
@@ -24,7 +25,8 @@ import {
 } from '../vault/journal.js';
 import { MEETING_INDEX_FILE, type Vault } from '../vault/vault.js';
 
-export const SAMPLE_RATE = 16_000;
+// Re-exported for older imports; the one definition is the audio module's.
+export { SAMPLE_RATE };
 const TRANSCRIPT_SCHEMA_VERSION = 1;
 const SUMMARY_SCHEMA_VERSION = 1;
 

@@ -1,26 +1,19 @@
-import { open as openFile } from 'node:fs/promises';
-import { GreffierError } from '../errors.js';
-import { readWavFile, toWhisperPcm } from '../audio/index.js';
-import { transcribeFile, type TranscribeOptions } from '../asr/index.js';
+import {
+  concatInt16,
+  floatToInt16,
+  readWavFile,
+  SAMPLE_RATE,
+  toWhisperPcm,
+} from '../audio/index.js';
+import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.js';
+import { LanguageSchema, type LanguageChoice, type Transcript } from '../../shared/transcript.js';
 import { resolveModel } from '../models/resolver.js';
-import { privateTempPath, removeQuietly } from '../tempfiles.js';
-import { writeAll } from '../vault/durable.js';
-import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
 import type { Meeting } from '../../shared/meetings.js';
 import { JobNotReady, type JobHandler } from './jobs.js';
-import { SAMPLE_RATE, type Meetings } from './meetings.js';
+import type { Meetings } from './meetings.js';
 
 /** Samples per journal chunk: one second, as the recorder sends them. */
 const CHUNK = SAMPLE_RATE;
-
-function toInt16(samples: Float32Array, from: number, to: number): Int16Array {
-  const out = new Int16Array(to - from);
-  for (let i = from; i < to; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i]!));
-    out[i - from] = s < 0 ? Math.round(s * 0x8000) : Math.round(s * 0x7fff);
-  }
-  return out;
-}
 
 /**
  * Imports a WAV file as a finished meeting: decoded, converted to 16 kHz
@@ -39,7 +32,7 @@ export async function importWav(
     for (let from = 0; from < pcm.length; from += CHUNK) {
       await meetings.appendAudio(
         meeting.id,
-        toInt16(pcm, from, Math.min(pcm.length, from + CHUNK)),
+        floatToInt16(pcm, from, Math.min(pcm.length, from + CHUNK)),
       );
     }
     pcm.fill(0);
@@ -50,65 +43,54 @@ export async function importWav(
   }
 }
 
-function wavHeader(samples: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + samples * 2, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(SAMPLE_RATE, 24);
-  header.writeUInt32LE(SAMPLE_RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(samples * 2, 40);
-  return header;
+/** The meeting's samples, decrypted one journal chunk at a time. */
+async function* meetingSamples(meetings: Meetings, meetingId: string): AsyncGenerator<Int16Array> {
+  for await (const chunk of meetings.readAudio(meetingId)) yield chunk.samples;
 }
 
 /**
- * Decrypts a meeting's audio chunk by chunk into a WAV in the private
- * temporary folder (the only place plaintext audio may exist), runs `use`
- * on it, and removes it whatever happens.
+ * Transcribes a meeting's own audio: its encrypted journal is decrypted
+ * chunk by chunk straight into whisper-cli's standard input (each chunk
+ * zeroed once written), and the result comes back through a pipe. No
+ * plaintext audio or transcript touches the disk, and the meeting is never
+ * held whole in this process.
  */
-export async function withMeetingWav<T>(
+export async function transcribeMeetingAudio(
   meetings: Meetings,
   meetingId: string,
-  use: (path: string) => Promise<T>,
-): Promise<T> {
-  const path = privateTempPath('.wav');
-  try {
-    const handle = await openFile(path, 'wx', 0o600);
-    let samples = 0;
-    try {
-      await writeAll(handle, wavHeader(0), 0);
-      let at = 44;
-      for await (const chunk of meetings.readAudio(meetingId)) {
-        const bytes = Buffer.from(
-          chunk.samples.buffer,
-          chunk.samples.byteOffset,
-          chunk.samples.byteLength,
-        );
-        await writeAll(handle, bytes, at);
-        at += bytes.length;
-        samples += chunk.samples.length;
-        chunk.samples.fill(0);
-      }
-      await writeAll(handle, wavHeader(samples), 0);
-    } finally {
-      await handle.close();
-    }
-    if (samples === 0) {
-      throw new GreffierError('no-audio', `meeting ${meetingId} has no audio to transcribe`, {
-        hint: 'record or import audio first',
-      });
-    }
-    return await use(path);
-  } finally {
-    removeQuietly(path);
+  options: TranscribeOptions,
+): Promise<Transcript> {
+  const run = await transcribeStreamDetailed(meetingSamples(meetings, meetingId), {
+    ...options,
+    what: `meeting ${meetingId}`,
+  });
+  return run.transcript;
+}
+
+/**
+ * A range of a meeting's audio (for playback), decrypting only the chunks up
+ * to its end. Times are in ms from the meeting start.
+ */
+export async function readMeetingSamples(
+  meetings: Meetings,
+  meetingId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Int16Array> {
+  const from = Math.floor((fromMs / 1000) * SAMPLE_RATE);
+  const to = Math.ceil((toMs / 1000) * SAMPLE_RATE);
+  const parts: Int16Array[] = [];
+  let position = 0;
+  for await (const chunk of meetings.readAudio(meetingId)) {
+    const start = position;
+    position += chunk.samples.length;
+    if (position <= from) continue;
+    if (start >= to) break;
+    parts.push(
+      chunk.samples.slice(Math.max(0, from - start), Math.min(chunk.samples.length, to - start)),
+    );
   }
+  return concatInt16(parts);
 }
 
 export type TranscribeDefaults = Partial<Omit<TranscribeOptions, 'signal' | 'onProgress'>>;
@@ -140,16 +122,14 @@ export function transcribeJobHandler(defaults: TranscribeDefaults = {}): JobHand
       );
     }
     const language = (job.params.language as LanguageChoice | undefined) ?? meeting.language;
-    const transcript = await withMeetingWav(meetings, meeting.id, (wav) =>
-      transcribeFile(wav, {
-        ...defaults,
-        model,
-        ...(vadModel ? { vadModel } : {}),
-        language,
-        ...(signal ? { signal } : {}),
-        onProgress: (percent) => progress(percent / 100),
-      }),
-    );
+    const transcript = await transcribeMeetingAudio(meetings, meeting.id, {
+      ...defaults,
+      model,
+      ...(vadModel ? { vadModel } : {}),
+      language,
+      ...(signal ? { signal } : {}),
+      onProgress: (percent) => progress(percent / 100),
+    });
     await meetings.setTranscript(meeting.id, transcript.segments);
     const detected = LanguageSchema.safeParse(transcript.language);
     if (meeting.language === 'auto' && detected.success) {

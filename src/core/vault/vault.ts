@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
+import { SAMPLE_RATE } from '../audio/index.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
 import type { UiLocale } from '../../shared/api.js';
 import { assessPassphrase, MIN_PASSPHRASE_CHARS } from '../../shared/passphrase.js';
@@ -658,7 +659,7 @@ export class Vault {
           await truncateJournal(path, scan.intactBytes);
         }
         meeting.status = 'recovered';
-        meeting.statusNote = `recording interrupted; ${scan.chunks} chunks (${(scan.samples / 16_000).toFixed(1)} s) recovered`;
+        meeting.statusNote = `recording interrupted; ${scan.chunks} chunks (${(scan.samples / SAMPLE_RATE).toFixed(1)} s) recovered`;
         report.recovered.push({
           meetingId: meeting.id,
           chunks: scan.chunks,
@@ -666,7 +667,7 @@ export class Vault {
         });
       }
       meeting.audio = {
-        sampleRate: 16_000,
+        sampleRate: SAMPLE_RATE,
         channels: 1,
         chunks: scan.chunks,
         samples: scan.samples,

@@ -1,7 +1,10 @@
+import { SAMPLE_RATE } from '../../shared/audio.js';
+
 /**
  * The microphone, as whisper wants it: 16 kHz mono 16-bit PCM in ~1 s chunks.
- * The AudioContext runs at 16 kHz so the browser does the resampling; the
- * worklet (public/capture-worklet.js) cuts the chunks off the main thread.
+ * The AudioContext runs at SAMPLE_RATE so the browser does the resampling; the
+ * worklet (public/capture-worklet.js) converts to 16-bit once, off the main
+ * thread, and those bytes go to the vault and to whisper unchanged.
  */
 export interface Capture {
   pause(): void;
@@ -16,8 +19,6 @@ export interface CaptureOptions {
   onLevel?(level: { peak: number; rms: number }): void;
 }
 
-export const CAPTURE_RATE = 16_000;
-
 export async function startCapture(options: CaptureOptions): Promise<Capture> {
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: {
@@ -29,7 +30,7 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
       autoGainControl: false,
     },
   });
-  const context = new AudioContext({ sampleRate: CAPTURE_RATE });
+  const context = new AudioContext({ sampleRate: SAMPLE_RATE });
   await context.audioWorklet.addModule('capture-worklet.js');
   const source = context.createMediaStreamSource(stream);
   const node = new AudioWorkletNode(context, 'greffier-capture', {

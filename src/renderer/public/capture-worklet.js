@@ -36,7 +36,8 @@ class CaptureProcessor extends AudioWorkletProcessor {
       if (magnitude > this.peak) this.peak = magnitude;
       this.sumSquares += sample * sample;
       if (this.paused) continue;
-      this.chunk[this.filled++] = sample < 0 ? sample * 0x8000 : sample * 0x7fff;
+      // The same rule as core/audio/pcm.ts floatToInt16: one scale, rounded, clipped.
+      this.chunk[this.filled++] = Math.min(0x7fff, Math.round(sample * 0x8000));
       if (this.filled === this.chunk.length) {
         const pcm = this.chunk;
         this.port.postMessage({ type: 'chunk', pcm }, [pcm.buffer]);
