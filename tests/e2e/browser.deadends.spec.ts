@@ -62,11 +62,11 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       await expect(page.locator('[data-testid="player"], audio').first()).toBeAttached();
       await expectFrenchOnly(page, 'waiting-for-model');
       await screenshot(page, 'fr-waiting-for-model');
-      const url = page.url();
 
       await shell.go('settings');
       await new SettingsPage(page).importModels(dirname(s.models.whisper));
-      await page.goto(url);
+      await shell.go('meetings');
+      await page.getByRole('button', { name: /Avant les modèles/ }).click();
       await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
       await expect(page.getByTestId('job-waiting')).toHaveCount(0);
     } finally {
@@ -104,14 +104,17 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       const { page: again } = await openApp(browser, host);
       await new UnlockPage(again).unlock(PASSPHRASE);
       await again.locator('[data-screen="meetings"]').waitFor();
-      await new Shell(again).go('record');
-      const recovered = again.getByTestId('recovered-meetings');
-      await expect(recovered).toContainText('Séance interrompue');
-      await recovered.getByRole('button', { name: 'Séance interrompue' }).click();
+      await again.getByRole('button', { name: /Séance interrompue/ }).click();
       const meeting = new MeetingPage(again);
-      await expect(meeting.status()).toHaveText('Récupérée');
+      // Transcribed without anyone asking, and still marked as recovered.
       await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
       await expect(meeting.status()).toHaveText('Récupérée');
+      await new Shell(again).go('record');
+      await expect(again.getByTestId('recovered-meetings')).toContainText('Séance interrompue');
+      await again
+        .getByTestId('recovered-meetings')
+        .getByRole('button', { name: 'Séance interrompue' })
+        .click();
       await expect(again.locator('audio')).toBeAttached();
       await expectFrenchOnly(again, 'recovered-meeting');
       await screenshot(again, 'fr-recovered-meeting');
