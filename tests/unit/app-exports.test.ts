@@ -255,3 +255,33 @@ describe('exports', () => {
     expect(exportFileName('Straße Ærø Łódź', 'srt')).toBe('Strasse-AEro-Lodz.srt');
   });
 });
+
+describe("the clerk's markers in the exports", () => {
+  const marked: ExportableMeeting = {
+    ...meeting,
+    markers: [
+      { atMs: 1_000, label: 'vote' },
+      { atMs: 4_000_000, label: '' },
+    ],
+  };
+
+  it('sit in the Markdown transcript before the first line that follows them', () => {
+    const md = toMarkdown(marked);
+    const first = md.indexOf('La séance est ouverte');
+    const vote = md.indexOf('**Repère**\u202f: vote');
+    const second = md.indexOf('Le budget');
+    expect(first).toBeGreaterThan(0);
+    expect(vote).toBeGreaterThan(first);
+    expect(second).toBeGreaterThan(vote);
+    // A marker after the last line closes the transcript.
+    expect(md.trimEnd().endsWith('**Repère**')).toBe(true);
+    expect(toMarkdown({ ...marked, language: 'en', minutes: undefined })).toContain(
+      '**Marker**: vote',
+    );
+  });
+
+  it('are in the DOCX and PDF transcripts too', async () => {
+    expect(documentXml(await toDocx(marked))).toContain('Repère');
+    expect(toPdf(marked).toString('latin1')).toMatch(/Rep.re/);
+  });
+});

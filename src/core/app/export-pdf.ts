@@ -5,6 +5,7 @@ import {
   lang,
   segmentRefs,
   speakerName,
+  transcriptWithMarkers,
   type ExportableMeeting,
 } from './export-common.js';
 
@@ -111,7 +112,14 @@ export function toPdf(meeting: ExportableMeeting, timeZone?: string): Buffer {
   }
   add('');
   add(l.transcript, { bold: true, size: 13 });
-  for (const segment of meeting.segments) {
+  for (const item of transcriptWithMarkers(meeting)) {
+    if (item.kind === 'marker') {
+      add(`${clock(item.atMs)}  ${l.marker}${item.label ? `${l.colon} ${item.label}` : ''}`, {
+        bold: true,
+      });
+      continue;
+    }
+    const { segment } = item;
     const who = speakerName(meeting, segment.speakerId);
     add(`${clock(segment.startMs)}  ${who ? `${who}${l.colon} ` : ''}${segment.text}`);
   }

@@ -153,7 +153,22 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
     }
   }
   children.push(heading(l.transcript, HeadingLevel.HEADING_1));
-  for (const segment of meeting.segments) {
+  for (const item of transcriptWithMarkers(meeting)) {
+    if (item.kind === 'marker') {
+      children.push(
+        new Paragraph({
+          children: [
+            new TextRun({ text: `${clock(item.atMs)} `, color: '666666' }),
+            new TextRun({
+              text: `${l.marker}${item.label ? `${l.colon} ${item.label}` : ''}`,
+              bold: true,
+            }),
+          ],
+        }),
+      );
+      continue;
+    }
+    const { segment } = item;
     const who = speakerName(meeting, segment.speakerId);
     children.push(
       new Paragraph({
