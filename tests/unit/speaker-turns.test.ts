@@ -50,3 +50,18 @@ describe('speaker turns on the final transcript', () => {
     expect(out.map((s) => s.speakerId)).toEqual([undefined]);
   });
 });
+
+describe('markers in the minutes context', () => {
+  it('tag the line under each marker, in the meeting language', async () => {
+    const { withMarkers } = await import('../../src/core/pipeline/minutes.js');
+    const lines = [
+      { id: 's1', startMs: 0, endMs: 20_000, text: 'Ouverture.' },
+      { id: 's2', startMs: 20_000, endMs: 30_000, text: 'Vote du budget.' },
+    ];
+    const out = withMarkers(lines, [{ atMs: 27_000, label: 'vote' }], 'fr');
+    expect(out.map((l) => l.text)).toEqual(['Ouverture.', '[Repère\u202f: vote] Vote du budget.']);
+    expect(out[1]!.id).toBe('s2');
+    expect(withMarkers(lines, [{ atMs: 1, label: '' }], 'en')[0]!.text).toBe('[Marker] Ouverture.');
+    expect(withMarkers(lines, [], 'fr')).toBe(lines);
+  });
+});

@@ -1,4 +1,5 @@
 import type { OpenVault } from '../meetings/index.js';
+import { readNotes, type Marker } from '../meetings/notes.js';
 import { indexableMeeting } from '../search/store.js';
 import { detectLanguage } from '../text/language.js';
 import { GreffierError } from '../errors.js';
@@ -60,7 +61,7 @@ export async function summarizeMeeting(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
     },
-    indexable.segments,
+    withMarkers(indexable.segments, (await readNotes(open.meetings, meetingId)).markers, language),
   );
   await open.meetings.setSummary(meetingId, minutes);
   // The notes served their purpose: a regeneration (another template) starts afresh.
@@ -70,4 +71,34 @@ export async function summarizeMeeting(
     segmentTimes: new Map(indexable.segments.map((s) => [s.id, s.startMs])),
     reusedChunks: resume?.chunks ?? 0,
   };
+}
+
+/**
+ * The clerk's markers in the model's view of the transcript: the line under
+ * each marker says so (« [Repère : vote] »), so the minutes can pick up what
+ * the clerk flagged during the session. Only the text given to the model
+ * changes; the stored transcript and the segment ids do not.
+ */
+export function withMarkers<T extends { startMs: number; endMs: number; text: string }>(
+  segments: T[],
+  markers: Marker[],
+  language: 'fr' | 'en',
+): T[] {
+  if (markers.length === 0) return segments;
+  const word = language === 'fr' ? 'Repère' : 'Marker';
+  const colon = language === 'fr' ? '\u202f:' : ':';
+  const notes = new Map<T, string[]>();
+  for (const marker of markers) {
+    const segment =
+      segments.find((s) => s.startMs <= marker.atMs && marker.atMs < s.endMs) ??
+      segments.find((s) => s.startMs >= marker.atMs) ??
+      segments[segments.length - 1];
+    if (!segment) continue;
+    const text = marker.label ? `[${word}${colon} ${marker.label}]` : `[${word}]`;
+    notes.set(segment, [...(notes.get(segment) ?? []), text]);
+  }
+  return segments.map((s) => {
+    const added = notes.get(s);
+    return added ? { ...s, text: `${added.join(' ')} ${s.text}` } : s;
+  });
 }
