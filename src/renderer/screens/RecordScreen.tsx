@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
 import type { Speaker } from '../../shared/meetings.js';
-import type { CallOutput, MeetingView } from '../../shared/api.js';
+import type { MeetingView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
@@ -13,7 +13,7 @@ import { useI18n } from '../i18n/i18n.js';
 /** Drops a marker while recording (outside text fields). */
 export const MARKER_KEY = 'M';
 
-type ActiveRecording = CallOutput<'recording.active'>[number];
+import { PendingRecordings, type ActiveRecording } from './PendingRecordings.js';
 
 interface Session {
   meetingId: string;
@@ -248,48 +248,15 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
   return (
     <section data-screen="record" aria-labelledby="record-title">
       <h1 id="record-title">{t('record.title')}</h1>
-      {!session && active.length > 0 && (
-        <section className="notice" aria-labelledby="active-title" data-testid="active-recordings">
-          <h2 id="active-title">{t('record.activeTitle')}</h2>
-          <p className="hint">{t('record.activeHelp')}</p>
-          <ul>
-            {active.map((recording) => (
-              <li key={recording.meetingId}>
-                <span translate="no">{recording.title}</span> · {clock(recording.durationMs)}{' '}
-                <button type="button" className="primary" onClick={() => void resume(recording)}>
-                  {t('record.resumeRecording')}
-                </button>{' '}
-                <button type="button" onClick={() => void finish(recording)}>
-                  {t('record.finishRecording')}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {!session && recovered.length > 0 && (
-        <section aria-labelledby="recovered-title" data-testid="recovered-meetings">
-          <h2 id="recovered-title">{t('record.recoveredTitle')}</h2>
-          <ul>
-            {recovered.map((meeting) => (
-              <li key={meeting.id}>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => open({ name: 'meeting', id: meeting.id })}
-                >
-                  <span translate="no">{meeting.title}</span>
-                </button>{' '}
-                · {clock(meeting.durationMs)}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {!session && !hasAsrModel && (
-        <p className="notice" role="status" data-testid="no-asr-warning">
-          {t('record.noModelWarning')}
-        </p>
+      {!session && (
+        <PendingRecordings
+          active={active}
+          recovered={recovered}
+          hasAsrModel={hasAsrModel}
+          onResume={(recording) => void resume(recording)}
+          onFinish={(recording) => void finish(recording)}
+          open={open}
+        />
       )}
       {!session && (
         <form onSubmit={(event) => void start(event)} className="record-setup">
