@@ -296,7 +296,7 @@ describe('summarize, search and ask from the CLI', () => {
     }
   });
 
-  it('reports an unknown meeting or a missing model as a failure (exit 1)', async () => {
+  it('reports an unknown meeting or a missing model as a failure; a large template still fits', async () => {
     const unknown = await cli([
       'summarize',
       'm-nope',
@@ -317,18 +317,26 @@ describe('summarize, search and ask from the CLI', () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no model file at \/nonexistent\/model.gguf/);
-    // The generated model was trained on 4096 tokens: too few for the council template's limits.
+    // The generated model was trained on 4096 tokens: too few for the council template's
+    // lists as written, so they are shortened rather than the minutes refused.
     const small = await cli([
       'summarize',
       meetingId,
       '--template',
       'council-session',
+      '--json',
       '--llm-model',
       llm.path,
       '--passphrase-file',
       passFile,
     ]);
-    expect(small.code).toBe(1);
-    expect(small.stderr).toMatch(/a 4096-token context is too small .* at least \d+ tokens/);
+    expect(small.stderr).not.toMatch(/too small/);
+    expect(small.code).toBe(0);
+    const councilMinutes = JSON.parse(small.stdout) as {
+      template: string;
+      interventions: unknown[];
+    };
+    expect(councilMinutes.template).toBe('council-session');
+    expect(councilMinutes.interventions.length).toBeLessThan(8);
   });
 });
