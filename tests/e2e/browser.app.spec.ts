@@ -125,7 +125,7 @@ test.describe('the clerk and the official, in Chromium', () => {
       );
       const pdf = await meeting.export('pdf');
       expect(pdf.name).toBe('Conseil-municipal.pdf');
-      expect(pdf.bytes.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
+      expect(pdf.bytes.subarray(0, 8).toString('latin1')).toMatch(/^%PDF-1\.\d$/);
       const srt = await meeting.export('srt');
       expect(srt.bytes.toString('utf8')).toMatch(/^1\n\d\d:\d\d:\d\d,\d{3} --> /);
 

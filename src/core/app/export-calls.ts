@@ -37,7 +37,7 @@ export function exportCalls(session: AppSession): Handlers {
         format === 'docx'
           ? await toDocx(meeting)
           : format === 'pdf'
-            ? toPdf(meeting)
+            ? await toPdf(meeting)
             : Buffer.from(
                 format === 'md'
                   ? toMarkdown(meeting)
