@@ -7,7 +7,7 @@ import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
 import { MeetingSegmentSchema } from '../../shared/transcript.js';
 import {
   AuthenticationError,
-  checkKdfParams,
+  KdfParamsSchema,
   deriveKey,
   newKdfParams,
   open,
@@ -39,16 +39,7 @@ const HeaderSchema = z.object({
   version: z.literal(ARCHIVE_VERSION),
   archiveId: z.string(),
   createdAt: z.string(),
-  kdf: z
-    .object({
-      name: z.literal('scrypt'),
-      N: z.number(),
-      r: z.number(),
-      p: z.number(),
-      salt: z.string(),
-    })
-    // Checked before any work: a crafted header must not cost minutes and gigabytes.
-    .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds'),
+  kdf: KdfParamsSchema,
 });
 type ArchiveHeader = z.infer<typeof HeaderSchema>;
 

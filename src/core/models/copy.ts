@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, realpath, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
-import { fingerprintOf, sha256File, type ModelFingerprint } from './verify.js';
+import { fingerprintOf, modelUnreadable, sha256File, type ModelFingerprint } from './verify.js';
 
 /** Greffier's own copy of a model file, hashed while it was written. */
 export interface ModelCopy {
@@ -52,13 +52,10 @@ async function openSource(path: string): Promise<{ real: string; handle: FileHan
     // Links are resolved before anything: the copy and the record name the real file.
     real = await realpath(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new GreffierError(
-      'model-missing',
-      code === 'ENOENT'
-        ? `the model file ${path} does not exist`
-        : `the model file ${path} cannot be read (${code ?? 'error'})`,
-      { hint: 'check the path (models usually arrive in the models/ folder or on removable media)' },
+    throw modelUnreadable(
+      path,
+      error,
+      'check the path (models usually arrive in the models/ folder or on removable media)',
     );
   }
   const handle = await open(real, constants.O_RDONLY | NOFOLLOW);

@@ -257,19 +257,28 @@ export function sameFingerprint(
   return a.ino === b.ino && a.size === b.size && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs;
 }
 
+/** A model file that is missing or cannot be read, said the same way wherever it is opened. */
+export function modelUnreadable(path: string, error: unknown, hint: string): GreffierError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new GreffierError(
+    'model-missing',
+    code === 'ENOENT'
+      ? `the model file ${path} does not exist`
+      : `the model file ${path} cannot be read (${code ?? 'error'})`,
+    { hint },
+  );
+}
+
 /** The fingerprint of the file itself: a symbolic link put in its place is refused, never followed. */
 async function fingerprintModel(path: string): Promise<ModelFingerprint> {
   let info;
   try {
     info = await lstat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new GreffierError(
-      'model-missing',
-      code === 'ENOENT'
-        ? `the model file ${path} does not exist`
-        : `the model file ${path} cannot be read (${code ?? 'error'})`,
-      { hint: 'restore it, or add the model again with "greffier models add <file> --kind …"' },
+    throw modelUnreadable(
+      path,
+      error,
+      'restore it, or add the model again with "greffier models add <file> --kind …"',
     );
   }
   if (!info.isFile()) {

@@ -6,6 +6,7 @@ import {
   scrypt,
   timingSafeEqual,
 } from 'node:crypto';
+import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 
 /** AES-256-GCM: 32-byte key, fresh 96-bit nonce per write, 128-bit tag. */
@@ -74,6 +75,20 @@ export function checkKdfParams(params: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Scrypt parameters as stored in vault.json and in archive headers, checked
+ * before any work: a crafted header must not cost minutes and gigabytes.
+ */
+export const KdfParamsSchema = z
+  .object({
+    name: z.literal('scrypt'),
+    N: z.number(),
+    r: z.number(),
+    p: z.number(),
+    salt: z.string(),
+  })
+  .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds');
 
 /** Derives the key-wrapping key from a passphrase; the caller zeroes the result. */
 export function deriveKey(passphrase: Buffer, params: KdfParams): Promise<Buffer> {

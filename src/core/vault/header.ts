@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import {
   AuthenticationError,
-  checkKdfParams,
+  KdfParamsSchema,
   deriveKey,
   newKdfParams,
   unwrapKey,
@@ -27,15 +27,7 @@ const HeaderSchema = z.object({
   version: z.literal(HEADER_VERSION),
   vaultId: z.string().min(1),
   createdAt: z.string(),
-  kdf: z
-    .object({
-      name: z.literal('scrypt'),
-      N: z.number(),
-      r: z.number(),
-      p: z.number(),
-      salt: z.string(),
-    })
-    .refine((kdf) => checkKdfParams(kdf) === undefined, 'key-derivation parameters out of bounds'),
+  kdf: KdfParamsSchema,
   wrappedMasterKey: z.string().min(1),
   checksum: z.string(),
 });
