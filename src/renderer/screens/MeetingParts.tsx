@@ -187,32 +187,44 @@ export function SpeakersPanel(props: {
               .then(props.onChanged, props.onError);
           }}
         >
-          <label>
-            {t('meeting.mergeFrom')}
-            <select value={from} onChange={(event) => setFrom(event.target.value)}>
-              <option value="" />
-              {meeting.speakers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('meeting.mergeInto')}
-            <select value={into} onChange={(event) => setInto(event.target.value)}>
-              <option value="" />
-              {meeting.speakers.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SpeakerChoice
+            label={t('meeting.mergeFrom')}
+            speakers={meeting.speakers}
+            value={from}
+            onChange={setFrom}
+          />
+          <SpeakerChoice
+            label={t('meeting.mergeInto')}
+            speakers={meeting.speakers}
+            value={into}
+            onChange={setInto}
+          />
           <button type="submit">{t('meeting.merge')}</button>
         </form>
       )}
     </section>
+  );
+}
+
+/** One speaker of the meeting to choose, or none (the empty first option). */
+function SpeakerChoice(props: {
+  label: string;
+  speakers: MeetingDetailView['speakers'];
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(event) => props.onChange(event.target.value)}>
+        <option value="" />
+        {props.speakers.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
