@@ -3,7 +3,8 @@
 // queued jobs, then records and transcribes short meetings until killed.
 // Every line it prints is an acknowledgement the parent checks afterwards.
 import { openVault } from '../../src/core/meetings/index.js';
-import { transcribeJobHandler } from '../../src/core/meetings/transcription.js';
+import { vaultModelSource } from '../../src/core/models/source.js';
+import { meetingPipeline } from '../../src/core/pipeline/pipeline.js';
 import { syntheticChunk } from '../helpers/vault.js';
 
 const [dir, passphrase, model, whisperCli] = process.argv.slice(2) as [
@@ -18,7 +19,14 @@ const { vault, meetings, jobs } = await openVault(dir, Buffer.from(passphrase), 
   autoLockMinutes: 0,
 });
 say(`open ${JSON.stringify(vault.lastRecovery)}`);
-const handlers = { transcribe: transcribeJobHandler({ model, whisperCli, threads: 1 }) };
+const handlers = meetingPipeline({
+  models: vaultModelSource({ vault }, { explicit: { asr: model } }),
+  host: () => {
+    throw new Error('no language model in the crash loop');
+  },
+  engine: { whisperCli },
+  threads: 1,
+});
 for (const job of jobs.pending()) {
   say(`resume ${job.id}`);
   const done = await jobs.run(job.id, handlers);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/paths.js';
-import { transcribeJobHandler } from '../../src/core/meetings/transcription.js';
+import { vaultModelSource } from '../../src/core/models/source.js';
+import { meetingPipeline, runPipeline } from '../../src/core/pipeline/pipeline.js';
 import { testModels } from '../helpers/models.js';
 import { whisperCli } from '../helpers/whisper.js';
 import {
@@ -121,10 +122,18 @@ describe('kill -9 during recording and jobs', () => {
       await vault.lock();
     }
     // Whatever is still queued resumes with the real whisper engine.
-    const { vault, jobs } = await openTestVault(home.path);
-    const { ran } = await jobs.resume({
-      transcribe: transcribeJobHandler({ model, whisperCli: cli }),
-    });
+    const open = await openTestVault(home.path);
+    const { vault, jobs } = open;
+    const { ran } = await runPipeline(
+      open,
+      meetingPipeline({
+        models: vaultModelSource(open, { explicit: { asr: model } }),
+        host: () => {
+          throw new Error('no language model in this test');
+        },
+        engine: { whisperCli: cli },
+      }),
+    );
     expect(ran.every((j) => j.state === 'done')).toBe(true);
     expect(jobs.list().every((j) => j.state === 'done')).toBe(true);
     await vault.lock();

@@ -16,7 +16,7 @@ import { ModelHost } from '../../src/core/llm/host.js';
 import { meetingPipeline } from '../../src/core/pipeline/pipeline.js';
 import { vaultModelSource } from '../../src/core/models/source.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
-import { importWav, transcribeJobHandler } from '../../src/core/meetings/transcription.js';
+import { importWav } from '../../src/core/meetings/transcription.js';
 import { addModelFile } from '../../src/core/models/import.js';
 import { resolveModel } from '../../src/core/models/resolver.js';
 import { EMBEDDING_TINY_SYNTH, writeLlmModel } from '../../src/core/models/synth/index.js';
@@ -147,9 +147,16 @@ describe('a model file swapped in place (same size, mtime restored)', () => {
       const restore = swapBytes(installed[kind]);
       try {
         const job = await open.jobs.enqueue('transcribe', meetingId);
-        const done = await open.jobs.run(job.id, {
-          transcribe: transcribeJobHandler({ env }),
-        });
+        const done = await open.jobs.run(
+          job.id,
+          meetingPipeline({
+            models: vaultModelSource(open, { env }),
+            host: () => {
+              throw new Error('the final pass needs no language model');
+            },
+            env,
+          }),
+        );
         expect(done.state).toBe('failed');
         expect(done.error).toMatch(refusal(installed[kind]));
       } finally {

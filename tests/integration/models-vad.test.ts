@@ -7,7 +7,9 @@ import { runCli } from '../../src/cli/main.js';
 import { parseVadSummary } from '../../src/core/asr/whisper.js';
 import { readWavFile, encodeWav16 } from '../../src/core/audio/wav.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
-import { importWav, transcribeJobHandler } from '../../src/core/meetings/transcription.js';
+import { importWav } from '../../src/core/meetings/transcription.js';
+import { vaultModelSource } from '../../src/core/models/source.js';
+import { meetingPipeline } from '../../src/core/pipeline/pipeline.js';
 import { addModelFile } from '../../src/core/models/import.js';
 import { homePaths } from '../../src/core/paths.js';
 import {
@@ -39,9 +41,18 @@ async function transcribeLog(): Promise<string[]> {
   const meeting = await importWav(open.meetings, meetingWav, { title: 'VAD', language: 'fr' });
   const job = await open.jobs.enqueue('transcribe', meeting.id);
   const lines: string[] = [];
-  const done = await open.jobs.run(job.id, {
-    transcribe: transcribeJobHandler({ env, threads: 2, onLog: (line) => lines.push(line) }),
-  });
+  const done = await open.jobs.run(
+    job.id,
+    meetingPipeline({
+      models: vaultModelSource(open, { env }),
+      host: () => {
+        throw new Error('no language model in this test');
+      },
+      env,
+      threads: 2,
+      engine: { onLog: (line) => lines.push(line) },
+    }),
+  );
   expect(done.error).toBeUndefined();
   expect(done.state).toBe('done');
   return lines;

@@ -106,7 +106,7 @@ export function meetingCalls(session: AppSession): Handlers {
       }
       // Said now rather than as a waiting job: the clerk is looking at the button.
       await session.models().require('asr');
-      await queueStep(open, 'transcribe', id);
+      await queueStep(open.jobs, 'transcribe', id);
       session.dispatcher.emit('meeting.changed', { meetingId: id });
       session.kickJobs();
       return { ok: true };

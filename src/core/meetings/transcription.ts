@@ -7,9 +7,9 @@ import {
 } from '../audio/index.js';
 import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.js';
 import { LanguageSchema, type LanguageChoice, type Transcript } from '../../shared/transcript.js';
-import { resolveModel } from '../models/resolver.js';
+import { applyTurns } from '../speakers/turns.js';
+import { readNotes } from './notes.js';
 import type { Meeting } from '../../shared/meetings.js';
-import { JobNotReady, type JobHandler } from './jobs.js';
 import type { Meetings } from './meetings.js';
 
 /** Samples per journal chunk: one second, as the recorder sends them. */
@@ -93,48 +93,27 @@ export async function readMeetingSamples(
   return concatInt16(parts);
 }
 
-export type TranscribeDefaults = Partial<Omit<TranscribeOptions, 'signal' | 'onProgress'>>;
-
 /**
- * The transcribe job: the meeting's own audio through whisper.cpp; the
- * model comes from the job, else the caller's, else the vault's default
- * speech model, and the vault's VAD model skips silence when installed.
+ * The final pass of a meeting: its audio through whisper.cpp, the clerk's
+ * speaker turns applied (segments cut where the floor changed), the
+ * transcript stored once, and the language whisper heard recorded for an
+ * "auto" meeting. The models are the caller's, already resolved.
  */
-export function transcribeJobHandler(defaults: TranscribeDefaults = {}): JobHandler {
-  return async ({ job, meetings, signal, progress }) => {
-    const meeting = meetings.getMeeting(job.meetingId);
-    // The resolver checks the bytes of what it picks; the installed VAD is
-    // used unless the vault's useVad is off or --vad-model named another.
-    const resolving = { env: defaults.env ?? process.env, ...(signal ? { signal } : {}) };
-    const model = await resolveModel(meetings.vault, 'asr', {
-      ...resolving,
-      explicit: (job.params.model as string | undefined) ?? defaults.model,
-    });
-    const vadModel = await resolveModel(meetings.vault, 'vad', {
-      ...resolving,
-      explicit: (job.params.vadModel as string | undefined) ?? defaults.vadModel,
-    });
-    if (!model) {
-      throw new JobNotReady(
-        'no-asr-model',
-        'no speech model to transcribe with',
-        'give one with --asr-model F, or install one with "greffier models add F --kind asr"',
-      );
-    }
-    const language = (job.params.language as LanguageChoice | undefined) ?? meeting.language;
-    const transcript = await transcribeMeetingAudio(meetings, meeting.id, {
-      ...defaults,
-      model,
-      ...(vadModel ? { vadModel } : {}),
-      language,
-      ...(signal ? { signal } : {}),
-      onProgress: (percent) => progress(percent / 100),
-    });
-    await meetings.setTranscript(meeting.id, transcript.segments);
-    const detected = LanguageSchema.safeParse(transcript.language);
-    if (meeting.language === 'auto' && detected.success) {
-      meetings.vault.data.meetings[meeting.id]!.language = detected.data;
-      await meetings.vault.save();
-    }
-  };
+export async function transcribeMeeting(
+  meetings: Meetings,
+  meetingId: string,
+  options: TranscribeOptions,
+): Promise<void> {
+  const meeting = meetings.getMeeting(meetingId);
+  const transcript = await transcribeMeetingAudio(meetings, meetingId, {
+    language: meeting.language,
+    ...options,
+  });
+  const { turns } = await readNotes(meetings, meetingId);
+  await meetings.setTranscript(meetingId, applyTurns(transcript.segments, turns));
+  const detected = LanguageSchema.safeParse(transcript.language);
+  if (meeting.language === 'auto' && detected.success) {
+    meetings.vault.data.meetings[meetingId]!.language = detected.data;
+    await meetings.vault.save();
+  }
 }

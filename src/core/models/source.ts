@@ -12,12 +12,12 @@ export interface ModelSource {
   /** Whether a model of this kind is available (given, installed or fallback), without touching its bytes. */
   has(kind: ModelKind): boolean;
   /**
-   * The file to load, checked against the bytes recorded when it was
+   * The file to load (`explicit`: a file a job or command named), checked against the bytes recorded when it was
    * installed (a changed file is refused, naming it); undefined when none.
    */
-  resolve(kind: ModelKind): Promise<string | undefined>;
+  resolve(kind: ModelKind, explicit?: string): Promise<string | undefined>;
   /** The same, for a step that cannot do without: none is an error saying what to install. */
-  require(kind: ModelKind): Promise<string>;
+  require(kind: ModelKind, explicit?: string): Promise<string>;
 }
 
 export interface ModelSourceOptions {
@@ -33,8 +33,9 @@ export function vaultModelSource(
   open: { vault: Vault },
   options: ModelSourceOptions = {},
 ): ModelSource {
-  const resolving = (kind: ModelKind) => ({
-    explicit: options.explicit?.[kind],
+  // A file named for one job (its params) comes before the run's flags.
+  const resolving = (kind: ModelKind, explicit?: string) => ({
+    explicit: explicit ?? options.explicit?.[kind],
     fallback: options.fallback?.[kind],
     ...(options.env ? { env: options.env } : {}),
   });
@@ -48,7 +49,7 @@ export function vaultModelSource(
         options.explicit?.[kind] || settings.models[kind]?.length || options.fallback?.[kind],
       );
     },
-    resolve: (kind) => resolveModel(open.vault, kind, resolving(kind)),
-    require: (kind) => requireModel(open.vault, kind, resolving(kind)),
+    resolve: (kind, explicit) => resolveModel(open.vault, kind, resolving(kind, explicit)),
+    require: (kind, explicit) => requireModel(open.vault, kind, resolving(kind, explicit)),
   };
 }

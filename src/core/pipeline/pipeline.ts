@@ -1,11 +1,10 @@
 import { JobNotReady, type JobContext, type JobHandlers } from '../meetings/jobs.js';
 import type { OpenVault } from '../meetings/index.js';
-import { readNotes } from '../meetings/notes.js';
-import { transcribeJobHandler } from '../meetings/transcription.js';
+import { transcribeMeeting } from '../meetings/transcription.js';
+import type { TranscribeOptions } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
 import { loadTemplate } from '../llm/prompts.js';
 import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
-import { applyTurns } from '../speakers/turns.js';
 import { defaultThreads } from '../threads.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import { summarizeMeeting } from './minutes.js';
@@ -25,21 +24,14 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress of the running step, 0..1 (the app turns it into events). */
   onProgress?: (job: Job, fraction: number) => void;
+  /** Engine settings for the final pass beyond the models (tests: another whisper-cli, its log). */
+  engine?: Pick<TranscribeOptions, 'whisperCli' | 'onLog'>;
   /** Before the minutes are written: the app settles the notes it wrote during the recording. */
   beforeMinutes?: (meetingId: string) => Promise<void>;
 }
 
 /** Queues a step for a meeting unless the same step is already waiting or running. */
 export async function queueStep(
-  open: Pick<OpenVault, 'jobs'>,
-  kind: JobKind,
-  meetingId: string,
-  params: Record<string, unknown> = {},
-): Promise<void> {
-  await queueOnce(open.jobs, kind, meetingId, params);
-}
-
-async function queueOnce(
   jobs: OpenVault['jobs'],
   kind: JobKind,
   meetingId: string,
@@ -60,13 +52,12 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
       options.onProgress?.(context.job, fraction);
     },
   });
-  const jobsOf = (context: JobContext) => context.jobs;
 
   return {
     transcribe: async (context) => {
-      const { job, meetings } = context;
-      const model =
-        (job.params.model as string | undefined) ?? (await options.models.resolve('asr'));
+      const { job, meetings, signal } = context;
+      // A file the job names (greffier import --asr-model F) comes first, through the resolver too.
+      const model = await options.models.resolve('asr', job.params.model as string | undefined);
       if (!model) {
         throw new JobNotReady(
           'no-asr-model',
@@ -74,34 +65,31 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
           'import the models IT provided ("Models & settings", or "greffier models add F --kind asr")',
         );
       }
-      const vadModel = await options.models.resolve('vad');
-      await transcribeJobHandler({
+      const vadModel = await options.models.resolve(
+        'vad',
+        job.params.vadModel as string | undefined,
+      );
+      const step = withProgress(context);
+      await transcribeMeeting(meetings, job.meetingId, {
+        ...options.engine,
         model,
         ...(vadModel ? { vadModel } : {}),
         threads,
         ...(options.env ? { env: options.env } : {}),
-      })(withProgress(context));
-      // The clerk's number keys: segments are cut where the floor changed.
-      const { turns } = await readNotes(meetings, job.meetingId);
-      if (turns.length > 0) {
-        const segments = await meetings.getSegments(job.meetingId);
-        await meetings.setTranscript(
-          job.meetingId,
-          applyTurns(
-            segments.map(({ id: _id, ...segment }) => segment),
-            turns,
-          ),
-        );
-      }
-      if (options.models.has('llm')) await queueOnce(jobsOf(context), 'summarize', job.meetingId);
-      else await queueOnce(jobsOf(context), 'index', job.meetingId);
+        ...(signal ? { signal } : {}),
+        onProgress: (percent) => step.progress(percent / 100),
+      });
+      await queueStep(
+        context.jobs,
+        options.models.has('llm') ? 'summarize' : 'index',
+        job.meetingId,
+      );
     },
 
     summarize: async (context) => {
       const { job, meetings, signal } = context;
       await options.beforeMinutes?.(job.meetingId);
-      const path =
-        (job.params.model as string | undefined) ?? (await options.models.resolve('llm'));
+      const path = await options.models.resolve('llm', job.params.model as string | undefined);
       if (!path) {
         throw new JobNotReady(
           'no-llm-model',
@@ -120,7 +108,7 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
         onChunk: () => step.progress(0.5),
       });
       step.progress(1);
-      await queueOnce(jobsOf(context), 'index', job.meetingId);
+      await queueStep(context.jobs, 'index', job.meetingId);
     },
 
     index: async (context) => {
