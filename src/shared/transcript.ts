@@ -44,3 +44,29 @@ export const MeetingSegmentSchema = TranscriptSegmentSchema.extend({
   edited: z.boolean().optional(),
 });
 export type MeetingSegment = z.infer<typeof MeetingSegmentSchema>;
+
+/** A line of the transcript, or a marker the clerk dropped (the M key) in its place. */
+export type TranscriptItem<S> =
+  { kind: 'segment'; segment: S } | { kind: 'marker'; atMs: number; label: string };
+
+/**
+ * The transcript with the clerk's markers in their place: each marker comes
+ * before the first line that starts at or after it, the rest at the end.
+ * One rule for the meeting page and every export.
+ */
+export function withMarkersInPlace<S extends { startMs: number }>(
+  segments: S[],
+  markers: { atMs: number; label: string }[],
+): TranscriptItem<S>[] {
+  const sorted = [...markers].sort((a, b) => a.atMs - b.atMs);
+  const out: TranscriptItem<S>[] = [];
+  let next = 0;
+  for (const segment of segments) {
+    while (next < sorted.length && sorted[next]!.atMs <= segment.startMs) {
+      out.push({ kind: 'marker', ...sorted[next++]! });
+    }
+    out.push({ kind: 'segment', segment });
+  }
+  while (next < sorted.length) out.push({ kind: 'marker', ...sorted[next++]! });
+  return out;
+}

@@ -8,7 +8,7 @@ import { checkModelKind } from '../../core/models/verify.js';
 import { homePaths } from '../../core/paths.js';
 import { ModelKindSchema, type ModelKind } from '../../shared/meetings.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
-import { withVault } from '../vault-session.js';
+import { PASS, passOption, withVault } from '../vault-session.js';
 
 /** Seeds are 32-bit: anything else would silently wrap and surprise a reproducer. */
 function parseSeed(value: string | undefined): number {
@@ -76,8 +76,7 @@ function megabytes(bytes: number | null): string {
   return bytes === null ? '?' : `${Math.round(bytes / 1e6)} MB`;
 }
 
-const PASS_USAGE =
-  '  --passphrase-file FILE  file holding the vault passphrase (else typed at a terminal)';
+const PASS_USAGE = `  ${PASS}`;
 
 /** A progress line on stderr every 5 %, for copies that take minutes (a 5 GB model). */
 function copyProgress(io: { stderr: NodeJS.WritableStream }) {
@@ -114,7 +113,7 @@ ${PASS_USAGE}
     const { values, positionals } = parseCommandArgs(argv, {
       kind: { type: 'string' },
       'trust-unlisted': { type: 'boolean' },
-      'passphrase-file': { type: 'string' },
+      ...passOption,
     });
     if (positionals.length !== 1) {
       throw new UsageError(
@@ -165,7 +164,7 @@ ${PASS_USAGE}
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       'trust-unlisted': { type: 'boolean' },
-      'passphrase-file': { type: 'string' },
+      ...passOption,
     });
     if (positionals.length !== 1) {
       throw new UsageError(
@@ -223,7 +222,7 @@ ${PASS_USAGE}
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
-      'passphrase-file': { type: 'string' },
+      ...passOption,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const views = await withVault(io, values['passphrase-file'], async (vault) =>
@@ -266,7 +265,7 @@ ${PASS_USAGE}
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
-      'passphrase-file': { type: 'string' },
+      ...passOption,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const checks = await withVault(io, values['passphrase-file'], (vault) =>
@@ -333,7 +332,7 @@ ${PASS_USAGE}
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
-      'passphrase-file': { type: 'string' },
+      ...passOption,
     });
     const [wanted, extra] = positionals;
     if (extra !== undefined || (wanted !== undefined && wanted !== 'on' && wanted !== 'off')) {

@@ -2,10 +2,10 @@ import { UsageError } from '../../core/errors.js';
 import { ModelHost } from '../../core/llm/host.js';
 import type { ModelRef } from '../../core/llm/protocol.js';
 import type { OpenVault } from '../../core/meetings/index.js';
-import { requireModel, resolveModel } from '../../core/models/resolver.js';
 import { currentIndex, embedMissing } from '../../core/search/store.js';
 import type { SearchFilter, SearchHit } from '../../shared/minutes.js';
 import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
+import { cliModelSource } from '../model-flags.js';
 import { withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
 import { defaultThreads } from '../../core/threads.js';
@@ -32,10 +32,7 @@ export async function languageModel(
 ): Promise<ModelRef> {
   const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
   const contextSize = positiveInteger(values.context, '--context');
-  const path = await requireModel(open.vault, 'llm', {
-    explicit: values['llm-model'],
-    ...(env ? { env } : {}),
-  });
+  const path = await cliModelSource(open, values, env).require('llm');
   return { path, threads, ...(contextSize ? { contextSize } : {}) };
 }
 
@@ -46,10 +43,7 @@ export async function embeddingModel(
   env?: NodeJS.ProcessEnv,
 ): Promise<ModelRef | undefined> {
   const threads = positiveInteger(values.threads, '--threads') ?? defaultThreads();
-  const path = await resolveModel(open.vault, 'embedding', {
-    explicit: values['embedding-model'],
-    ...(env ? { env } : {}),
-  });
+  const path = await cliModelSource(open, values, env).resolve('embedding');
   return path ? { path, threads } : undefined;
 }
 

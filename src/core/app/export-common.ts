@@ -1,7 +1,7 @@
 /** What all export formats share: the meeting, its labels, dates and times. */
 import type { Speaker } from '../../shared/meetings.js';
 import type { Minutes } from '../../shared/minutes.js';
-import type { MeetingSegment } from '../../shared/transcript.js';
+import { withMarkersInPlace, type MeetingSegment } from '../../shared/transcript.js';
 
 /** What every export needs: the meeting as the clerk sees it. */
 export interface ExportableMeeting {
@@ -53,26 +53,9 @@ export const LABELS = {
   },
 } as const;
 
-/**
- * The transcript with the clerk's markers in their place: each marker comes
- * before the first line that starts at or after it.
- */
-export function transcriptWithMarkers(
-  meeting: ExportableMeeting,
-): (
-  { kind: 'segment'; segment: MeetingSegment } | { kind: 'marker'; atMs: number; label: string }
-)[] {
-  const markers = [...(meeting.markers ?? [])].sort((a, b) => a.atMs - b.atMs);
-  const out: ReturnType<typeof transcriptWithMarkers> = [];
-  let next = 0;
-  for (const segment of meeting.segments) {
-    while (next < markers.length && markers[next]!.atMs <= segment.startMs) {
-      out.push({ kind: 'marker', ...markers[next++]! });
-    }
-    out.push({ kind: 'segment', segment });
-  }
-  while (next < markers.length) out.push({ kind: 'marker', ...markers[next++]! });
-  return out;
+/** The transcript with the clerk's markers in their place (see src/shared/transcript.ts). */
+export function transcriptWithMarkers(meeting: ExportableMeeting) {
+  return withMarkersInPlace(meeting.segments, meeting.markers ?? []);
 }
 
 export function lang(meeting: ExportableMeeting): Lang {

@@ -38,7 +38,7 @@ interface Style {
 const PAGE = { width: 595, height: 842, margin: 50 };
 
 /** Cuts text into lines that fit `width` points, measured with the font itself. */
-export function wrapToWidth(text: string, font: PDFFont, size: number, width: number): string[] {
+function wrapToWidth(text: string, font: PDFFont, size: number, width: number): string[] {
   const fits = (line: string) => font.widthOfTextAtSize(line, size) <= width;
   const lines: string[] = [];
   for (const paragraph of text.split(/\r?\n/)) {
@@ -66,8 +66,7 @@ export function wrapToWidth(text: string, font: PDFFont, size: number, width: nu
 }
 
 /** Characters the font has no glyph for become "?" rather than failing the export. */
-function printable(text: string, font: PDFFont): string {
-  const known = new Set(font.getCharacterSet());
+function printable(text: string, known: Set<number>): string {
   let out = '';
   for (const char of text.normalize('NFC')) {
     const code = char.codePointAt(0)!;
@@ -88,6 +87,11 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
   const { regular: regularBytes, bold: boldBytes } = fontBytes();
   const regular = await pdf.embedFont(regularBytes, { subset: true });
   const bold = await pdf.embedFont(boldBytes, { subset: true });
+  // Each face's glyphs, listed once (thousands of code points), not once per line.
+  const glyphs = new Map<PDFFont, Set<number>>([
+    [regular, new Set(regular.getCharacterSet())],
+    [bold, new Set(bold.getCharacterSet())],
+  ]);
   pdf.setTitle(meeting.title);
   pdf.setProducer('Greffier');
   pdf.setCreator('Greffier');
@@ -100,7 +104,7 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
     const size = style.size ?? 10;
     const font = style.bold ? bold : regular;
     const lead = size * 1.4;
-    for (const line of wrapToWidth(printable(text, font), font, size, width)) {
+    for (const line of wrapToWidth(printable(text, glyphs.get(font)!), font, size, width)) {
       if (y - lead < PAGE.margin) {
         page = pdf.addPage([PAGE.width, PAGE.height]);
         y = PAGE.height - PAGE.margin;

@@ -15,7 +15,7 @@ import { subtitleCues } from './subtitles.js';
 
 export { meetingDate, timestamp, type ExportableMeeting } from './export-common.js';
 export { toPdf } from './export-pdf.js';
-export { subtitleCues, CUE_MAX_MS, LINE_MAX_CHARS } from './subtitles.js';
+export { subtitleCues } from './subtitles.js';
 
 /** A cue line may not hold "-->" (it would read as a timing line). Lines never hold a newline. */
 function cueLine(text: string): string {
@@ -42,11 +42,9 @@ export function toVtt(meeting: ExportableMeeting): string {
   // <v Name> is VTT's speaker tag; "<" and "&" in the words must be escaped there.
   const escape = (s: string) =>
     s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const byId = new Map(meeting.segments.map((s) => [s.id, s]));
   const cues = subtitleCues(meeting.segments).map((cue, i) => {
-    const who = speakerName(
-      meeting,
-      meeting.segments.find((s) => s.id === cue.segmentId)?.speakerId,
-    );
+    const who = speakerName(meeting, byId.get(cue.segmentId)?.speakerId);
     const text = cue.lines.map((line) => escape(cueLine(line))).join('\n');
     return `${cue.segmentId}-${i + 1}\n${timestamp(cue.startMs, '.')} --> ${timestamp(cue.endMs, '.')}\n${who ? `<v ${escape(who)}>` : ''}${text}\n`;
   });

@@ -10,9 +10,8 @@ export interface Cue {
   endMs: number;
   /** The cue's lines, each at most LINE_MAX_CHARS long. */
   lines: string[];
-  /** The segment the cue comes from, and whether it is that segment's first cue. */
+  /** The segment the cue comes from. */
   segmentId: string;
-  first: boolean;
 }
 
 /** Ten characters a second: slower than anyone speaks in a meeting. */
@@ -132,7 +131,6 @@ export function subtitleCues(
         endMs: Math.max(endMs, startMs),
         lines: wrapCue(chunk.map((w) => w.text)) ?? [chunk.map((w) => w.text).join(' ')],
         segmentId: segment.id,
-        first: start === 0,
       });
       start = end;
     }

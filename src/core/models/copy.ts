@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, realpath, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
+import { writeAll } from '../vault/durable.js';
 import { fingerprintOf, modelUnreadable, sha256File, type ModelFingerprint } from './verify.js';
 
 /** Greffier's own copy of a model file, hashed while it was written. */
@@ -70,14 +71,6 @@ async function openSource(path: string): Promise<{ real: string; handle: FileHan
   return { real, handle };
 }
 
-async function writeAllTo(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
-    at += bytesWritten;
-  }
-}
-
 /** Streams source into a fresh exclusive file, hashing on the way: one read of a 5 GB model. */
 async function streamCopy(
   source: FileHandle,
@@ -94,7 +87,7 @@ async function streamCopy(
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
     hash.update(chunk);
-    await writeAllTo(target, chunk);
+    await writeAll(target, chunk, done);
     done += bytesRead;
     options.onBytes?.(done, total);
   }

@@ -80,13 +80,10 @@ async function statModel(path: string): Promise<{ size: number; mtimeMs: number 
     return { size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
     if (error instanceof GreffierError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new GreffierError(
-      'model-missing',
-      code === 'ENOENT'
-        ? `the model file ${path} does not exist`
-        : `the model file ${path} cannot be read (${code ?? 'error'})`,
-      { hint: 'check the path (models usually arrive in the models/ folder or on removable media)' },
+    throw modelUnreadable(
+      path,
+      error,
+      'check the path (models usually arrive in the models/ folder or on removable media)',
     );
   }
 }

@@ -1,7 +1,6 @@
 export {
   Vault,
   checkNewPassphrase,
-  MIN_PASSPHRASE_LENGTH,
   MEETING_INDEX_FILE,
   type KdfCost,
   type OpenOptions,

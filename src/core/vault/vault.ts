@@ -5,7 +5,7 @@ import { GreffierError } from '../errors.js';
 import { SAMPLE_RATE } from '../audio/index.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
 import type { UiLocale } from '../../shared/api.js';
-import { assessPassphrase, MIN_PASSPHRASE_CHARS } from '../../shared/passphrase.js';
+import { assessPassphrase } from '../../shared/passphrase.js';
 import {
   cataloguePath,
   openCatalogue,
@@ -35,8 +35,6 @@ import { scanJournal, truncateJournal, type JournalScan } from './journal.js';
 import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js';
 import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
 
-/** Kept for callers of the old name: the rule itself lives in src/shared/passphrase.ts. */
-export const MIN_PASSPHRASE_LENGTH = MIN_PASSPHRASE_CHARS;
 /**
  * A meeting's part of the search index (src/core/search/store.ts): sealed with
  * the meeting's key in its folder, so shredding the meeting shreds it too.
@@ -672,7 +670,7 @@ export class Vault {
         chunks: scan.chunks,
         samples: scan.samples,
       };
-      meeting.durationMs = Math.round(scan.samples / 16);
+      meeting.durationMs = Math.round(scan.samples / (SAMPLE_RATE / 1000));
       meeting.endedAt ??= now;
       meeting.updatedAt = now;
       changed = true;

@@ -37,7 +37,7 @@ class CaptureProcessor extends AudioWorkletProcessor {
       this.sumSquares += sample * sample;
       if (this.paused) continue;
       // The same rule as core/audio/pcm.ts floatToInt16: one scale, rounded, clipped.
-      this.chunk[this.filled++] = Math.min(0x7fff, Math.round(sample * 0x8000));
+      this.chunk[this.filled++] = Math.max(-0x8000, Math.min(0x7fff, Math.round(sample * 0x8000)));
       if (this.filled === this.chunk.length) {
         const pcm = this.chunk;
         this.port.postMessage({ type: 'chunk', pcm }, [pcm.buffer]);

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
+import { withMarkersInPlace } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
@@ -84,6 +85,12 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     element?.scrollIntoView({ block: 'center' });
     element?.focus();
   }, [focusId]);
+
+  // Lines and the clerk's markers in order, worked out once per version of the meeting.
+  const transcript = useMemo(
+    () => (meeting ? withMarkersInPlace(meeting.segments, meeting.markers) : []),
+    [meeting],
+  );
 
   // The line being heard: highlighted, and kept in view while the audio plays.
   const currentId =
@@ -182,7 +189,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
           />
           {job.state === 'queued' && job.errorCode && (
             <p className="hint" data-testid="job-waiting">
-              {describeJobError(job, locale).message} {describeJobError(job, locale).hint}
+              {Object.values(describeJobError(job, locale)).join(' ')}
             </p>
           )}
         </div>
@@ -220,26 +227,24 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
             </button>
           )}
           <ol data-testid="transcript">
-            {meeting.segments.map((segment) => [
-              ...markersBefore(meeting, segment).map((marker, index) => (
-                <MarkerRow key={`m-${segment.id}-${index}`} marker={marker} />
-              )),
-              <SegmentRow
-                key={segment.id}
-                meetingId={meeting.id}
-                segment={segment}
-                speakers={meeting.speakers}
-                speaker={speakerName(segment.speakerId)}
-                focused={focusId === segment.id}
-                current={segment.id === currentId}
-                onPlay={() => player.current?.playFrom(segment.startMs)}
-                onSaved={load}
-                onError={setError}
-              />,
-            ])}
-            {markersBefore(meeting, undefined).map((marker, index) => (
-              <MarkerRow key={`m-end-${index}`} marker={marker} />
-            ))}
+            {transcript.map((item, index) =>
+              item.kind === 'marker' ? (
+                <MarkerRow key={`m-${index}`} marker={item} />
+              ) : (
+                <SegmentRow
+                  key={item.segment.id}
+                  meetingId={meeting.id}
+                  segment={item.segment}
+                  speakers={meeting.speakers}
+                  speaker={speakerName(item.segment.speakerId)}
+                  focused={focusId === item.segment.id}
+                  current={item.segment.id === currentId}
+                  onPlay={() => player.current?.playFrom(item.segment.startMs)}
+                  onSaved={load}
+                  onError={setError}
+                />
+              ),
+            )}
           </ol>
         </section>
 
@@ -350,21 +355,6 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
       </div>
     </section>
   );
-}
-
-/** The clerk's markers that come before a line (all that are left, after the last line). */
-function markersBefore(
-  meeting: MeetingDetailView,
-  segment: MeetingDetailView['segments'][number] | undefined,
-): MeetingDetailView['markers'] {
-  const markers = meeting.markers ?? [];
-  if (!segment) {
-    const last = meeting.segments[meeting.segments.length - 1];
-    return markers.filter((m) => !last || m.atMs > last.startMs);
-  }
-  const index = meeting.segments.indexOf(segment);
-  const previous = index > 0 ? meeting.segments[index - 1]!.startMs : -1;
-  return markers.filter((m) => m.atMs > previous && m.atMs <= segment.startMs);
 }
 
 function MarkerRow({ marker }: { marker: { atMs: number; label: string } }) {
