@@ -9,9 +9,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runGreffier } from '../helpers/cli.js';
 import { loadCatalogue, cataloguePath } from '../../src/core/models/catalogue.js';
 import { requireModel } from '../../src/core/models/resolver.js';
 import { sha256File } from '../../src/core/models/verify.js';
@@ -65,20 +64,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += String(chunk)));
-  stderr.on('data', (chunk) => (err += String(chunk)));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
+  return runGreffier(env, argv);
 }
 
 async function listed(): Promise<ModelView[]> {
@@ -200,17 +186,12 @@ describe('greffier models add / list', () => {
   });
 
   it('says when there is no vault (exit 1)', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let err = '';
-    stderr.on('data', (c) => (err += String(c)));
-    const code = await runCli(['models', 'list', '--passphrase-file', passFile], {
-      stdout,
-      stderr,
-      stdin: new PassThrough(),
-      env: { GREFFIER_HOME: join(home, 'elsewhere') },
-      signal: new AbortController().signal,
-    });
+    const { code, stderr: err } = await runGreffier({ GREFFIER_HOME: join(home, 'elsewhere') }, [
+      'models',
+      'list',
+      '--passphrase-file',
+      passFile,
+    ]);
     expect(code).toBe(1);
     expect(err).toMatch(
       /there is no vault in .*elsewhere.* — create one with "greffier vault init"/,

@@ -1,8 +1,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runGreffier } from '../helpers/cli.js';
 import { AppService } from '../../src/core/app/app-service.js';
 import { openVault, type OpenVault } from '../../src/core/meetings/index.js';
 import { addTurn } from '../../src/core/meetings/notes.js';
@@ -30,20 +29,7 @@ let models: GeneratedModels;
 let wav = '';
 
 async function greffier(home: string, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env: { ...process.env, GREFFIER_HOME: home, GREFFIER_THREADS: '1' },
-    signal: new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
+  return runGreffier({ ...process.env, GREFFIER_HOME: home, GREFFIER_THREADS: '1' }, args);
 }
 
 async function call<T = unknown>(service: AppService, name: CallName, input: unknown): Promise<T> {

@@ -1,9 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runGreffier } from '../helpers/cli.js';
 import { openVault } from '../../src/core/meetings/index.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { testModels } from '../helpers/models.js';
@@ -25,20 +24,7 @@ if (speechMissing) console.warn(`vault CLI tests with speech skipped: ${speechMi
 async function greffier(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
+  return runGreffier(env, args);
 }
 
 beforeAll(async () => {

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runGreffier } from '../helpers/cli.js';
 import { toFloat16Bits } from '../../src/core/models/synth/binary-writer.js';
 import { SeededRandom } from '../../src/core/models/synth/random.js';
 import { synthModels, SYNTH_FILES } from '../../src/core/models/synth/index.js';
@@ -20,20 +19,7 @@ function sha256(path: string): string {
 }
 
 async function cli(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += String(chunk)));
-  stderr.on('data', (chunk) => (err += String(chunk)));
-  const code = await runCli(argv, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
+  return runGreffier({}, argv);
 }
 
 describe('seeded random numbers', () => {

@@ -2,9 +2,8 @@
 // passphrase.ts) for the CLI, the core and the UI, with the same words.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { runGreffier } from '../helpers/cli.js';
 import { Vault } from '../../src/core/vault/vault.js';
 import { assessPassphrase, MIN_PASSPHRASE_CHARS } from '../../src/shared/passphrase.js';
 import { createTestVault, tempDir, TEST_KDF } from '../helpers/vault.js';
@@ -13,20 +12,7 @@ const home = tempDir('greffier-passphrase-');
 afterAll(() => home.remove());
 
 async function greffier(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(args, {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
-    env,
-    signal: new AbortController().signal,
-  });
-  return { code, stdout: out, stderr: err };
+  return runGreffier(env, args);
 }
 
 const WEAK = ['password', '12345678', 'aaaaaaaa', 'password1', 'azertyuiop12', 'motdepasse123'];
