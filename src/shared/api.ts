@@ -231,7 +231,13 @@ export const apiCalls = {
     input: z
       .object({ meetingId: Id, format: z.enum(['docx', 'pdf', 'md', 'srt', 'vtt']) })
       .strict(),
-    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+    output: z.object({
+      fileName: z.string(),
+      mime: z.string(),
+      base64: z.string(),
+      /** Approved minutes only: the detached signature, saved beside the file. */
+      signature: z.object({ fileName: z.string(), json: z.string() }).optional(),
+    }),
   },
   'models.list': { input: Empty, output: z.array(ModelViewSchema) },
   'models.import': {

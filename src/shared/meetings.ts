@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAMPLE_RATE } from './audio.js';
+import { MinutesStatusSchema } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 
 /**
@@ -58,6 +59,8 @@ export const MeetingSchema = z.object({
   /** Number of transcript segments saved (0 until a transcript exists). */
   segmentCount: z.number().int().nonnegative(),
   hasSummary: z.boolean(),
+  /** Where the minutes are in their approval (absent: a draft never submitted). */
+  minutesStatus: MinutesStatusSchema.optional(),
   /** Why the meeting is 'failed' or 'recovered', in words for the clerk. */
   statusNote: z.string().optional(),
   createdAt: z.string(),

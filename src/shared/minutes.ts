@@ -54,23 +54,47 @@ export const MinutesSchema = z.object({
 });
 export type Minutes = z.infer<typeof MinutesSchema>;
 
+const Days = z.number().int().min(0).max(36_500);
+/** Days after approval before each part of a meeting is crypto-shredded. */
+export const RetentionRuleSchema = z
+  .object({
+    audioDays: Days.optional(),
+    transcriptDays: Days.optional(),
+    minutesDays: Days.optional(),
+  })
+  .strict();
+export type RetentionRule = z.infer<typeof RetentionRuleSchema>;
+
 /** A minutes template: data the user can copy and edit (resources/templates/*.json). */
-export const MinutesTemplateSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
-  name: z.object({ fr: z.string().min(1), en: z.string().min(1) }),
-  /** What to stress, in each language; added to the prompt as the clerk's guidance. */
-  instructions: z.object({ fr: z.string().min(1), en: z.string().min(1) }),
-  /** Upper bounds that keep the output short (and the grammar finite). */
-  limits: z
-    .object({
-      decisions: z.number().int().min(0).max(30).optional(),
-      actionItems: z.number().int().min(0).max(30).optional(),
-      openQuestions: z.number().int().min(0).max(30).optional(),
-      topics: z.number().int().min(0).max(30).optional(),
-      interventions: z.number().int().min(0).max(40).optional(),
-    })
-    .optional(),
-});
+export const MinutesTemplateSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    name: z
+      .object({ fr: z.string().trim().min(1).max(100), en: z.string().trim().min(1).max(100) })
+      .strict(),
+    /** What to stress, in each language; added to the prompt as the clerk's guidance. */
+    instructions: z
+      .object({ fr: z.string().trim().min(1).max(4000), en: z.string().trim().min(1).max(4000) })
+      .strict(),
+    /** Upper bounds that keep the output short (and the grammar finite). */
+    limits: z
+      .object({
+        decisions: z.number().int().min(0).max(30).optional(),
+        actionItems: z.number().int().min(0).max(30).optional(),
+        openQuestions: z.number().int().min(0).max(30).optional(),
+        topics: z.number().int().min(0).max(30).optional(),
+        interventions: z.number().int().min(0).max(40).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * How long a meeting made with this template is kept, in days counted from
+     * the approval of its minutes (absent: kept until deleted by hand). Read by
+     * the retention rules of the official record.
+     */
+    retention: RetentionRuleSchema.optional(),
+  })
+  .strict();
 export type MinutesTemplate = z.infer<typeof MinutesTemplateSchema>;
 
 /** Where a hit or a citation comes from. */

@@ -1,16 +1,7 @@
-import { MinutesSchema } from '../../shared/minutes.js';
-import { readNotes } from '../meetings/notes.js';
+import { MinutesRecord } from '../record/approval.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
-import {
-  exportFileName,
-  toDocx,
-  toMarkdown,
-  toPdf,
-  toSrt,
-  toVtt,
-  type ExportableMeeting,
-} from './exports.js';
+import { exportMeeting } from './signed-export.js';
 
 const MIME = {
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -20,36 +11,33 @@ const MIME = {
   vtt: 'text/vtt; charset=utf-8',
 } as const;
 
-/** Exports of one meeting (the file is written by the page, where the clerk chose it). */
+/**
+ * Exports of one meeting (the file is written by the page, where the clerk
+ * chose it); approved minutes come with their detached signature, which the
+ * page saves beside the file as `<file>.sig.json`.
+ */
 export function exportCalls(session: AppSession): Handlers {
-  const exportable = async (meetingId: string): Promise<ExportableMeeting> => {
-    const { meetings } = session.vault;
-    const detail = await meetings.get(meetingId);
-    const minutes = MinutesSchema.safeParse(detail.summary);
-    const { markers } = await readNotes(meetings, meetingId);
-    return { ...detail, markers, ...(minutes.success ? { minutes: minutes.data } : {}) };
-  };
-
   return {
     'export.meeting': async ({ meetingId, format }) => {
-      const meeting = await exportable(meetingId);
-      const bytes =
-        format === 'docx'
-          ? await toDocx(meeting)
-          : format === 'pdf'
-            ? await toPdf(meeting)
-            : Buffer.from(
-                format === 'md'
-                  ? toMarkdown(meeting)
-                  : format === 'srt'
-                    ? toSrt(meeting)
-                    : toVtt(meeting),
-                'utf8',
-              );
+      const open = session.vault;
+      const { fileName, bytes, signature } = await exportMeeting(
+        open,
+        meetingId,
+        format,
+        new MinutesRecord(open),
+      );
       return {
-        fileName: exportFileName(meeting.title, format),
+        fileName,
         mime: MIME[format],
         base64: bytes.toString('base64'),
+        ...(signature
+          ? {
+              signature: {
+                fileName: `${fileName}.sig.json`,
+                json: JSON.stringify(signature, null, 2),
+              },
+            }
+          : {}),
       };
     },
   };

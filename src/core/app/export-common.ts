@@ -14,6 +14,8 @@ export interface ExportableMeeting {
   minutes?: Minutes;
   /** Moments the clerk flagged while recording (the M key). */
   markers?: { atMs: number; label: string }[];
+  /** The approval the document carries at its end (approved minutes only). */
+  approval?: { approver: string; approvedAt: string; fingerprint: string; version: number };
 }
 
 export type Lang = 'fr' | 'en';
@@ -32,6 +34,11 @@ export const LABELS = {
     noMinutes: 'Pas encore de compte rendu.',
     seg: 'voir',
     marker: 'Repère',
+    approval: 'Approbation',
+    approvedBy: 'Approuvé par',
+    on: 'le',
+    version: 'version',
+    fingerprint: 'Empreinte de la clé',
     // French puts a narrow no-break space before « : ».
     colon: '\u202f:',
   },
@@ -49,9 +56,21 @@ export const LABELS = {
     noMinutes: 'No minutes yet.',
     seg: 'see',
     marker: 'Marker',
+    approval: 'Approval',
+    approvedBy: 'Approved by',
+    on: 'on',
+    version: 'version',
+    fingerprint: 'Key fingerprint',
     colon: ':',
   },
 } as const;
+
+/** The headings that open each part of a document, per language (for signed exports). */
+export const PART_HEADINGS = Object.values(LABELS).map((l) => ({
+  minutes: l.minutes,
+  transcript: l.transcript,
+  approval: l.approval,
+}));
 
 /** The transcript with the clerk's markers in their place (see src/shared/transcript.ts). */
 export function transcriptWithMarkers(meeting: ExportableMeeting) {
@@ -112,4 +131,20 @@ export function segmentRefs(meeting: ExportableMeeting): (ids: string[]) => stri
     const times = ids.flatMap((id) => (byId.has(id) ? [clock(byId.get(id)!.startMs)] : []));
     return times.length ? ` (${l.seg} ${times.join(', ')})` : '';
   };
+}
+
+/**
+ * The signature block's two lines: who approved, when, which version, and the
+ * key's short fingerprint (the whole one is in the .sig.json beside the file).
+ */
+export function approvalLines(meeting: ExportableMeeting, timeZone?: string): string[] {
+  const a = meeting.approval;
+  if (!a) return [];
+  const l = LABELS[lang(meeting)];
+  const when = meetingDate({ ...meeting, startedAt: a.approvedAt }, timeZone);
+  const short = (a.fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
+  return [
+    `${l.approvedBy} ${a.approver} ${l.on} ${when} (${l.version} ${a.version})`,
+    `${l.fingerprint}${l.colon} ${short}`,
+  ];
 }

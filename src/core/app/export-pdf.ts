@@ -4,6 +4,7 @@ import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type PDFFont, type PDFPage } from 'pdf-lib';
 import {
   LABELS,
+  approvalLines,
   clock,
   dateLine,
   lang,
@@ -148,6 +149,12 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
     const { segment } = item;
     const who = speakerName(meeting, segment.speakerId);
     add(`${clock(segment.startMs)}  ${who ? `${who}${l.colon} ` : ''}${segment.text}`);
+  }
+  const approval = approvalLines(meeting, timeZone);
+  if (approval.length) {
+    add('');
+    add(l.approval, { bold: true, size: 13 });
+    for (const line of approval) add(line);
   }
   return Buffer.from(await pdf.save({ useObjectStreams: false }));
 }

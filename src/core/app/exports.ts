@@ -1,6 +1,7 @@
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import {
   LABELS,
+  approvalLines,
   clock,
   dateLine,
   lang,
@@ -101,6 +102,8 @@ export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): strin
       `- \`${clock(segment.startMs)}\` ${who ? `**${md(who)}**${l.colon} ` : ''}${md(segment.text)}`,
     );
   }
+  const approval = approvalLines(meeting, timeZone);
+  if (approval.length) lines.push('', `## ${l.approval}`, '', ...approval.map((a) => `- ${md(a)}`));
   return `${lines.join('\n')}\n`;
 }
 
@@ -177,6 +180,11 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
         ],
       }),
     );
+  }
+  const approval = approvalLines(meeting, timeZone);
+  if (approval.length) {
+    children.push(heading(l.approval, HeadingLevel.HEADING_1));
+    for (const line of approval) children.push(new Paragraph({ text: line }));
   }
   const document = new Document({
     creator: 'Greffier',

@@ -15,6 +15,7 @@ import {
   type MeetingSegment,
   type TranscriptSegment,
 } from '../../shared/transcript.js';
+import type { MinutesStatus } from '../../shared/record.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
   AudioJournalWriter,
@@ -60,6 +61,26 @@ function checkTitle(title: string): string {
     });
   }
   return trimmed;
+}
+
+/**
+ * Submitted or approved minutes are the official record: neither they nor the
+ * transcript they cite change until they are returned, or corrected as a new
+ * version (src/core/record/approval.ts).
+ */
+export function refuseIfLocked(record: Pick<MeetingRecord, 'id' | 'minutesStatus'>): void {
+  const status = record.minutesStatus;
+  if (status !== 'submitted' && status !== 'approved') return;
+  throw new GreffierError(
+    'minutes-locked',
+    `the minutes of meeting ${record.id} are ${status}: they and their transcript are read-only`,
+    {
+      hint:
+        status === 'approved'
+          ? `make a correction (a new version with its reason): greffier minutes correct ${record.id} --reason "…"`
+          : `the approver may return them with a comment: greffier minutes return ${record.id} --comment "…"`,
+    },
+  );
 }
 
 interface StoredTranscript {
@@ -286,6 +307,7 @@ export class Meetings {
     options: { speakers?: Speaker[] } = {},
   ): Promise<Meeting> {
     const record = this.#record(meetingId);
+    refuseIfLocked(record);
     const seen = new Set<string>();
     const withIds = segments.map((segment, i) => {
       const id = segment.id ?? `s${String(i + 1).padStart(4, '0')}`;
@@ -342,6 +364,7 @@ export class Meetings {
     change: { text?: string; speakerId?: string | null },
   ): Promise<MeetingSegment> {
     const record = this.#record(meetingId);
+    refuseIfLocked(record);
     const segments = await this.getSegments(meetingId);
     const segment = segments.find((s) => s.id === segmentId);
     if (!segment) {
@@ -409,6 +432,7 @@ export class Meetings {
   /** Stores the minutes as given; their schema is checked by the summariser (src/shared/minutes.ts). */
   async setSummary(meetingId: string, summary: unknown): Promise<Meeting> {
     const record = this.#record(meetingId);
+    refuseIfLocked(record);
     const bytes = Buffer.from(JSON.stringify(summary ?? null));
     await this.vault.writeMeetingFile(meetingId, 'summary', SUMMARY_SCHEMA_VERSION, bytes);
     bytes.fill(0);
@@ -427,6 +451,14 @@ export class Meetings {
       `summary of meeting ${meetingId}`,
     );
     return bytes ? (JSON.parse(bytes.toString('utf8')) as unknown) : undefined;
+  }
+
+  /** Where the minutes are in their approval (src/core/record/approval.ts keeps the history). */
+  async setMinutesStatus(meetingId: string, status: MinutesStatus): Promise<void> {
+    const record = this.#record(meetingId);
+    record.minutesStatus = status;
+    record.updatedAt = new Date().toISOString();
+    await this.vault.save();
   }
 
   /** Sets the status (used by jobs), with an optional note for the clerk. */

@@ -1,4 +1,6 @@
 import type { OpenVault } from '../meetings/index.js';
+import { refuseIfLocked } from '../meetings/meetings.js';
+import { MinutesRecord } from '../record/approval.js';
 import { readNotes, type Marker } from '../meetings/notes.js';
 import { indexableMeeting } from '../search/store.js';
 import { detectLanguage } from '../text/language.js';
@@ -34,6 +36,8 @@ export async function summarizeMeeting(
   reusedChunks: number;
 }> {
   const meeting = open.meetings.getMeeting(meetingId);
+  // Said before the model runs: submitted or approved minutes are not rewritten.
+  refuseIfLocked(meeting);
   if (meeting.segmentCount === 0) {
     throw new GreffierError('minutes-empty', `meeting ${meetingId} has no transcript yet`, {
       hint: 'let its transcription finish first ("greffier jobs --resume")',
@@ -64,6 +68,7 @@ export async function summarizeMeeting(
     withMarkers(indexable.segments, (await readNotes(open.meetings, meetingId)).markers, language),
   );
   await open.meetings.setSummary(meetingId, minutes);
+  await new MinutesRecord(open).generated(meetingId, template.id);
   // The notes served their purpose: a regeneration (another template) starts afresh.
   if (live) await open.vault.deleteMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
   return {
