@@ -1,21 +1,25 @@
 import { GreffierError } from '../errors.js';
-import { listTemplates } from '../llm/prompts.js';
+import { refuseIfLocked } from '../meetings/meetings.js';
+import { listAllTemplates } from '../record/templates.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 
 /** Minutes: the templates offered and a redraft with another one. */
 export function minutesCalls(session: AppSession): Handlers {
   return {
-    'minutes.templates': async () => listTemplates(),
+    'minutes.templates': async () =>
+      (await listAllTemplates(session.vault.vault)).map((e) => e.template.id),
 
     'minutes.regenerate': async ({ meetingId, template }) => {
-      if (!listTemplates().includes(template)) {
+      const ids = (await listAllTemplates(session.vault.vault)).map((e) => e.template.id);
+      if (!ids.includes(template)) {
         throw new GreffierError('no-template', `There is no minutes template "${template}".`, {
-          hint: `Choose one of: ${listTemplates().join(', ')}.`,
+          hint: `Choose one of: ${ids.join(', ')}.`,
         });
       }
       const open = session.vault;
       const meeting = open.meetings.getMeeting(meetingId);
+      refuseIfLocked(meeting);
       if (meeting.segmentCount === 0) {
         throw new GreffierError(
           'no-transcript',

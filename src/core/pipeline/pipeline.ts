@@ -3,7 +3,7 @@ import type { OpenVault } from '../meetings/index.js';
 import { transcribeMeeting } from '../meetings/transcription.js';
 import type { TranscribeOptions } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
-import { loadTemplate } from '../llm/prompts.js';
+import { resolveTemplate } from '../record/templates.js';
 import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
 import { defaultThreads } from '../threads.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
@@ -97,7 +97,10 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
           'import the models IT provided ("Models & settings", or "greffier models add F --kind llm")',
         );
       }
-      const template = loadTemplate((job.params.template as string | undefined) ?? 'general');
+      const template = await resolveTemplate(
+        meetings.vault,
+        (job.params.template as string | undefined) ?? 'general',
+      );
       const step = withProgress(context);
       step.progress(0);
       await summarizeMeeting({ vault: meetings.vault, meetings }, job.meetingId, {

@@ -154,7 +154,7 @@ export class MinutesRecord {
   }
 
   /** The approver sends them back to the clerk, saying why. */
-  returnMinutes(meetingId: string, by: string, comment: string): Promise<MinutesVersion> {
+  async returnMinutes(meetingId: string, by: string, comment: string): Promise<MinutesVersion> {
     const why = required(
       comment,
       'return-needs-comment',
@@ -230,7 +230,7 @@ export class MinutesRecord {
    * with its reason), optionally with corrected minutes; it goes through
    * submission and approval again while the approved version stays in history.
    */
-  correct(
+  async correct(
     meetingId: string,
     options: { reason: string; by?: string; minutes?: unknown },
   ): Promise<MinutesVersion> {

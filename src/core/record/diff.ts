@@ -34,10 +34,11 @@ export function diffLines(before: string[], after: string[]): DiffLine[] {
       out.push({ op: 'same', text: before[i]! });
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push({ op: 'added', text: after[j++]! });
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals first, as in a usual diff: the old line, then its replacement.
       out.push({ op: 'removed', text: before[i++]! });
+    } else {
+      out.push({ op: 'added', text: after[j++]! });
     }
   }
   return out;

@@ -17,3 +17,10 @@ export {
   type VerifyReport,
 } from './signature.js';
 export { exportFormatOf, type ExportFormat } from './export-text.js';
+export {
+  Templates,
+  checkTemplate,
+  listAllTemplates,
+  resolveTemplate,
+  type TemplateEntry,
+} from './templates.js';

@@ -1,0 +1,34 @@
+import type { OpenVault } from '../../src/core/meetings/index.js';
+import type { Minutes } from '../../src/shared/minutes.js';
+
+/** A finished meeting with a short French transcript and minutes, ready to submit. */
+export async function meetingWithMinutes(open: OpenVault): Promise<string> {
+  const { meetings } = open;
+  const meeting = await meetings.create({
+    title: 'Conseil municipal du 3 mars',
+    language: 'fr',
+    startedAt: '2026-03-03T18:00:00Z',
+  });
+  await meetings.finish(meeting.id);
+  await meetings.setTranscript(meeting.id, [
+    { startMs: 0, endMs: 4000, text: 'La séance est ouverte à dix-neuf heures.', speakerId: 'S1' },
+    { startMs: 4000, endMs: 9000, text: 'Le budget est adopté à l’unanimité.', speakerId: 'S2' },
+  ]);
+  const minutes: Minutes = {
+    meetingId: meeting.id,
+    language: 'fr',
+    template: 'council-session',
+    title: 'Conseil municipal du 3 mars',
+    overview: 'Le conseil a adopté le budget.',
+    decisions: [{ text: 'Budget adopté à l’unanimité', segmentIds: ['s0002'] }],
+    actionItems: [{ owner: 'Maire', task: 'Publier la délibération', segmentIds: ['s0002'] }],
+    openQuestions: [],
+    topics: ['budget'],
+    interventions: [{ speaker: 'S2', summary: 'Présente le budget.' }],
+    generatedAt: '2026-03-03T20:00:00Z',
+    model: 'test.gguf',
+    method: { chunks: 1, contextSize: 2048 },
+  };
+  await meetings.setSummary(meeting.id, minutes);
+  return meeting.id;
+}
