@@ -48,6 +48,8 @@ const modules = {
   summarize: () => import('./summarize.js'),
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
+  record: () => import('./record.js'),
+  templates: () => import('./templates.js'),
 };
 
 /**
@@ -120,4 +122,43 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
+  entry('minutes submit', 'submit the minutes of a meeting for approval', modules.record),
+  entry('minutes approve', 'approve submitted minutes and sign them (Ed25519)', modules.record),
+  entry('minutes return', 'return submitted minutes to the clerk with a comment', modules.record),
+  entry(
+    'minutes correct',
+    'correct approved minutes as a new version with a reason',
+    modules.record,
+  ),
+  entry(
+    'minutes history',
+    'show the versions of the minutes: who, when, what changed',
+    modules.record,
+  ),
+  entry(
+    'minutes export',
+    'export minutes as PDF, DOCX or Markdown, signed when approved',
+    modules.record,
+  ),
+  entry(
+    'verify',
+    'check a signed export (PDF, DOCX, Markdown) against its .sig.json, offline',
+    modules.record,
+  ),
+  entry('keys create', 'create an approver Ed25519 key pair in the vault', modules.record),
+  entry('keys list', "list the approvers' keys (fingerprints)", modules.record),
+  entry('keys export', "write an approver's public key (PEM)", modules.record),
+  entry(
+    'templates list',
+    'list the minutes templates (built-in and the vault’s own)',
+    modules.templates,
+  ),
+  entry('templates show', 'print a minutes template as JSON', modules.templates),
+  entry('templates copy', 'copy a minutes template into the vault to edit it', modules.templates),
+  entry(
+    'templates save',
+    'save an edited minutes template (JSON file) in the vault',
+    modules.templates,
+  ),
+  entry('templates remove', 'remove one of the vault’s own templates', modules.templates),
 ];

@@ -4,7 +4,9 @@ import { ModelHost } from '../../core/llm/host.js';
 import { summarizeMeeting } from '../../core/pipeline/minutes.js';
 import { updateIndex } from '../../core/pipeline/pipeline.js';
 import { cliModelSource } from '../model-flags.js';
-import { listTemplates, loadTemplate } from '../../core/llm/prompts.js';
+import { listTemplates } from '../../core/llm/prompts.js';
+import { resolveTemplate } from '../../core/record/templates.js';
+import { refuseIfLocked } from '../../core/meetings/meetings.js';
 import type { Minutes } from '../../shared/minutes.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { languageModel, modelOptions } from './search.js';
@@ -77,11 +79,14 @@ export const summarizeCommand: Command = {
       );
     }
     const meetingId = positionals[0]!;
-    const template = loadTemplate(values.template ?? 'general');
     const { minutes, segmentTimes } = await withOpenVault(
       io,
       values['passphrase-file'],
       async (open) => {
+        // The vault's own templates first (greffier templates), then the built-in ones.
+        const template = await resolveTemplate(open.vault, values.template ?? 'general');
+        // Said before any model loads: submitted or approved minutes are not rewritten.
+        refuseIfLocked(open.meetings.getMeeting(meetingId));
         const model = await languageModel(open, values, io.env);
         const host = new ModelHost();
         try {
