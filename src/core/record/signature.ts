@@ -145,7 +145,7 @@ export async function verifyExport(
     }
   }
   const { signature, ...unsigned } = sig;
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify(
       null,

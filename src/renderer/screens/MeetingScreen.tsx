@@ -7,6 +7,7 @@ import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { base64ToBytes, clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
+import { ApprovalPanel } from './ApprovalPanel.js';
 import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
 import { statusKey } from './MeetingsScreen.js';
@@ -114,6 +115,17 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
       link.download = file.fileName;
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      // Approved minutes: the detached signature goes beside the file.
+      if (file.signature) {
+        const sig = URL.createObjectURL(
+          new Blob([file.signature.json], { type: 'application/json' }),
+        );
+        const sigLink = document.createElement('a');
+        sigLink.href = sig;
+        sigLink.download = file.signature.fileName;
+        sigLink.click();
+        setTimeout(() => URL.revokeObjectURL(sig), 10_000);
+      }
     } catch (caught) {
       setError(caught);
     }
@@ -311,7 +323,12 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </label>
               <button
                 type="button"
-                disabled={!template || meeting.segments.length === 0}
+                disabled={
+                  !template ||
+                  meeting.segments.length === 0 ||
+                  meeting.minutesStatus === 'submitted' ||
+                  meeting.minutesStatus === 'approved'
+                }
                 onClick={() =>
                   void api
                     .call('minutes.regenerate', { meetingId: meeting.id, template })
@@ -322,6 +339,8 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </button>
             </div>
           </section>
+
+          <ApprovalPanel meeting={meeting} onChanged={load} onError={setError} />
 
           <SpeakersPanel meeting={meeting} onChanged={load} onError={setError} />
 

@@ -7,6 +7,7 @@ import { count, dateTime, fileSize } from '../format.js';
 import { describeError, uiError, type ErrorCode } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
+import { TemplatesPanel } from './TemplatesPanel.js';
 
 export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
   const api = useApi();
@@ -250,6 +251,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
           </p>
         )}
       </section>
+
+      <TemplatesPanel />
 
       <section aria-labelledby="blocked-title">
         <h2 id="blocked-title">{t('settings.blocked')}</h2>

@@ -1,0 +1,188 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { MeetingDetailView } from '../../shared/api.js';
+import type { MinutesHistory, MinutesStatus } from '../../shared/record.js';
+import { useApi } from '../api/context.js';
+import { dateTime } from '../format.js';
+import { useI18n, type MessageKey } from '../i18n/i18n.js';
+
+/** One step of the approval, as the API calls it. */
+interface Step {
+  (): Promise<unknown>;
+}
+
+/** The short fingerprint a signature block shows: 16 hex digits in groups of four. */
+export function shortFingerprint(fingerprint: string): string {
+  return (fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
+}
+
+export function minutesStatusKey(status: MinutesStatus): MessageKey {
+  return `approval.status.${status}` as MessageKey;
+}
+
+/**
+ * The minutes' approval on the meeting page: the clerk submits, the approver
+ * types their name and approves (signed with their key) or returns with a
+ * comment; approved minutes are corrected as a new version with a reason.
+ */
+export function ApprovalPanel(props: {
+  meeting: MeetingDetailView;
+  onChanged(): void;
+  onError(error: unknown): void;
+}) {
+  const api = useApi();
+  const { t, locale } = useI18n();
+  const { meeting } = props;
+  const [history, setHistory] = useState<MinutesHistory | undefined>();
+  const [approver, setApprover] = useState('');
+  const [comment, setComment] = useState('');
+  const [reason, setReason] = useState('');
+  const status = meeting.minutesStatus ?? 'draft';
+
+  const { onError } = props;
+  const load = useCallback(() => {
+    api.call('record.history', { meetingId: meeting.id }).then(setHistory, onError);
+  }, [api, meeting.id, onError]);
+  // The history follows the meeting: any change to it (a step, a new draft) reloads it.
+  useEffect(load, [load, meeting.updatedAt]);
+
+  const act = (run: Step) => (event?: FormEvent) => {
+    event?.preventDefault();
+    props.onError(undefined);
+    run().then(() => {
+      setComment('');
+      setReason('');
+      props.onChanged();
+      load();
+    }, props.onError);
+  };
+  if (!meeting.minutes) return null;
+  const current = history?.versions.at(-1);
+  const approval = current?.approval;
+  const returned = [...(current?.events ?? [])].reverse().find((e) => e.action === 'returned');
+
+  return (
+    <section aria-labelledby="approval-title" data-testid="approval">
+      <h2 id="approval-title">{t('approval.title')}</h2>
+      <p>
+        <span className={`badge minutes-${status}`} data-testid="minutes-status">
+          {t(minutesStatusKey(status))}
+        </span>{' '}
+        {current && t('approval.version', { version: current.version })}
+      </p>
+      {status === 'returned' && returned?.comment && (
+        <p className="hint" data-testid="return-comment">
+          {t('approval.returnedWith')} <span translate="no">{returned.comment}</span>
+        </p>
+      )}
+      {(status === 'draft' || status === 'returned') && (
+        <button
+          type="button"
+          data-testid="submit-minutes"
+          onClick={act(() => api.call('record.submit', { meetingId: meeting.id }))}
+        >
+          {t('approval.submit')}
+        </button>
+      )}
+      {status === 'submitted' && (
+        <>
+          <form
+            onSubmit={act(() =>
+              api.call('record.approve', { meetingId: meeting.id, approver: approver.trim() }),
+            )}
+          >
+            <label>
+              {t('approval.approverName')}
+              <input
+                value={approver}
+                autoComplete="name"
+                data-testid="approver-name"
+                onChange={(event) => setApprover(event.target.value)}
+              />
+            </label>
+            <button type="submit" disabled={!approver.trim()} data-testid="approve-minutes">
+              {t('approval.approve')}
+            </button>
+          </form>
+          <form
+            onSubmit={act(() =>
+              api.call('record.return', {
+                meetingId: meeting.id,
+                by: approver.trim(),
+                comment: comment.trim(),
+              }),
+            )}
+          >
+            <label>
+              {t('approval.comment')}
+              <textarea value={comment} onChange={(event) => setComment(event.target.value)} />
+            </label>
+            <button type="submit" disabled={!comment.trim()}>
+              {t('approval.return')}
+            </button>
+          </form>
+        </>
+      )}
+      {status === 'approved' && approval && (
+        <>
+          <p data-testid="approval-block">
+            {t('approval.approvedBy', {
+              name: approval.approver,
+              date: dateTime(approval.approvedAt, locale),
+            })}{' '}
+            <span className="hint">
+              {t('approval.fingerprint', { fingerprint: shortFingerprint(approval.fingerprint) })}
+            </span>
+          </p>
+          <form
+            onSubmit={act(() =>
+              api.call('record.correct', { meetingId: meeting.id, reason: reason.trim() }),
+            )}
+          >
+            <label>
+              {t('approval.reason')}
+              <input value={reason} onChange={(event) => setReason(event.target.value)} />
+            </label>
+            <button type="submit" disabled={!reason.trim()}>
+              {t('approval.correct')}
+            </button>
+          </form>
+        </>
+      )}
+      {history && history.versions.some((v) => v.events.length > 0) && (
+        <details data-testid="approval-history">
+          <summary>{t('approval.history')}</summary>
+          <ol>
+            {history.versions.map((v) => (
+              <li key={v.version}>
+                <strong>{t('approval.version', { version: v.version })}</strong>{' '}
+                {t(minutesStatusKey(v.status))}
+                {v.reason && <span translate="no"> — {v.reason}</span>}
+                <ul>
+                  {v.events.map((e, i) => (
+                    <li key={i}>
+                      {dateTime(e.at, locale)} · {t(`approval.event.${e.action}` as MessageKey)}
+                      {e.by && <span translate="no"> · {e.by}</span>}
+                      {e.comment && <span translate="no"> — {e.comment}</span>}
+                    </li>
+                  ))}
+                </ul>
+                {v.diff.some((d) => d.op !== 'same') && (
+                  <ul className="diff">
+                    {v.diff
+                      .filter((d) => d.op !== 'same')
+                      .map((d, i) => (
+                        <li key={i} className={d.op} translate="no">
+                          {d.op === 'added' ? '+ ' : '− '}
+                          {d.text}
+                        </li>
+                      ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </section>
+  );
+}
