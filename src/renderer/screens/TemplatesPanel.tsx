@@ -81,7 +81,7 @@ export function TemplatesPanel() {
         {t('templates.choose')}
         <select value={selected} onChange={(event) => setSelected(event.target.value)}>
           {entries.map((e) => (
-            <option key={e.template.id} value={e.template.id}>
+            <option key={e.template.id} value={e.template.id} translate="no">
               {`${e.template.name.fr} (${e.template.id})${e.builtIn ? ` — ${t('templates.builtIn')}` : ''}`}
             </option>
           ))}
@@ -105,6 +105,8 @@ export function TemplatesPanel() {
               <label>
                 {t('templates.name')}
                 <input
+                  lang={lang}
+                  translate="no"
                   value={draft.name[lang]}
                   onChange={(event) => set((d) => (d.name[lang] = event.target.value))}
                 />
@@ -112,6 +114,8 @@ export function TemplatesPanel() {
               <label>
                 {t('templates.instructions')}
                 <textarea
+                  lang={lang}
+                  translate="no"
                   value={draft.instructions[lang]}
                   onChange={(event) => set((d) => (d.instructions[lang] = event.target.value))}
                 />

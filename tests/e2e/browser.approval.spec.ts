@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Download, type Page } from '@playwright/test';
+import { PART_HEADINGS } from '../../src/core/app/export-common.js';
+import { createVault } from '../../src/core/meetings/index.js';
+import { exportLines } from '../../src/core/record/export-text.js';
+import { parseSignatureFile, verifyExport } from '../../src/core/record/signature.js';
+import { locateVault } from '../../src/core/vault/location.js';
+import { meetingWithMinutes } from '../helpers/record.js';
+import { TEST_KDF } from '../helpers/vault.js';
+import { expectAccessible, expectFrenchOnly } from './a11y.js';
+import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { Shell, UnlockPage, screenshot } from './pages.js';
+
+const PASSPHRASE = 'séance du conseil à huis clos';
+
+async function check(page: Page, state: string): Promise<void> {
+  await expectAccessible(page, state);
+  await expectFrenchOnly(page, state);
+  await screenshot(page, `fr-${state}`);
+}
+
+/** Clicks an export button and returns the file and its .sig.json, both downloaded. */
+async function exportSigned(page: Page, format: 'pdf' | 'md') {
+  const downloads: Download[] = [];
+  const both = new Promise<void>((resolve) => {
+    const listener = (download: Download) => {
+      downloads.push(download);
+      if (downloads.length === 2) {
+        page.off('download', listener);
+        resolve();
+      }
+    };
+    page.on('download', listener);
+  });
+  await page.locator(`button[data-export="${format}"]`).click();
+  await both;
+  const read = async (d: Download) => ({
+    name: d.suggestedFilename(),
+    bytes: readFileSync(await d.path()),
+  });
+  const [file, sig] = await Promise.all(downloads.map(read));
+  return file!.name.endsWith('.sig.json') ? { file: sig!, sig: file! } : { file: file!, sig: sig! };
+}
+
+/**
+ * The official record in French, in Chromium: the clerk submits the minutes,
+ * the chair types their name and approves, the exports carry the signature
+ * block and a .sig.json that verifies offline; a template with a wrong limit
+ * is refused with its field named.
+ */
+test.describe('approval in the French UI', () => {
+  let host: Devhost;
+  test.afterEach(async () => {
+    await host?.stop();
+  });
+
+  test('the clerk submits, the chair approves, the export shows the signature block', async () => {
+    const s = setup();
+    // A vault holding one transcribed meeting with its minutes (the pipeline is tested elsewhere).
+    const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-approval-'));
+    const open = await createVault(
+      locateVault({ GREFFIER_HOME: home }).dir,
+      Buffer.from(PASSPHRASE),
+      {
+        kdf: TEST_KDF,
+        autoLockMinutes: 0,
+      },
+    );
+    const meetingId = await meetingWithMinutes(open);
+    await open.vault.lock();
+
+    host = await startDevhost({ locale: 'fr', home });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
+      const status = page.getByTestId('minutes-status');
+      await expect(status).toHaveText('Brouillon');
+
+      // The clerk submits: the minutes are fixed, the model may not rewrite them.
+      await page.getByTestId('submit-minutes').click();
+      await expect(status).toHaveText('Soumis pour approbation');
+      await expect(page.getByRole('button', { name: 'Rédiger à nouveau' })).toBeDisabled();
+      await check(page, 'approval-submitted');
+
+      // The chair types their name and approves.
+      await page.getByTestId('approver-name').fill('Marie Dupont');
+      await page.getByTestId('approve-minutes').click();
+      await expect(status).toHaveText('Approuvé');
+      await expect(page.getByTestId('approval-block')).toContainText('Approuvé par Marie Dupont');
+      await expect(page.getByTestId('approval-block')).toContainText(
+        /Empreinte de la clé\u202f: [0-9A-F]{4} /,
+      );
+      await page.getByTestId('approval-history').locator('summary').click();
+      await expect(page.getByTestId('approval-history')).toContainText('soumis');
+      await check(page, 'approval-approved');
+
+      // Exports carry the signature block, and their .sig.json verifies offline.
+      const md = await exportSigned(page, 'md');
+      expect(md.sig.name).toBe(`${md.file.name}.sig.json`);
+      const text = md.file.bytes.toString('utf8');
+      expect(text).toContain('## Approbation');
+      expect(text).toContain('Approuvé par Marie Dupont');
+      expect(text).toMatch(/Empreinte de la clé\u202f: [0-9A-F]{4} [0-9A-F]{4}/);
+      const pdf = await exportSigned(page, 'pdf');
+      const lines = await exportLines('pdf', pdf.file.bytes);
+      expect(lines).toContain('Approbation');
+      expect(lines.some((l) => l.startsWith('Approuvé par Marie Dupont'))).toBe(true);
+      for (const { file, sig } of [md, pdf]) {
+        const report = await verifyExport(
+          file.bytes,
+          parseSignatureFile(sig.bytes.toString('utf8'), sig.name),
+          { headings: PART_HEADINGS },
+        );
+        expect(report.problems).toEqual([]);
+      }
+
+      // A template the clerk owns: a wrong limit is refused with its field named.
+      await new Shell(page).go('settings');
+      const templates = page.getByTestId('templates');
+      await templates.getByLabel('Copier sous l’identifiant').fill('conseil-restreint');
+      await templates.getByRole('button', { name: 'Copier', exact: true }).click();
+      const form = page.getByTestId('template-form');
+      await expect(form).toBeVisible();
+      await form.getByRole('spinbutton', { name: 'Décisions' }).fill('99');
+      await form.getByRole('button', { name: 'Enregistrer le modèle' }).click();
+      await expect(page.getByTestId('template-field')).toHaveText(
+        'Champ à corriger\u202f: limits.decisions',
+      );
+      await check(page, 'templates-refused');
+    } finally {
+      await browser.close();
+    }
+  });
+});
