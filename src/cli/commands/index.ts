@@ -48,6 +48,9 @@ const modules = {
   summarize: () => import('./summarize.js'),
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
+  audit: () => import('./audit.js'),
+  retention: () => import('./retention.js'),
+  redact: () => import('./redact.js'),
 };
 
 /**
@@ -120,4 +123,6 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
+  entry('audit show', 'list the audit trail (who did what with the record, and when)', modules.audit),
+  entry('audit verify', 'check that no audit entry was changed, removed or reordered', modules.audit),
 ];

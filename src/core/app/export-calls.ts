@@ -1,4 +1,5 @@
 import { MinutesSchema } from '../../shared/minutes.js';
+import { appendAudit } from '../audit/index.js';
 import { readNotes } from '../meetings/notes.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
@@ -46,8 +47,14 @@ export function exportCalls(session: AppSession): Handlers {
                     : toVtt(meeting),
                 'utf8',
               );
+      const fileName = exportFileName(meeting.title, format);
+      await appendAudit(session.vault.vault, {
+        action: 'export.meeting',
+        meetingId,
+        details: { what: 'meeting', format, fileName },
+      });
       return {
-        fileName: exportFileName(meeting.title, format),
+        fileName,
         mime: MIME[format],
         base64: bytes.toString('base64'),
       };

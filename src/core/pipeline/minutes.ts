@@ -1,3 +1,4 @@
+import { appendAudit } from '../audit/index.js';
 import type { OpenVault } from '../meetings/index.js';
 import { readNotes, type Marker } from '../meetings/notes.js';
 import { indexableMeeting } from '../search/store.js';
@@ -64,6 +65,7 @@ export async function summarizeMeeting(
     withMarkers(indexable.segments, (await readNotes(open.meetings, meetingId)).markers, language),
   );
   await open.meetings.setSummary(meetingId, minutes);
+  await appendAudit(open.vault, { action: 'minutes.generated', meetingId, details: { template: template.id } });
   // The notes served their purpose: a regeneration (another template) starts afresh.
   if (live) await open.vault.deleteMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
   return {
