@@ -49,8 +49,6 @@ const modules = {
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
   audit: () => import('./audit.js'),
-  retention: () => import('./retention.js'),
-  redact: () => import('./redact.js'),
 };
 
 /**
