@@ -1,5 +1,6 @@
 import { MinutesSchema } from '../../shared/minutes.js';
 import { appendAudit } from '../audit/index.js';
+import { redactRecord } from '../redaction/index.js';
 import { readNotes } from '../meetings/notes.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
@@ -28,7 +29,13 @@ export function exportCalls(session: AppSession): Handlers {
     const detail = await meetings.get(meetingId);
     const minutes = MinutesSchema.safeParse(detail.summary);
     const { markers } = await readNotes(meetings, meetingId);
-    return { ...detail, markers, ...(minutes.success ? { minutes: minutes.data } : {}) };
+    // Redactions applied here, before any format: no export carries a hidden copy.
+    const { summary: _raw, ...shown } = detail;
+    return redactRecord(session.vault, meetingId, {
+      ...shown,
+      markers,
+      ...(minutes.success ? { minutes: minutes.data } : {}),
+    });
   };
 
   return {
