@@ -62,10 +62,17 @@ export async function suggestRedactions(open: RecordParts, meetingId: string): P
   const suggestions: Suggestion[] = [];
   for (const segment of await open.meetings.getSegments(meetingId)) {
     const taken = marks.filter((m) => m.segmentId === segment.id);
-    for (const found of [...findNames(segment.text, names), ...findPatterns(segment.text)]) {
-      if (taken.some((m) => found.start < m.end && found.end > m.start)) continue;
-      suggestions.push({ ...found, segmentId: segment.id });
+    // Longest first: a name inside an e-mail address is covered by the address.
+    const found = [...findPatterns(segment.text), ...findNames(segment.text, names)].sort(
+      (a, b) => b.end - b.start - (a.end - a.start),
+    );
+    const kept: Found[] = [];
+    for (const f of found) {
+      if ([...taken, ...kept].some((m) => f.start < m.end && f.end > m.start)) continue;
+      kept.push(f);
     }
+    kept.sort((a, b) => a.start - b.start);
+    suggestions.push(...kept.map((f) => ({ ...f, segmentId: segment.id })));
   }
   return suggestions;
 }
