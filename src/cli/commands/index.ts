@@ -49,6 +49,8 @@ const modules = {
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
   audit: () => import('./audit.js'),
+  retention: () => import('./retention.js'),
+  redact: () => import('./redact.js'),
 };
 
 /**
@@ -123,4 +125,25 @@ export const commands: CommandEntry[] = [
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
   entry('audit show', 'list the audit trail (who did what with the record, and when)', modules.audit),
   entry('audit verify', 'check that no audit entry was changed, removed or reordered', modules.audit),
+  entry(
+    'retention show',
+    "preview what retention would delete now (or one meeting's rule and hold)",
+    modules.retention,
+  ),
+  entry(
+    'retention apply',
+    'delete what retention rules say is due (crypto-shredding), or --dry-run',
+    modules.retention,
+  ),
+  entry('retention set', "set a meeting's own retention rule (days per part)", modules.retention),
+  entry(
+    'retention hold',
+    'put a meeting under legal hold (no retention deletion), or --off',
+    modules.retention,
+  ),
+  entry(
+    'redact',
+    'hide names and numbers of a meeting from exports and answers (suggest, add, list, remove, erase)',
+    modules.redact,
+  ),
 ];
