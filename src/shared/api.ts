@@ -9,6 +9,7 @@ import {
 } from './meetings.js';
 import { AnswerSchema, CitationSchema, MinutesSchema } from './minutes.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
+import { recordCalls } from './record-api.js';
 
 /**
  * The one contract between the UI and the core. Electron IPC (preload ↔ main)
@@ -251,6 +252,7 @@ export const apiCalls = {
     input: z.object({ url: z.string().max(4096), detail: z.string().max(500) }).strict(),
     output: Ok,
   },
+  ...recordCalls,
 } as const;
 
 export type CallName = keyof typeof apiCalls;

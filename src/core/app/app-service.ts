@@ -3,6 +3,8 @@ import { meetingCalls } from './meetings-calls.js';
 import { minutesCalls } from './minutes-calls.js';
 import { modelCalls } from './models-calls.js';
 import { questionCalls } from './questions.js';
+import { recordCalls } from './record-calls.js';
+import { scheduleRetention } from './retention-timer.js';
 import { liveNotesChunks, recordingCalls } from './recording.js';
 import { AppSession, type AppServiceOptions } from './session.js';
 import { vaultCalls } from './vault-calls.js';
@@ -30,9 +32,11 @@ export class AppService {
       minutesCalls,
       questionCalls,
       exportCalls,
+      recordCalls,
     ]) {
       dispatcher.register(area(this.session));
     }
+    scheduleRetention(this.session);
     dispatcher.register({
       'security.blocked': async () => dispatcher.blocked.list(),
       'security.reportBlocked': async ({ url, detail }) => {

@@ -164,7 +164,8 @@ export async function applyRetention(
       details: { part: item.part, dueAt: item.dueAt, files },
     });
   }
-  await writeRetention(open.vault, store);
+  // Whole meetings deleted: the store forgets them too.
+  if (plan.items.length > 0) await writeRetention(open.vault, store);
   return plan;
 }
 
