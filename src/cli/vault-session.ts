@@ -1,4 +1,5 @@
 import { GreffierError, UsageError } from '../core/errors.js';
+import { auditLocks, openAudited } from '../core/audit/index.js';
 import { attach, type OpenVault } from '../core/meetings/index.js';
 import { Vault } from '../core/vault/vault.js';
 import { writeLine, type CommandIo } from './command.js';
@@ -24,7 +25,8 @@ export async function withVault<T>(
   let vault: Vault;
   try {
     // Short commands: no idle lock, the command locks on exit.
-    vault = await Vault.open(dir, passphrase, { autoLockMinutes: 0 });
+    vault = await openAudited(dir, passphrase, { autoLockMinutes: 0 });
+    auditLocks(vault);
   } finally {
     passphrase.fill(0);
   }

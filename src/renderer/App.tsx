@@ -4,6 +4,7 @@ import { ApiProvider, useApi } from './api/context.js';
 import { ErrorNote } from './components/ErrorNote.js';
 import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } from './i18n/i18n.js';
 import { AskScreen } from './screens/AskScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
 import { MeetingScreen } from './screens/MeetingScreen.js';
 import { MeetingsScreen } from './screens/MeetingsScreen.js';
 import { RecordScreen } from './screens/RecordScreen.js';
@@ -15,6 +16,7 @@ export type Route =
   | { name: 'record' }
   | { name: 'meeting'; id: string; atMs?: number }
   | { name: 'ask' }
+  | { name: 'audit' }
   | { name: 'settings' };
 
 type Status = CallOutput<'app.status'>;
@@ -103,6 +105,7 @@ export function App({ api }: { api: GreffierApi }) {
           <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
         )}
         {route.name === 'ask' && <AskScreen open={setRoute} />}
+        {route.name === 'audit' && <AuditScreen />}
         {route.name === 'settings' && <SettingsScreen onChanged={refreshStatus} />}
       </Shell>
     );
@@ -126,10 +129,11 @@ function Shell(props: {
 }) {
   const { t, locale, setLocale } = useI18n();
   const api = useApi();
-  const tabs: { name: 'meetings' | 'record' | 'ask' | 'settings'; label: string }[] = [
+  const tabs: { name: 'meetings' | 'record' | 'ask' | 'audit' | 'settings'; label: string }[] = [
     { name: 'meetings', label: t('nav.meetings') },
     { name: 'record', label: t('nav.record') },
     { name: 'ask', label: t('nav.ask') },
+    { name: 'audit', label: t('nav.audit') },
     { name: 'settings', label: t('nav.settings') },
   ];
   return (

@@ -10,6 +10,7 @@ import {
 import { AnswerSchema, CitationSchema, MinutesSchema, MinutesTemplateSchema } from './minutes.js';
 import { ApproverKeyViewSchema, MinutesHistorySchema } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
+import { auditApiCalls } from './audit-api.js';
 
 /**
  * The one contract between the UI and the core. Electron IPC (preload ↔ main)
@@ -295,6 +296,7 @@ export const apiCalls = {
     input: z.object({ url: z.string().max(4096), detail: z.string().max(500) }).strict(),
     output: Ok,
   },
+  ...auditApiCalls,
 } as const;
 
 export type CallName = keyof typeof apiCalls;

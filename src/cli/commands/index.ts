@@ -50,6 +50,9 @@ const modules = {
   ask: () => import('./ask.js'),
   record: () => import('./record.js'),
   templates: () => import('./templates.js'),
+  audit: () => import('./audit.js'),
+  retention: () => import('./retention.js'),
+  redact: () => import('./redact.js'),
 };
 
 /**
@@ -161,4 +164,27 @@ export const commands: CommandEntry[] = [
     modules.templates,
   ),
   entry('templates remove', 'remove one of the vault’s own templates', modules.templates),
+  entry('audit show', 'list the audit trail (who did what with the record, and when)', modules.audit),
+  entry('audit verify', 'check that no audit entry was changed, removed or reordered', modules.audit),
+  entry(
+    'retention show',
+    "preview what retention would delete now (or one meeting's rule and hold)",
+    modules.retention,
+  ),
+  entry(
+    'retention apply',
+    'delete what retention rules say is due (crypto-shredding), or --dry-run',
+    modules.retention,
+  ),
+  entry('retention set', "set a meeting's own retention rule (days per part)", modules.retention),
+  entry(
+    'retention hold',
+    'put a meeting under legal hold (no retention deletion), or --off',
+    modules.retention,
+  ),
+  entry(
+    'redact',
+    'hide names and numbers of a meeting from exports and answers (suggest, add, list, remove, erase)',
+    modules.redact,
+  ),
 ];

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
+import { appendAudit } from '../../core/audit/index.js';
 import { cataloguePath, loadCatalogue } from '../../core/models/catalogue.js';
 import { addModelFile, importModelsFromFolder } from '../../core/models/import.js';
 import { checkInstalledModels, installedModelViews } from '../../core/models/installed.js';
@@ -338,11 +339,12 @@ ${PASS_USAGE}
     if (extra !== undefined || (wanted !== undefined && wanted !== 'on' && wanted !== 'off')) {
       throw new UsageError('models vad takes on or off (or nothing to see the setting)');
     }
-    const settings = await withVault(io, values['passphrase-file'], async (vault) =>
-      wanted === undefined
-        ? vault.getSettings()
-        : vault.updateSettings({ useVad: wanted === 'on' }),
-    );
+    const settings = await withVault(io, values['passphrase-file'], async (vault) => {
+      if (wanted === undefined) return vault.getSettings();
+      const updated = await vault.updateSettings({ useVad: wanted === 'on' });
+      await appendAudit(vault, { action: 'settings.changed', details: { useVad: wanted } });
+      return updated;
+    });
     const installed = (settings.models.vad ?? []).length > 0;
     writeLine(
       io.stdout,

@@ -1,4 +1,6 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
+import { appendAudit } from '../../core/audit/index.js';
+import { createVault } from '../../core/meetings/index.js';
 import { Vault } from '../../core/vault/vault.js';
 import { systemUiLocale } from '../../core/app/locale.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
@@ -35,7 +37,7 @@ Options:
       confirm: true,
     });
     try {
-      const vault = await Vault.create(dir, passphrase, {
+      const { vault } = await createVault(dir, passphrase, {
         autoLockMinutes: 0,
         locale: systemUiLocale(io.env),
       });
@@ -72,6 +74,7 @@ Options:
       });
       try {
         await vault.changePassphrase(next, undefined, systemUiLocale(io.env));
+        await appendAudit(vault, { action: 'vault.passphrase-changed' });
       } finally {
         next.fill(0);
       }

@@ -1,3 +1,4 @@
+import { appendAudit } from '../audit/index.js';
 import { transcribePcm } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
 import type { OpenVault } from '../meetings/index.js';
@@ -67,6 +68,11 @@ export async function askQuestion(question: Question, context: QuestionContext):
     language ??= spoken.success ? spoken.data : undefined;
     if (!text) return notFound('', language ?? 'fr', 0, '');
   }
+  // The question, never the answer: the answer can be asked again from the same record.
+  await appendAudit(context.open.vault, {
+    action: 'question.asked',
+    details: { question: text, spoken: Boolean(question.audio) },
+  });
   context.onStage?.('searching', text);
   const index = await currentIndex(context.open);
   const embeddingPath = await context.models.resolve('embedding');

@@ -3,7 +3,9 @@ import { meetingCalls } from './meetings-calls.js';
 import { minutesCalls } from './minutes-calls.js';
 import { modelCalls } from './models-calls.js';
 import { questionCalls } from './questions.js';
+import { auditCalls } from './audit-calls.js';
 import { recordCalls } from './record-calls.js';
+import { scheduleRetention } from './retention-timer.js';
 import { liveNotesChunks, recordingCalls } from './recording.js';
 import { AppSession, type AppServiceOptions } from './session.js';
 import { vaultCalls } from './vault-calls.js';
@@ -32,9 +34,11 @@ export class AppService {
       questionCalls,
       exportCalls,
       recordCalls,
+      auditCalls,
     ]) {
       dispatcher.register(area(this.session));
     }
+    scheduleRetention(this.session);
     dispatcher.register({
       'security.blocked': async () => dispatcher.blocked.list(),
       'security.reportBlocked': async ({ url, detail }) => {

@@ -1,3 +1,4 @@
+import { appendAudit } from '../audit/index.js';
 import { encodeWav16 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import { readNotes } from '../meetings/notes.js';
@@ -87,6 +88,11 @@ export function meetingCalls(session: AppSession): Handlers {
           return speakerId === null ? rest : { ...rest, speakerId };
         }),
       );
+      await appendAudit(session.vault.vault, {
+        action: 'speaker.set',
+        meetingId,
+        details: { segmentId, speakerId },
+      });
       session.dispatcher.emit('meeting.changed', { meetingId });
       return { ok: true };
     },
@@ -146,6 +152,11 @@ export function meetingCalls(session: AppSession): Handlers {
       );
       await meetings.setTranscript(meetingId, moved, {
         speakers: meeting.speakers.filter((s) => s.id !== fromSpeakerId),
+      });
+      await appendAudit(session.vault.vault, {
+        action: 'speakers.merged',
+        meetingId,
+        details: { fromSpeakerId, intoSpeakerId },
       });
       session.dispatcher.emit('meeting.changed', { meetingId });
       return { ok: true };

@@ -5,6 +5,7 @@ import type { OpenVault } from '../meetings/index.js';
 import { vaultModelSource, type ModelSource } from '../models/source.js';
 import { meetingPipeline, runPipeline } from '../pipeline/pipeline.js';
 import { defaultThreads } from '../threads.js';
+import type { RetentionSource } from '../retention/index.js';
 import type { KdfCost } from '../vault/index.js';
 import { locateVault } from '../vault/location.js';
 import type { Job, ModelKind } from '../../shared/meetings.js';
@@ -26,6 +27,10 @@ export interface AppServiceOptions {
   threads?: number;
   /** How the model host process starts: utilityProcess under Electron, fork in Node. */
   hostLauncher?: HostLauncher;
+  /** Retention rules from elsewhere (templates) and approval dates; the meeting's own rule comes first. */
+  retention?: RetentionSource;
+  /** How often retention runs while the vault is open (default hourly); it also runs at unlock. */
+  retentionEveryMs?: number;
 }
 
 /**
@@ -45,6 +50,7 @@ export class AppSession {
   private readonly progress = new Map<string, number>();
   private jobLoop: Promise<void> | undefined;
   private readonly teardowns: (() => Promise<void> | void)[] = [];
+  private readonly adopted: ((open: OpenVault) => void)[] = [];
 
   constructor(readonly options: AppServiceOptions = {}) {
     this.env = options.env ?? process.env;
@@ -104,6 +110,15 @@ export class AppSession {
     return this.unlocked && this.models().has(kind);
   }
 
+  get retentionSource(): RetentionSource {
+    return this.options.retention ?? {};
+  }
+
+  /** Runs each time a vault is unlocked (retention applies at unlock). */
+  onAdopt(hook: (open: OpenVault) => void): void {
+    this.adopted.push(hook);
+  }
+
   /** Runs when the vault locks (recordings stop, live notes are dropped). */
   onTeardown(teardown: () => Promise<void> | void): void {
     this.teardowns.push(teardown);
@@ -124,6 +139,7 @@ export class AppSession {
     });
     // Jobs left by a previous session (or a crash) resume as soon as the vault opens.
     this.kickJobs();
+    for (const hook of this.adopted) hook(open);
   }
 
   /** Locks the vault (closing recordings first) and stops the model host. */

@@ -1,5 +1,7 @@
 import { MinutesSchema } from '../../shared/minutes.js';
+import { appendAudit } from '../audit/index.js';
 import type { OpenVault } from '../meetings/index.js';
+import { redactRecord } from '../redaction/index.js';
 import { readNotes } from '../meetings/notes.js';
 import { MinutesRecord } from '../record/approval.js';
 import { signExport, type SignatureFile } from '../record/signature.js';
@@ -34,8 +36,10 @@ export async function exportableMeeting(
   const minutes = fixed
     ? { success: true as const, data: fixed }
     : MinutesSchema.safeParse(detail.summary);
-  const meeting: ExportableMeeting = {
-    ...detail,
+  // Redactions are applied here, before any format: no export carries a hidden copy.
+  const { summary: _raw, ...shown } = detail;
+  const meeting: ExportableMeeting = await redactRecord(open, meetingId, {
+    ...shown,
     markers,
     ...(minutes.success ? { minutes: minutes.data } : {}),
     ...(approved
@@ -48,7 +52,7 @@ export async function exportableMeeting(
           },
         }
       : {}),
-  };
+  });
   return { meeting, ...(approved ? { approved } : {}) };
 }
 
@@ -77,6 +81,11 @@ export async function exportMeeting(
             'utf8',
           );
   const fileName = exportFileName(meeting.title, format);
+  await appendAudit(open.vault, {
+    action: 'export.meeting',
+    meetingId,
+    details: { what: 'meeting', format, fileName },
+  });
   if (!approved || (format !== 'md' && format !== 'docx' && format !== 'pdf')) {
     return { fileName, bytes };
   }

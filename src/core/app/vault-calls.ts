@@ -1,4 +1,5 @@
-import { attach, createVault } from '../meetings/index.js';
+import { appendAudit, auditPassphraseCheck } from '../audit/index.js';
+import { createVault, openVault } from '../meetings/index.js';
 import { Vault } from '../vault/index.js';
 import { unwrapMasterKey } from '../vault/header.js';
 import { zero } from '../vault/crypto.js';
@@ -45,10 +46,11 @@ export function vaultCalls(session: AppSession): Handlers {
       try {
         // Already open: the passphrase is still checked, never taken on trust.
         if (session.unlocked) {
-          zero(await unwrapMasterKey(session.vault.vault.header, secret));
+          const { vault } = session.vault;
+          zero(await auditPassphraseCheck(vault, () => unwrapMasterKey(vault.header, secret)));
           return { ok: true };
         }
-        session.adopt(attach(await Vault.open(session.vaultDir, secret)));
+        session.adopt(await openVault(session.vaultDir, secret));
       } finally {
         zero(secret);
       }
@@ -66,8 +68,9 @@ export function vaultCalls(session: AppSession): Handlers {
       const nextSecret = Buffer.from(next, 'utf8');
       try {
         // The current passphrase is asked again so an unattended unlocked PC cannot be re-keyed.
-        zero(await unwrapMasterKey(vault.header, currentSecret));
+        zero(await auditPassphraseCheck(vault, () => unwrapMasterKey(vault.header, currentSecret)));
         await vault.changePassphrase(nextSecret, session.options.kdf);
+        await appendAudit(vault, { action: 'vault.passphrase-changed' });
       } finally {
         zero(currentSecret, nextSecret);
       }
@@ -76,7 +79,16 @@ export function vaultCalls(session: AppSession): Handlers {
 
     'settings.get': async () => settingsView(session.vault.vault.getSettings()),
 
-    'settings.update': async (patch) =>
-      settingsView(await session.vault.vault.updateSettings(patch)),
+    'settings.update': async (patch) => {
+      const { vault } = session.vault;
+      const updated = await vault.updateSettings(patch);
+      await appendAudit(vault, {
+        action: 'settings.changed',
+        details: Object.fromEntries(
+          Object.entries(patch).map(([key, value]) => [key, JSON.stringify(value)]),
+        ),
+      });
+      return settingsView(updated);
+    },
   };
 }

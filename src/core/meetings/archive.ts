@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { link, lstat, open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { appendAudit } from '../audit/index.js';
 import { GreffierError } from '../errors.js';
 import { MeetingSchema, type Meeting } from '../../shared/meetings.js';
 import { MeetingSegmentSchema } from '../../shared/transcript.js';
@@ -295,6 +296,10 @@ export async function exportArchive(
   await handle.close();
   await publishExclusively(temp, out);
   await fsyncDir(dirname(resolve(out)));
+  await appendAudit(meetings.vault, {
+    action: 'archive.exported',
+    details: { meetings: unique, file: basename(out), bytes: at },
+  });
   return { path: out, meetings: unique, bytes: at };
 }
 
@@ -456,6 +461,10 @@ export async function importArchive(
       bytes.fill(0);
     }
     await close();
+    await appendAudit(meetings.vault, {
+      action: 'archive.imported',
+      details: { meetings: added, file: basename(path) },
+    });
     return { meetings: result };
   } catch (error) {
     for (const id of added) await meetings.delete(id).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { appendAudit, auditLocks, openAudited } from '../audit/index.js';
 import { Vault, type OpenOptions } from '../vault/vault.js';
 import { Jobs } from './jobs.js';
 import { Meetings } from './meetings.js';
@@ -14,6 +15,8 @@ export interface OpenVault {
 
 export function attach(vault: Vault): OpenVault {
   const meetings = new Meetings(vault);
+  // After the meetings' own before-lock work, so "vault.locked" comes last.
+  auditLocks(vault);
   return { vault, meetings, jobs: new Jobs(meetings) };
 }
 
@@ -22,7 +25,7 @@ export async function openVault(
   passphrase: Buffer,
   options: OpenOptions = {},
 ): Promise<OpenVault> {
-  return attach(await Vault.open(dir, passphrase, options));
+  return attach(await openAudited(dir, passphrase, options));
 }
 
 export async function createVault(
@@ -30,5 +33,7 @@ export async function createVault(
   passphrase: Buffer,
   options: Parameters<typeof Vault.create>[2] = {},
 ): Promise<OpenVault> {
-  return attach(await Vault.create(dir, passphrase, options));
+  const vault = await Vault.create(dir, passphrase, options);
+  await appendAudit(vault, { action: 'vault.created' });
+  return attach(vault);
 }

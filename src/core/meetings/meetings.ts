@@ -15,6 +15,7 @@ import {
   type MeetingSegment,
   type TranscriptSegment,
 } from '../../shared/transcript.js';
+import { appendAudit, sha256Hex } from '../audit/index.js';
 import type { MinutesStatus } from '../../shared/record.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
@@ -95,6 +96,8 @@ interface StoredTranscript {
  */
 export class Meetings {
   #recordings = new Map<string, AudioJournalWriter>();
+  /** Meetings being written by an archive import: the import is one audit entry, not many. */
+  #imports = new Set<string>();
 
   constructor(readonly vault: Vault) {
     // Locking (by hand, when idle, or the window closing) finishes open recordings cleanly
@@ -146,6 +149,7 @@ export class Meetings {
       this.vault.meetingKey(id),
     );
     this.#recordings.set(id, writer);
+    if (importedId === undefined) await appendAudit(this.vault, { action: 'recording.started', meetingId: id });
     return publicMeeting(record);
   }
 
@@ -204,11 +208,17 @@ export class Meetings {
     }
     record.updatedAt = now;
     await this.vault.save();
+    if (!this.#imports.has(meetingId)) await appendAudit(this.vault, {
+      action: 'recording.stopped',
+      meetingId,
+      details: { chunks, interrupted: Boolean(options.interrupted), failed },
+    });
     return publicMeeting(record);
   }
 
   /** Archive import: a meeting with its original id, audio appended next, then completeImport. */
   async beginImport(meeting: Meeting): Promise<void> {
+    this.#imports.add(meeting.id);
     await this.create(
       { title: meeting.title, language: meeting.language, startedAt: meeting.startedAt },
       meeting.id,
@@ -217,6 +227,7 @@ export class Meetings {
 
   async completeImport(meetingId: string, original: Meeting): Promise<Meeting> {
     await this.finish(meetingId);
+    this.#imports.delete(meetingId);
     const record = this.#record(meetingId);
     record.status = original.status === 'recording' ? 'recovered' : original.status;
     if (original.statusNote !== undefined) record.statusNote = original.statusNote;
@@ -372,6 +383,7 @@ export class Meetings {
         hint: 'use the segment ids shown by "greffier show <id> --json"',
       });
     }
+    const oldTextHash = sha256Hex(segment.text);
     if (change.text !== undefined) {
       segment.text = change.text;
       segment.edited = true;
@@ -392,6 +404,15 @@ export class Meetings {
     await this.#writeTranscript(meetingId, segments);
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
+    await appendAudit(this.vault, {
+      action: change.text === undefined ? 'speaker.set' : 'segment.edited',
+      meetingId,
+      details: {
+        segmentId,
+        ...(change.text === undefined ? {} : { oldTextHash, newTextHash: sha256Hex(segment.text) }),
+        ...(change.speakerId === undefined ? {} : { speakerId: change.speakerId }),
+      },
+    });
     return segment;
   }
 
@@ -418,6 +439,10 @@ export class Meetings {
     if (role !== undefined) speaker.role = role;
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
+    // The id, not the name: the trail outlives a deleted meeting and must not keep its people.
+    if (!this.#imports.has(meetingId)) {
+      await appendAudit(this.vault, { action: 'speaker.renamed', meetingId, details: { speakerId } });
+    }
     return { ...speaker };
   }
 
@@ -479,8 +504,14 @@ export class Meetings {
       this.#recordings.delete(meetingId);
       await writer.close();
     }
+    this.#imports.delete(meetingId);
     await this.vault.shredMeeting(meetingId, (data) => {
       data.jobs = data.jobs.filter((j) => j.meetingId !== meetingId);
+    });
+    await appendAudit(this.vault, {
+      action: 'meeting.deleted',
+      meetingId,
+      details: { shredded: [meetingId] },
     });
   }
 }

@@ -2,7 +2,9 @@ import { lstatSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelView } from '../../shared/api.js';
 import type { InstalledModel, ModelKind, Settings } from '../../shared/meetings.js';
+import { appendAudit } from '../audit/index.js';
 import { GreffierError } from '../errors.js';
+import { Vault } from '../vault/vault.js';
 import {
   ensureModelUnchanged,
   fingerprintOf,
@@ -50,6 +52,12 @@ export async function installModel(
     record,
   ];
   await store.updateSettings({ models });
+  if (store instanceof Vault) {
+    await appendAudit(store, {
+      action: 'model.added',
+      details: { kind: verified.kind, file: basename(verified.path), sha256: verified.sha256 },
+    });
+  }
   return record;
 }
 

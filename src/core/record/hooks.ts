@@ -1,3 +1,4 @@
+import { appendAudit, auditHead, isAuditAction, type AuditDetails } from '../audit/index.js';
 import type { Vault } from '../vault/vault.js';
 
 /**
@@ -21,8 +22,17 @@ export interface RecordHooks {
  * action, meetingId, details })`, `chainHead: () => auditHead(vault)`).
  */
 export function recordHooks(vault: Vault): RecordHooks {
-  void vault;
-  return {};
+  return {
+    onAudit: async (action, meetingId, details) => {
+      if (!isAuditAction(action)) throw new Error(`"${action}" is not an audit action`);
+      await appendAudit(vault, {
+        action,
+        ...(meetingId ? { meetingId } : {}),
+        ...(details ? { details: details as AuditDetails } : {}),
+      });
+    },
+    chainHead: () => auditHead(vault),
+  };
 }
 
 /** Runs the audit hook without letting its failure undo what was already saved. */

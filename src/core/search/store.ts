@@ -3,6 +3,7 @@ import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Language, MeetingSegment } from '../../shared/transcript.js';
 import { MEETING_INDEX_FILE } from '../vault/vault.js';
+import { redactRecord } from '../redaction/index.js';
 import { SearchIndex, type IndexableMeeting } from './index.js';
 import { detectLanguage } from '../text/language.js';
 
@@ -107,16 +108,23 @@ export async function indexableMeeting(
   open: VaultParts,
   meeting: Meeting,
 ): Promise<IndexableMeeting> {
-  const segments = await open.meetings.getSegments(meeting.id);
-  const names = new Map(meeting.speakers.map((s) => [s.id, s.name]));
   let minutes: Minutes | undefined;
   if (meeting.hasSummary) {
     const parsed = MinutesSchema.safeParse(await open.meetings.getSummary(meeting.id));
     if (parsed.success) minutes = parsed.data;
   }
+  // Redacted words never reach the index: search and answers cannot show what the clerk hid.
+  const redacted = await redactRecord(open, meeting.id, {
+    ...meeting,
+    segments: await open.meetings.getSegments(meeting.id),
+    ...(minutes ? { minutes } : {}),
+  });
+  const { segments } = redacted;
+  minutes = redacted.minutes;
+  const names = new Map(redacted.speakers.map((s) => [s.id, s.name]));
   return {
     id: meeting.id,
-    title: meeting.title,
+    title: redacted.title,
     startedAt: meeting.startedAt,
     language: meetingLanguage(meeting, segments),
     segments: segments.map((s) => {
@@ -188,8 +196,13 @@ export function vaultSegmentLookup(open: VaultParts) {
         } catch {
           return new Map();
         }
-        const names = new Map(meeting.speakers.map((s) => [s.id, s.name]));
-        const list = await open.meetings.getSegments(meetingId);
+        // The same redacted text the index holds, so citations check against what was shown.
+        const redacted = await redactRecord(open, meetingId, {
+          ...meeting,
+          segments: await open.meetings.getSegments(meetingId),
+        });
+        const names = new Map(redacted.speakers.map((s) => [s.id, s.name]));
+        const list = redacted.segments;
         return new Map(
           list.map((s) => {
             const speaker = s.speakerId ? (names.get(s.speakerId) ?? s.speakerId) : undefined;

@@ -10,6 +10,7 @@ import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { ApprovalPanel } from './ApprovalPanel.js';
 import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
+import { RedactionPanel, RetentionPanel } from './MeetingRecord.js';
 import { statusKey } from './MeetingsScreen.js';
 
 /** A minutes template's name in the UI's language; a template IT added keeps its file name. */
@@ -364,6 +365,9 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </button>
             </div>
           </section>
+
+          <RedactionPanel meeting={meeting} onError={setError} />
+          <RetentionPanel meeting={meeting} onError={setError} />
 
           <DeletePanel
             meetingId={meeting.id}

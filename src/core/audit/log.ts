@@ -1,0 +1,221 @@
+import { hash as oneShotHash } from 'node:crypto';
+import { mkdir, open as openHandle, stat, truncate } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { AuthenticationError, newKey, open, seal, zero } from '../vault/crypto.js';
+import { fsyncDir, readIfExists } from '../vault/durable.js';
+import type { Vault } from '../vault/vault.js';
+import type { AuditEntry, AuditInput } from './actions.js';
+
+/**
+ * The audit trail: one append-only file of sealed entries, each
+ * `u32 length ‖ nonce ‖ ciphertext ‖ tag`, sealed with the trail's own key.
+ * That key is a vault blob (so a passphrase change re-seals it like every
+ * other vault secret), and the chain head (count, last hash, file length)
+ * is another: cutting entries off the end of the file is seen by comparing
+ * it with the head. Each entry's body holds the previous entry's hash.
+ */
+const KEY_BLOB = 'audit-key';
+const HEAD_BLOB = 'audit-head';
+const AAD = 'greffier:audit-entry:v1';
+export const GENESIS = '0'.repeat(64);
+
+export interface AuditHead {
+  count: number;
+  hash: string;
+  /** File length after the last entry the head counts. */
+  bytes: number;
+}
+
+/** One framed record of the file: its sealed bytes and where it starts. */
+export interface RawRecord {
+  offset: number;
+  sealed: Buffer;
+}
+
+interface TrailState {
+  key: Buffer;
+  head: AuditHead;
+  queue: Promise<unknown>;
+}
+
+const states = new WeakMap<Vault, Promise<TrailState>>();
+
+export function auditPath(vault: Vault): string {
+  return join(vault.dir, 'audit', 'audit.log');
+}
+
+export function sha256Hex(text: string | Buffer): string {
+  // The one-shot form: verifying 100,000 entries spends much of its time here.
+  return oneShotHash('sha256', text, 'hex');
+}
+
+/** An entry's plaintext: its hash (64 hex characters) then its body (JSON, which names the previous hash). */
+export function sealEntry(key: Buffer, body: string): Buffer {
+  const sealed = seal(key, Buffer.from(sha256Hex(body) + body), AAD);
+  const frame = Buffer.allocUnsafe(4 + sealed.length);
+  frame.writeUInt32BE(sealed.length, 0);
+  sealed.copy(frame, 4);
+  return frame;
+}
+
+/** Opens one record: the entry and whether its stored hash matches its body (undefined: fails authentication). */
+export function openEntry(key: Buffer, sealed: Buffer): { entry: AuditEntry; hashOk: boolean } | undefined {
+  let plain: Buffer;
+  try {
+    plain = open(key, sealed, AAD);
+  } catch (error) {
+    if (error instanceof AuthenticationError) return undefined;
+    throw error;
+  }
+  const text = plain.toString('utf8');
+  const hash = text.slice(0, 64);
+  const body = text.slice(64);
+  const entry = JSON.parse(body) as AuditEntry;
+  entry.hash = hash;
+  return { entry, hashOk: sha256Hex(body) === hash };
+}
+
+/** Splits the file into records; a last record cut short is reported as `torn`. */
+export function splitRecords(bytes: Buffer, from = 0): { records: RawRecord[]; torn: boolean } {
+  const records: RawRecord[] = [];
+  let at = from;
+  while (at + 4 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    if (at + 4 + length > bytes.length) return { records, torn: true };
+    records.push({ offset: at, sealed: bytes.subarray(at + 4, at + 4 + length) });
+    at += 4 + length;
+  }
+  return { records, torn: at !== bytes.length };
+}
+
+async function readHead(vault: Vault): Promise<AuditHead> {
+  const bytes = await vault.readBlob(HEAD_BLOB);
+  if (!bytes) return { count: 0, hash: GENESIS, bytes: 0 };
+  return JSON.parse(bytes.toString('utf8')) as AuditHead;
+}
+
+/** The trail's key, created on first use. */
+export async function auditKey(vault: Vault): Promise<Buffer> {
+  const stored = await vault.readBlob(KEY_BLOB);
+  if (stored) return stored;
+  const key = newKey();
+  await vault.writeBlob(KEY_BLOB, key);
+  return key;
+}
+
+async function loadState(vault: Vault): Promise<TrailState> {
+  const key = await auditKey(vault);
+  const head = await readHead(vault);
+  // Entries written after the head was last saved (a crash between the
+  // two writes) are adopted when they chain on; a torn tail is cut.
+  const file = await readIfExists(auditPath(vault));
+  if (file && file.length > head.bytes) {
+    const { records } = splitRecords(file, head.bytes);
+    let end = head.bytes;
+    for (const record of records) {
+      const opened = openEntry(key, record.sealed);
+      if (!opened?.hashOk || opened.entry.prev !== head.hash || opened.entry.seq !== head.count + 1)
+        break;
+      head.count += 1;
+      head.hash = opened.entry.hash;
+      end = record.offset + 4 + record.sealed.length;
+    }
+    head.bytes = end;
+    if (end < file.length) await truncate(auditPath(vault), end);
+  }
+  vault.onLock(() => {
+    zero(key);
+    states.delete(vault);
+  });
+  return { key, head, queue: Promise.resolve() };
+}
+
+function state(vault: Vault): Promise<TrailState> {
+  let found = states.get(vault);
+  if (!found) {
+    found = loadState(vault);
+    states.set(vault, found);
+    found.catch(() => states.delete(vault));
+  }
+  return found;
+}
+
+let account: string | undefined;
+function currentUser(): string {
+  if (account === undefined) {
+    try {
+      account = userInfo().username;
+    } catch {
+      account = 'unknown';
+    }
+  }
+  return account;
+}
+
+/**
+ * Appends one entry: sealed, chained to the previous one, fsynced, then the
+ * sealed head updated. Appends to one vault are queued, so the chain never forks.
+ */
+export async function appendAudit(vault: Vault, input: AuditInput): Promise<AuditEntry> {
+  const [entry] = await appendAuditBatch(vault, [input]);
+  return entry!;
+}
+
+/** Several entries with one write and one fsync (failed unlocks flushed at open, benchmarks). */
+export async function appendAuditBatch(vault: Vault, inputs: AuditInput[]): Promise<AuditEntry[]> {
+  const trail = await state(vault);
+  const run = trail.queue.then(async () => {
+    const { key } = trail;
+    let { count, hash } = trail.head;
+    const at = new Date().toISOString();
+    const entries: AuditEntry[] = [];
+    const frames: Buffer[] = [];
+    for (const input of inputs) {
+      const body: Omit<AuditEntry, 'hash'> = {
+        seq: count + 1,
+        at,
+        user: currentUser(),
+        action: input.action,
+        ...(input.meetingId === undefined ? {} : { meetingId: input.meetingId }),
+        ...(input.details === undefined ? {} : { details: input.details }),
+        prev: hash,
+      };
+      const text = JSON.stringify(body);
+      frames.push(sealEntry(key, text));
+      count = body.seq;
+      hash = sha256Hex(text);
+      entries.push({ ...body, hash });
+    }
+    const path = auditPath(vault);
+    await mkdir(join(vault.dir, 'audit'), { recursive: true, mode: 0o700 });
+    const handle = await openHandle(path, 'a', 0o600);
+    try {
+      await handle.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (trail.head.bytes === 0) await fsyncDir(join(vault.dir, 'audit'));
+    const next: AuditHead = { count, hash, bytes: (await stat(path)).size };
+    await vault.writeBlob(HEAD_BLOB, Buffer.from(JSON.stringify(next)));
+    trail.head = next;
+    return entries;
+  });
+  trail.queue = run.catch(() => undefined);
+  return run;
+}
+
+/** The hash of the chain head (what an approval pins); all zeros for an empty trail. */
+export async function auditHead(vault: Vault): Promise<string> {
+  const trail = await state(vault);
+  await trail.queue;
+  return trail.head.hash;
+}
+
+/** The sealed head as stored (for verification). */
+export async function storedHead(vault: Vault): Promise<AuditHead> {
+  const trail = await state(vault);
+  await trail.queue;
+  return { ...trail.head };
+}
