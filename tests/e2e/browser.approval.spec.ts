@@ -94,6 +94,8 @@ test.describe('approval in the French UI', () => {
       await expect(page.getByTestId('approval-block')).toContainText(
         /Empreinte de la clé\u202f: [0-9A-F]{4} /,
       );
+      // The transcript the approval cites is read-only too: no « Modifier » left on its lines.
+      await expect(page.getByRole('button', { name: /^Modifier la phrase/ })).toHaveCount(0);
       await page.getByTestId('approval-history').locator('summary').click();
       await expect(page.getByTestId('approval-history')).toContainText('soumis');
       await check(page, 'approval-approved');

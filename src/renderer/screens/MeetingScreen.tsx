@@ -158,6 +158,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     }
   }
   const minutes = meeting.minutes;
+  const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
 
   const segmentLinks = (ids: string[]) =>
     ids
@@ -254,6 +255,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                   onPlay={() => player.current?.playFrom(item.segment.startMs)}
                   onSaved={load}
                   onError={setError}
+                  readOnly={locked}
                 />
               ),
             )}
@@ -323,12 +325,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </label>
               <button
                 type="button"
-                disabled={
-                  !template ||
-                  meeting.segments.length === 0 ||
-                  meeting.minutesStatus === 'submitted' ||
-                  meeting.minutesStatus === 'approved'
-                }
+                disabled={!template || meeting.segments.length === 0 || locked}
                 onClick={() =>
                   void api
                     .call('minutes.regenerate', { meetingId: meeting.id, template })
