@@ -221,6 +221,8 @@ export class Meetings {
     record.status = original.status === 'recording' ? 'recovered' : original.status;
     if (original.statusNote !== undefined) record.statusNote = original.statusNote;
     if (original.endedAt !== undefined) record.endedAt = original.endedAt;
+    // The approval history came as a blob: its lock comes with it.
+    if (original.minutesStatus !== undefined) record.minutesStatus = original.minutesStatus;
     record.createdAt = original.createdAt;
     await this.vault.save();
     return publicMeeting(record);
