@@ -8,7 +8,7 @@ import {
   SpeakerSchema,
 } from './meetings.js';
 import { AnswerSchema, CitationSchema, MinutesSchema, MinutesTemplateSchema } from './minutes.js';
-import { ApproverKeyViewSchema, MinutesHistorySchema } from './record.js';
+import { ApproverKeyViewSchema, MinutesHistorySchema, VerifyReportSchema } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 
 /**
@@ -261,6 +261,21 @@ export const apiCalls = {
   'record.correct': {
     input: z.object({ meetingId: Id, by: Name.optional(), reason: z.string().max(2000) }).strict(),
     output: Ok,
+  },
+  /** Checks a signed export offline, like "greffier verify" (the vault may be locked). */
+  'record.verify': {
+    input: z
+      .object({
+        fileName: z.string().min(1).max(300),
+        base64: z
+          .string()
+          .max(3_500_000)
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+        signature: z.string().max(1_000_000),
+        publicKeyPem: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    output: VerifyReportSchema,
   },
   'keys.list': { input: Empty, output: z.array(ApproverKeyViewSchema) },
   'templates.list': {

@@ -85,3 +85,25 @@ export const ApproverKeyViewSchema = z.object({
   createdAt: z.string(),
 });
 export type ApproverKeyView = z.infer<typeof ApproverKeyViewSchema>;
+
+/** What checking a signed export found: each mismatch named by its part. */
+export const VerifyReportSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(
+    z.object({
+      part: z.enum(['key', 'signature', 'minutes', 'transcript', 'file']),
+      message: z.string(),
+    }),
+  ),
+  signer: z
+    .object({
+      approver: z.string(),
+      approvedAt: z.string(),
+      fingerprint: z.string(),
+      version: z.number().int().positive(),
+    })
+    .optional(),
+  /** True when the key was checked against one the user gave. */
+  keyTrusted: z.boolean(),
+});
+export type VerifyReport = z.infer<typeof VerifyReportSchema>;

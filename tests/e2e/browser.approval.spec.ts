@@ -120,8 +120,31 @@ test.describe('approval in the French UI', () => {
         expect(report.problems).toEqual([]);
       }
 
-      // A template the clerk owns: a wrong limit is refused with its field named.
+      // The same check in the app: the export and its .sig.json, then one changed character.
       await new Shell(page).go('settings');
+      const verify = page.getByTestId('verify');
+      const sigFile = { name: md.sig.name, mimeType: 'application/json', buffer: md.sig.bytes };
+      await verify.locator('input[name="export"]').setInputFiles({
+        name: md.file.name,
+        mimeType: 'text/markdown',
+        buffer: md.file.bytes,
+      });
+      await verify.locator('input[name="signature"]').setInputFiles(sigFile);
+      await verify.getByRole('button', { name: 'Vérifier' }).click();
+      await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'true');
+      await verify.locator('input[name="export"]').setInputFiles({
+        name: md.file.name,
+        mimeType: 'text/markdown',
+        buffer: Buffer.from(text.replace('dix\\-neuf', 'dix\\-neuv')),
+      });
+      await verify.getByRole('button', { name: 'Vérifier' }).click();
+      await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'false');
+      await expect(page.getByTestId('verify-result')).toContainText(
+        'La transcription de ce fichier n’est pas celle qui a été signée.',
+      );
+      await check(page, 'verify-mismatch');
+
+      // A template the clerk owns: a wrong limit is refused with its field named.
       const templates = page.getByTestId('templates');
       await templates.getByLabel('Copier sous l’identifiant').fill('conseil-restreint');
       await templates.getByRole('button', { name: 'Copier', exact: true }).click();
