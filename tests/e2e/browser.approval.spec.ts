@@ -120,6 +120,12 @@ test.describe('approval in the French UI', () => {
         expect(report.problems).toEqual([]);
       }
 
+      // The approver's public key, downloaded from the approval, is the one that signed.
+      const keyDownload = page.waitForEvent('download');
+      await page.getByTestId('download-public-key').click();
+      const publicKey = readFileSync(await (await keyDownload).path());
+      expect(publicKey.toString()).toContain('BEGIN PUBLIC KEY');
+
       // The same check in the app: the export and its .sig.json, then one changed character.
       await new Shell(page).go('settings');
       const verify = page.getByTestId('verify');
@@ -130,8 +136,14 @@ test.describe('approval in the French UI', () => {
         buffer: md.file.bytes,
       });
       await verify.locator('input[name="signature"]').setInputFiles(sigFile);
+      await verify.locator('input[name="publicKey"]').setInputFiles({
+        name: 'cle.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: publicKey,
+      });
       await verify.getByRole('button', { name: 'Vérifier' }).click();
       await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'true');
+      await expect(page.getByTestId('verify-result')).toContainText('Signature valide');
       await verify.locator('input[name="export"]').setInputFiles({
         name: md.file.name,
         mimeType: 'text/markdown',
