@@ -16,6 +16,7 @@ import {
   type TranscriptSegment,
 } from '../../shared/transcript.js';
 import type { MinutesStatus } from '../../shared/record.js';
+import { refuseIfLocked } from './locks.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
   AudioJournalWriter,
@@ -61,26 +62,6 @@ function checkTitle(title: string): string {
     });
   }
   return trimmed;
-}
-
-/**
- * Submitted or approved minutes are the official record: neither they nor the
- * transcript they cite change until they are returned, or corrected as a new
- * version (src/core/record/approval.ts).
- */
-export function refuseIfLocked(record: Pick<MeetingRecord, 'id' | 'minutesStatus'>): void {
-  const status = record.minutesStatus;
-  if (status !== 'submitted' && status !== 'approved') return;
-  throw new GreffierError(
-    'minutes-locked',
-    `the minutes of meeting ${record.id} are ${status}: they and their transcript are read-only`,
-    {
-      hint:
-        status === 'approved'
-          ? `make a correction (a new version with its reason): greffier minutes correct ${record.id} --reason "…"`
-          : `the approver may return them with a comment: greffier minutes return ${record.id} --comment "…"`,
-    },
-  );
 }
 
 interface StoredTranscript {
