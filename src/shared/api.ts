@@ -7,8 +7,8 @@ import {
   SettingsSchema,
   SpeakerSchema,
 } from './meetings.js';
-import { AnswerSchema, CitationSchema, MinutesSchema, MinutesTemplateSchema } from './minutes.js';
-import { ApproverKeyViewSchema, MinutesHistorySchema } from './record.js';
+import { AnswerSchema, CitationSchema, MinutesSchema } from './minutes.js';
+import { recordApiCalls } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 import { auditApiCalls } from './audit-api.js';
 
@@ -99,7 +99,6 @@ const Id = z.string().min(1).max(200);
 const Passphrase = z.string().min(1).max(1024);
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
-const Name = z.string().max(200);
 
 // ---------------------------------------------------------------- calls
 
@@ -242,42 +241,8 @@ export const apiCalls = {
       signature: z.object({ fileName: z.string(), json: z.string() }).optional(),
     }),
   },
-  // ---- the official record: approval, signatures, templates (src/core/record)
-  'record.history': { input: z.object({ meetingId: Id }).strict(), output: MinutesHistorySchema },
-  'record.submit': {
-    input: z.object({ meetingId: Id, by: Name.optional() }).strict(),
-    output: Ok,
-  },
-  /** The approver types their name; their key is created on their first approval. */
-  'record.approve': {
-    input: z
-      .object({ meetingId: Id, approver: Name, keyFingerprint: z.string().max(100).optional() })
-      .strict(),
-    output: Ok,
-  },
-  'record.return': {
-    input: z.object({ meetingId: Id, by: Name.optional(), comment: z.string().max(2000) }).strict(),
-    output: Ok,
-  },
-  'record.correct': {
-    input: z.object({ meetingId: Id, by: Name.optional(), reason: z.string().max(2000) }).strict(),
-    output: Ok,
-  },
-  'keys.list': { input: Empty, output: z.array(ApproverKeyViewSchema) },
-  'templates.list': {
-    input: Empty,
-    output: z.array(z.object({ template: MinutesTemplateSchema, builtIn: z.boolean() })),
-  },
-  'templates.copy': {
-    input: z.object({ from: Id, id: Id }).strict(),
-    output: MinutesTemplateSchema,
-  },
-  /** The template is checked by core, which names the wrong field. */
-  'templates.save': {
-    input: z.object({ template: z.unknown() }).strict(),
-    output: MinutesTemplateSchema,
-  },
-  'templates.remove': { input: z.object({ id: Id }).strict(), output: Ok },
+  // The official record: approval, signatures, templates (src/shared/record.ts).
+  ...recordApiCalls,
   'models.list': { input: Empty, output: z.array(ModelViewSchema) },
   'models.import': {
     input: z

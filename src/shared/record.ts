@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MinutesSchema } from './minutes.js';
+import { MinutesSchema, MinutesTemplateSchema } from './minutes.js';
 
 /**
  * The official record's contract (src/core/record): where minutes are in
@@ -85,3 +85,86 @@ export const ApproverKeyViewSchema = z.object({
   createdAt: z.string(),
 });
 export type ApproverKeyView = z.infer<typeof ApproverKeyViewSchema>;
+
+/** What checking a signed export found: each mismatch named by its part. */
+export const VerifyReportSchema = z.object({
+  ok: z.boolean(),
+  problems: z.array(
+    z.object({
+      part: z.enum(['key', 'signature', 'minutes', 'transcript', 'file']),
+      message: z.string(),
+    }),
+  ),
+  signer: z
+    .object({
+      approver: z.string(),
+      approvedAt: z.string(),
+      fingerprint: z.string(),
+      version: z.number().int().positive(),
+    })
+    .optional(),
+  /** True when the key was checked against one the user gave. */
+  keyTrusted: z.boolean(),
+});
+export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+// ---------------------------------------------------------------- calls (spread into src/shared/api.ts)
+
+const Id = z.string().min(1).max(200);
+const Name = z.string().max(200);
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+/** The app's calls for the official record: the same checks as the rest of the contract. */
+export const recordApiCalls = {
+  'record.history': { input: z.object({ meetingId: Id }).strict(), output: MinutesHistorySchema },
+  'record.submit': {
+    input: z.object({ meetingId: Id, by: Name.optional() }).strict(),
+    output: Ok,
+  },
+  /** The approver types their name; their key is created on their first approval. */
+  'record.approve': {
+    input: z
+      .object({ meetingId: Id, approver: Name, keyFingerprint: z.string().max(100).optional() })
+      .strict(),
+    output: Ok,
+  },
+  'record.return': {
+    input: z.object({ meetingId: Id, by: Name.optional(), comment: z.string().max(2000) }).strict(),
+    output: Ok,
+  },
+  'record.correct': {
+    input: z.object({ meetingId: Id, by: Name.optional(), reason: z.string().max(2000) }).strict(),
+    output: Ok,
+  },
+  /** Checks a signed export offline, like "greffier verify" (the vault may be locked). */
+  'record.verify': {
+    input: z
+      .object({
+        fileName: z.string().min(1).max(300),
+        base64: z
+          .string()
+          .max(3_500_000)
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+        signature: z.string().max(1_000_000),
+        publicKeyPem: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    output: VerifyReportSchema,
+  },
+  'keys.list': { input: Empty, output: z.array(ApproverKeyViewSchema) },
+  'templates.list': {
+    input: Empty,
+    output: z.array(z.object({ template: MinutesTemplateSchema, builtIn: z.boolean() })),
+  },
+  'templates.copy': {
+    input: z.object({ from: Id, id: Id }).strict(),
+    output: MinutesTemplateSchema,
+  },
+  /** The template is checked by core, which names the wrong field. */
+  'templates.save': {
+    input: z.object({ template: z.unknown() }).strict(),
+    output: MinutesTemplateSchema,
+  },
+  'templates.remove': { input: z.object({ id: Id }).strict(), output: Ok },
+} as const;

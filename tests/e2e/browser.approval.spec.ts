@@ -94,6 +94,8 @@ test.describe('approval in the French UI', () => {
       await expect(page.getByTestId('approval-block')).toContainText(
         /Empreinte de la clé\u202f: [0-9A-F]{4} /,
       );
+      // The transcript the approval cites is read-only too: no « Modifier » left on its lines.
+      await expect(page.getByRole('button', { name: /^Modifier la phrase/ })).toHaveCount(0);
       await page.getByTestId('approval-history').locator('summary').click();
       await expect(page.getByTestId('approval-history')).toContainText('soumis');
       await check(page, 'approval-approved');
@@ -118,8 +120,43 @@ test.describe('approval in the French UI', () => {
         expect(report.problems).toEqual([]);
       }
 
-      // A template the clerk owns: a wrong limit is refused with its field named.
+      // The approver's public key, downloaded from the approval, is the one that signed.
+      const keyDownload = page.waitForEvent('download');
+      await page.getByTestId('download-public-key').click();
+      const publicKey = readFileSync(await (await keyDownload).path());
+      expect(publicKey.toString()).toContain('BEGIN PUBLIC KEY');
+
+      // The same check in the app: the export and its .sig.json, then one changed character.
       await new Shell(page).go('settings');
+      const verify = page.getByTestId('verify');
+      const sigFile = { name: md.sig.name, mimeType: 'application/json', buffer: md.sig.bytes };
+      await verify.locator('input[name="export"]').setInputFiles({
+        name: md.file.name,
+        mimeType: 'text/markdown',
+        buffer: md.file.bytes,
+      });
+      await verify.locator('input[name="signature"]').setInputFiles(sigFile);
+      await verify.locator('input[name="publicKey"]').setInputFiles({
+        name: 'cle.pem',
+        mimeType: 'application/x-pem-file',
+        buffer: publicKey,
+      });
+      await verify.getByRole('button', { name: 'Vérifier' }).click();
+      await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'true');
+      await expect(page.getByTestId('verify-result')).toContainText('Signature valide');
+      await verify.locator('input[name="export"]').setInputFiles({
+        name: md.file.name,
+        mimeType: 'text/markdown',
+        buffer: Buffer.from(text.replace('dix\\-neuf', 'dix\\-neuv')),
+      });
+      await verify.getByRole('button', { name: 'Vérifier' }).click();
+      await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'false');
+      await expect(page.getByTestId('verify-result')).toContainText(
+        'La transcription de ce fichier n’est pas celle qui a été signée.',
+      );
+      await check(page, 'verify-mismatch');
+
+      // A template the clerk owns: a wrong limit is refused with its field named.
       const templates = page.getByTestId('templates');
       await templates.getByLabel('Copier sous l’identifiant').fill('conseil-restreint');
       await templates.getByRole('button', { name: 'Copier', exact: true }).click();

@@ -86,6 +86,7 @@ describe('the official record, two doors', () => {
     const history = await greffier('minutes', 'history', meetingId);
     expect(history.stdout).toContain('version 1 — approved');
     expect(history.stdout).toContain('approved by Marie Dupont');
+    expect(history.stdout).toMatch(/signature\s+valid/);
   });
 
   it('app: approved minutes refuse edits and regeneration; the export carries its signature', async () => {

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GreffierError } from '../../src/core/errors.js';
 import { PART_HEADINGS } from '../../src/core/app/export-common.js';
@@ -12,9 +13,11 @@ import {
   verifyExport,
   type SignatureFile,
 } from '../../src/core/record/index.js';
+import { exportArchive, importArchive } from '../../src/core/meetings/archive.js';
 import { createTestVault, tempDir } from '../helpers/vault.js';
 import { meetingWithMinutes } from '../helpers/record.js';
 
+const ARCHIVE_PASS = 'archive du conseil municipal';
 const dirs: { remove(): void }[] = [];
 function fresh() {
   const d = tempDir();
@@ -125,6 +128,24 @@ describe('minutes lifecycle', () => {
     // The draft is editable again.
     await open.meetings.editSegment(id, 's0001', { text: 'La séance est ouverte.' });
     await open.vault.lock();
+  });
+});
+
+describe('archives', () => {
+  it('an approved meeting moved by archive keeps its approval and stays read-only', async () => {
+    const { open, record, id } = await approvedMeeting();
+    const out = join(fresh(), 'seance.greffier');
+    await exportArchive(open.meetings, [id], out, Buffer.from(ARCHIVE_PASS));
+    await open.vault.lock();
+    const to = await createTestVault(fresh());
+    await importArchive(to.meetings, out, Buffer.from(ARCHIVE_PASS));
+    expect(to.meetings.getMeeting(id).minutesStatus).toBe('approved');
+    expect((await new MinutesRecord(to).approval(id))?.approval.approver).toBe('Marie Dupont');
+    expect((await rejection(to.meetings.editSegment(id, 's0001', { text: 'x' }))).code).toBe(
+      'minutes-locked',
+    );
+    void record;
+    await to.vault.lock();
   });
 });
 

@@ -6,6 +6,7 @@ import { PART_HEADINGS } from '../../core/app/export-common.js';
 import { exportMeeting } from '../../core/app/signed-export.js';
 import {
   MinutesRecord,
+  approvalSignatureValid,
   createKey,
   exportFormatOf,
   findKey,
@@ -46,6 +47,11 @@ function printHistory(out: NodeJS.WritableStream, history: MinutesHistory): void
       writeLine(out, `  minutes sha256    ${v.approval.minutesSha256}`);
       writeLine(out, `  transcript sha256 ${v.approval.transcriptSha256}`);
       if (v.approval.chainHead) writeLine(out, `  audit chain head  ${v.approval.chainHead}`);
+      const valid = approvalSignatureValid(history.meetingId, v.version, v.approval);
+      writeLine(
+        out,
+        `  signature         ${valid ? 'valid' : 'INVALID (the approval record was altered)'}`,
+      );
     }
     for (const d of v.diff.filter((line) => line.op !== 'same')) {
       writeLine(out, `  ${d.op === 'added' ? '+' : '-'} ${d.text}`);

@@ -6,7 +6,7 @@ import { updateIndex } from '../../core/pipeline/pipeline.js';
 import { cliModelSource } from '../model-flags.js';
 import { listTemplates } from '../../core/llm/prompts.js';
 import { resolveTemplate } from '../../core/record/templates.js';
-import { refuseIfLocked } from '../../core/meetings/meetings.js';
+import { refuseIfLocked } from '../../core/meetings/locks.js';
 import type { Minutes } from '../../shared/minutes.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { languageModel, modelOptions } from './search.js';

@@ -15,7 +15,7 @@ Minutes templates: the built-in ones (read-only) and the vault's own.
   remove <id>               remove one of the vault's templates
 
 A template: id, name {fr,en}, instructions {fr,en}, limits {decisions,
-actionItems, openQuestions, topics, interventions} (0 drops a section) and
+actionItems, openQuestions, topics, interventions} (0: no item in that section) and
 retention {audioDays, transcriptDays, minutesDays} counted from approval.
 
 Options:

@@ -1,5 +1,5 @@
 import { GreffierError } from '../errors.js';
-import { refuseIfLocked } from '../meetings/meetings.js';
+import { refuseIfLocked } from '../meetings/locks.js';
 import { listAllTemplates } from '../record/templates.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';

@@ -1,4 +1,8 @@
+import { GreffierError } from '../errors.js';
 import { MinutesRecord } from '../record/approval.js';
+import { exportFormatOf } from '../record/export-text.js';
+import { parseSignatureFile, verifyExport } from '../record/signature.js';
+import { PART_HEADINGS } from './export-common.js';
 import { listKeys } from '../record/keys.js';
 import { Templates } from '../record/templates.js';
 import type { Handlers } from './service.js';
@@ -31,6 +35,26 @@ export function recordCalls(session: AppSession): Handlers {
     'record.correct': async ({ meetingId, by, reason }) => {
       await record().correct(meetingId, { reason, ...(by ? { by } : {}) });
       return changed(meetingId);
+    },
+    'record.verify': async ({ fileName, base64, signature, publicKeyPem }) => {
+      const format = exportFormatOf(fileName);
+      if (!format) {
+        throw new GreffierError(
+          'export-format',
+          `${fileName} is not a PDF, DOCX or Markdown export`,
+          {
+            hint: 'Choose the exported file itself, then its .sig.json.',
+          },
+        );
+      }
+      return verifyExport(
+        Buffer.from(base64, 'base64'),
+        parseSignatureFile(signature, 'the .sig.json'),
+        {
+          headings: PART_HEADINGS,
+          ...(publicKeyPem ? { trustedKeyPem: publicKeyPem } : {}),
+        },
+      );
     },
     'keys.list': async () => listKeys(session.vault.vault),
     'templates.list': async () => new Templates(session.vault.vault).list(),

@@ -17,6 +17,7 @@ import {
 } from '../../shared/transcript.js';
 import { appendAudit, sha256Hex } from '../audit/index.js';
 import type { MinutesStatus } from '../../shared/record.js';
+import { refuseIfLocked } from './locks.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
   AudioJournalWriter,
@@ -62,26 +63,6 @@ function checkTitle(title: string): string {
     });
   }
   return trimmed;
-}
-
-/**
- * Submitted or approved minutes are the official record: neither they nor the
- * transcript they cite change until they are returned, or corrected as a new
- * version (src/core/record/approval.ts).
- */
-export function refuseIfLocked(record: Pick<MeetingRecord, 'id' | 'minutesStatus'>): void {
-  const status = record.minutesStatus;
-  if (status !== 'submitted' && status !== 'approved') return;
-  throw new GreffierError(
-    'minutes-locked',
-    `the minutes of meeting ${record.id} are ${status}: they and their transcript are read-only`,
-    {
-      hint:
-        status === 'approved'
-          ? `make a correction (a new version with its reason): greffier minutes correct ${record.id} --reason "…"`
-          : `the approver may return them with a comment: greffier minutes return ${record.id} --comment "…"`,
-    },
-  );
 }
 
 interface StoredTranscript {
@@ -232,6 +213,8 @@ export class Meetings {
     record.status = original.status === 'recording' ? 'recovered' : original.status;
     if (original.statusNote !== undefined) record.statusNote = original.statusNote;
     if (original.endedAt !== undefined) record.endedAt = original.endedAt;
+    // The approval history came as a blob: its lock comes with it.
+    if (original.minutesStatus !== undefined) record.minutesStatus = original.minutesStatus;
     record.createdAt = original.createdAt;
     await this.vault.save();
     return publicMeeting(record);

@@ -1,5 +1,5 @@
 import type { OpenVault } from '../meetings/index.js';
-import { refuseIfLocked } from '../meetings/meetings.js';
+import { refuseIfLocked } from '../meetings/locks.js';
 import { MinutesRecord } from '../record/approval.js';
 import { readNotes, type Marker } from '../meetings/notes.js';
 import { indexableMeeting } from '../search/store.js';

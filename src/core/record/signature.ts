@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import type { Vault } from '../vault/vault.js';
-import type { Approval } from '../../shared/record.js';
+import type { Approval, VerifyReport } from '../../shared/record.js';
 import { canonicalJson, sha256 } from './hash.js';
 import { exportPartHashes, type ExportFormat, type PartHeadings } from './export-text.js';
 import { keyFingerprint, shortFingerprint, signWith } from './keys.js';
@@ -78,15 +78,7 @@ export async function signExport(
   return { ...unsigned, signature };
 }
 
-/** What did not match, by part: the words `greffier verify` and the app show. */
-export type MismatchPart = 'key' | 'signature' | 'minutes' | 'transcript' | 'file';
-export interface VerifyReport {
-  ok: boolean;
-  problems: { part: MismatchPart; message: string }[];
-  signer?: { approver: string; approvedAt: string; fingerprint: string; version: number };
-  /** True when the key was checked against one the user gave (--pubkey). */
-  keyTrusted: boolean;
-}
+export type { VerifyReport };
 
 export function parseSignatureFile(text: string, where: string): SignatureFile {
   let json: unknown;

@@ -15,6 +15,16 @@ export function shortFingerprint(fingerprint: string): string {
   return (fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
 }
 
+/** The approver's public key as a .pem file, for checking exports elsewhere (greffier verify --pubkey). */
+function savePublicKey(pem: string, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([pem], { type: 'application/x-pem-file' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function minutesStatusKey(status: MinutesStatus): MessageKey {
   return `approval.status.${status}` as MessageKey;
 }
@@ -131,7 +141,17 @@ export function ApprovalPanel(props: {
             })}{' '}
             <span className="hint">
               {t('approval.fingerprint', { fingerprint: shortFingerprint(approval.fingerprint) })}
-            </span>
+            </span>{' '}
+            <button
+              type="button"
+              className="link"
+              data-testid="download-public-key"
+              onClick={() =>
+                savePublicKey(approval.publicKeyPem, `cle-${approval.fingerprint.slice(0, 16)}.pem`)
+              }
+            >
+              {t('approval.publicKey')}
+            </button>
           </p>
           <form
             onSubmit={act(() =>

@@ -17,6 +17,8 @@ export function SegmentRow(props: {
   onPlay(): void;
   onSaved(): void;
   onError(error: unknown): void;
+  /** Submitted or approved minutes fix the transcript they cite. */
+  readOnly?: boolean;
 }) {
   const api = useApi();
   const { t } = useI18n();
@@ -73,6 +75,7 @@ export function SegmentRow(props: {
           translate="no"
           aria-label={t('meeting.lineSpeaker', { time: clock(segment.startMs) })}
           value={segment.speakerId ?? ''}
+          disabled={props.readOnly}
           onChange={(event) => void setSpeaker(event.target.value || null)}
         >
           <option value="">{t('meeting.noSpeaker')}</option>
@@ -110,17 +113,19 @@ export function SegmentRow(props: {
             {segment.text}
           </span>
           {segment.edited && <span className="hint"> ({t('meeting.edited')})</span>}
-          <button
-            type="button"
-            className="link"
-            aria-label={t('meeting.editSegment', { time: clock(segment.startMs) })}
-            onClick={() => {
-              setText(segment.text);
-              setEditing(true);
-            }}
-          >
-            {t('common.edit')}
-          </button>
+          {!props.readOnly && (
+            <button
+              type="button"
+              className="link"
+              aria-label={t('meeting.editSegment', { time: clock(segment.startMs) })}
+              onClick={() => {
+                setText(segment.text);
+                setEditing(true);
+              }}
+            >
+              {t('common.edit')}
+            </button>
+          )}
         </>
       )}
     </li>

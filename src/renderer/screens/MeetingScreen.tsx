@@ -159,6 +159,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
     }
   }
   const minutes = meeting.minutes;
+  const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
 
   const segmentLinks = (ids: string[]) =>
     ids
@@ -255,6 +256,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                   onPlay={() => player.current?.playFrom(item.segment.startMs)}
                   onSaved={load}
                   onError={setError}
+                  readOnly={locked}
                 />
               ),
             )}
@@ -324,12 +326,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               </label>
               <button
                 type="button"
-                disabled={
-                  !template ||
-                  meeting.segments.length === 0 ||
-                  meeting.minutesStatus === 'submitted' ||
-                  meeting.minutesStatus === 'approved'
-                }
+                disabled={!template || meeting.segments.length === 0 || locked}
                 onClick={() =>
                   void api
                     .call('minutes.regenerate', { meetingId: meeting.id, template })

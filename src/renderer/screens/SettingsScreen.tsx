@@ -8,6 +8,7 @@ import { describeError, uiError, type ErrorCode } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
 import { TemplatesPanel } from './TemplatesPanel.js';
+import { VerifyPanel } from './VerifyPanel.js';
 
 export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
   const api = useApi();
@@ -253,6 +254,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
       </section>
 
       <TemplatesPanel />
+
+      <VerifyPanel />
 
       <section aria-labelledby="blocked-title">
         <h2 id="blocked-title">{t('settings.blocked')}</h2>
