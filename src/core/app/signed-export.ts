@@ -81,12 +81,14 @@ export async function exportMeeting(
             'utf8',
           );
   const fileName = exportFileName(meeting.title, format);
-  await appendAudit(open.vault, {
-    action: 'export.meeting',
-    meetingId,
-    details: { what: 'meeting', format, fileName },
-  });
+  const exported = (signed: boolean) =>
+    appendAudit(open.vault, {
+      action: 'export.meeting',
+      meetingId,
+      details: { what: 'meeting', format, fileName, signed },
+    });
   if (!approved || (format !== 'md' && format !== 'docx' && format !== 'pdf')) {
+    await exported(false);
     return { fileName, bytes };
   }
   const signature = await signExport(open.vault, {
@@ -98,6 +100,6 @@ export async function exportMeeting(
     version: approved.version,
     approval: approved.approval,
   });
-  await record.hooks.onAudit?.('export.signed', meetingId, { format, fileName });
+  await exported(true);
   return { fileName, bytes, signature };
 }

@@ -22,7 +22,6 @@ export const AUDIT_ACTIONS = [
   'minutes.corrected',
   'template.saved',
   'template.removed',
-  'export.signed',
   'question.asked',
   'export.meeting',
   'archive.exported',
