@@ -5,7 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit, appendAuditBatch, verifyAudit, type AuditInput } from '../src/core/audit/index.js';
+import {
+  appendAudit,
+  appendAuditBatch,
+  verifyAudit,
+  type AuditInput,
+} from '../src/core/audit/index.js';
 import { createVault } from '../src/core/meetings/index.js';
 import { median, percentile, type Bench, type BenchRow } from './report.js';
 
@@ -44,7 +49,9 @@ const bench: Bench = async () => {
     });
 
     for (let done = APPENDS + 1; done < ENTRIES; done += 10_000) {
-      const batch = Array.from({ length: Math.min(10_000, ENTRIES - done) }, (_, i) => entry(done + i));
+      const batch = Array.from({ length: Math.min(10_000, ENTRIES - done) }, (_, i) =>
+        entry(done + i),
+      );
       await appendAuditBatch(vault, batch);
     }
     const runs: number[] = [];
@@ -53,7 +60,8 @@ const bench: Bench = async () => {
       const t = performance.now();
       const report = await verifyAudit(vault);
       runs.push(performance.now() - t);
-      if (!report.ok) throw new Error(`the benchmark trail does not verify: ${report.problems[0]?.message}`);
+      if (!report.ok)
+        throw new Error(`the benchmark trail does not verify: ${report.problems[0]?.message}`);
       entries = report.entries;
     }
     const verify = median(runs);

@@ -54,7 +54,9 @@ test.describe('the audit screen, in Chromium and French', () => {
         'retention.hold',
         'export.meeting',
       ]) {
-        await expect(page.locator(`[data-testid="audit-entries"] tr[data-action="${action}"]`)).toHaveCount(1);
+        await expect(
+          page.locator(`[data-testid="audit-entries"] tr[data-action="${action}"]`),
+        ).toHaveCount(1);
       }
       await expect(rows.filter({ hasText: 'Enregistrement commencé' })).toHaveCount(1);
       await expect(page.locator('tr[data-action="export.meeting"]')).toContainText('format: md');

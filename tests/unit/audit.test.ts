@@ -5,12 +5,20 @@ import { appendAudit, auditHead, readAudit, verifyAudit } from '../../src/core/a
 import { auditPath, splitRecords } from '../../src/core/audit/log.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
 import { runGreffier } from '../helpers/cli.js';
-import { createTestVault, openTestVault, plaintextHits, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
+import {
+  createTestVault,
+  openTestVault,
+  plaintextHits,
+  tempDir,
+  TEST_PASSPHRASE,
+} from '../helpers/vault.js';
 
 /** The file's records, as raw frames (length prefix included), to tamper with. */
 function frames(path: string): Buffer[] {
   const bytes = readFileSync(path);
-  return splitRecords(bytes).records.map((r) => bytes.subarray(r.offset, r.offset + 4 + r.sealed.length));
+  return splitRecords(bytes).records.map((r) =>
+    bytes.subarray(r.offset, r.offset + 4 + r.sealed.length),
+  );
 }
 
 describe('the audit trail', () => {
@@ -27,9 +35,15 @@ describe('the audit trail', () => {
     await open.meetings.setTranscript(meeting.id, [
       { startMs: 0, endMs: 1000, text: 'Jeanne Martin ouvre la séance.' },
     ]);
-    await open.meetings.editSegment(meeting.id, 's0001', { text: 'Madame le maire ouvre la séance.' });
+    await open.meetings.editSegment(meeting.id, 's0001', {
+      text: 'Madame le maire ouvre la séance.',
+    });
     for (let i = 0; i < 10; i++) {
-      await appendAudit(open.vault, { action: 'export.meeting', meetingId: meeting.id, details: { format: 'pdf', n: i } });
+      await appendAudit(open.vault, {
+        action: 'export.meeting',
+        meetingId: meeting.id,
+        details: { format: 'pdf', n: i },
+      });
     }
   });
 
@@ -85,7 +99,10 @@ describe('the audit trail', () => {
 
     const again = frames(path);
     // The open above and its lock added entries at the end; 9 and 10 (positions 8 and 9 now) swap.
-    writeFileSync(path, Buffer.concat([...again.slice(0, 8), again[9]!, again[8]!, ...again.slice(10)]));
+    writeFileSync(
+      path,
+      Buffer.concat([...again.slice(0, 8), again[9]!, again[8]!, ...again.slice(10)]),
+    );
     open = await openTestVault(vaultDir);
     report = await verifyAudit(open.vault);
     expect(report.problems.map((p) => p.message)).toEqual([

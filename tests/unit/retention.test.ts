@@ -11,7 +11,13 @@ import {
   type RetentionPlan,
 } from '../../src/core/retention/index.js';
 import { runGreffier } from '../helpers/cli.js';
-import { createTestVault, openTestVault, syntheticChunk, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
+import {
+  createTestVault,
+  openTestVault,
+  syntheticChunk,
+  tempDir,
+  TEST_PASSPHRASE,
+} from '../helpers/vault.js';
 
 const DAY = 86_400_000;
 const home = tempDir('greffier-retention-');
@@ -25,7 +31,9 @@ async function meeting(open: OpenVault, name: string, daysAgo: number): Promise<
   });
   await open.meetings.appendAudio(m.id, syntheticChunk(0));
   await open.meetings.finish(m.id);
-  await open.meetings.setTranscript(m.id, [{ startMs: 0, endMs: 1000, text: `Transcription ${name}` }]);
+  await open.meetings.setTranscript(m.id, [
+    { startMs: 0, endMs: 1000, text: `Transcription ${name}` },
+  ]);
   await open.meetings.setSummary(m.id, { overview: `Compte rendu ${name}` });
   ids[name] = m.id;
   return m.id;
@@ -33,10 +41,24 @@ async function meeting(open: OpenVault, name: string, daysAgo: number): Promise<
 
 beforeAll(async () => {
   const open = await createTestVault(vaultDir);
-  await setMeetingRule(open, await meeting(open, 'partial', 400), { audioDays: 30, transcriptDays: 365 });
-  await setMeetingRule(open, await meeting(open, 'recent', 100), { audioDays: 30, transcriptDays: 365 });
-  await setMeetingRule(open, await meeting(open, 'expired', 400), { audioDays: 10, transcriptDays: 10, minutesDays: 10 });
-  await setMeetingRule(open, await meeting(open, 'held', 400), { audioDays: 10, transcriptDays: 10, minutesDays: 10 });
+  await setMeetingRule(open, await meeting(open, 'partial', 400), {
+    audioDays: 30,
+    transcriptDays: 365,
+  });
+  await setMeetingRule(open, await meeting(open, 'recent', 100), {
+    audioDays: 30,
+    transcriptDays: 365,
+  });
+  await setMeetingRule(open, await meeting(open, 'expired', 400), {
+    audioDays: 10,
+    transcriptDays: 10,
+    minutesDays: 10,
+  });
+  await setMeetingRule(open, await meeting(open, 'held', 400), {
+    audioDays: 10,
+    transcriptDays: 10,
+    minutesDays: 10,
+  });
   await setLegalHold(open, ids.held!, true, 'affaire 2026-17');
   await meeting(open, 'norule', 4000);
   await open.vault.lock();
@@ -59,7 +81,9 @@ describe('retention', () => {
       expect(preview.held.map((i) => [i.title, i.part])).toEqual([['Séance held', 'meeting']]);
       // A template's rule (passed in) applies where the meeting has none of its own.
       const withTemplate = await retentionPreview(open, { ruleFor: () => ({ minutesDays: 3650 }) });
-      expect(withTemplate.items.filter((i) => i.title === 'Séance norule').map((i) => i.part)).toEqual(['minutes']);
+      expect(
+        withTemplate.items.filter((i) => i.title === 'Séance norule').map((i) => i.part),
+      ).toEqual(['minutes']);
     } finally {
       await open.vault.lock();
     }
@@ -69,7 +93,14 @@ describe('retention', () => {
     const pass = join(home.path, 'pass');
     writeFileSync(pass, TEST_PASSPHRASE);
     const env = { ...process.env, GREFFIER_HOME: home.path };
-    const dry = await runGreffier(env, ['retention', 'apply', '--dry-run', '--json', '--passphrase-file', pass]);
+    const dry = await runGreffier(env, [
+      'retention',
+      'apply',
+      '--dry-run',
+      '--json',
+      '--passphrase-file',
+      pass,
+    ]);
     expect((JSON.parse(dry.stdout) as RetentionPlan).items).toEqual(preview.items);
     const run = await runGreffier(env, ['retention', 'apply', '--json', '--passphrase-file', pass]);
     expect(run.stderr).toBe('');
@@ -80,7 +111,9 @@ describe('retention', () => {
       // The expired meeting is gone as after a delete: no key, no folder.
       expect(Object.keys(open.vault.data.meetings)).not.toContain(ids.expired);
       expect(existsSync(join(vaultDir, 'meetings', ids.expired!))).toBe(false);
-      await expect(open.meetings.getSegments(ids.expired!)).rejects.toMatchObject({ code: 'no-meeting' });
+      await expect(open.meetings.getSegments(ids.expired!)).rejects.toMatchObject({
+        code: 'no-meeting',
+      });
       // Partial: audio and transcript gone, minutes kept.
       const partial = ids.partial!;
       expect(existsSync(join(vaultDir, 'meetings', partial, 'audio.journal'))).toBe(false);
@@ -88,7 +121,10 @@ describe('retention', () => {
       expect(existsSync(join(vaultDir, 'meetings', partial, 'transcript.enc.bak'))).toBe(false);
       expect(await open.meetings.getSegments(partial)).toEqual([]);
       expect(await open.meetings.getSummary(partial)).toEqual({ overview: 'Compte rendu partial' });
-      expect((await retentionOf(open, partial)).removed).toMatchObject({ audio: expect.any(String), transcript: expect.any(String) });
+      expect((await retentionOf(open, partial)).removed).toMatchObject({
+        audio: expect.any(String),
+        transcript: expect.any(String),
+      });
       // Recent: only the audio.
       expect(await open.meetings.getSegments(ids.recent!)).toHaveLength(1);
       expect(existsSync(join(vaultDir, 'meetings', ids.recent!, 'audio.journal'))).toBe(false);

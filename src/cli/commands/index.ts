@@ -123,8 +123,16 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
-  entry('audit show', 'list the audit trail (who did what with the record, and when)', modules.audit),
-  entry('audit verify', 'check that no audit entry was changed, removed or reordered', modules.audit),
+  entry(
+    'audit show',
+    'list the audit trail (who did what with the record, and when)',
+    modules.audit,
+  ),
+  entry(
+    'audit verify',
+    'check that no audit entry was changed, removed or reordered',
+    modules.audit,
+  ),
   entry(
     'retention show',
     "preview what retention would delete now (or one meeting's rule and hold)",

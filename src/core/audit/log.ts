@@ -60,7 +60,10 @@ export function sealEntry(key: Buffer, body: string): Buffer {
 }
 
 /** Opens one record: the entry and whether its stored hash matches its body (undefined: fails authentication). */
-export function openEntry(key: Buffer, sealed: Buffer): { entry: AuditEntry; hashOk: boolean } | undefined {
+export function openEntry(
+  key: Buffer,
+  sealed: Buffer,
+): { entry: AuditEntry; hashOk: boolean } | undefined {
   let plain: Buffer;
   try {
     plain = open(key, sealed, AAD);

@@ -65,7 +65,11 @@ export async function summarizeMeeting(
     withMarkers(indexable.segments, (await readNotes(open.meetings, meetingId)).markers, language),
   );
   await open.meetings.setSummary(meetingId, minutes);
-  await appendAudit(open.vault, { action: 'minutes.generated', meetingId, details: { template: template.id } });
+  await appendAudit(open.vault, {
+    action: 'minutes.generated',
+    meetingId,
+    details: { template: template.id },
+  });
   // The notes served their purpose: a regeneration (another template) starts afresh.
   if (live) await open.vault.deleteMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
   return {

@@ -34,7 +34,10 @@ export interface RetentionPlan {
   held: RetentionItem[];
 }
 
-function partsPresent(meeting: Meeting, removed: Partial<Record<RetentionPart, string>>): RetentionPart[] {
+function partsPresent(
+  meeting: Meeting,
+  removed: Partial<Record<RetentionPart, string>>,
+): RetentionPart[] {
   const present: RetentionPart[] = [];
   if ((meeting.audio?.chunks ?? 0) > 0 && !removed.audio) present.push('audio');
   if (meeting.segmentCount > 0 && !removed.transcript) present.push('transcript');
@@ -42,7 +45,13 @@ function partsPresent(meeting: Meeting, removed: Partial<Record<RetentionPart, s
   return present;
 }
 
-function dueParts(meeting: Meeting, rule: RetentionRule, from: string, now: number, removed: Partial<Record<RetentionPart, string>>) {
+function dueParts(
+  meeting: Meeting,
+  rule: RetentionRule,
+  from: string,
+  now: number,
+  removed: Partial<Record<RetentionPart, string>>,
+) {
   const start = Date.parse(from);
   const due: { part: RetentionPart; dueAt: string }[] = [];
   const days: Record<RetentionPart, number | undefined> = {
@@ -85,7 +94,10 @@ export async function retentionPreview(
               meetingId: meeting.id,
               title: meeting.title,
               part: 'meeting',
-              dueAt: due.map((d) => d.dueAt).sort().at(-1)!,
+              dueAt: due
+                .map((d) => d.dueAt)
+                .sort()
+                .at(-1)!,
             },
           ]
         : due.map((d) => ({ meetingId: meeting.id, title: meeting.title, ...d }));
@@ -94,13 +106,22 @@ export async function retentionPreview(
   return plan;
 }
 
-async function removePart(open: OpenVault, meetingId: string, part: RetentionPart): Promise<string[]> {
+async function removePart(
+  open: OpenVault,
+  meetingId: string,
+  part: RetentionPart,
+): Promise<string[]> {
   const { vault } = open;
   const record = vault.data.meetings[meetingId]!;
   const removed: string[] = [];
   if (part === 'audio') {
     await rm(vault.journalPath(meetingId), { force: true });
-    record.audio = { sampleRate: record.audio?.sampleRate ?? 16_000, channels: 1, chunks: 0, samples: 0 };
+    record.audio = {
+      sampleRate: record.audio?.sampleRate ?? 16_000,
+      channels: 1,
+      chunks: 0,
+      samples: 0,
+    };
     removed.push('audio.journal');
   } else if (part === 'transcript') {
     // The transcript's words live on in its index shard and in the notes and redaction blobs.
