@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, auditHead, readAudit, verifyAudit } from '../../src/core/audit/index.js';
-import { auditPath, splitRecords } from '../../src/core/audit/log.js';
+import { auditKey, auditPath, sealEntry, splitRecords } from '../../src/core/audit/log.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
+import { seal } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
 import {
   createTestVault,
@@ -85,6 +86,32 @@ describe('the audit trail', () => {
     expect(report.problems.map((p) => p.message)).toContain(
       "entry 7 was changed (it no longer opens with the trail's key)",
     );
+  });
+
+  it('names an entry rewritten by someone holding the key, and the one after it', async () => {
+    const path = auditPath(open.vault);
+    const key = await auditKey(open.vault);
+    const all = frames(path);
+    const entries = await readAudit(open.vault);
+    // The body changed and sealed again with a correct hash: the next entry no longer follows it.
+    const { hash: _hash, ...body } = entries[8]!;
+    const forged = sealEntry(key, JSON.stringify({ ...body, details: { format: 'docx', n: 99 } }));
+    writeFileSync(path, Buffer.concat([...all.slice(0, 8), forged, ...all.slice(9)]));
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([
+      'entry 9 was changed (entry 10 no longer follows it)',
+    ]);
+    // The same change keeping the stored hash: the entry itself does not match it.
+    const sealed = seal(
+      key,
+      Buffer.from(entries[8]!.hash + JSON.stringify({ ...body, details: { n: 99 } })),
+      'greffier:audit-entry:v1',
+    );
+    const frame = Buffer.concat([Buffer.alloc(4), sealed]);
+    frame.writeUInt32BE(sealed.length, 0);
+    writeFileSync(path, Buffer.concat([...all.slice(0, 8), frame, ...all.slice(9)]));
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([
+      'entry 9 was changed (its content does not match its hash)',
+    ]);
   });
 
   it('names a removed entry and two swapped ones', async () => {
