@@ -30,7 +30,7 @@ export const AuditReportViewSchema = z.object({
   problems: z.array(
     z.object({
       entry: z.number().int(),
-      kind: z.enum(['changed', 'missing', 'out-of-order', 'torn']),
+      kind: z.enum(['changed', 'missing', 'out-of-order', 'torn', 'head']),
       message: z.string(),
     }),
   ),

@@ -2,7 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, auditHead, readAudit, verifyAudit } from '../../src/core/audit/index.js';
-import { auditKey, auditPath, sealEntry, splitRecords } from '../../src/core/audit/log.js';
+import {
+  auditKey,
+  auditPath,
+  headPath,
+  sealEntry,
+  splitRecords,
+} from '../../src/core/audit/log.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
 import { seal } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
@@ -150,6 +156,17 @@ describe('the audit trail', () => {
     expect(report.problems.map((p) => p.message)).toEqual([
       `entries ${all.length - 2} to ${all.length} are missing`,
     ]);
+  });
+
+  it('says so when the sealed head is damaged, even after it is written again', async () => {
+    await open.vault.lock();
+    writeFileSync(headPath(open.vault), Buffer.alloc(60, 7));
+    open = await openTestVault(vaultDir);
+    const message =
+      'the sealed head of the trail is damaged: entries cut off its end cannot be seen';
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([message]);
+    await appendAudit(open.vault, { action: 'settings.changed' });
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([message]);
   });
 
   it('keeps failed unlocks for the next unlock, and the CLI shows and verifies the trail', async () => {

@@ -1,9 +1,9 @@
-import { hash as oneShotHash } from 'node:crypto';
-import { mkdir, open as openHandle, stat, truncate } from 'node:fs/promises';
+import { hash as oneShotHash, randomBytes } from 'node:crypto';
+import { mkdir, open as openHandle, rename, stat, truncate } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AuthenticationError, newKey, open, seal, zero } from '../vault/crypto.js';
-import { fsyncDir, readIfExists } from '../vault/durable.js';
+import { fsyncDir, readIfExists, removeStaleTemps, TEMP_SUFFIX } from '../vault/durable.js';
 import type { Vault } from '../vault/vault.js';
 import type { AuditEntry, AuditInput } from './actions.js';
 
@@ -16,8 +16,8 @@ import type { AuditEntry, AuditInput } from './actions.js';
  * it with the head. Each entry's body holds the previous entry's hash.
  */
 const KEY_BLOB = 'audit-key';
-const HEAD_BLOB = 'audit-head';
 const AAD = 'greffier:audit-entry:v1';
+const HEAD_AAD = 'greffier:audit-head:v1';
 export const GENESIS = '0'.repeat(64);
 
 export interface AuditHead {
@@ -25,6 +25,8 @@ export interface AuditHead {
   hash: string;
   /** File length after the last entry the head counts. */
   bytes: number;
+  /** Set when the sealed head did not open: the end of the trail cannot be checked. */
+  damaged?: boolean;
 }
 
 /** One framed record of the file: its sealed bytes and where it starts. */
@@ -92,10 +94,38 @@ export function splitRecords(bytes: Buffer, from = 0): { records: RawRecord[]; t
   return { records, torn: at !== bytes.length };
 }
 
-async function readHead(vault: Vault): Promise<AuditHead> {
-  const bytes = await vault.readBlob(HEAD_BLOB);
+export function headPath(vault: Vault): string {
+  return join(vault.dir, 'audit', 'audit.head');
+}
+
+/**
+ * The head is sealed with the trail's key beside the log. It is replaced
+ * (temp + rename) but not fsynced: the log entry already is, and a head
+ * lost to a power cut is only behind, which the next open repairs by
+ * adopting the entries that chain on. A head that does not open is named
+ * by verify.
+ */
+async function readHead(vault: Vault, key: Buffer): Promise<AuditHead> {
+  const bytes = await readIfExists(headPath(vault));
   if (!bytes) return { count: 0, hash: GENESIS, bytes: 0 };
-  return JSON.parse(bytes.toString('utf8')) as AuditHead;
+  try {
+    return JSON.parse(open(key, bytes, HEAD_AAD).toString('utf8')) as AuditHead;
+  } catch {
+    return { count: 0, hash: GENESIS, bytes: 0, damaged: true };
+  }
+}
+
+async function writeHead(vault: Vault, key: Buffer, head: AuditHead): Promise<void> {
+  const path = headPath(vault);
+  const temp = join(dirname(path), `.audit.head.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  // Exclusive create: a name planted in advance fails the write instead of being followed.
+  const handle = await openHandle(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(seal(key, Buffer.from(JSON.stringify(head)), HEAD_AAD));
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
 }
 
 /** The trail's key, created on first use. */
@@ -109,7 +139,9 @@ export async function auditKey(vault: Vault): Promise<Buffer> {
 
 async function loadState(vault: Vault): Promise<TrailState> {
   const key = await auditKey(vault);
-  const head = await readHead(vault);
+  // Heads a killed process left half-written (the vault's folder lock is held).
+  await removeStaleTemps(join(vault.dir, 'audit'));
+  const head = await readHead(vault, key);
   // Entries written after the head was last saved (a crash between the
   // two writes) are adopted when they chain on; a torn tail is cut.
   const file = await readIfExists(auditPath(vault));
@@ -125,7 +157,11 @@ async function loadState(vault: Vault): Promise<TrailState> {
       end = record.offset + 4 + record.sealed.length;
     }
     head.bytes = end;
-    if (end < file.length) await truncate(auditPath(vault), end);
+    // Only a record cut off half-way (a crash mid-write) is cut; whole
+    // records that do not chain on are evidence, left for verify to name.
+    if (end < file.length && splitRecords(file, end).records.length === 0) {
+      await truncate(auditPath(vault), end);
+    }
   }
   vault.onLock(() => {
     zero(key);
@@ -200,8 +236,14 @@ export async function appendAuditBatch(vault: Vault, inputs: AuditInput[]): Prom
       await handle.close();
     }
     if (trail.head.bytes === 0) await fsyncDir(join(vault.dir, 'audit'));
-    const next: AuditHead = { count, hash, bytes: (await stat(path)).size };
-    await vault.writeBlob(HEAD_BLOB, Buffer.from(JSON.stringify(next)));
+    const next: AuditHead = {
+      count,
+      hash,
+      bytes: (await stat(path)).size,
+      // Once seen damaged, always said: rewriting the head must not hide it.
+      ...(trail.head.damaged ? { damaged: true } : {}),
+    };
+    await writeHead(vault, key, next);
     trail.head = next;
     return entries;
   });

@@ -14,7 +14,7 @@ import {
 /** One thing wrong with the trail, named by entry number (1 is the first). */
 export interface AuditProblem {
   entry: number;
-  kind: 'changed' | 'missing' | 'out-of-order' | 'torn';
+  kind: 'changed' | 'missing' | 'out-of-order' | 'torn' | 'head';
   message: string;
 }
 
@@ -129,6 +129,13 @@ export function verifyRecords(key: Buffer, bytes: Buffer | null, head: AuditHead
   if (torn)
     add(expected, 'torn', `entry ${expected} was cut off half-way (the file ends inside it)`);
   const count = expected - 1;
+  if (head.damaged) {
+    add(
+      0,
+      'head',
+      'the sealed head of the trail is damaged: entries cut off its end cannot be seen',
+    );
+  }
   if (count < head.count) {
     add(count + 1, 'missing', `${range(count + 1, head.count)} (the trail was cut short)`);
   } else if (head.count > 0 && lastHashOfHead !== undefined && lastHashOfHead !== head.hash) {
