@@ -1,9 +1,16 @@
 import { hash as oneShotHash, randomBytes } from 'node:crypto';
-import { mkdir, open as openHandle, rename, stat, truncate } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, open as openHandle, truncate, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AuthenticationError, newKey, open, seal, zero } from '../vault/crypto.js';
-import { fsyncDir, readIfExists, removeStaleTemps, TEMP_SUFFIX } from '../vault/durable.js';
+import {
+  fsyncDir,
+  readIfExists,
+  removeStaleTemps,
+  TEMP_SUFFIX,
+  writeAll,
+} from '../vault/durable.js';
 import type { Vault } from '../vault/vault.js';
 import type { AuditEntry, AuditInput } from './actions.js';
 
@@ -39,6 +46,10 @@ interface TrailState {
   key: Buffer;
   head: AuditHead;
   queue: Promise<unknown>;
+  /** The log, open for appending while the vault is (one open per session, not per entry). */
+  handle?: FileHandle;
+  /** The log's length: the head records it. */
+  size: number;
 }
 
 const states = new WeakMap<Vault, Promise<TrailState>>();
@@ -81,6 +92,40 @@ export function openEntry(
   return { entry, hashOk: sha256Hex(body) === hash };
 }
 
+/** What verify needs of an entry: its number, its link and whether its hash holds. */
+export interface EntryLink {
+  seq: number;
+  prev: string;
+  hash: string;
+  hashOk: boolean;
+}
+
+const LINK_SHAPE = /^\{"seq":(\d+),[\s\S]*"prev":"([0-9a-f]{64})"\}$/;
+
+/**
+ * openEntry without building the entry: the body is written with "seq"
+ * first and "prev" last, so both are read without parsing the JSON (a
+ * third of verify's time over 100,000 entries). A body of another shape
+ * is parsed.
+ */
+export function openLink(key: Buffer, sealed: Buffer): EntryLink | undefined {
+  let plain: Buffer;
+  try {
+    plain = open(key, sealed, AAD);
+  } catch (error) {
+    if (error instanceof AuthenticationError) return undefined;
+    throw error;
+  }
+  const text = plain.toString('utf8');
+  const hash = text.slice(0, 64);
+  const body = text.slice(64);
+  const hashOk = sha256Hex(body) === hash;
+  const shape = LINK_SHAPE.exec(body);
+  if (shape) return { seq: Number(shape[1]), prev: shape[2]!, hash, hashOk };
+  const entry = JSON.parse(body) as AuditEntry;
+  return { seq: entry.seq, prev: entry.prev, hash, hashOk };
+}
+
 /** Splits the file into records; a last record cut short is reported as `torn`. */
 export function splitRecords(bytes: Buffer, from = 0): { records: RawRecord[]; torn: boolean } {
   const records: RawRecord[] = [];
@@ -115,17 +160,20 @@ async function readHead(vault: Vault, key: Buffer): Promise<AuditHead> {
   }
 }
 
-async function writeHead(vault: Vault, key: Buffer, head: AuditHead): Promise<void> {
+/**
+ * Synchronous on purpose: a few hundred bytes to the page cache, no fsync,
+ * cost less than the round trips of the thread pool they replace (the
+ * append's 5 ms budget, on two busy cores).
+ */
+function writeHead(vault: Vault, key: Buffer, head: AuditHead): void {
   const path = headPath(vault);
   const temp = join(dirname(path), `.audit.head.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   // Exclusive create: a name planted in advance fails the write instead of being followed.
-  const handle = await openHandle(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(seal(key, Buffer.from(JSON.stringify(head)), HEAD_AAD));
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
+  writeFileSync(temp, seal(key, Buffer.from(JSON.stringify(head)), HEAD_AAD), {
+    flag: 'wx',
+    mode: 0o600,
+  });
+  renameSync(temp, path);
 }
 
 /** The trail's key, created on first use. */
@@ -139,6 +187,7 @@ export async function auditKey(vault: Vault): Promise<Buffer> {
 
 async function loadState(vault: Vault): Promise<TrailState> {
   const key = await auditKey(vault);
+  await mkdir(join(vault.dir, 'audit'), { recursive: true, mode: 0o700 });
   // Heads a killed process left half-written (the vault's folder lock is held).
   await removeStaleTemps(join(vault.dir, 'audit'));
   const head = await readHead(vault, key);
@@ -163,11 +212,14 @@ async function loadState(vault: Vault): Promise<TrailState> {
       await truncate(auditPath(vault), end);
     }
   }
+  const size = (await readIfExists(auditPath(vault)))?.length ?? 0;
+  const trail: TrailState = { key, head, queue: Promise.resolve(), size };
   vault.onLock(() => {
     zero(key);
     states.delete(vault);
+    void trail.handle?.close().catch(() => undefined);
   });
-  return { key, head, queue: Promise.resolve() };
+  return trail;
 }
 
 function state(vault: Vault): Promise<TrailState> {
@@ -226,24 +278,21 @@ export async function appendAuditBatch(vault: Vault, inputs: AuditInput[]): Prom
       hash = sha256Hex(text);
       entries.push({ ...body, hash });
     }
-    const path = auditPath(vault);
-    await mkdir(join(vault.dir, 'audit'), { recursive: true, mode: 0o700 });
-    const handle = await openHandle(path, 'a', 0o600);
-    try {
-      await handle.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (trail.head.bytes === 0) await fsyncDir(join(vault.dir, 'audit'));
+    const created = trail.size === 0;
+    trail.handle ??= await openHandle(auditPath(vault), 'a', 0o600);
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    await writeAll(trail.handle, bytes, trail.size);
+    await trail.handle.sync();
+    trail.size += bytes.length;
+    if (created) await fsyncDir(join(vault.dir, 'audit'));
     const next: AuditHead = {
       count,
       hash,
-      bytes: (await stat(path)).size,
+      bytes: trail.size,
       // Once seen damaged, always said: rewriting the head must not hide it.
       ...(trail.head.damaged ? { damaged: true } : {}),
     };
-    await writeHead(vault, key, next);
+    writeHead(vault, key, next);
     trail.head = next;
     return entries;
   });

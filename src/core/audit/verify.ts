@@ -6,6 +6,7 @@ import {
   auditPath,
   GENESIS,
   openEntry,
+  openLink,
   splitRecords,
   storedHead,
   type AuditHead,
@@ -62,7 +63,7 @@ export function verifyRecords(key: Buffer, bytes: Buffer | null, head: AuditHead
   const add = (entry: number, kind: AuditProblem['kind'], message: string) =>
     problems.push({ entry, kind, message });
   const { records, torn } = bytes ? splitRecords(bytes) : { records: [], torn: false };
-  const opened = records.map((r) => openEntry(key, r.sealed));
+  const opened = records.map((r) => openLink(key, r.sealed));
   let expected = 1;
   let previous: string | undefined = GENESIS;
   let lastHashOfHead: string | undefined;
@@ -78,13 +79,14 @@ export function verifyRecords(key: Buffer, bytes: Buffer | null, head: AuditHead
       previous = undefined;
       continue;
     }
-    const { entry, hashOk } = current;
+    const entry = current;
+    const { hashOk } = current;
     if (entry.seq > expected) {
       const next = opened[i + 1];
-      if (next && next.entry.seq === expected) {
+      if (next && next.seq === expected) {
         add(expected, 'out-of-order', `entries ${expected} and ${entry.seq} were swapped`);
         // The pair is judged on its own hashes; the chain goes on from the later one.
-        if (next.entry.prev !== previous && previous !== undefined)
+        if (next.prev !== previous && previous !== undefined)
           add(
             expected,
             'changed',
