@@ -1,6 +1,6 @@
 import { hash as oneShotHash, randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, open as openHandle, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as openHandle, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AuthenticationError, newKey, open, seal, zero } from '../vault/crypto.js';
@@ -185,6 +185,13 @@ export async function auditKey(vault: Vault): Promise<Buffer> {
   return key;
 }
 
+async function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (info) => info.size,
+    () => 0,
+  );
+}
+
 async function loadState(vault: Vault): Promise<TrailState> {
   const key = await auditKey(vault);
   await mkdir(join(vault.dir, 'audit'), { recursive: true, mode: 0o700 });
@@ -193,7 +200,8 @@ async function loadState(vault: Vault): Promise<TrailState> {
   const head = await readHead(vault, key);
   // Entries written after the head was last saved (a crash between the
   // two writes) are adopted when they chain on; a torn tail is cut.
-  const file = await readIfExists(auditPath(vault));
+  const length = await fileSize(auditPath(vault));
+  const file = length > head.bytes ? await readIfExists(auditPath(vault)) : null;
   if (file && file.length > head.bytes) {
     const { records } = splitRecords(file, head.bytes);
     let end = head.bytes;
@@ -212,7 +220,7 @@ async function loadState(vault: Vault): Promise<TrailState> {
       await truncate(auditPath(vault), end);
     }
   }
-  const size = (await readIfExists(auditPath(vault)))?.length ?? 0;
+  const size = await fileSize(auditPath(vault));
   const trail: TrailState = { key, head, queue: Promise.resolve(), size };
   vault.onLock(() => {
     zero(key);
