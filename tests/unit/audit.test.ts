@@ -9,7 +9,7 @@ import {
   sealEntry,
   splitRecords,
 } from '../../src/core/audit/log.js';
-import type { OpenVault } from '../../src/core/meetings/index.js';
+import { openVault, type OpenVault } from '../../src/core/meetings/index.js';
 import { seal } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
 import {
@@ -156,6 +156,19 @@ describe('the audit trail', () => {
     expect(report.problems.map((p) => p.message)).toEqual([
       `entries ${all.length - 2} to ${all.length} are missing`,
     ]);
+  });
+
+  it('stays readable and intact across a passphrase change (its key is a vault secret)', async () => {
+    const next = Buffer.from('une toute nouvelle phrase secrète du greffe');
+    await open.vault.changePassphrase(next, { N: 2 ** 10, r: 8, p: 1 });
+    await appendAudit(open.vault, { action: 'vault.passphrase-changed' });
+    await open.vault.lock();
+    open = await openVault(vaultDir, next, { autoLockMinutes: 0 });
+    const report = await verifyAudit(open.vault);
+    expect(report).toMatchObject({ ok: true });
+    expect((await readAudit(open.vault)).map((e) => e.action)).toContain(
+      'vault.passphrase-changed',
+    );
   });
 
   it('says so when the sealed head is damaged, even after it is written again', async () => {
