@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/core/audit/index.js';
@@ -10,6 +10,9 @@ import {
   setMeetingRule,
   type RetentionPlan,
 } from '../../src/core/retention/index.js';
+import { scanJournal } from '../../src/core/vault/journal.js';
+import { stageRekey } from '../../src/core/vault/rekey.js';
+import { newKey } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
 import {
   createTestVault,
@@ -90,6 +93,15 @@ describe('retention', () => {
   });
 
   it('deletes exactly what the preview listed, audited, and nothing under hold', async () => {
+    // Copies of the partial meeting's audio and key as they are now: after retention
+    // the copy must open with nothing the vault holds (crypto-shredded, not just removed).
+    const before = await openTestVault(vaultDir);
+    const partialDir = join(vaultDir, 'meetings', ids.partial!);
+    const oldJournal = join(home.path, 'journal-copy');
+    copyFileSync(join(partialDir, 'audio.journal'), oldJournal);
+    const oldWrapped = before.vault.data.meetings[ids.partial!]!.wrappedKey;
+    await before.vault.lock();
+
     const pass = join(home.path, 'pass');
     writeFileSync(pass, TEST_PASSPHRASE);
     const env = { ...process.env, GREFFIER_HOME: home.path };
@@ -121,6 +133,12 @@ describe('retention', () => {
       expect(existsSync(join(vaultDir, 'meetings', partial, 'transcript.enc.bak'))).toBe(false);
       expect(await open.meetings.getSegments(partial)).toEqual([]);
       expect(await open.meetings.getSummary(partial)).toEqual({ overview: 'Compte rendu partial' });
+      expect(open.vault.data.meetings[partial]!.wrappedKey).not.toBe(oldWrapped);
+      // Not one chunk of the old audio opens with the meeting's key now.
+      expect((await scanJournal(oldJournal, partial, open.vault.meetingKey(partial))).chunks).toBe(
+        0,
+      );
+      expect(readdirSync(partialDir).sort()).toEqual(['summary.enc']);
       expect((await retentionOf(open, partial)).removed).toMatchObject({
         audio: expect.any(String),
         transcript: expect.any(String),
@@ -141,6 +159,29 @@ describe('retention', () => {
       expect(after.held).toHaveLength(1);
       await setLegalHold(open, ids.held!, false);
       expect((await retentionPreview(open)).items.map((i) => i.meetingId)).toEqual([ids.held]);
+    } finally {
+      await open.vault.lock();
+    }
+  });
+
+  it('undoes a re-key that a crash stopped before its commit', async () => {
+    let open = await openTestVault(vaultDir);
+    const id = ids.held!;
+    const dir = join(vaultDir, 'meetings', id);
+    await stageRekey(
+      dir,
+      id,
+      open.vault.meetingKey(id),
+      newKey(),
+      (name) => name !== 'audio.journal',
+    );
+    expect(readdirSync(dir).some((n) => n.endsWith('.rekey'))).toBe(true);
+    await open.vault.lock();
+    open = await openTestVault(vaultDir);
+    try {
+      expect(readdirSync(dir).some((n) => n.endsWith('.rekey'))).toBe(false);
+      expect(await open.meetings.getSegments(id)).toHaveLength(1);
+      expect(await open.meetings.getSummary(id)).toEqual({ overview: 'Compte rendu held' });
     } finally {
       await open.vault.lock();
     }

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { appendAudit } from '../audit/index.js';
 import { GreffierError } from '../errors.js';
 import type { OpenVault } from '../meetings/index.js';
@@ -106,38 +106,46 @@ export async function retentionPreview(
   return plan;
 }
 
+/** The files of a meeting folder that hold each part (the index shard goes with the words it holds). */
+function partFiles(part: RetentionPart, file: string): boolean {
+  const index = `${MEETING_INDEX_FILE}.enc`;
+  if (part === 'audio') return file === 'audio.journal';
+  if (part === 'transcript') {
+    // The notes and redaction blobs hold the transcript's words too.
+    return file === 'transcript.enc' || file === index || /^blob-.*\.enc$/.test(file);
+  }
+  return file === 'summary.enc' || file === index;
+}
+
+/**
+ * Crypto-shreds one part: the meeting's other files move to a new key and
+ * the old key is destroyed (Vault.rekeyMeeting), so the part's ciphertext,
+ * its backups and any older copy of the disk open with nothing.
+ */
 async function removePart(
   open: OpenVault,
   meetingId: string,
   part: RetentionPart,
 ): Promise<string[]> {
   const { vault } = open;
+  const names = await readdir(vault.meetingDir(meetingId)).catch(() => [] as string[]);
+  const removed = names.filter((name) => partFiles(part, name));
+  await vault.rekeyMeeting(
+    meetingId,
+    (name) => !partFiles(part, name) && !name.includes('.damaged-'),
+  );
   const record = vault.data.meetings[meetingId]!;
-  const removed: string[] = [];
   if (part === 'audio') {
-    await rm(vault.journalPath(meetingId), { force: true });
     record.audio = {
       sampleRate: record.audio?.sampleRate ?? 16_000,
       channels: 1,
       chunks: 0,
       samples: 0,
     };
-    removed.push('audio.journal');
   } else if (part === 'transcript') {
-    // The transcript's words live on in its index shard and in the notes and redaction blobs.
-    await vault.removeMeetingFile(meetingId, 'transcript');
-    await vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
-    for (const blob of await vault.listMeetingBlobs(meetingId)) {
-      await vault.deleteMeetingBlob(meetingId, blob);
-      removed.push(`blob-${blob}`);
-    }
     record.segmentCount = 0;
-    removed.push('transcript', MEETING_INDEX_FILE);
   } else {
-    await vault.removeMeetingFile(meetingId, 'summary');
-    await vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
     record.hasSummary = false;
-    removed.push('summary', MEETING_INDEX_FILE);
   }
   record.updatedAt = new Date().toISOString();
   await vault.save();
