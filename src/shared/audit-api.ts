@@ -30,7 +30,7 @@ export const AuditReportViewSchema = z.object({
   problems: z.array(
     z.object({
       entry: z.number().int(),
-      kind: z.enum(['changed', 'missing', 'out-of-order', 'torn']),
+      kind: z.enum(['changed', 'missing', 'out-of-order', 'torn', 'head']),
       message: z.string(),
     }),
   ),
@@ -110,16 +110,24 @@ export const auditApiCalls = {
   'audit.verify': { input: Empty, output: AuditReportViewSchema },
   'retention.preview': { input: Empty, output: RetentionPlanViewSchema },
   'retention.apply': { input: Empty, output: RetentionPlanViewSchema },
-  'retention.get': { input: z.object({ meetingId: Id }).strict(), output: RetentionMeetingViewSchema },
+  'retention.get': {
+    input: z.object({ meetingId: Id }).strict(),
+    output: RetentionMeetingViewSchema,
+  },
   'retention.setRule': {
     input: z.object({ meetingId: Id, rule: RetentionRuleViewSchema.nullable() }).strict(),
     output: Ok,
   },
   'retention.hold': {
-    input: z.object({ meetingId: Id, on: z.boolean(), note: z.string().max(500).optional() }).strict(),
+    input: z
+      .object({ meetingId: Id, on: z.boolean(), note: z.string().max(500).optional() })
+      .strict(),
     output: Ok,
   },
-  'redaction.list': { input: z.object({ meetingId: Id }).strict(), output: z.array(RedactionViewSchema) },
+  'redaction.list': {
+    input: z.object({ meetingId: Id }).strict(),
+    output: z.array(RedactionViewSchema),
+  },
   'redaction.suggest': {
     input: z.object({ meetingId: Id }).strict(),
     output: z.array(RedactionSuggestionSchema),

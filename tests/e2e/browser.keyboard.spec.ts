@@ -27,7 +27,7 @@ test.describe('keyboard-only operation, in Chromium', () => {
       await page.locator('body').focus();
       await page.keyboard.press('Tab');
       await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
-      for (const screen of ['meetings', 'record', 'ask', 'settings']) {
+      for (const screen of ['meetings', 'record', 'ask', 'audit', 'settings']) {
         await page.keyboard.press('Tab');
         const button = page.locator(`nav button[data-nav="${screen}"]`);
         await expect(button).toBeFocused();

@@ -34,7 +34,7 @@ export class UnlockPage {
 
 export class Shell {
   constructor(private readonly page: Page) {}
-  async go(section: 'meetings' | 'record' | 'ask' | 'settings'): Promise<void> {
+  async go(section: 'meetings' | 'record' | 'ask' | 'audit' | 'settings'): Promise<void> {
     await this.page.locator(`nav button[data-nav="${section}"]`).click();
     await this.page.locator(`[data-screen="${section}"]`).waitFor();
   }

@@ -16,7 +16,14 @@ import {
 } from '../../src/core/redaction/index.js';
 import { currentIndex } from '../../src/core/search/store.js';
 import { testModels } from '../helpers/models.js';
-import { createTestVault, openTestVault, plaintextHits, tempDir, TEST_KDF, TEST_PASSPHRASE } from '../helpers/vault.js';
+import {
+  createTestVault,
+  openTestVault,
+  plaintextHits,
+  tempDir,
+  TEST_KDF,
+  TEST_PASSPHRASE,
+} from '../helpers/vault.js';
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -28,7 +35,9 @@ const minutes = {
   title: 'Séance présidée par Jeanne Martin',
   overview: 'Jeanne Martin ouvre la séance et présente le budget.',
   decisions: [{ text: 'Budget adopté sur proposition de Jeanne Martin', segmentIds: ['s0001'] }],
-  actionItems: [{ owner: 'Jeanne Martin', task: 'Publier le budget', due: 'avril', segmentIds: ['s0002'] }],
+  actionItems: [
+    { owner: 'Jeanne Martin', task: 'Publier le budget', due: 'avril', segmentIds: ['s0002'] },
+  ],
   openQuestions: [],
   topics: ['budget'],
   interventions: [{ speaker: 'Jeanne Martin', summary: 'Présente le budget.' }],
@@ -49,11 +58,31 @@ beforeAll(async () => {
   await open.meetings.setTranscript(
     meeting.id,
     [
-      { startMs: 0, endMs: 4000, text: 'Madame Jeanne Martin ouvre la séance du conseil municipal.', speakerId: 'p1' },
-      { startMs: 4000, endMs: 9000, text: 'Le budget primitif est présenté, écrivez à jeanne.martin@mairie.fr.', speakerId: 'p2' },
-      { startMs: 9000, endMs: 12000, text: 'Merci madame Martin, le budget est voté.', speakerId: 'p2' },
+      {
+        startMs: 0,
+        endMs: 4000,
+        text: 'Madame Jeanne Martin ouvre la séance du conseil municipal.',
+        speakerId: 'p1',
+      },
+      {
+        startMs: 4000,
+        endMs: 9000,
+        text: 'Le budget primitif est présenté, écrivez à jeanne.martin@mairie.fr.',
+        speakerId: 'p2',
+      },
+      {
+        startMs: 9000,
+        endMs: 12000,
+        text: 'Merci madame Martin, le budget est voté.',
+        speakerId: 'p2',
+      },
     ],
-    { speakers: [{ id: 'p1', name: NAME }, { id: 'p2', name: 'Paul Durand' }] },
+    {
+      speakers: [
+        { id: 'p1', name: NAME },
+        { id: 'p2', name: 'Paul Durand' },
+      ],
+    },
   );
   await open.meetings.setSummary(meeting.id, { ...minutes, meetingId: meeting.id });
   const suggested = await suggestRedactions(open, meeting.id);
@@ -78,7 +107,9 @@ describe('a redacted name', () => {
   }
 
   it('is absent from the bytes of every export format', async () => {
-    const unlocked = await service.dispatcher.call('vault.unlock', { passphrase: TEST_PASSPHRASE.toString() });
+    const unlocked = await service.dispatcher.call('vault.unlock', {
+      passphrase: TEST_PASSPHRASE.toString(),
+    });
     expect(unlocked.ok).toBe(true);
     const scratch = mkdtempSync(join(tmpdir(), 'greffier-redact-out-'));
     try {
@@ -117,11 +148,19 @@ describe('a redacted name', () => {
       const models = await testModels();
       const answer = await askQuestion(
         { text: 'Qui a ouvert la séance du conseil municipal ?', language: 'fr' },
-        { open, models: vaultModelSource(open, { fallback: { llm: models.llm } }), host, contextSize: 4096 },
+        {
+          open,
+          models: vaultModelSource(open, { fallback: { llm: models.llm } }),
+          host,
+          contextSize: 4096,
+        },
       );
       expect(JSON.stringify(answer)).not.toMatch(/martin/i);
       const asked = await readAudit(open.vault, { action: 'question.asked' });
-      expect(asked.at(-1)?.details).toEqual({ question: 'Qui a ouvert la séance du conseil municipal ?', spoken: false });
+      expect(asked.at(-1)?.details).toEqual({
+        question: 'Qui a ouvert la séance du conseil municipal ?',
+        spoken: false,
+      });
       expect(JSON.stringify(asked.at(-1))).not.toContain(answer.answer);
       const exports = await readAudit(open.vault, { action: 'export.meeting' });
       expect(exports.map((e) => e.details?.format)).toEqual(['md', 'srt', 'vtt', 'docx', 'pdf']);

@@ -2,15 +2,30 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, auditHead, readAudit, verifyAudit } from '../../src/core/audit/index.js';
-import { auditPath, splitRecords } from '../../src/core/audit/log.js';
-import type { OpenVault } from '../../src/core/meetings/index.js';
+import {
+  auditKey,
+  auditPath,
+  headPath,
+  sealEntry,
+  splitRecords,
+} from '../../src/core/audit/log.js';
+import { openVault, type OpenVault } from '../../src/core/meetings/index.js';
+import { seal } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
-import { createTestVault, openTestVault, plaintextHits, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
+import {
+  createTestVault,
+  openTestVault,
+  plaintextHits,
+  tempDir,
+  TEST_PASSPHRASE,
+} from '../helpers/vault.js';
 
 /** The file's records, as raw frames (length prefix included), to tamper with. */
 function frames(path: string): Buffer[] {
   const bytes = readFileSync(path);
-  return splitRecords(bytes).records.map((r) => bytes.subarray(r.offset, r.offset + 4 + r.sealed.length));
+  return splitRecords(bytes).records.map((r) =>
+    bytes.subarray(r.offset, r.offset + 4 + r.sealed.length),
+  );
 }
 
 describe('the audit trail', () => {
@@ -27,9 +42,15 @@ describe('the audit trail', () => {
     await open.meetings.setTranscript(meeting.id, [
       { startMs: 0, endMs: 1000, text: 'Jeanne Martin ouvre la séance.' },
     ]);
-    await open.meetings.editSegment(meeting.id, 's0001', { text: 'Madame le maire ouvre la séance.' });
+    await open.meetings.editSegment(meeting.id, 's0001', {
+      text: 'Madame le maire ouvre la séance.',
+    });
     for (let i = 0; i < 10; i++) {
-      await appendAudit(open.vault, { action: 'export.meeting', meetingId: meeting.id, details: { format: 'pdf', n: i } });
+      await appendAudit(open.vault, {
+        action: 'export.meeting',
+        meetingId: meeting.id,
+        details: { format: 'pdf', n: i },
+      });
     }
   });
 
@@ -73,6 +94,32 @@ describe('the audit trail', () => {
     );
   });
 
+  it('names an entry rewritten by someone holding the key, and the one after it', async () => {
+    const path = auditPath(open.vault);
+    const key = await auditKey(open.vault);
+    const all = frames(path);
+    const entries = await readAudit(open.vault);
+    // The body changed and sealed again with a correct hash: the next entry no longer follows it.
+    const { hash: _hash, ...body } = entries[8]!;
+    const forged = sealEntry(key, JSON.stringify({ ...body, details: { format: 'docx', n: 99 } }));
+    writeFileSync(path, Buffer.concat([...all.slice(0, 8), forged, ...all.slice(9)]));
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([
+      'entry 9 was changed (entry 10 no longer follows it)',
+    ]);
+    // The same change keeping the stored hash: the entry itself does not match it.
+    const sealed = seal(
+      key,
+      Buffer.from(entries[8]!.hash + JSON.stringify({ ...body, details: { n: 99 } })),
+      'greffier:audit-entry:v1',
+    );
+    const frame = Buffer.concat([Buffer.alloc(4), sealed]);
+    frame.writeUInt32BE(sealed.length, 0);
+    writeFileSync(path, Buffer.concat([...all.slice(0, 8), frame, ...all.slice(9)]));
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([
+      'entry 9 was changed (its content does not match its hash)',
+    ]);
+  });
+
   it('names a removed entry and two swapped ones', async () => {
     await open.vault.lock();
     const path = auditPath(open.vault);
@@ -85,7 +132,10 @@ describe('the audit trail', () => {
 
     const again = frames(path);
     // The open above and its lock added entries at the end; 9 and 10 (positions 8 and 9 now) swap.
-    writeFileSync(path, Buffer.concat([...again.slice(0, 8), again[9]!, again[8]!, ...again.slice(10)]));
+    writeFileSync(
+      path,
+      Buffer.concat([...again.slice(0, 8), again[9]!, again[8]!, ...again.slice(10)]),
+    );
     open = await openTestVault(vaultDir);
     report = await verifyAudit(open.vault);
     expect(report.problems.map((p) => p.message)).toEqual([
@@ -106,6 +156,30 @@ describe('the audit trail', () => {
     expect(report.problems.map((p) => p.message)).toEqual([
       `entries ${all.length - 2} to ${all.length} are missing`,
     ]);
+  });
+
+  it('stays readable and intact across a passphrase change (its key is a vault secret)', async () => {
+    const next = Buffer.from('une toute nouvelle phrase secrète du greffe');
+    await open.vault.changePassphrase(next, { N: 2 ** 10, r: 8, p: 1 });
+    await appendAudit(open.vault, { action: 'vault.passphrase-changed' });
+    await open.vault.lock();
+    open = await openVault(vaultDir, next, { autoLockMinutes: 0 });
+    const report = await verifyAudit(open.vault);
+    expect(report).toMatchObject({ ok: true });
+    expect((await readAudit(open.vault)).map((e) => e.action)).toContain(
+      'vault.passphrase-changed',
+    );
+  });
+
+  it('says so when the sealed head is damaged, even after it is written again', async () => {
+    await open.vault.lock();
+    writeFileSync(headPath(open.vault), Buffer.alloc(60, 7));
+    open = await openTestVault(vaultDir);
+    const message =
+      'the sealed head of the trail is damaged: entries cut off its end cannot be seen';
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([message]);
+    await appendAudit(open.vault, { action: 'settings.changed' });
+    expect((await verifyAudit(open.vault)).problems.map((p) => p.message)).toEqual([message]);
   });
 
   it('keeps failed unlocks for the next unlock, and the CLI shows and verifies the trail', async () => {

@@ -31,7 +31,11 @@ describe('redaction suggestions', () => {
     expect(nirValid('1 85 05 78 006 084 92')).toBe(false);
     expect(nirValid('2 69 05 2A 006 084 93')).toBe(false);
     expect(luhnValid('73282932000075')).toBe(false);
-    expect(findPatterns('Le budget de 12 345 678 euros est voté le 12/03/2026, SIRET 732 829 320 00075.')).toEqual([]);
+    expect(
+      findPatterns(
+        'Le budget de 12 345 678 euros est voté le 12/03/2026, SIRET 732 829 320 00075.',
+      ),
+    ).toEqual([]);
   });
 
   it('finds the roster names, full and by surname, whatever the accents and case', () => {
@@ -49,8 +53,24 @@ describe('redaction suggestions', () => {
       { id: 's2', startMs: 1, endMs: 2, text: 'Merci madame martin.' },
     ];
     const marks = [
-      { id: 'r1', segmentId: 's1', start: 0, end: 13, text: 'Jeanne Martin', kind: 'name' as const, at: '' },
-      { id: 'r2', segmentId: 's2', start: 13, end: 19, text: 'martin', kind: 'manual' as const, at: '' },
+      {
+        id: 'r1',
+        segmentId: 's1',
+        start: 0,
+        end: 13,
+        text: 'Jeanne Martin',
+        kind: 'name' as const,
+        at: '',
+      },
+      {
+        id: 'r2',
+        segmentId: 's2',
+        start: 13,
+        end: 19,
+        text: 'martin',
+        kind: 'manual' as const,
+        at: '',
+      },
     ];
     expect(redactSegments(segments, marks, '[caviardé]').map((s) => s.text)).toEqual([
       '[caviardé] ouvre la séance.',

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../src/core/audit/index.js';
@@ -10,8 +10,17 @@ import {
   setMeetingRule,
   type RetentionPlan,
 } from '../../src/core/retention/index.js';
+import { scanJournal } from '../../src/core/vault/journal.js';
+import { stageRekey } from '../../src/core/vault/rekey.js';
+import { newKey } from '../../src/core/vault/crypto.js';
 import { runGreffier } from '../helpers/cli.js';
-import { createTestVault, openTestVault, syntheticChunk, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
+import {
+  createTestVault,
+  openTestVault,
+  syntheticChunk,
+  tempDir,
+  TEST_PASSPHRASE,
+} from '../helpers/vault.js';
 
 const DAY = 86_400_000;
 const home = tempDir('greffier-retention-');
@@ -25,7 +34,9 @@ async function meeting(open: OpenVault, name: string, daysAgo: number): Promise<
   });
   await open.meetings.appendAudio(m.id, syntheticChunk(0));
   await open.meetings.finish(m.id);
-  await open.meetings.setTranscript(m.id, [{ startMs: 0, endMs: 1000, text: `Transcription ${name}` }]);
+  await open.meetings.setTranscript(m.id, [
+    { startMs: 0, endMs: 1000, text: `Transcription ${name}` },
+  ]);
   await open.meetings.setSummary(m.id, { overview: `Compte rendu ${name}` });
   ids[name] = m.id;
   return m.id;
@@ -33,10 +44,24 @@ async function meeting(open: OpenVault, name: string, daysAgo: number): Promise<
 
 beforeAll(async () => {
   const open = await createTestVault(vaultDir);
-  await setMeetingRule(open, await meeting(open, 'partial', 400), { audioDays: 30, transcriptDays: 365 });
-  await setMeetingRule(open, await meeting(open, 'recent', 100), { audioDays: 30, transcriptDays: 365 });
-  await setMeetingRule(open, await meeting(open, 'expired', 400), { audioDays: 10, transcriptDays: 10, minutesDays: 10 });
-  await setMeetingRule(open, await meeting(open, 'held', 400), { audioDays: 10, transcriptDays: 10, minutesDays: 10 });
+  await setMeetingRule(open, await meeting(open, 'partial', 400), {
+    audioDays: 30,
+    transcriptDays: 365,
+  });
+  await setMeetingRule(open, await meeting(open, 'recent', 100), {
+    audioDays: 30,
+    transcriptDays: 365,
+  });
+  await setMeetingRule(open, await meeting(open, 'expired', 400), {
+    audioDays: 10,
+    transcriptDays: 10,
+    minutesDays: 10,
+  });
+  await setMeetingRule(open, await meeting(open, 'held', 400), {
+    audioDays: 10,
+    transcriptDays: 10,
+    minutesDays: 10,
+  });
   await setLegalHold(open, ids.held!, true, 'affaire 2026-17');
   await meeting(open, 'norule', 4000);
   await open.vault.lock();
@@ -59,17 +84,35 @@ describe('retention', () => {
       expect(preview.held.map((i) => [i.title, i.part])).toEqual([['Séance held', 'meeting']]);
       // A template's rule (passed in) applies where the meeting has none of its own.
       const withTemplate = await retentionPreview(open, { ruleFor: () => ({ minutesDays: 3650 }) });
-      expect(withTemplate.items.filter((i) => i.title === 'Séance norule').map((i) => i.part)).toEqual(['minutes']);
+      expect(
+        withTemplate.items.filter((i) => i.title === 'Séance norule').map((i) => i.part),
+      ).toEqual(['minutes']);
     } finally {
       await open.vault.lock();
     }
   });
 
   it('deletes exactly what the preview listed, audited, and nothing under hold', async () => {
+    // Copies of the partial meeting's audio and key as they are now: after retention
+    // the copy must open with nothing the vault holds (crypto-shredded, not just removed).
+    const before = await openTestVault(vaultDir);
+    const partialDir = join(vaultDir, 'meetings', ids.partial!);
+    const oldJournal = join(home.path, 'journal-copy');
+    copyFileSync(join(partialDir, 'audio.journal'), oldJournal);
+    const oldWrapped = before.vault.data.meetings[ids.partial!]!.wrappedKey;
+    await before.vault.lock();
+
     const pass = join(home.path, 'pass');
     writeFileSync(pass, TEST_PASSPHRASE);
     const env = { ...process.env, GREFFIER_HOME: home.path };
-    const dry = await runGreffier(env, ['retention', 'apply', '--dry-run', '--json', '--passphrase-file', pass]);
+    const dry = await runGreffier(env, [
+      'retention',
+      'apply',
+      '--dry-run',
+      '--json',
+      '--passphrase-file',
+      pass,
+    ]);
     expect((JSON.parse(dry.stdout) as RetentionPlan).items).toEqual(preview.items);
     const run = await runGreffier(env, ['retention', 'apply', '--json', '--passphrase-file', pass]);
     expect(run.stderr).toBe('');
@@ -80,7 +123,9 @@ describe('retention', () => {
       // The expired meeting is gone as after a delete: no key, no folder.
       expect(Object.keys(open.vault.data.meetings)).not.toContain(ids.expired);
       expect(existsSync(join(vaultDir, 'meetings', ids.expired!))).toBe(false);
-      await expect(open.meetings.getSegments(ids.expired!)).rejects.toMatchObject({ code: 'no-meeting' });
+      await expect(open.meetings.getSegments(ids.expired!)).rejects.toMatchObject({
+        code: 'no-meeting',
+      });
       // Partial: audio and transcript gone, minutes kept.
       const partial = ids.partial!;
       expect(existsSync(join(vaultDir, 'meetings', partial, 'audio.journal'))).toBe(false);
@@ -88,7 +133,16 @@ describe('retention', () => {
       expect(existsSync(join(vaultDir, 'meetings', partial, 'transcript.enc.bak'))).toBe(false);
       expect(await open.meetings.getSegments(partial)).toEqual([]);
       expect(await open.meetings.getSummary(partial)).toEqual({ overview: 'Compte rendu partial' });
-      expect((await retentionOf(open, partial)).removed).toMatchObject({ audio: expect.any(String), transcript: expect.any(String) });
+      expect(open.vault.data.meetings[partial]!.wrappedKey).not.toBe(oldWrapped);
+      // Not one chunk of the old audio opens with the meeting's key now.
+      expect((await scanJournal(oldJournal, partial, open.vault.meetingKey(partial))).chunks).toBe(
+        0,
+      );
+      expect(readdirSync(partialDir).sort()).toEqual(['summary.enc']);
+      expect((await retentionOf(open, partial)).removed).toMatchObject({
+        audio: expect.any(String),
+        transcript: expect.any(String),
+      });
       // Recent: only the audio.
       expect(await open.meetings.getSegments(ids.recent!)).toHaveLength(1);
       expect(existsSync(join(vaultDir, 'meetings', ids.recent!, 'audio.journal'))).toBe(false);
@@ -105,6 +159,29 @@ describe('retention', () => {
       expect(after.held).toHaveLength(1);
       await setLegalHold(open, ids.held!, false);
       expect((await retentionPreview(open)).items.map((i) => i.meetingId)).toEqual([ids.held]);
+    } finally {
+      await open.vault.lock();
+    }
+  });
+
+  it('undoes a re-key that a crash stopped before its commit', async () => {
+    let open = await openTestVault(vaultDir);
+    const id = ids.held!;
+    const dir = join(vaultDir, 'meetings', id);
+    await stageRekey(
+      dir,
+      id,
+      open.vault.meetingKey(id),
+      newKey(),
+      (name) => name !== 'audio.journal',
+    );
+    expect(readdirSync(dir).some((n) => n.endsWith('.rekey'))).toBe(true);
+    await open.vault.lock();
+    open = await openTestVault(vaultDir);
+    try {
+      expect(readdirSync(dir).some((n) => n.endsWith('.rekey'))).toBe(false);
+      expect(await open.meetings.getSegments(id)).toHaveLength(1);
+      expect(await open.meetings.getSummary(id)).toEqual({ overview: 'Compte rendu held' });
     } finally {
       await open.vault.lock();
     }

@@ -95,7 +95,10 @@ Options:
     const report = await withVault(io, values['passphrase-file'], (vault) => verifyAudit(vault));
     if (values.json) writeLine(io.stdout, JSON.stringify(report, null, 2));
     else if (report.ok) {
-      writeLine(io.stdout, `audit trail intact: ${report.entries} entries, head ${report.head.slice(0, 16)}`);
+      writeLine(
+        io.stdout,
+        `audit trail intact: ${report.entries} entries, head ${report.head.slice(0, 16)}`,
+      );
     } else {
       for (const problem of report.problems) writeLine(io.stdout, problem.message);
     }
@@ -103,7 +106,9 @@ Options:
       throw new GreffierError(
         'audit-tampered',
         `the audit trail was tampered with: ${report.problems.map((p) => p.message).join('; ')}`,
-        { hint: 'keep this vault folder as evidence and tell the security officer; do not repair it' },
+        {
+          hint: 'keep this vault folder as evidence and tell the security officer; do not repair it',
+        },
       );
     }
   },

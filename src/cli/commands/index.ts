@@ -164,8 +164,16 @@ export const commands: CommandEntry[] = [
     modules.templates,
   ),
   entry('templates remove', 'remove one of the vault’s own templates', modules.templates),
-  entry('audit show', 'list the audit trail (who did what with the record, and when)', modules.audit),
-  entry('audit verify', 'check that no audit entry was changed, removed or reordered', modules.audit),
+  entry(
+    'audit show',
+    'list the audit trail (who did what with the record, and when)',
+    modules.audit,
+  ),
+  entry(
+    'audit verify',
+    'check that no audit entry was changed, removed or reordered',
+    modules.audit,
+  ),
   entry(
     'retention show',
     "preview what retention would delete now (or one meeting's rule and hold)",

@@ -13,13 +13,15 @@ import { oneId, PASS, passOption, withOpenVault } from '../vault-session.js';
 /** "s0003:10-22": a segment and a character range in its text. */
 function parseSpan(value: string): SpanInput {
   const match = /^([A-Za-z0-9_-]+):(\d+)-(\d+)$/.exec(value);
-  if (!match) throw new UsageError(`--span takes SEGMENT:START-END (e.g. s0003:10-22), not "${value}"`);
+  if (!match)
+    throw new UsageError(`--span takes SEGMENT:START-END (e.g. s0003:10-22), not "${value}"`);
   return { segmentId: match[1]!, start: Number(match[2]), end: Number(match[3]) };
 }
 
 export const redactCommand: Command = {
   path: ['redact'],
-  summary: 'hide names and numbers of a meeting from exports and answers (suggest, add, list, remove, erase)',
+  summary:
+    'hide names and numbers of a meeting from exports and answers (suggest, add, list, remove, erase)',
   usage: `
 Usage: greffier redact <meeting id> [--suggest | --apply-suggested | --span S:A-B… | --remove <mark> | --erase] [--json]
 
@@ -48,14 +50,21 @@ Options:
       json: { type: 'boolean' },
     });
     const id = oneId(positionals, 'redact');
-    const actions = [values.suggest, values['apply-suggested'], values.span, values.remove, values.erase];
+    const actions = [
+      values.suggest,
+      values['apply-suggested'],
+      values.span,
+      values.remove,
+      values.erase,
+    ];
     if (actions.filter((a) => a !== undefined && a !== false).length > 1) {
       throw new UsageError('choose one of --suggest, --apply-suggested, --span, --remove, --erase');
     }
     const spans = (values.span ?? []).map(parseSpan);
     const result = await withOpenVault(io, values['passphrase-file'], async (open) => {
       if (values.suggest) return suggestRedactions(open, id);
-      if (values['apply-suggested']) return addRedactions(open, id, await suggestRedactions(open, id));
+      if (values['apply-suggested'])
+        return addRedactions(open, id, await suggestRedactions(open, id));
       if (spans.length) return addRedactions(open, id, spans);
       if (values.remove) {
         await removeRedaction(open, id, values.remove);
@@ -66,14 +75,23 @@ Options:
     });
     if (values.json) return writeLine(io.stdout, JSON.stringify(result, null, 2));
     if (!Array.isArray(result)) {
-      writeLine(io.stdout, 'removed' in result ? `redaction ${result.removed} removed` : `${result.erased} redaction(s) erased for good`);
+      writeLine(
+        io.stdout,
+        'removed' in result
+          ? `redaction ${result.removed} removed`
+          : `${result.erased} redaction(s) erased for good`,
+      );
       return;
     }
-    if (result.length === 0) writeLine(io.stdout, values.suggest ? 'nothing to suggest' : 'no redactions');
+    if (result.length === 0)
+      writeLine(io.stdout, values.suggest ? 'nothing to suggest' : 'no redactions');
     for (const r of result) {
       const head = 'id' in r ? `${r.id}  ` : '';
       const text = 'text' in r && r.text !== undefined ? JSON.stringify(r.text) : '(erased)';
-      writeLine(io.stdout, `${head}${r.segmentId}:${r.start}-${r.end}  ${r.kind.padEnd(6)}  ${text}`);
+      writeLine(
+        io.stdout,
+        `${head}${r.segmentId}:${r.start}-${r.end}  ${r.kind.padEnd(6)}  ${text}`,
+      );
     }
   },
 };

@@ -9,6 +9,7 @@ import {
   type RetentionPlan,
   type RetentionView,
 } from '../../core/retention/index.js';
+import { recordRetentionSource } from '../../core/record/retention-source.js';
 import { parseCommandArgs, writeLine, type Command, type CommandIo } from '../command.js';
 import { oneId, PASS, passOption, withOpenVault } from '../vault-session.js';
 
@@ -19,7 +20,8 @@ function itemLine(item: RetentionItem): string {
 
 function printPlan(io: CommandIo, plan: RetentionPlan, done: boolean): void {
   if (plan.items.length === 0) writeLine(io.stdout, 'nothing is due for deletion');
-  for (const item of plan.items) writeLine(io.stdout, `${done ? 'deleted' : 'would delete'}  ${itemLine(item)}`);
+  for (const item of plan.items)
+    writeLine(io.stdout, `${done ? 'deleted' : 'would delete'}  ${itemLine(item)}`);
   for (const item of plan.held) writeLine(io.stdout, `on hold  ${itemLine(item)}`);
 }
 
@@ -44,7 +46,7 @@ function ruleFrom(values: Record<string, string | boolean | undefined>): unknown
 
 export const retentionShow: Command = {
   path: ['retention', 'show'],
-  summary: 'preview what retention would delete now (or one meeting\'s rule and hold)',
+  summary: "preview what retention would delete now (or one meeting's rule and hold)",
   usage: `
 Usage: greffier retention show [<meeting id>] [--json]
 
@@ -57,22 +59,31 @@ Options:
   ${PASS}
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...passOption, json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...passOption,
+      json: { type: 'boolean' },
+    });
     if (positionals.length > 1) throw new UsageError('retention show takes at most one meeting id');
     const id = positionals[0];
     const result = await withOpenVault<RetentionPlan | RetentionView>(
       io,
       values['passphrase-file'],
-      (open) => (id ? retentionOf(open, id) : retentionPreview(open)),
+      async (open) => {
+        const source = await recordRetentionSource(open);
+        return id ? retentionOf(open, id, source) : retentionPreview(open, source);
+      },
     );
     if (values.json) return writeLine(io.stdout, JSON.stringify(result, null, 2));
     if ('items' in result) return printPlan(io, result, false);
     const rule = result.rule
-      ? Object.entries(result.rule).map(([k, v]) => `${k}=${v}`).join(' ')
+      ? Object.entries(result.rule)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
       : 'none (kept)';
     writeLine(io.stdout, `rule (${result.from}): ${rule}`);
     writeLine(io.stdout, `legal hold: ${result.hold ? `on since ${result.holdSince}` : 'off'}`);
-    for (const [part, at] of Object.entries(result.removed)) writeLine(io.stdout, `${part} deleted ${at}`);
+    for (const [part, at] of Object.entries(result.removed))
+      writeLine(io.stdout, `${part} deleted ${at}`);
   },
 };
 
@@ -99,9 +110,10 @@ Options:
       json: { type: 'boolean' },
     });
     if (positionals.length) throw new UsageError('retention apply takes no arguments');
-    const plan = await withOpenVault(io, values['passphrase-file'], (open) =>
-      values['dry-run'] ? retentionPreview(open) : applyRetention(open),
-    );
+    const plan = await withOpenVault(io, values['passphrase-file'], async (open) => {
+      const source = await recordRetentionSource(open);
+      return values['dry-run'] ? retentionPreview(open, source) : applyRetention(open, source);
+    });
     if (values.json) return writeLine(io.stdout, JSON.stringify(plan, null, 2));
     printPlan(io, plan, !values['dry-run']);
   },

@@ -45,14 +45,15 @@ export function auditCalls(session: AppSession): Handlers {
     },
     'audit.verify': async () => verifyAudit(session.vault.vault),
 
-    'retention.preview': async () => retentionPreview(session.vault, session.retentionSource),
+    'retention.preview': async () =>
+      retentionPreview(session.vault, await session.retentionSource()),
     'retention.apply': async () => {
-      const plan = await applyRetention(session.vault, session.retentionSource);
+      const plan = await applyRetention(session.vault, await session.retentionSource());
       for (const id of new Set(plan.items.map((i) => i.meetingId))) changed(id);
       return plan;
     },
     'retention.get': async ({ meetingId }) =>
-      retentionOf(session.vault, meetingId, session.retentionSource),
+      retentionOf(session.vault, meetingId, await session.retentionSource()),
     'retention.setRule': async ({ meetingId, rule }) => {
       await setMeetingRule(session.vault, meetingId, rule);
       changed(meetingId);

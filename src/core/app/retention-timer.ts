@@ -15,7 +15,9 @@ export function scheduleRetention(session: AppSession): void {
   let running: Promise<void> | undefined;
   const run = (open: OpenVault) => {
     if (running || open.vault.isLocked) return;
-    running = applyRetention(open, session.retentionSource)
+    running = session
+      .retentionSource(open)
+      .then((source) => applyRetention(open, source))
       .then((plan) => {
         for (const id of new Set(plan.items.map((i) => i.meetingId))) {
           session.dispatcher.emit('meeting.changed', { meetingId: id });

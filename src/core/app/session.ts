@@ -5,6 +5,7 @@ import type { OpenVault } from '../meetings/index.js';
 import { vaultModelSource, type ModelSource } from '../models/source.js';
 import { meetingPipeline, runPipeline } from '../pipeline/pipeline.js';
 import { defaultThreads } from '../threads.js';
+import { recordRetentionSource } from '../record/retention-source.js';
 import type { RetentionSource } from '../retention/index.js';
 import type { KdfCost } from '../vault/index.js';
 import { locateVault } from '../vault/location.js';
@@ -110,8 +111,9 @@ export class AppSession {
     return this.unlocked && this.models().has(kind);
   }
 
-  get retentionSource(): RetentionSource {
-    return this.options.retention ?? {};
+  /** Retention's view of the record: templates' rules and approval dates (tests may pass their own). */
+  async retentionSource(open: OpenVault = this.vault): Promise<RetentionSource> {
+    return this.options.retention ?? recordRetentionSource(open);
   }
 
   /** Runs each time a vault is unlocked (retention applies at unlock). */

@@ -130,7 +130,8 @@ export class Meetings {
       this.vault.meetingKey(id),
     );
     this.#recordings.set(id, writer);
-    if (importedId === undefined) await appendAudit(this.vault, { action: 'recording.started', meetingId: id });
+    if (importedId === undefined)
+      await appendAudit(this.vault, { action: 'recording.started', meetingId: id });
     return publicMeeting(record);
   }
 
@@ -189,11 +190,12 @@ export class Meetings {
     }
     record.updatedAt = now;
     await this.vault.save();
-    if (!this.#imports.has(meetingId)) await appendAudit(this.vault, {
-      action: 'recording.stopped',
-      meetingId,
-      details: { chunks, interrupted: Boolean(options.interrupted), failed },
-    });
+    if (!this.#imports.has(meetingId))
+      await appendAudit(this.vault, {
+        action: 'recording.stopped',
+        meetingId,
+        details: { chunks, interrupted: Boolean(options.interrupted), failed },
+      });
     return publicMeeting(record);
   }
 
@@ -424,7 +426,11 @@ export class Meetings {
     await this.vault.save();
     // The id, not the name: the trail outlives a deleted meeting and must not keep its people.
     if (!this.#imports.has(meetingId)) {
-      await appendAudit(this.vault, { action: 'speaker.renamed', meetingId, details: { speakerId } });
+      await appendAudit(this.vault, {
+        action: 'speaker.renamed',
+        meetingId,
+        details: { speakerId },
+      });
     }
     return { ...speaker };
   }

@@ -11,7 +11,9 @@ const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCas
 
 /** The hidden texts, longest first (so "Jeanne Martin" goes before "Martin"). */
 function hiddenTexts(marks: Redaction[]): string[] {
-  const texts = new Set(marks.map((m) => m.text?.trim()).filter((t): t is string => !!t && t.length >= 2));
+  const texts = new Set(
+    marks.map((m) => m.text?.trim()).filter((t): t is string => !!t && t.length >= 2),
+  );
   return [...texts].sort((a, b) => b.length - a.length);
 }
 
@@ -29,7 +31,11 @@ export function scrubText(text: string, hidden: string[], label: string): string
     }
     let result = '';
     let from = 0;
-    for (let at = folded.indexOf(target); at !== -1; at = folded.indexOf(target, at + target.length)) {
+    for (
+      let at = folded.indexOf(target);
+      at !== -1;
+      at = folded.indexOf(target, at + target.length)
+    ) {
       result += out.slice(from, at) + label;
       from = at + target.length;
     }

@@ -1,4 +1,12 @@
-export { findNames, findPatterns, ibanValid, luhnValid, nirValid, type Found, type PatternKind } from './patterns.js';
+export {
+  findNames,
+  findPatterns,
+  ibanValid,
+  luhnValid,
+  nirValid,
+  type Found,
+  type PatternKind,
+} from './patterns.js';
 export {
   addRedactions,
   listRedactions,

@@ -55,7 +55,10 @@ async function saveMarks(open: RecordParts, meetingId: string, marks: Redaction[
 }
 
 /** Names of the roster and patterns found in the transcript, not yet redacted. */
-export async function suggestRedactions(open: RecordParts, meetingId: string): Promise<Suggestion[]> {
+export async function suggestRedactions(
+  open: RecordParts,
+  meetingId: string,
+): Promise<Suggestion[]> {
   const meeting = open.meetings.getMeeting(meetingId);
   const names = meeting.speakers.map((s) => s.name).filter((n) => !/^(S|SPEAKER_?)\d+$/i.test(n));
   const marks = await listRedactions(open, meetingId);
@@ -95,9 +98,13 @@ export async function addRedactions(
   for (const span of spans) {
     const segment = segments.get(span.segmentId);
     if (!segment) {
-      throw new GreffierError('no-segment', `meeting ${meetingId} has no segment "${span.segmentId}"`, {
-        hint: 'use the segment ids shown by "greffier show <id> --json"',
-      });
+      throw new GreffierError(
+        'no-segment',
+        `meeting ${meetingId} has no segment "${span.segmentId}"`,
+        {
+          hint: 'use the segment ids shown by "greffier show <id> --json"',
+        },
+      );
     }
     if (!(span.start >= 0 && span.end > span.start && span.end <= segment.text.length)) {
       throw new GreffierError(
@@ -127,7 +134,11 @@ export async function addRedactions(
   return added;
 }
 
-export async function removeRedaction(open: RecordParts, meetingId: string, id: string): Promise<void> {
+export async function removeRedaction(
+  open: RecordParts,
+  meetingId: string,
+  id: string,
+): Promise<void> {
   const marks = await listRedactions(open, meetingId);
   const mark = marks.find((m) => m.id === id);
   if (!mark) {
@@ -140,7 +151,11 @@ export async function removeRedaction(open: RecordParts, meetingId: string, id: 
       hint: 'an erased redaction cannot be undone',
     });
   }
-  await saveMarks(open, meetingId, marks.filter((m) => m !== mark));
+  await saveMarks(
+    open,
+    meetingId,
+    marks.filter((m) => m !== mark),
+  );
   await appendAudit(open.vault, { action: 'redaction.removed', meetingId, details: { mark: id } });
 }
 

@@ -21,7 +21,8 @@ const PHONE_FR = /(?<![\d+])(?:\+33\s?(?:\(0\)\s?)?|0033\s?|0)[1-9](?:[\s.-]?\d{
 const PHONE_INTL = /(?<![\d+])\+(?!33)[1-9]\d{0,2}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?!\d)/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
 // Sex, year, month, department (2A/2B in Corsica), commune, order, key.
-const NIR = /(?<!\d)[12]\s?\d{2}\s?(?:0[1-9]|1[0-2]|[2-9]\d)\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}\s?\d{2}(?!\d)/g;
+const NIR =
+  /(?<!\d)[12]\s?\d{2}\s?(?:0[1-9]|1[0-2]|[2-9]\d)\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}\s?\d{2}(?!\d)/g;
 const SIRET = /(?<!\d)\d{3}\s?\d{3}\s?\d{3}\s?\d{5}(?!\d)/g;
 
 const digits = (text: string) => text.replace(/[^0-9A-Za-z]/g, '');
@@ -61,7 +62,12 @@ export function luhnValid(text: string): boolean {
   return sum % 10 === 0;
 }
 
-function scan(text: string, pattern: RegExp, kind: PatternKind, valid?: (s: string) => boolean): Found[] {
+function scan(
+  text: string,
+  pattern: RegExp,
+  kind: PatternKind,
+  valid?: (s: string) => boolean,
+): Found[] {
   const found: Found[] = [];
   for (const match of text.matchAll(pattern)) {
     const value = match[0].trim();

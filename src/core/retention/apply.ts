@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { appendAudit } from '../audit/index.js';
 import { GreffierError } from '../errors.js';
 import type { OpenVault } from '../meetings/index.js';
@@ -34,7 +34,10 @@ export interface RetentionPlan {
   held: RetentionItem[];
 }
 
-function partsPresent(meeting: Meeting, removed: Partial<Record<RetentionPart, string>>): RetentionPart[] {
+function partsPresent(
+  meeting: Meeting,
+  removed: Partial<Record<RetentionPart, string>>,
+): RetentionPart[] {
   const present: RetentionPart[] = [];
   if ((meeting.audio?.chunks ?? 0) > 0 && !removed.audio) present.push('audio');
   if (meeting.segmentCount > 0 && !removed.transcript) present.push('transcript');
@@ -42,7 +45,13 @@ function partsPresent(meeting: Meeting, removed: Partial<Record<RetentionPart, s
   return present;
 }
 
-function dueParts(meeting: Meeting, rule: RetentionRule, from: string, now: number, removed: Partial<Record<RetentionPart, string>>) {
+function dueParts(
+  meeting: Meeting,
+  rule: RetentionRule,
+  from: string,
+  now: number,
+  removed: Partial<Record<RetentionPart, string>>,
+) {
   const start = Date.parse(from);
   const due: { part: RetentionPart; dueAt: string }[] = [];
   const days: Record<RetentionPart, number | undefined> = {
@@ -85,7 +94,10 @@ export async function retentionPreview(
               meetingId: meeting.id,
               title: meeting.title,
               part: 'meeting',
-              dueAt: due.map((d) => d.dueAt).sort().at(-1)!,
+              dueAt: due
+                .map((d) => d.dueAt)
+                .sort()
+                .at(-1)!,
             },
           ]
         : due.map((d) => ({ meetingId: meeting.id, title: meeting.title, ...d }));
@@ -94,29 +106,46 @@ export async function retentionPreview(
   return plan;
 }
 
-async function removePart(open: OpenVault, meetingId: string, part: RetentionPart): Promise<string[]> {
+/** The files of a meeting folder that hold each part (the index shard goes with the words it holds). */
+function partFiles(part: RetentionPart, file: string): boolean {
+  const index = `${MEETING_INDEX_FILE}.enc`;
+  if (part === 'audio') return file === 'audio.journal';
+  if (part === 'transcript') {
+    // The notes and redaction blobs hold the transcript's words too.
+    return file === 'transcript.enc' || file === index || /^blob-.*\.enc$/.test(file);
+  }
+  return file === 'summary.enc' || file === index;
+}
+
+/**
+ * Crypto-shreds one part: the meeting's other files move to a new key and
+ * the old key is destroyed (Vault.rekeyMeeting), so the part's ciphertext,
+ * its backups and any older copy of the disk open with nothing.
+ */
+async function removePart(
+  open: OpenVault,
+  meetingId: string,
+  part: RetentionPart,
+): Promise<string[]> {
   const { vault } = open;
+  const names = await readdir(vault.meetingDir(meetingId)).catch(() => [] as string[]);
+  const removed = names.filter((name) => partFiles(part, name));
+  await vault.rekeyMeeting(
+    meetingId,
+    (name) => !partFiles(part, name) && !name.includes('.damaged-'),
+  );
   const record = vault.data.meetings[meetingId]!;
-  const removed: string[] = [];
   if (part === 'audio') {
-    await rm(vault.journalPath(meetingId), { force: true });
-    record.audio = { sampleRate: record.audio?.sampleRate ?? 16_000, channels: 1, chunks: 0, samples: 0 };
-    removed.push('audio.journal');
+    record.audio = {
+      sampleRate: record.audio?.sampleRate ?? 16_000,
+      channels: 1,
+      chunks: 0,
+      samples: 0,
+    };
   } else if (part === 'transcript') {
-    // The transcript's words live on in its index shard and in the notes and redaction blobs.
-    await vault.removeMeetingFile(meetingId, 'transcript');
-    await vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
-    for (const blob of await vault.listMeetingBlobs(meetingId)) {
-      await vault.deleteMeetingBlob(meetingId, blob);
-      removed.push(`blob-${blob}`);
-    }
     record.segmentCount = 0;
-    removed.push('transcript', MEETING_INDEX_FILE);
   } else {
-    await vault.removeMeetingFile(meetingId, 'summary');
-    await vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
     record.hasSummary = false;
-    removed.push('summary', MEETING_INDEX_FILE);
   }
   record.updatedAt = new Date().toISOString();
   await vault.save();

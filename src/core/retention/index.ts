@@ -11,5 +11,10 @@ export {
   type RetentionRule,
   type RetentionSource,
 } from './policy.js';
-export { applyRetention, retentionPreview, type RetentionItem, type RetentionPlan } from './apply.js';
+export {
+  applyRetention,
+  retentionPreview,
+  type RetentionItem,
+  type RetentionPlan,
+} from './apply.js';
 export { setMeetingRule, setLegalHold, retentionOf, type RetentionView } from './settings.js';

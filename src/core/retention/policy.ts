@@ -25,7 +25,11 @@ const MeetingRetentionSchema = z.object({
   rule: RetentionRuleSchema.optional(),
   hold: z.object({ since: z.string(), note: z.string().optional() }).optional(),
   removed: z
-    .object({ audio: z.string().optional(), transcript: z.string().optional(), minutes: z.string().optional() })
+    .object({
+      audio: z.string().optional(),
+      transcript: z.string().optional(),
+      minutes: z.string().optional(),
+    })
     .optional(),
 });
 export type MeetingRetention = z.infer<typeof MeetingRetentionSchema>;
@@ -74,7 +78,9 @@ export function effectiveRule(
 ): { rule: RetentionRule | undefined; from: 'meeting' | 'template' | 'none' } {
   if (own.rule) return { rule: own.rule, from: 'meeting' };
   const templateRule = source.ruleFor?.(meeting);
-  return templateRule ? { rule: templateRule, from: 'template' } : { rule: undefined, from: 'none' };
+  return templateRule
+    ? { rule: templateRule, from: 'template' }
+    : { rule: undefined, from: 'none' };
 }
 
 export function parseRule(input: unknown): RetentionRule {
@@ -84,7 +90,9 @@ export function parseRule(input: unknown): RetentionRule {
     throw new GreffierError(
       'bad-retention-rule',
       `the retention rule is not valid: ${issue?.path.join('.') || 'rule'}: ${issue?.message ?? 'invalid'}`,
-      { hint: 'give whole numbers of days (0 to 36500) for audioDays, transcriptDays, minutesDays' },
+      {
+        hint: 'give whole numbers of days (0 to 36500) for audioDays, transcriptDays, minutesDays',
+      },
     );
   }
   return parsed.data;

@@ -22,6 +22,7 @@ import {
   replaceBackupWithCurrent,
   writeDurable,
 } from './durable.js';
+import { finishRekey, hasStagedRekey, stageRekey } from './rekey.js';
 import { finishRotation, stageRotation } from './rotate.js';
 import {
   createHeader,
@@ -195,6 +196,12 @@ export class Vault {
       vault.file = file;
       vault.#autoLockMs = (options.autoLockMinutes ?? db.data.settings.autoLockMinutes) * 60_000;
       vault.lastRecovery = await vault.#recover();
+      // A re-key interrupted by a crash is finished, or undone (rekey.ts).
+      for (const id of Object.keys(db.data.meetings)) {
+        const meetingDir = vault.meetingDir(id);
+        if (await hasStagedRekey(meetingDir))
+          await finishRekey(meetingDir, id, vault.meetingKey(id));
+      }
       vault.touch();
       return vault;
     } catch (error) {
@@ -506,6 +513,28 @@ export class Vault {
     // Copies put aside as damaged are sealed with vault keys and may hold
     // the meeting (its title, its wrapped key): AES-GCM without its tag is
     // still AES-CTR, so "damaged" does not mean "unreadable". They go too.
+    await removeOldMasterCopies(this.dir);
+  }
+
+  /**
+   * Crypto-shreds the files of a meeting that `keep` leaves out (see
+   * rekey.ts): the kept ones move to a new key, the old key is destroyed.
+   */
+  async rekeyMeeting(meetingId: string, keep: (file: string) => boolean): Promise<void> {
+    const dir = this.meetingDir(meetingId);
+    const old = this.meetingKey(meetingId);
+    const next = newKey();
+    await stageRekey(dir, meetingId, old, next, keep);
+    this.data.meetings[meetingId]!.wrappedKey = wrapKey(
+      this.#key('master'),
+      next,
+      `greffier:meeting-key:v1:${meetingId}`,
+    );
+    this.#meetingKeys.set(meetingId, next);
+    await this.save();
+    await this.file!.dropOldBackup();
+    zero(old);
+    await finishRekey(dir, meetingId, next);
     await removeOldMasterCopies(this.dir);
   }
 

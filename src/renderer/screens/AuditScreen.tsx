@@ -65,7 +65,12 @@ export function AuditScreen() {
     <section data-screen="audit" aria-labelledby="audit-title">
       <div className="titlebar">
         <h1 id="audit-title">{t('audit.title')}</h1>
-        <button type="button" className="primary" data-testid="audit-verify" onClick={() => void verify()}>
+        <button
+          type="button"
+          className="primary"
+          data-testid="audit-verify"
+          onClick={() => void verify()}
+        >
           {t('audit.verify')}
         </button>
       </div>
@@ -89,11 +94,20 @@ export function AuditScreen() {
       <div className="actions" role="search">
         <label>
           {t('audit.since')}
-          <input type="date" data-testid="audit-since" value={since} onChange={(e) => setSince(e.target.value)} />
+          <input
+            type="date"
+            data-testid="audit-since"
+            value={since}
+            onChange={(e) => setSince(e.target.value)}
+          />
         </label>
         <label>
           {t('audit.action')}
-          <select data-testid="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
+          <select
+            data-testid="audit-action"
+            value={action}
+            onChange={(e) => setAction(e.target.value)}
+          >
             <option value="">{t('audit.allActions')}</option>
             {(action && !actions.includes(action) ? [...actions, action] : actions).map((a) => (
               <option key={a} value={a}>
@@ -139,7 +153,12 @@ export function AuditScreen() {
             {t('retention.preview')}
           </button>
           {plan && plan.items.length > 0 && (
-            <button type="button" className="danger" data-testid="retention-apply" onClick={() => void apply()}>
+            <button
+              type="button"
+              className="danger"
+              data-testid="retention-apply"
+              onClick={() => void apply()}
+            >
               {t('retention.apply', { count: plan.items.length })}
             </button>
           )}
@@ -150,7 +169,8 @@ export function AuditScreen() {
             <ul data-testid="retention-items">
               {plan.items.map((item) => (
                 <li key={`${item.meetingId}-${item.part}`}>
-                  {item.title} — {part(item.part)} ({t('retention.dueSince', { date: item.dueAt.slice(0, 10) })})
+                  {item.title} — {part(item.part)} (
+                  {t('retention.dueSince', { date: item.dueAt.slice(0, 10) })})
                 </li>
               ))}
               {plan.held.map((item) => (

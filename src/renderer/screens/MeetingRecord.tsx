@@ -76,7 +76,9 @@ export function RetentionPanel({ meeting, onError }: Props) {
         </button>
       </div>
       <p data-testid="legal-hold">
-        {view.hold ? t('retention.holdOn', { since: view.holdSince?.slice(0, 10) ?? '' }) : t('retention.holdOff')}{' '}
+        {view.hold
+          ? t('retention.holdOn', { since: view.holdSince?.slice(0, 10) ?? '' })
+          : t('retention.holdOff')}{' '}
         <button type="button" onClick={() => void hold(!view.hold)}>
           {view.hold ? t('retention.liftHold') : t('retention.putHold')}
         </button>
@@ -178,7 +180,8 @@ export function RedactionPanel({ meeting, onError }: Props) {
       <ul data-testid="redactions">
         {marks.map((m) => (
           <li key={m.id}>
-            <span translate="no">{m.text ?? t('redaction.erased')}</span> — {t(`redaction.kind.${m.kind}`)}
+            <span translate="no">{m.text ?? t('redaction.erased')}</span> —{' '}
+            {t(`redaction.kind.${m.kind}`)}
             {m.text !== undefined && (
               <>
                 {' '}
@@ -186,7 +189,9 @@ export function RedactionPanel({ meeting, onError }: Props) {
                   type="button"
                   className="link"
                   onClick={() =>
-                    void api.call('redaction.remove', { meetingId: meeting.id, id: m.id }).then(load, onError)
+                    void api
+                      .call('redaction.remove', { meetingId: meeting.id, id: m.id })
+                      .then(load, onError)
                   }
                 >
                   {t('redaction.remove')}

@@ -1,0 +1,81 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, expectFrenchOnly } from './a11y.js';
+import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { RecordPage, UnlockPage, screenshot } from './pages.js';
+
+const PASSPHRASE = 'séance du conseil à huis clos';
+
+/**
+ * The security officer's screen, in French: what the clerk did in this
+ * session (vault created, a recording, a legal hold, an export) is listed
+ * in the audit trail, the trail verifies intact, and the retention preview
+ * answers. Every state is accessible and French.
+ */
+test.describe('the audit screen, in Chromium and French', () => {
+  let host: Devhost;
+
+  test.afterEach(async () => {
+    await host?.stop();
+  });
+
+  test('lists the actions of the session and verifies the trail', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+
+      await page.locator('nav button[data-nav="record"]').click();
+      const record = new RecordPage(page);
+      await record.start('Commission du personnel');
+      await expect.poll(() => record.elapsedSeconds()).toBeGreaterThanOrEqual(2);
+      await record.stop();
+
+      // The meeting page: its retention and a legal hold.
+      const hold = page.getByTestId('legal-hold');
+      await expect(hold).toContainText('Pas de gel juridique.');
+      await hold.getByRole('button', { name: 'Placer sous gel juridique' }).click();
+      await expect(hold).toContainText('Gel juridique actif depuis le');
+      await expectAccessible(page, 'meeting-record-panels');
+      await expectFrenchOnly(page, 'meeting-record-panels');
+      const download = page.waitForEvent('download');
+      await page.locator('button[data-export="md"]').click();
+      const file = await download;
+      expect(file.suggestedFilename()).toMatch(/\.md$/);
+
+      await page.locator('nav button[data-nav="audit"]').click();
+      await page.locator('[data-screen="audit"]').waitFor();
+      const rows = page.getByTestId('audit-entries').locator('tbody tr');
+      for (const action of [
+        'vault.created',
+        'recording.started',
+        'recording.stopped',
+        'retention.hold',
+        'export.meeting',
+      ]) {
+        await expect(
+          page.locator(`[data-testid="audit-entries"] tr[data-action="${action}"]`),
+        ).toHaveCount(1);
+      }
+      await expect(rows.filter({ hasText: 'Enregistrement commencé' })).toHaveCount(1);
+      await expect(page.locator('tr[data-action="export.meeting"]')).toContainText('format: md');
+
+      // Filtered by action: only the exports.
+      await page.getByTestId('audit-action').selectOption('export.meeting');
+      await expect(rows).toHaveCount(1);
+      await page.getByTestId('audit-action').selectOption('');
+
+      await page.getByTestId('audit-verify').click();
+      await expect(page.getByTestId('audit-report')).toContainText('Journal intact');
+
+      await page.getByTestId('retention-preview').click();
+      await expect(page.getByTestId('retention-plan')).toContainText('Rien n’est à supprimer.');
+      await expectAccessible(page, 'audit');
+      await expectFrenchOnly(page, 'audit');
+      await screenshot(page, 'fr-audit');
+    } finally {
+      await browser.close();
+    }
+  });
+});
