@@ -102,8 +102,15 @@ export function App({ api }: { api: GreffierApi }) {
         {route.name === 'meeting' && (
           <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
         )}
-        {route.name === 'ask' && <AskScreen open={setRoute} />}
-        {route.name === 'settings' && <SettingsScreen onChanged={refreshStatus} />}
+        {route.name === 'ask' && (
+          <AskScreen
+            open={setRoute}
+            spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
+          />
+        )}
+        {route.name === 'settings' && (
+          <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
+        )}
       </Shell>
     );
   }

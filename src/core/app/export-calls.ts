@@ -1,5 +1,6 @@
 import { MinutesSchema } from '../../shared/minutes.js';
 import { readNotes } from '../meetings/notes.js';
+import { requireFeature } from '../policy.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 import {
@@ -32,6 +33,7 @@ export function exportCalls(session: AppSession): Handlers {
 
   return {
     'export.meeting': async ({ meetingId, format }) => {
+      requireFeature('exports', session.env);
       const meeting = await exportable(meetingId);
       const bytes =
         format === 'docx'
