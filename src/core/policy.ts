@@ -60,7 +60,7 @@ export function policyPath(env: NodeJS.ProcessEnv = process.env): string {
 function invalid(path: string, field: string, why: string): GreffierError {
   return new GreffierError(
     'policy-invalid',
-    `politique machine invalide (${path}), champ « ${field} » : ${why} / invalid machine policy (${path}), field "${field}": ${why}`,
+    `politique machine invalide (${path}), champ «\u202f${field}\u202f»\u202f: ${why} / invalid machine policy (${path}), field "${field}": ${why}`,
     {
       hint: `corrigez ce champ ou retirez le fichier (administrateur) / fix this field or remove the file (administrator)`,
     },
