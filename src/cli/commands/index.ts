@@ -48,6 +48,7 @@ const modules = {
   summarize: () => import('./summarize.js'),
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
+  release: () => import('./release.js'),
 };
 
 /**
@@ -120,4 +121,15 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
+  entry(
+    'release bundle',
+    'write a signed offline bundle (installers, models, SBOM, licences, verify.mjs)',
+    modules.release,
+  ),
+  entry(
+    'release verify',
+    'check a bundle: signature, then every file (changed, missing, extra)',
+    modules.release,
+  ),
+  entry('release keygen', 'write a new Ed25519 key pair for signing bundles', modules.release),
 ];
