@@ -87,6 +87,9 @@ export function App({ api }: { api: GreffierApi }) {
       <UnlockScreen
         vault={status.vault}
         lockedByIdle={lockedByIdle}
+        {...(status.policy.minPassphraseLength
+          ? { minPassphraseLength: status.policy.minPassphraseLength }
+          : {})}
         onUnlocked={() => {
           setLockedByIdle(false);
           setRoute({ name: 'meetings' });

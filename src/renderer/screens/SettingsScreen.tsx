@@ -80,7 +80,7 @@ export function SettingsScreen({
     }
   }
 
-  const nextVerdict = usePassphraseVerdict(next);
+  const nextVerdict = usePassphraseVerdict(next, policy?.minPassphraseLength);
 
   async function changePassphrase(event: FormEvent) {
     event.preventDefault();
