@@ -315,6 +315,9 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
 export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.GREFFIER_WHISPER_CLI;
   if (fromEnv) {
+    if (existsSync(fromEnv) && env.GREFFIER_CPU_VARIANT) {
+      return forcedVariantCli(fromEnv, env.GREFFIER_CPU_VARIANT, homePaths(env).temp);
+    }
     if (existsSync(fromEnv)) return fromEnv;
     throw new GreffierError(
       'engine-missing',
