@@ -55,7 +55,9 @@ async function release(...args: string[]) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string; killed?: boolean };
     if (e.killed) {
-      throw new Error('release.mjs did not finish: it must never wait on a download', { cause: error });
+      throw new Error('release.mjs did not finish: it must never wait on a download', {
+        cause: error,
+      });
     }
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
