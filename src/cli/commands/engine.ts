@@ -83,7 +83,7 @@ export const engineStatusCommand: Command = {
       if (status.stamp) {
         writeLine(
           io.stdout,
-          `built: ${status.stamp.portable ? 'portable' : 'native'} ${status.stamp.platform}-${status.stamp.arch}` +
+          `built: ${status.stamp.variants ? 'with CPU variants' : status.stamp.portable ? 'portable' : 'native'} ${status.stamp.platform}-${status.stamp.arch}` +
             (status.stamp.builtAt ? ` at ${status.stamp.builtAt}` : '') +
             (status.upToDate ? '' : ' (out of date: run "greffier engine build")'),
         );

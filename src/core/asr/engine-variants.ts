@@ -136,14 +136,18 @@ export function loadedVariant(stderr: string): string | undefined {
 
 /** Copies every shared library of a variants build into the engine folder, beside whisper-cli. */
 export function copyVariantLibraries(buildDir: string, engineDir: string): void {
+  // One file per library, under the name the loader asks for: libwhisper.so.1 (the
+  // soname link, copied as a file: installers keep no links), not libwhisper.so
+  // nor libwhisper.so.1.9.1; backends (libggml-cpu-haswell.so) and DLLs as they are.
+  const wanted = (name: string, link: boolean) =>
+    LIBRARY.test(name) && (link ? /\.so\.\d+$/.test(name) : !/\.so\.\d+\.\d+/.test(name));
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) return entry.name === 'CMakeFiles' ? [] : walk(path);
-      return LIBRARY.test(entry.name) ? [path] : [];
+      return wanted(entry.name, entry.isSymbolicLink()) ? [path] : [];
     });
   mkdirSync(engineDir, { recursive: true });
-  // Links (libwhisper.so → libwhisper.so.1) are copied as files: installers keep no links.
   for (const path of walk(buildDir)) copyFileSync(path, join(engineDir, basename(path)));
 }
 

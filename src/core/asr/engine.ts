@@ -258,7 +258,8 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
           ...(variants && process.platform === 'linux'
             ? [
                 '-DCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc',
-                '-DCMAKE_BUILD_RPATH=$ORIGIN',
+                '-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON',
+                '-DCMAKE_INSTALL_RPATH=$ORIGIN',
               ]
             : []),
         ],
