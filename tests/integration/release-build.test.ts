@@ -74,7 +74,7 @@ describe.skipIf(!built)('npm run release on a machine without Electron downloads
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^release: electron-builder needs electron-v[\d.]+-linux-x64\.zip, which are not in .*electron-cache, and this machine cannot download them \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/,
+      /^release: electron-builder needs electron-v[\d.]+-linux-x64\.zip, which is not in .*electron-cache, and this machine cannot download it \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\)/,
     );
   }, 600_000);
 
