@@ -1,4 +1,5 @@
 import { isGreffierError } from '../core/errors.js';
+import { machinePolicy } from '../core/policy.js';
 import { commands, type CommandEntry } from './commands/index.js';
 import type { CommandIo } from './command.js';
 
@@ -65,6 +66,8 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
   }
   const { rest } = found;
   try {
+    // A bad machine policy stops every command (help aside) with the field named.
+    if (!rest.includes('--help') && !rest.includes('-h')) machinePolicy(io.env);
     // Loaded here, not at start-up, so each command pays only for its own modules.
     const command = await found.command.load();
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machinePolicy } from './policy.js';
 
 /**
  * The project folder in development: two levels above this module whether it
@@ -41,7 +42,7 @@ export function greffierHome(env: NodeJS.ProcessEnv = process.env): string {
 export interface HomePaths {
   /** GREFFIER_HOME, or the per-user data folder. */
   home: string;
-  /** The encrypted vault (vault.json, catalogue, meetings, blobs). */
+  /** The encrypted vault (vault.json, catalogue, meetings, blobs): home/vault unless the machine policy says. */
   vault: string;
   /** Model files copied in by "models add" / "Import models" (0700, app-owned). */
   models: string;
@@ -62,7 +63,8 @@ export function homePaths(env: NodeJS.ProcessEnv = process.env): HomePaths {
   const home = greffierHome(env);
   return {
     home,
-    vault: join(home, 'vault'),
+    // IT may put every user's vault elsewhere (machine policy, src/core/policy.ts).
+    vault: machinePolicy(env).vaultFolder ?? join(home, 'vault'),
     models: join(home, 'models'),
     temp: env.GREFFIER_TEMP ? resolve(env.GREFFIER_TEMP) : join(tmpdir(), `greffier-${userTag()}`),
     logs: join(home, 'logs'),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppService } from '../core/app/app-service.js';
 import { projectRoot } from '../core/paths.js';
+import { machinePolicyProblem } from '../core/policy.js';
 import { startDevhost } from './server.js';
 
 const USAGE = `Usage: node dist/devhost/main.js [--port N] [--asr-model F] [--llm-model F] [--threads N]
@@ -43,6 +44,12 @@ async function main(): Promise<void> {
     return;
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
+  const policyProblem = machinePolicyProblem(process.env);
+  if (policyProblem) {
+    console.error(`greffier devhost: ${policyProblem}`);
+    process.exitCode = 1;
+    return;
+  }
   const service = new AppService({
     fallbackModels: {
       ...(values['asr-model'] ? { asr: values['asr-model'] } : {}),

@@ -1,7 +1,16 @@
-import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  session,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { join } from 'node:path';
 import { AppService } from '../core/app/app-service.js';
 import { projectRoot } from '../core/paths.js';
+import { machinePolicyProblem } from '../core/policy.js';
 import { CallRequestSchema, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api.js';
 import { utilityLauncher } from './model-host.js';
 import { serveAppFile } from './protocol.js';
@@ -59,6 +68,13 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     process.env.GREFFIER_LOCALE ??= app.getLocale();
+    // A bad machine policy stops the app with its field named, before any window opens.
+    const policyProblem = machinePolicyProblem(process.env);
+    if (policyProblem) {
+      dialog.showErrorBox('Greffier', policyProblem);
+      app.exit(1);
+      return;
+    }
     service = new AppService({
       version: app.getVersion(),
       hostLauncher: utilityLauncher,

@@ -16,7 +16,7 @@ export function isAppUrl(url: string): boolean {
 }
 
 /** Variables that point a development or test run elsewhere: a packaged build obeys none of them. */
-const TEST_VARIABLES = ['GREFFIER_TEST_BUILD', 'GREFFIER_WHISPER_CLI'] as const;
+const TEST_VARIABLES = ['GREFFIER_TEST_BUILD', 'GREFFIER_WHISPER_CLI', 'GREFFIER_POLICY'] as const;
 
 /**
  * A packaged build's environment: the test switches are dropped (DevTools

@@ -89,6 +89,9 @@ export function App({ api }: { api: GreffierApi }) {
       <UnlockScreen
         vault={status.vault}
         lockedByIdle={lockedByIdle}
+        {...(status.policy.minPassphraseLength
+          ? { minPassphraseLength: status.policy.minPassphraseLength }
+          : {})}
         onUnlocked={() => {
           setLockedByIdle(false);
           setRoute({ name: 'meetings' });
@@ -104,9 +107,16 @@ export function App({ api }: { api: GreffierApi }) {
         {route.name === 'meeting' && (
           <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
         )}
-        {route.name === 'ask' && <AskScreen open={setRoute} />}
+        {route.name === 'ask' && (
+          <AskScreen
+            open={setRoute}
+            spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
+          />
+        )}
         {route.name === 'audit' && <AuditScreen />}
-        {route.name === 'settings' && <SettingsScreen onChanged={refreshStatus} />}
+        {route.name === 'settings' && (
+          <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
+        )}
       </Shell>
     );
   }

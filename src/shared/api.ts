@@ -80,6 +80,20 @@ export const SettingsViewSchema = SettingsSchema.pick({
 });
 export type SettingsView = z.infer<typeof SettingsViewSchema>;
 
+/** The machine policy as the settings screen shows it: only what IT set. */
+export const MachinePolicyViewSchema = z.object({
+  path: z.string(),
+  vaultFolder: z.string().optional(),
+  minPassphraseLength: z.number().optional(),
+  autoLockMinutes: z.number().optional(),
+  /** How many model checksums are allowed (the list itself is IT's). */
+  allowedModels: z.number().optional(),
+  modelsFolder: z.string().optional(),
+  uiLanguage: UiLocaleSchema.optional(),
+  featuresOff: z.array(z.enum(['spokenAnswers', 'exports'])),
+});
+export type MachinePolicyView = z.infer<typeof MachinePolicyViewSchema>;
+
 export const BlockedRequestSchema = z.object({
   at: z.string(),
   url: z.string(),
@@ -115,6 +129,8 @@ export const apiCalls = {
       /** True when a transcription model is installed: the first-start screen points to import otherwise. */
       hasAsrModel: z.boolean(),
       hasLlmModel: z.boolean(),
+      /** What this machine's policy enforces (src/core/policy.ts), for the settings screen. */
+      policy: MachinePolicyViewSchema,
     }),
   },
   'vault.create': { input: z.object({ passphrase: Passphrase }).strict(), output: Ok },

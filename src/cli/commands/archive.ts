@@ -1,6 +1,7 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { exportArchive, importArchive } from '../../core/meetings/archive.js';
 import { checkNewPassphrase } from '../../core/vault/vault.js';
+import { machinePolicy } from '../../core/policy.js';
 import { systemUiLocale } from '../../core/app/locale.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { getPassphrase } from '../passphrase.js';
@@ -44,7 +45,11 @@ Options:
     });
     try {
       // The same rule as the vault's own passphrase: an archive travels, and can be attacked offline.
-      checkNewPassphrase(archivePass, { locale: systemUiLocale(io.env) });
+      const minLength = machinePolicy(io.env).minPassphraseLength;
+      checkNewPassphrase(archivePass, {
+        locale: systemUiLocale(io.env),
+        ...(minLength ? { minLength } : {}),
+      });
       const result = await withOpenVault(io, values['passphrase-file'], ({ meetings }) =>
         exportArchive(meetings, positionals, values.out!, archivePass),
       );

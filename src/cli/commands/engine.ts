@@ -1,9 +1,10 @@
+import { resolve } from 'node:path';
 import { ensureWhisperCli, whisperCliStatus } from '../../core/asr/engine.js';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 
 const buildUsage = `
-Usage: greffier engine build [--portable] [--force] [--quiet]
+Usage: greffier engine build [--portable | --variants] [--dir DIR] [--force] [--quiet]
 
 Builds whisper-cli once from the whisper.cpp source bundled with nodejs-whisper,
 into engines/whisper/ of the project. Needs CMake and a C++ compiler
@@ -13,6 +14,10 @@ built from the same source with the same options exists.
 Options:
   --portable   for installers: a common x86-64 baseline (AVX2) instead of this CPU's
                instructions, no OpenMP, C++ runtime linked in
+  --variants   for installers: ggml's per-CPU variants (SSE4.2, AVX, AVX2, AVX-512…)
+               as libraries beside the binary; the best one for the PC is loaded at
+               start, so PCs without AVX2 still transcribe (slow to build: 14 variants)
+  --dir DIR    build into DIR instead of the project's engines/whisper
   --force      build again even if an up-to-date binary exists
   --quiet      print only the path of the binary
 `;
@@ -31,11 +36,19 @@ export const engineBuildCommand: Command = {
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
-      { portable: { type: 'boolean' }, force: { type: 'boolean' }, quiet: { type: 'boolean' } },
+      {
+        portable: { type: 'boolean' },
+        variants: { type: 'boolean' },
+        dir: { type: 'string' },
+        force: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
       false,
     );
     const path = await ensureWhisperCli({
       portable: !!values.portable,
+      variants: !!values.variants,
+      ...(values.dir ? { dir: resolve(values.dir) } : {}),
       force: !!values.force,
       signal: io.signal,
       env: io.env,
@@ -70,11 +83,21 @@ export const engineStatusCommand: Command = {
       if (status.stamp) {
         writeLine(
           io.stdout,
-          `built: ${status.stamp.portable ? 'portable' : 'native'} ${status.stamp.platform}-${status.stamp.arch}` +
+          `built: ${status.stamp.variants ? 'with CPU variants' : status.stamp.portable ? 'portable' : 'native'} ${status.stamp.platform}-${status.stamp.arch}` +
             (status.stamp.builtAt ? ` at ${status.stamp.builtAt}` : '') +
             (status.upToDate ? '' : ' (out of date: run "greffier engine build")'),
         );
       }
+    }
+    if (!values.json && status.variants) {
+      const { built, selected, forced } = status.variants;
+      writeLine(io.stdout, `CPU variants: ${built.join(', ')}`);
+      writeLine(
+        io.stdout,
+        forced
+          ? `CPU variant in use: ${forced} (forced by GREFFIER_CPU_VARIANT; this CPU would get ${selected ?? 'unknown'})`
+          : `CPU variant in use: ${selected ?? 'chosen by ggml at start (CPU flags unknown here)'}`,
+      );
     }
     // A missing engine is a failure a script can test for (exit 1).
     if (!status.path) {

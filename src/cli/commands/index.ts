@@ -53,6 +53,7 @@ const modules = {
   audit: () => import('./audit.js'),
   retention: () => import('./retention.js'),
   redact: () => import('./redact.js'),
+  release: () => import('./release.js'),
 };
 
 /**
@@ -195,4 +196,15 @@ export const commands: CommandEntry[] = [
     'hide names and numbers of a meeting from exports and answers (suggest, add, list, remove, erase)',
     modules.redact,
   ),
+  entry(
+    'release bundle',
+    'write a signed offline bundle (installers, models, SBOM, licences, verify.mjs)',
+    modules.release,
+  ),
+  entry(
+    'release verify',
+    'check a bundle: signature, then every file (changed, missing, extra)',
+    modules.release,
+  ),
+  entry('release keygen', 'write a new Ed25519 key pair for signing bundles', modules.release),
 ];

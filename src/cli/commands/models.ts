@@ -133,6 +133,7 @@ ${PASS_USAGE}
         modelsDir: homePaths(io.env).models,
         trustUnlisted: values['trust-unlisted'] ?? false,
         catalogue,
+        env: io.env,
         signal: io.signal,
         onBytes: copyProgress(io),
       }),
@@ -179,6 +180,7 @@ ${PASS_USAGE}
     const result = await withVault(io, values['passphrase-file'], (vault) =>
       importModelsFromFolder(vault, folder, {
         modelsDir,
+        env: io.env,
         trustUnlisted: values['trust-unlisted'] ?? false,
         catalogue: loadCatalogue(cataloguePath(io.env)),
         signal: io.signal,

@@ -1,5 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { transcribeFile } from '../../core/asr/whisper.js';
+import { checkModelAllowed } from '../../core/models/resolver.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import { LanguageChoiceSchema, type Transcript } from '../../shared/transcript.js';
 import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
@@ -87,6 +88,9 @@ export const transcribeCommand: Command = {
       throw new UsageError(`--audio-context takes 1 to 1500 (30 s of audio), not ${audioContext}`);
     }
     const verbose = !!values.verbose;
+    // The machine policy's allow-list holds here too (no vault, so no resolver).
+    await checkModelAllowed(model, io.env, io.signal);
+    if (values['vad-model']) await checkModelAllowed(values['vad-model'], io.env, io.signal);
     // Leftovers of a crashed run (result pipes in the private folder) go before anything starts.
     clearPrivateTemp(io.env);
     const transcript = await transcribeFile(positionals[0]!, {

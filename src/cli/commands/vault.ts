@@ -3,6 +3,8 @@ import { appendAudit } from '../../core/audit/index.js';
 import { createVault } from '../../core/meetings/index.js';
 import { Vault } from '../../core/vault/vault.js';
 import { systemUiLocale } from '../../core/app/locale.js';
+import { machinePolicy } from '../../core/policy.js';
+import { importPolicyModels } from '../../core/models/import.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { getPassphrase, vaultDirFor } from '../passphrase.js';
 import { PASS, passOption, withOpenVault } from '../vault-session.js';
@@ -37,11 +39,25 @@ Options:
       confirm: true,
     });
     try {
+      const minLength = machinePolicy(io.env).minPassphraseLength;
       const { vault } = await createVault(dir, passphrase, {
         autoLockMinutes: 0,
         locale: systemUiLocale(io.env),
+        ...(minLength ? { minLength } : {}),
       });
-      await vault.lock();
+      try {
+        const preinstalled = await importPolicyModels(vault, io.env);
+        for (const model of preinstalled?.imported ?? []) {
+          writeLine(
+            io.stderr,
+            `greffier: installed ${model.kind} model ${model.source} (machine policy)`,
+          );
+        }
+        for (const line of preinstalled?.skipped ?? [])
+          writeLine(io.stderr, `greffier: skipped ${line}`);
+      } finally {
+        await vault.lock();
+      }
     } finally {
       passphrase.fill(0);
     }
@@ -73,7 +89,12 @@ Options:
         flag: '--new-passphrase-file',
       });
       try {
-        await vault.changePassphrase(next, undefined, systemUiLocale(io.env));
+        await vault.changePassphrase(
+          next,
+          undefined,
+          systemUiLocale(io.env),
+          machinePolicy(io.env).minPassphraseLength,
+        );
         await appendAudit(vault, { action: 'vault.passphrase-changed' });
       } finally {
         next.fill(0);

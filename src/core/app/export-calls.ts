@@ -1,4 +1,5 @@
 import { MinutesRecord } from '../record/approval.js';
+import { requireFeature } from '../policy.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 import { exportMeeting } from './signed-export.js';
@@ -19,6 +20,7 @@ const MIME = {
 export function exportCalls(session: AppSession): Handlers {
   return {
     'export.meeting': async ({ meetingId, format }) => {
+      requireFeature('exports', session.env);
       const open = session.vault;
       const { fileName, bytes, signature } = await exportMeeting(
         open,

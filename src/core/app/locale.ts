@@ -1,11 +1,19 @@
 import type { UiLocale } from '../../shared/api.js';
+import { machinePolicy } from '../policy.js';
 
 /**
- * French on a French system, English otherwise. LC_ALL/LC_MESSAGES/LANG win
+ * The machine policy's uiLanguage if set; else French on a French system, English otherwise. LC_ALL/LC_MESSAGES/LANG win
  * over Intl because that is what a Linux desktop session sets; Electron's
  * main process passes app.getLocale() through GREFFIER_LOCALE.
  */
 export function systemUiLocale(env: NodeJS.ProcessEnv = process.env): UiLocale {
+  // IT's choice wins (machine policy); a bad policy is reported by the door at start-up, not here.
+  try {
+    const chosen = machinePolicy(env).uiLanguage;
+    if (chosen) return chosen;
+  } catch {
+    // fall through to the system's language
+  }
   const candidates = [
     env.GREFFIER_LOCALE,
     env.LC_ALL,

@@ -14,6 +14,7 @@ export function modelCalls(session: AppSession): Handlers {
       // Each file is copied into the app's own models folder, as "greffier models import" does.
       const result = await importModelsFromFolder(vault, folder, {
         modelsDir: homePaths(session.homeEnv).models,
+        env: session.homeEnv,
         ...(trustUnlisted ? { trustUnlisted: true } : {}),
       });
       const paths = new Set<string>(result.imported.map((model) => model.path));

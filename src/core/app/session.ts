@@ -1,4 +1,5 @@
 import { GreffierError } from '../errors.js';
+import { machinePolicy, type MachinePolicy } from '../policy.js';
 import { ModelHost, type HostLauncher } from '../llm/host.js';
 import type { LiveMinutes } from '../llm/live-minutes.js';
 import type { OpenVault } from '../meetings/index.js';
@@ -55,6 +56,13 @@ export class AppSession {
 
   constructor(readonly options: AppServiceOptions = {}) {
     this.env = options.env ?? process.env;
+    // A bad machine policy stops the app here, naming the field (src/core/policy.ts).
+    machinePolicy(this.env);
+  }
+
+  /** The machine policy in force (read again each time: IT may correct the file). */
+  get policy(): MachinePolicy {
+    return machinePolicy(this.env);
   }
 
   /**

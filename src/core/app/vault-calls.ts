@@ -7,11 +7,30 @@ import type { Settings } from '../../shared/meetings.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 import { systemUiLocale } from './locale.js';
+import { GreffierError } from '../errors.js';
+import { importPolicyModels } from '../models/import.js';
+import { policyPath, type MachinePolicy } from '../policy.js';
 
-const settingsView = (settings: Settings) => ({
+/** The settings as they apply: what the machine policy enforces wins over the vault's own. */
+const settingsView = (settings: Settings, policy: MachinePolicy) => ({
   defaultLanguage: settings.defaultLanguage,
-  autoLockMinutes: settings.autoLockMinutes,
+  autoLockMinutes: policy.autoLockMinutes ?? settings.autoLockMinutes,
 });
+
+/** What the settings screen shows as decided by IT (nothing when there is no policy). */
+const policyView = (policy: MachinePolicy, path: string) => ({
+  path,
+  ...(policy.vaultFolder ? { vaultFolder: policy.vaultFolder } : {}),
+  ...(policy.minPassphraseLength ? { minPassphraseLength: policy.minPassphraseLength } : {}),
+  ...(policy.autoLockMinutes ? { autoLockMinutes: policy.autoLockMinutes } : {}),
+  ...(policy.allowedModelSha256 ? { allowedModels: policy.allowedModelSha256.length } : {}),
+  ...(policy.modelsFolder ? { modelsFolder: policy.modelsFolder } : {}),
+  ...(policy.uiLanguage ? { uiLanguage: policy.uiLanguage } : {}),
+  featuresOff: policy.featuresOff ?? [],
+});
+
+const policyLocks = (policy: MachinePolicy) =>
+  policy.autoLockMinutes ? { autoLockMinutes: policy.autoLockMinutes } : {};
 
 /** The vault's door: state, create, unlock, lock, passphrase, settings. */
 export function vaultCalls(session: AppSession): Handlers {
@@ -19,12 +38,14 @@ export function vaultCalls(session: AppSession): Handlers {
     'app.status': async () => {
       const unlocked = session.unlocked;
       const settings = unlocked ? session.vault.vault.getSettings() : undefined;
+      const policy = session.policy;
       return {
         ready: true,
         version: session.options.version ?? '0.1.0',
         vault: unlocked ? 'unlocked' : Vault.exists(session.vaultDir) ? 'locked' : 'absent',
         systemLocale: systemUiLocale(session.env),
-        ...(settings ? { settings: settingsView(settings) } : {}),
+        ...(settings ? { settings: settingsView(settings, policy) } : {}),
+        policy: policyView(policy, policyPath(session.env)),
         hasAsrModel: session.hasModel('asr'),
         hasLlmModel: session.hasModel('llm'),
       };
@@ -34,7 +55,16 @@ export function vaultCalls(session: AppSession): Handlers {
       const secret = Buffer.from(passphrase, 'utf8');
       try {
         const kdf = session.options.kdf;
-        session.adopt(await createVault(session.vaultDir, secret, kdf ? { kdf } : {}));
+        const { policy } = session;
+        const open = await createVault(session.vaultDir, secret, {
+          ...(kdf ? { kdf } : {}),
+          ...(policy.minPassphraseLength ? { minLength: policy.minPassphraseLength } : {}),
+          ...policyLocks(policy),
+          locale: systemUiLocale(session.env),
+        });
+        session.adopt(open);
+        // IT's pre-installed models go into a new vault at once (machine policy).
+        await importPolicyModels(open.vault, session.homeEnv);
       } finally {
         zero(secret);
       }
@@ -50,7 +80,7 @@ export function vaultCalls(session: AppSession): Handlers {
           zero(await auditPassphraseCheck(vault, () => unwrapMasterKey(vault.header, secret)));
           return { ok: true };
         }
-        session.adopt(await openVault(session.vaultDir, secret));
+        session.adopt(await openVault(session.vaultDir, secret, policyLocks(session.policy)));
       } finally {
         zero(secret);
       }
@@ -69,7 +99,12 @@ export function vaultCalls(session: AppSession): Handlers {
       try {
         // The current passphrase is asked again so an unattended unlocked PC cannot be re-keyed.
         zero(await auditPassphraseCheck(vault, () => unwrapMasterKey(vault.header, currentSecret)));
-        await vault.changePassphrase(nextSecret, session.options.kdf);
+        await vault.changePassphrase(
+          nextSecret,
+          session.options.kdf,
+          systemUiLocale(session.env),
+          session.policy.minPassphraseLength,
+        );
         await appendAudit(vault, { action: 'vault.passphrase-changed' });
       } finally {
         zero(currentSecret, nextSecret);
@@ -77,9 +112,17 @@ export function vaultCalls(session: AppSession): Handlers {
       return { ok: true };
     },
 
-    'settings.get': async () => settingsView(session.vault.vault.getSettings()),
+    'settings.get': async () => settingsView(session.vault.vault.getSettings(), session.policy),
 
     'settings.update': async (patch) => {
+      const { policy } = session;
+      if (patch.autoLockMinutes !== undefined && policy.autoLockMinutes !== undefined) {
+        throw new GreffierError(
+          'policy-enforced',
+          `the auto-lock delay is set to ${policy.autoLockMinutes} minutes by this machine's policy`,
+          { hint: 'ask your IT administrator to change it' },
+        );
+      }
       const { vault } = session.vault;
       const updated = await vault.updateSettings(patch);
       await appendAudit(vault, {
@@ -88,7 +131,7 @@ export function vaultCalls(session: AppSession): Handlers {
           Object.entries(patch).map(([key, value]) => [key, JSON.stringify(value)]),
         ),
       });
-      return settingsView(updated);
+      return settingsView(updated, policy);
     },
   };
 }

@@ -8,9 +8,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { GreffierError } from '../errors.js';
-import { projectRoot, resourcesRoot } from '../paths.js';
+import { homePaths, projectRoot, resourcesRoot } from '../paths.js';
+import {
+  builtVariants,
+  copyVariantLibraries,
+  cpuFlags,
+  expectedVariant,
+  forcedVariantCli,
+} from './engine-variants.js';
 import { withFolderLock } from './lock.js';
 
 const EXE = process.platform === 'win32' ? '.exe' : '';
@@ -60,18 +67,20 @@ export function whisperSourceVersion(): EngineSource {
 /** What a built binary was made from; a different stamp means rebuild. */
 export interface EngineStamp extends EngineSource {
   portable: boolean;
+  /** Built with ggml's per-CPU variants loaded at run time (libggml-cpu-*.so beside the binary). */
+  variants?: boolean;
   platform: string;
   arch: string;
   builtAt?: string;
 }
 
-function stampPath(): string {
-  return join(engineDir(), 'whisper-cli.json');
+function stampPath(dir = engineDir()): string {
+  return join(dir, 'whisper-cli.json');
 }
 
-export function readEngineStamp(): EngineStamp | undefined {
+export function readEngineStamp(dir = engineDir()): EngineStamp | undefined {
   try {
-    return JSON.parse(readFileSync(stampPath(), 'utf8')) as EngineStamp;
+    return JSON.parse(readFileSync(stampPath(dir), 'utf8')) as EngineStamp;
   } catch {
     return undefined;
   }
@@ -84,6 +93,7 @@ function sameBuild(a: EngineStamp | undefined, b: EngineStamp, portable?: boolea
     a.nodejsWhisper === b.nodejsWhisper &&
     a.whisperCpp === b.whisperCpp &&
     (portable === undefined || a.portable === portable) &&
+    !!a.variants === !!b.variants &&
     a.platform === b.platform &&
     a.arch === b.arch
   );
@@ -165,13 +175,20 @@ export interface BuildOptions {
    * true: installer build without this machine's instructions (GGML_NATIVE=OFF),
    * so it does not die with "illegal instruction" on another PC. Note that
    * ggml then still targets an x86-64 AVX2/FMA/F16C baseline (Haswell, 2013,
-   * and later); CPUs without AVX2 (some Celeron/Pentium/Atom) need ggml's
-   * per-CPU variants (GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS, shared
-   * libraries shipped beside the binary), not built here yet.
+   * and later); CPUs without AVX2 (some Celeron/Pentium/Atom) need
+   * `variants` below.
    * false: a native build for this machine. Undefined: reuse whichever is
    * built (tests), building native if there is none.
    */
   portable?: boolean;
+  /**
+   * ggml's per-CPU variants (GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS): one
+   * binary, a CPU backend per x86 generation (SSE4.2 … AVX-512) loaded at
+   * run time, so a PC without AVX2 still transcribes. Implies portable.
+   */
+  variants?: boolean;
+  /** The folder to build into (default: the project's engines/whisper); the installer's engines. */
+  dir?: string;
   /** Rebuild even if a matching binary exists. */
   force?: boolean;
   onLog?: (line: string) => void;
@@ -186,30 +203,34 @@ export interface BuildOptions {
  */
 export async function ensureWhisperCli(options: BuildOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
+  const dir = options.dir ?? engineDir();
+  const variants = !!options.variants;
   const want: EngineStamp = {
     ...whisperSourceVersion(),
-    portable: !!options.portable,
+    portable: !!options.portable || variants,
+    ...(variants ? { variants } : {}),
     platform: process.platform,
     arch: process.arch,
   };
-  const binary = join(engineDir(), WHISPER_CLI_NAME);
+  const binary = join(dir, WHISPER_CLI_NAME);
   const upToDate = () =>
-    !options.force && existsSync(binary) && sameBuild(readEngineStamp(), want, options.portable);
+    !options.force &&
+    existsSync(binary) &&
+    sameBuild(readEngineStamp(dir), want, variants ? true : options.portable);
   if (upToDate()) return binary;
 
-  mkdirSync(engineDir(), { recursive: true });
+  mkdirSync(dir, { recursive: true });
   return withFolderLock(
-    join(engineDir(), '.build-lock'),
+    join(dir, '.build-lock'),
     async () => {
       // Another process may have finished the same build while we waited.
       if (upToDate()) return binary;
       requireTool('cmake', ['--version'], 'CMake', env);
       findCompiler(env);
-      const buildDir = join(engineDir(), 'build', want.portable ? 'portable' : 'native');
+      const kind = variants ? 'variants' : want.portable ? 'portable' : 'native';
+      const buildDir = join(dir, 'build', kind);
       const log = options.onLog;
-      log?.(
-        `greffier: building whisper-cli ${want.whisperCpp} (${want.portable ? 'portable' : 'native'}) in ${buildDir}`,
-      );
+      log?.(`greffier: building whisper-cli ${want.whisperCpp} (${kind}) in ${buildDir}`);
       await run(
         'cmake',
         [
@@ -218,7 +239,9 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
           '-B',
           buildDir,
           '-DCMAKE_BUILD_TYPE=Release',
-          '-DBUILD_SHARED_LIBS=OFF',
+          // Variants are backends loaded at run time: shared libraries by ggml's design.
+          `-DBUILD_SHARED_LIBS=${variants ? 'ON' : 'OFF'}`,
+          ...(variants ? ['-DGGML_BACKEND_DL=ON', '-DGGML_CPU_ALL_VARIANTS=ON'] : []),
           '-DWHISPER_BUILD_TESTS=OFF',
           '-DWHISPER_BUILD_EXAMPLES=ON',
           '-DWHISPER_BUILD_SERVER=OFF',
@@ -230,6 +253,14 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
           ...(want.portable ? ['-DGGML_OPENMP=OFF'] : []),
           ...(want.portable && process.platform === 'linux'
             ? ['-DCMAKE_EXE_LINKER_FLAGS=-static-libstdc++ -static-libgcc']
+            : []),
+          // The libraries travel beside the binary: it looks for them in its own folder.
+          ...(variants && process.platform === 'linux'
+            ? [
+                '-DCMAKE_SHARED_LINKER_FLAGS=-static-libstdc++ -static-libgcc',
+                '-DCMAKE_BUILD_WITH_INSTALL_RPATH=ON',
+                '-DCMAKE_INSTALL_RPATH=$ORIGIN',
+              ]
             : []),
         ],
         { onLog: log, signal: options.signal, env },
@@ -259,12 +290,13 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
           { hint: 'run "greffier engine build --force" to build again from scratch' },
         );
       }
-      // Copy then rename: a reader never sees a half-written binary.
+      // The libraries first, then the binary (copy then rename: never seen half-written).
+      if (variants) copyVariantLibraries(buildDir, dir);
       const partial = `${binary}.partial`;
       copyFileSync(built, partial);
       renameSync(partial, binary);
       writeFileSync(
-        stampPath(),
+        stampPath(dir),
         JSON.stringify({ ...want, builtAt: new Date().toISOString() }, null, 2),
       );
       return binary;
@@ -284,6 +316,9 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
 export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.GREFFIER_WHISPER_CLI;
   if (fromEnv) {
+    if (existsSync(fromEnv) && env.GREFFIER_CPU_VARIANT) {
+      return forcedVariantCli(fromEnv, env.GREFFIER_CPU_VARIANT, homePaths(env).temp);
+    }
     if (existsSync(fromEnv)) return fromEnv;
     throw new GreffierError(
       'engine-missing',
@@ -296,6 +331,10 @@ export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
     join(engineDir(), WHISPER_CLI_NAME),
   ];
   const found = candidates.find((p) => existsSync(p));
+  // A lower CPU variant on request (tests, benchmarks, a PC that misbehaves with the best one).
+  if (found && env.GREFFIER_CPU_VARIANT) {
+    return forcedVariantCli(found, env.GREFFIER_CPU_VARIANT, homePaths(env).temp);
+  }
   if (found) return found;
   throw new GreffierError('engine-missing', 'The whisper-cli engine is not built yet', {
     hint: 'run "npm run build:whisper" (or "greffier engine build") in the project folder',
@@ -308,6 +347,8 @@ export interface EngineStatus {
   /** Undefined in a packaged app, which ships the binary but not the source. */
   source?: EngineSource;
   upToDate: boolean;
+  /** A variants build: the CPU backends beside it and the one this CPU gets. */
+  variants?: { built: string[]; selected?: string; forced?: string };
 }
 
 export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineStatus {
@@ -323,7 +364,24 @@ export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineSt
   } catch {
     path = undefined;
   }
-  const stamp = readEngineStamp();
+  // The installed binary's folder (not a forced variant's copy) holds the stamp and the variants.
+  let home: string | undefined;
+  try {
+    home = dirname(locateWhisperCli({ ...env, GREFFIER_CPU_VARIANT: '' }));
+  } catch {
+    home = undefined;
+  }
+  const stamp = readEngineStamp(home);
+  const built = home ? builtVariants(home) : [];
+  const flags = cpuFlags();
+  const variants =
+    built.length > 0
+      ? {
+          built,
+          ...(flags ? { selected: expectedVariant(built, flags) } : {}),
+          ...(env.GREFFIER_CPU_VARIANT ? { forced: env.GREFFIER_CPU_VARIANT } : {}),
+        }
+      : undefined;
   // A packaged app has no source to compare with: the binary it ships is the one to use.
   const upToDate =
     !!path &&
@@ -331,5 +389,5 @@ export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineSt
       (!!stamp &&
         stamp.nodejsWhisper === source.nodejsWhisper &&
         stamp.whisperCpp === source.whisperCpp));
-  return { path, stamp, source, upToDate };
+  return { path, stamp, source, upToDate, ...(variants ? { variants } : {}) };
 }

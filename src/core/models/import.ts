@@ -2,6 +2,8 @@ import { readdir, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstalledModel, ModelKind } from '../../shared/meetings.js';
 import { GreffierError, isGreffierError } from '../errors.js';
+import { homePaths } from '../paths.js';
+import { machinePolicy, requireAllowedModel } from '../policy.js';
 import { entryBySha256, loadCatalogue, type ModelCatalogue } from './catalogue.js';
 import { copyModelIntoFolder } from './copy.js';
 import { ggufModelKind } from './gguf-kind.js';
@@ -28,6 +30,8 @@ export interface AddModelOptions {
   signal?: AbortSignal;
   /** Bytes copied so far and the total. */
   onBytes?: (done: number, total: number) => void;
+  /** Whose machine policy applies (its model allow-list); the process's when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -90,6 +94,7 @@ async function installFile(
     !userSaid && listed && (guessed === 'llm' || guessed === 'embedding') ? listed.kind : guessed;
   let verdict;
   try {
+    requireAllowedModel({ path: file, sha256: copy.sha256 }, options.env ?? process.env);
     verdict = judgeModel(
       { path: file, kind, sha256: copy.sha256, size: copy.fingerprint.size },
       { catalogue, ...(options.trustUnlisted ? { trustUnlisted: true } : {}) },
@@ -187,4 +192,22 @@ export async function importModelsFromFolder(
   }
   if (names.length === 0) result.skipped.push(`${folder}: no files`);
   return result;
+}
+
+/**
+ * The machine policy's pre-installed models folder, imported into a vault
+ * just created (both doors call this after "create"). IT put the files
+ * there, so unlisted ones are trusted; the allow-list still applies.
+ */
+export async function importPolicyModels(
+  store: ModelSettingsStore,
+  env: NodeJS.ProcessEnv,
+): Promise<ImportResult | undefined> {
+  const folder = machinePolicy(env).modelsFolder;
+  if (!folder) return undefined;
+  return importModelsFromFolder(store, folder, {
+    modelsDir: homePaths(env).models,
+    trustUnlisted: true,
+    env,
+  });
 }

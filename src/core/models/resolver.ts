@@ -3,6 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { InstalledModel, ModelKind } from '../../shared/meetings.js';
 import { checkVadModel, checkWhisperModel } from '../asr/model-file.js';
 import { GreffierError } from '../errors.js';
+import { machinePolicy, requireAllowedModel } from '../policy.js';
 import { cataloguePath, entryByFileName, loadCatalogue, type ModelCatalogue } from './catalogue.js';
 import type { ModelSettingsStore } from './installed.js';
 import {
@@ -109,6 +110,7 @@ async function checkInstalled(
   model: InstalledModel,
   options: ResolveOptions,
 ): Promise<string> {
+  requireAllowedModel(model, options.env ?? process.env);
   const fingerprint = await ensureModelUnchanged(
     model,
     options.signal ? { signal: options.signal } : {},
@@ -147,7 +149,9 @@ export async function checkExplicitModel(
   if (kind === 'asr') await checkWhisperModel(path, flag);
   else if (kind === 'vad') await checkVadModel(path, flag);
   else await checkGguf(path, kind, flag);
-  const catalogue = options.catalogue ?? loadCatalogue(cataloguePath(options.env ?? process.env));
+  const env = options.env ?? process.env;
+  await checkModelAllowed(path, env, options.signal);
+  const catalogue = options.catalogue ?? loadCatalogue(cataloguePath(env));
   const namesake = entryByFileName(catalogue, basename(path));
   if (namesake?.sha256Confirmed) {
     const { size } = await stat(path);
@@ -158,6 +162,19 @@ export async function checkExplicitModel(
     judgeModel({ path, kind, sha256, size }, { catalogue, trustUnlisted: true });
   }
   return path;
+}
+
+/**
+ * A file named for one run, against the machine policy's allow-list (hashed
+ * only when there is one): the vault-less commands call this too.
+ */
+export async function checkModelAllowed(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!machinePolicy(env).allowedModelSha256) return;
+  requireAllowedModel({ path, sha256: await sha256File(path, signal ? { signal } : {}) }, env);
 }
 
 async function checkGguf(path: string, kind: ModelKind, flag: string): Promise<void> {

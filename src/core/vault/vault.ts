@@ -129,7 +129,7 @@ export class Vault {
   static async create(
     dir: string,
     passphrase: Buffer,
-    options: OpenOptions & { kdf?: KdfCost; locale?: UiLocale } = {},
+    options: OpenOptions & { kdf?: KdfCost; locale?: UiLocale; minLength?: number } = {},
   ): Promise<Vault> {
     if (Vault.exists(dir)) {
       throw new GreffierError('vault-exists', `a vault already exists in ${dir}`, {
@@ -145,7 +145,10 @@ export class Vault {
         },
       );
     }
-    checkNewPassphrase(passphrase, options.locale ? { locale: options.locale } : {});
+    checkNewPassphrase(passphrase, {
+      ...(options.locale ? { locale: options.locale } : {}),
+      ...(options.minLength ? { minLength: options.minLength } : {}),
+    });
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = acquireFolderLock(dir);
     const master = newKey();
@@ -383,8 +386,16 @@ export class Vault {
    * are re-wrapped and the catalogue and vault blobs re-sealed, so an old
    * vault.json with the old passphrase opens nothing written from now on.
    */
-  async changePassphrase(newPassphrase: Buffer, kdf?: KdfCost, locale?: UiLocale): Promise<void> {
-    checkNewPassphrase(newPassphrase, locale ? { locale } : {});
+  async changePassphrase(
+    newPassphrase: Buffer,
+    kdf?: KdfCost,
+    locale?: UiLocale,
+    minLength?: number,
+  ): Promise<void> {
+    checkNewPassphrase(newPassphrase, {
+      ...(locale ? { locale } : {}),
+      ...(minLength ? { minLength } : {}),
+    });
     this.touch();
     if (this.#rotation) {
       throw new GreffierError('vault-busy', 'the passphrase is already being changed', {

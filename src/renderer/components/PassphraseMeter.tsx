@@ -7,12 +7,19 @@ import { useI18n } from '../i18n/i18n.js';
  * types: the same words as the CLI and the vault's refusal. Estimation runs
  * on a deferred copy of the value so typing stays fluid.
  */
-export function usePassphraseVerdict(passphrase: string): PassphraseVerdict | undefined {
+export function usePassphraseVerdict(
+  passphrase: string,
+  /** The machine policy's minimum, when it raises the rule's. */
+  minLength?: number,
+): PassphraseVerdict | undefined {
   const { locale } = useI18n();
   const deferred = useDeferredValue(passphrase);
   return useMemo(
-    () => (deferred ? assessPassphrase(deferred, { locale }) : undefined),
-    [deferred, locale],
+    () =>
+      deferred
+        ? assessPassphrase(deferred, { locale, ...(minLength ? { minLength } : {}) })
+        : undefined,
+    [deferred, locale, minLength],
   );
 }
 

@@ -12,7 +12,14 @@ import { useI18n, type MessageKey } from '../i18n/i18n.js';
 /** Hold this key (outside text fields) to speak a question. */
 export const PUSH_TO_TALK_KEY = 'F2';
 
-export function AskScreen({ open }: { open(route: Route): void }) {
+export function AskScreen({
+  open,
+  spokenAnswers = true,
+}: {
+  open(route: Route): void;
+  /** False when the machine policy turned spoken answers off. */
+  spokenAnswers?: boolean;
+}) {
   const api = useApi();
   const { t, locale } = useI18n();
   const [text, setText] = useState('');
@@ -249,9 +256,11 @@ export function AskScreen({ open }: { open(route: Route): void }) {
               </ul>
             </>
           )}
-          <button type="button" data-testid="read-aloud" onClick={() => readAloud(answer)}>
-            {t('ask.readAloud')}
-          </button>
+          {spokenAnswers && (
+            <button type="button" data-testid="read-aloud" onClick={() => readAloud(answer)}>
+              {t('ask.readAloud')}
+            </button>
+          )}
           {speech && (
             <p role="status" data-testid="speech-status">
               {t(speech)}

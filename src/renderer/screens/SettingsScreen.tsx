@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import type { BlockedRequest, ModelView, SettingsView } from '../../shared/api.js';
+import type {
+  BlockedRequest,
+  MachinePolicyView,
+  ModelView,
+  SettingsView,
+} from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
@@ -10,7 +15,14 @@ import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseM
 import { TemplatesPanel } from './TemplatesPanel.js';
 import { VerifyPanel } from './VerifyPanel.js';
 
-export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> }) {
+export function SettingsScreen({
+  onChanged,
+  policy,
+}: {
+  onChanged(): Promise<unknown>;
+  /** What the machine policy enforces (app.status). */
+  policy?: MachinePolicyView;
+}) {
   const api = useApi();
   const { t, locale, setLocale } = useI18n();
   const [models, setModels] = useState<ModelView[]>([]);
@@ -70,7 +82,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
     }
   }
 
-  const nextVerdict = usePassphraseVerdict(next);
+  const nextVerdict = usePassphraseVerdict(next, policy?.minPassphraseLength);
 
   async function changePassphrase(event: FormEvent) {
     event.preventDefault();
@@ -180,7 +192,11 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
         <h2 id="prefs-title">{t('settings.preferences')}</h2>
         <label>
           {t('settings.uiLanguage')}
-          <select value={locale} onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}>
+          <select
+            value={locale}
+            disabled={Boolean(policy?.uiLanguage)}
+            onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}
+          >
             <option value="fr">{t('language.nameFr')}</option>
             <option value="en">{t('language.nameEn')}</option>
           </select>
@@ -198,6 +214,7 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
                 type="number"
                 min={0}
                 max={1440}
+                disabled={policy?.autoLockMinutes !== undefined}
                 value={settings.autoLockMinutes}
                 onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
               />
@@ -205,6 +222,8 @@ export function SettingsScreen({ onChanged }: { onChanged(): Promise<unknown> })
           </>
         )}
       </section>
+
+      {policy && <PolicySection policy={policy} />}
 
       <section aria-labelledby="pass-title">
         <h2 id="pass-title">{t('settings.passphrase')}</h2>
@@ -326,4 +345,46 @@ function BlockedDetail({ detail }: { detail: string }) {
   const key = `blocked.detail.${detail}` as MessageKey;
   const said = t(key);
   return said === key ? <code translate="no">{detail}</code> : <>{said}</>;
+}
+
+/** What IT decided for this PC (machine policy), shown read-only so nobody looks for the switch. */
+function PolicySection({ policy }: { policy: MachinePolicyView }) {
+  const { t } = useI18n();
+  const rows: [string, string][] = [];
+  if (policy.vaultFolder) rows.push([t('policy.vaultFolder'), policy.vaultFolder]);
+  if (policy.minPassphraseLength)
+    rows.push([t('policy.minPassphraseLength'), String(policy.minPassphraseLength)]);
+  if (policy.autoLockMinutes)
+    rows.push([t('policy.autoLockMinutes'), String(policy.autoLockMinutes)]);
+  if (policy.allowedModels !== undefined)
+    rows.push([t('policy.allowedModels'), String(policy.allowedModels)]);
+  if (policy.modelsFolder) rows.push([t('policy.modelsFolder'), policy.modelsFolder]);
+  if (policy.uiLanguage) rows.push([t('policy.uiLanguage'), policy.uiLanguage]);
+  for (const feature of policy.featuresOff) {
+    rows.push([
+      t('policy.featureOff'),
+      t(feature === 'exports' ? 'policy.exports' : 'policy.spokenAnswers'),
+    ]);
+  }
+  return (
+    <section aria-labelledby="policy-title" data-testid="policy">
+      <h2 id="policy-title">{t('policy.title')}</h2>
+      {rows.length === 0 ? (
+        <p>{t('policy.none')}</p>
+      ) : (
+        <>
+          <p>{t('policy.intro')}</p>
+          <dl>
+            {rows.map(([label, value]) => (
+              <div key={`${label}:${value}`}>
+                <dt>{label}</dt>
+                <dd translate="no">{value}</dd>
+              </div>
+            ))}
+          </dl>
+          <p translate="no">{policy.path}</p>
+        </>
+      )}
+    </section>
+  );
 }

@@ -10,6 +10,8 @@ export function UnlockScreen(props: {
   vault: Exclude<VaultState, 'unlocked'>;
   lockedByIdle: boolean;
   onUnlocked(): void;
+  /** The machine policy's passphrase minimum, if any. */
+  minPassphraseLength?: number;
 }) {
   const api = useApi();
   const { t } = useI18n();
@@ -18,7 +20,7 @@ export function UnlockScreen(props: {
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const verdict = usePassphraseVerdict(creating ? passphrase : '');
+  const verdict = usePassphraseVerdict(creating ? passphrase : '', props.minPassphraseLength);
   const field = useRef<HTMLInputElement>(null);
 
   // After a refusal the focus goes back to the passphrase, which the error describes.
