@@ -48,6 +48,7 @@ const modules = {
   summarize: () => import('./summarize.js'),
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
+  audio: () => import('./audio.js'),
 };
 
 /**
@@ -106,7 +107,11 @@ export const commands: CommandEntry[] = [
     'go back to the previous saved catalogue/transcripts after damage',
     modules.vault,
   ),
-  entry('import', 'store a WAV recording as a meeting (and transcribe it)', modules.meetings),
+  entry(
+    'import',
+    'store a recording (WAV, MP3, FLAC, Ogg, WebM) as a meeting and transcribe it',
+    modules.meetings,
+  ),
   entry('list', 'list the meetings in the vault', modules.meetings),
   entry('show', 'show one meeting with its transcript', modules.meetings),
   entry('delete', 'delete a meeting for good (its key is destroyed first)', modules.meetings),
@@ -120,4 +125,14 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
+  entry(
+    'audio probe',
+    'say what an audio file is (format, codec, rate, channels, duration) and whether Greffier imports it',
+    modules.audio,
+  ),
+  entry(
+    'audio convert',
+    'convert an audio file to a 16 kHz mono 16-bit WAV (what whisper reads)',
+    modules.audio,
+  ),
 ];

@@ -5,16 +5,7 @@
 
 /** The containers Greffier tells apart. */
 export type ContainerKind =
-  | 'wav'
-  | 'rf64'
-  | 'mp3'
-  | 'adts'
-  | 'flac'
-  | 'ogg'
-  | 'webm'
-  | 'mp4'
-  | 'aiff'
-  | 'unknown';
+  'wav' | 'rf64' | 'mp3' | 'adts' | 'flac' | 'ogg' | 'webm' | 'mp4' | 'aiff' | 'unknown';
 
 export interface Detected {
   container: ContainerKind;
@@ -78,7 +69,8 @@ export function detectContainer(bytes: Uint8Array): Detected {
       return { container: 'rf64', what: `an ${riff} WAV file` };
     }
     if (riff === 'RIFF') return { container: 'unknown', what: `a RIFF ${form.trim()} file` };
-    if (riff === 'FORM' && form.startsWith('AIF')) return { container: 'aiff', what: 'an AIFF file' };
+    if (riff === 'FORM' && form.startsWith('AIF'))
+      return { container: 'aiff', what: 'an AIFF file' };
   }
   if (bytes.length >= 4) {
     const magic = ascii(bytes, 0, 4);
@@ -93,7 +85,8 @@ export function detectContainer(bytes: Uint8Array): Detected {
     if (magic === 'GGUF') return { container: 'unknown', what: 'a GGUF model file, not audio' };
     if (magic === 'lmgg') return { container: 'unknown', what: 'a ggml model file, not audio' };
     if (magic === '%PDF') return { container: 'unknown', what: 'a PDF document, not audio' };
-    if (magic === 'PK\u0003\u0004') return { container: 'unknown', what: 'a ZIP archive, not audio' };
+    if (magic === 'PK\u0003\u0004')
+      return { container: 'unknown', what: 'a ZIP archive, not audio' };
     if (magic === '#!AM') return { container: 'unknown', what: 'an AMR voice file' };
     if (magic === '.snd') return { container: 'unknown', what: 'a Sun/NeXT .au file' };
   }

@@ -1,6 +1,7 @@
-import { decodeWav, readAudioBytes, parseWavHeader, type WavEncoding } from './wav.js';
-import { toWhisperPcm } from './resample.js';
-import { floatToInt16 } from './pcm.js';
+import type { WavEncoding } from './wav.js';
+import { concatInt16, floatToInt16 } from './pcm.js';
+import { probeAudio } from './probe.js';
+import { whisperSamples } from './stream.js';
 import { SAMPLE_RATE } from '../../shared/audio.js';
 
 export { SAMPLE_RATE } from '../../shared/audio.js';
@@ -27,20 +28,29 @@ export interface WhisperAudio {
 }
 
 /**
- * Checks a WAV file and, when it is not already 16 kHz mono 16-bit, converts
- * it in memory. Every bad input fails here with a message naming the file,
- * before any engine starts.
+ * Checks an audio file (any format Greffier decodes, recognised by content)
+ * and, when it is not already a 16 kHz mono 16-bit WAV, converts it in
+ * memory (2 bytes per sample at 16 kHz: ~115 MB an hour; meetings import
+ * streams instead). Every bad input fails here with a message naming the
+ * file, before any engine starts.
  */
 export async function loadAudioForWhisper(path: string): Promise<WhisperAudio> {
-  const bytes = await readAudioBytes(path);
-  const header = parseWavHeader(bytes, path);
-  if (isWhisperReady(header.encoding)) {
-    return { encoding: header.encoding, durationMs: header.durationMs };
+  const info = await probeAudio(path);
+  if (info.refusal) throw info.refusal;
+  if (info.wav && isWhisperReady(info.wav.encoding) && info.wav.truncatedAtMs === undefined) {
+    return { encoding: info.wav.encoding, durationMs: info.wav.durationMs };
   }
-  const decoded = decodeWav(bytes, path);
+  const parts: Int16Array[] = [];
+  for await (const piece of whisperSamples(info)) parts.push(floatToInt16(piece));
+  const pcm = concatInt16(parts);
   return {
-    encoding: header.encoding,
-    durationMs: header.durationMs,
-    pcm: floatToInt16(toWhisperPcm(decoded.channels, decoded.sampleRate)),
+    encoding: info.wav?.encoding ?? {
+      format: 'pcm',
+      bitsPerSample: 16,
+      channelCount: info.channels ?? 1,
+      sampleRate: info.sampleRate ?? SAMPLE_RATE,
+    },
+    durationMs: (pcm.length / SAMPLE_RATE) * 1000,
+    pcm,
   };
 }

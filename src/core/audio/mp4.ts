@@ -85,9 +85,24 @@ function parseMoov(moov: Buffer): Mp4Audio {
   for (const trak of boxes(moov)) {
     if (trak.type !== 'trak') continue;
     const found = soundEntry(trak.body, false);
-    if (found) return { ...found, durationMs };
+    // The sound track's own length: a video's picture track may run longer.
+    if (found) return { ...found, durationMs: trackDurationMs(trak.body) ?? durationMs };
   }
   return { durationMs, encrypted: false };
+}
+
+function trackDurationMs(trak: Buffer): number | undefined {
+  for (const mdia of boxes(trak)) {
+    if (mdia.type !== 'mdia') continue;
+    for (const box of boxes(mdia.body)) {
+      if (box.type !== 'mdhd') continue;
+      const v1 = box.body[0] === 1;
+      const timescale = box.body.readUInt32BE(v1 ? 20 : 12);
+      const duration = v1 ? Number(box.body.readBigUInt64BE(24)) : box.body.readUInt32BE(16);
+      return timescale > 0 ? (duration / timescale) * 1000 : undefined;
+    }
+  }
+  return undefined;
 }
 
 /** Walks a track down to its sample description; only a sound handler ("soun") counts. */

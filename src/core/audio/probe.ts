@@ -86,24 +86,40 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
       case 'flac':
         return { ...base, ...flacInfo(head) };
       case 'ogg':
-        return { ...base, ...(await oggInfo(file, handle, size, head, detected.codec ?? 'unknown')) };
+        return {
+          ...base,
+          ...(await oggInfo(file, handle, size, head, detected.codec ?? 'unknown')),
+        };
       case 'mp3':
         return { ...base, ...(await mp3Info(handle, size, head)) };
       case 'webm':
         return { ...base, ...webmInfo(file, head) };
       case 'mp4': {
         const audio = await readMp4Audio(handle, size);
-        const info = { ...base, codec: audio.codec ?? 'none', durationMs: audio.durationMs, durationExact: true };
+        const info = {
+          ...base,
+          codec: audio.codec ?? 'none',
+          durationMs: audio.durationMs,
+          durationExact: true,
+        };
         if (audio.encrypted) return { ...info, refusal: drmError(file) };
         if (!audio.codec) return { ...info, refusal: unsupported(file, 'has no audio track') };
         if (audio.codec === 'aac') return { ...info, refusal: aacRefusal(file, detected.what) };
         return {
           ...info,
-          refusal: unsupported(file, `is ${detected.what} whose audio is ${audio.codec}, which Greffier does not decode in MP4`),
+          refusal: unsupported(
+            file,
+            `is ${detected.what} whose audio is ${audio.codec}, which Greffier does not decode in MP4`,
+          ),
         };
       }
       case 'adts':
-        return { ...base, codec: 'aac', durationExact: false, refusal: aacRefusal(file, 'an AAC file') };
+        return {
+          ...base,
+          codec: 'aac',
+          durationExact: false,
+          refusal: aacRefusal(file, 'an AAC file'),
+        };
       default:
         return {
           ...base,
@@ -117,7 +133,10 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
   }
 }
 
-type CodecInfo = Pick<AudioInfo, 'codec' | 'sampleRate' | 'channels' | 'durationMs' | 'durationExact' | 'refusal'>;
+type CodecInfo = Pick<
+  AudioInfo,
+  'codec' | 'sampleRate' | 'channels' | 'durationMs' | 'durationExact' | 'refusal'
+>;
 
 function flacInfo(head: Uint8Array): CodecInfo {
   // STREAMINFO, the first metadata block: rate (20 bits), channels (3), bits (5), total samples (36).
@@ -125,7 +144,8 @@ function flacInfo(head: Uint8Array): CodecInfo {
   if (d.length < 18) return { codec: 'flac', durationExact: false };
   const sampleRate = (d[10]! << 12) | (d[11]! << 4) | (d[12]! >> 4);
   const channels = ((d[12]! >> 1) & 0x07) + 1;
-  const total = (d[13]! & 0x0f) * 2 ** 32 + ((d[14]! << 24) >>> 0) + (d[15]! << 16) + (d[16]! << 8) + d[17]!;
+  const total =
+    (d[13]! & 0x0f) * 2 ** 32 + ((d[14]! << 24) >>> 0) + (d[15]! << 16) + (d[16]! << 8) + d[17]!;
   return {
     codec: 'flac',
     sampleRate,
@@ -159,7 +179,10 @@ async function oggInfo(
     return {
       codec,
       durationExact: false,
-      refusal: unsupported(file, `is an Ogg file with ${codec} audio, which Greffier does not decode`),
+      refusal: unsupported(
+        file,
+        `is an Ogg file with ${codec} audio, which Greffier does not decode`,
+      ),
     };
   }
   // The last page's granule position is the stream's length in samples.
@@ -192,14 +215,16 @@ const MP3_RATES = [44100, 48000, 32000];
 
 async function mp3Info(handle: FileHandle, size: number, head: Uint8Array): Promise<CodecInfo> {
   let start = id3Size(head);
-  const bytes = start + 4096 > head.length ? await readAt(handle, start, 4096) : head.subarray(start);
+  const bytes =
+    start + 4096 > head.length ? await readAt(handle, start, 4096) : head.subarray(start);
   if (bytes !== head) start = 0;
   let at = start;
   while (at + 4 < bytes.length && !(bytes[at] === 0xff && (bytes[at + 1]! & 0xe0) === 0xe0)) at++;
   if (at + 4 >= bytes.length) return { codec: 'mp3', durationExact: false };
   const version = (bytes[at + 1]! >> 3) & 0x03; // 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
   const bitrateIndex = bytes[at + 2]! >> 4;
-  const sampleRate = MP3_RATES[(bytes[at + 2]! >> 2) & 0x03]! / (version === 3 ? 1 : version === 2 ? 2 : 4);
+  const sampleRate =
+    MP3_RATES[(bytes[at + 2]! >> 2) & 0x03]! / (version === 3 ? 1 : version === 2 ? 2 : 4);
   const mono = bytes[at + 3]! >> 6 === 3;
   const samplesPerFrame = version === 3 ? 1152 : 576;
   // A Xing/Info (or VBRI) header in the first frame counts the frames: an exact duration.
@@ -208,12 +233,24 @@ async function mp3Info(handle: FileHandle, size: number, head: Uint8Array): Prom
   const tag = Buffer.from(bytes.subarray(xing, xing + 4)).toString('latin1');
   if ((tag === 'Xing' || tag === 'Info') && bytes[xing + 7]! & 0x01) {
     const frames = Buffer.from(bytes.subarray(xing + 8, xing + 12)).readUInt32BE(0);
-    return { codec: 'mp3', sampleRate, channels: mono ? 1 : 2, durationMs: ((frames * samplesPerFrame) / sampleRate) * 1000, durationExact: true };
+    return {
+      codec: 'mp3',
+      sampleRate,
+      channels: mono ? 1 : 2,
+      durationMs: ((frames * samplesPerFrame) / sampleRate) * 1000,
+      durationExact: true,
+    };
   }
   const vbri = at + 36;
   if (Buffer.from(bytes.subarray(vbri, vbri + 4)).toString('latin1') === 'VBRI') {
     const frames = Buffer.from(bytes.subarray(vbri + 14, vbri + 18)).readUInt32BE(0);
-    return { codec: 'mp3', sampleRate, channels: mono ? 1 : 2, durationMs: ((frames * samplesPerFrame) / sampleRate) * 1000, durationExact: true };
+    return {
+      codec: 'mp3',
+      sampleRate,
+      channels: mono ? 1 : 2,
+      durationMs: ((frames * samplesPerFrame) / sampleRate) * 1000,
+      durationExact: true,
+    };
   }
   const kbps = (version === 3 ? MP3_BITRATES.v1l3 : MP3_BITRATES.v2l3)[bitrateIndex] ?? 0;
   return {
@@ -231,14 +268,31 @@ function webmInfo(file: string, head: Uint8Array): CodecInfo {
   try {
     header = new WebmOpusDecoder(file).scanHeader(head);
   } catch {
-    return { codec: 'unknown', durationExact: false, refusal: unsupported(file, 'is a damaged WebM file') };
+    return {
+      codec: 'unknown',
+      durationExact: false,
+      refusal: unsupported(file, 'is a damaged WebM file'),
+    };
   }
-  const codec = header.codecId === 'A_OPUS' ? 'opus' : header.codecId === 'A_AAC' ? 'aac' : (header.codecId ?? 'unknown');
-  const info = { codec, sampleRate: codec === 'opus' ? 48_000 : undefined, durationMs: header.durationMs, durationExact: header.durationMs !== undefined };
+  const codec =
+    header.codecId === 'A_OPUS'
+      ? 'opus'
+      : header.codecId === 'A_AAC'
+        ? 'aac'
+        : (header.codecId ?? 'unknown');
+  const info = {
+    codec,
+    sampleRate: codec === 'opus' ? 48_000 : undefined,
+    durationMs: header.durationMs,
+    durationExact: header.durationMs !== undefined,
+  };
   if (header.encrypted) return { ...info, refusal: drmError(file) };
   if (codec === 'aac') return { ...info, refusal: aacRefusal(file, 'a WebM/Matroska file') };
   if (codec !== 'opus' && header.codecId !== undefined) {
-    return { ...info, refusal: unsupported(file, `is a WebM/Matroska file whose audio is ${codec}`) };
+    return {
+      ...info,
+      refusal: unsupported(file, `is a WebM/Matroska file whose audio is ${codec}`),
+    };
   }
   return info;
 }

@@ -98,7 +98,9 @@ export async function* whisperSamples(
         throw new GreffierError(
           'audio-damaged',
           `${info.file} is too damaged to import: more than ${MAX_DAMAGE_REPORTS} broken frames, the last at ${formatTime(atMs)}`,
-          { hint: 'import another copy of the recording, or repair it with a tool your IT department trusts' },
+          {
+            hint: 'import another copy of the recording, or repair it with a tool your IT department trusts',
+          },
         );
       }
       onWarning?.({

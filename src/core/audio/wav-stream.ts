@@ -70,11 +70,9 @@ export async function readWavLayout(
     Buffer.from('data\0\0\0\0', 'latin1'),
   ]);
   if (dataOffset < 0) {
-    throw new GreffierError(
-      'audio-unsupported',
-      `${file} has no "data" chunk (no samples)`,
-      { hint: 'export it again from the recorder' },
-    );
+    throw new GreffierError('audio-unsupported', `${file} has no "data" chunk (no samples)`, {
+      hint: 'export it again from the recorder',
+    });
   }
   const { encoding } = parseWavHeader(synthetic, file);
   const frameSize = (encoding.bitsPerSample / 8) * encoding.channelCount;

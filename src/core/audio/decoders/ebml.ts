@@ -93,7 +93,7 @@ export class EbmlReader {
       this.offset += skip;
       input = input.subarray(skip);
     }
-    let buffer = this.pending.length ? concat(this.pending, input) : input;
+    const buffer = this.pending.length ? concat(this.pending, input) : input;
     const out: EbmlElement[] = [];
     let at = 0;
     for (;;) {
@@ -130,7 +130,6 @@ export class EbmlReader {
       this.offset += size.value;
     }
     this.pending = at < buffer.length ? buffer.slice(at) : new Uint8Array(0);
-    buffer = this.pending;
     return out;
   }
 
@@ -176,7 +175,9 @@ export function readBlock(data: Uint8Array): { track: number; frames: Uint8Array
     const size = Math.floor((body.length - 1) / count);
     return {
       track: track.value,
-      frames: Array.from({ length: count }, (_, i) => body.subarray(1 + i * size, 1 + (i + 1) * size)),
+      frames: Array.from({ length: count }, (_, i) =>
+        body.subarray(1 + i * size, 1 + (i + 1) * size),
+      ),
     };
   }
   // Xiph (1) and EBML (3) lacing: sizes of all frames but the last.

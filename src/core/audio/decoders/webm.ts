@@ -131,7 +131,9 @@ export class WebmOpusDecoder implements StreamDecoder {
       );
     }
     const head = audio.codecPrivate;
-    const options: ConstructorParameters<typeof OpusDecoder<16000>>[0] = { sampleRate: SAMPLE_RATE };
+    const options: ConstructorParameters<typeof OpusDecoder<16000>>[0] = {
+      sampleRate: SAMPLE_RATE,
+    };
     if (head && head.length >= 19 && readString(head.subarray(0, 8)) === 'OpusHead') {
       options.channels = head[9]!;
       options.preSkip = head[10]! | (head[11]! << 8);
