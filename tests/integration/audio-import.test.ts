@@ -127,37 +127,35 @@ describe.skipIf(missing)('importing every recording format', () => {
     expect(meeting.durationMs).toBeLessThan(referenceMs * 0.6);
     const truncated = warnings.find((w) => w.kind === 'truncated');
     expect(truncated?.message).toMatch(
-      /ends at 0:\d\d\.\d, but its header announces 0:19\.\d: the file is truncated/,
+      /ends at 0:\d\d\.\d, but its header announces 0:19\.\d: the file is truncated or damaged there/,
     );
     expect(Math.abs(truncated!.atMs - meeting.durationMs)).toBeLessThan(100);
   });
 
-  it.each(['mp3', 'ogg-opus', 'flac', 'webm-opus', 'vorbis'] as const)(
-    '%s with garbage in the middle: imported with a warning at the damage, or refused clearly',
+  // 4 000 bytes of garbage over the middle of each file (about 0:09.7 into the speech). MP3 and
+  // Ogg (pages checked by CRC) skip the damage and go on; FLAC and WebM stop there. Either
+  // way the import succeeds with what was readable and a warning at the damage's time.
+  it.each(['mp3', 'ogg-opus', 'vorbis', 'flac', 'webm-opus'] as const)(
+    '%s with garbage in the middle: imported with a warning at the time of the damage',
     async (encoding) => {
-      const source = encodedSpeech(encoding);
-      const garbled = garbledCopy(source, 4000, `speech20-${encoding}-garbled.bin`);
+      const garbled = garbledCopy(
+        encodedSpeech(encoding),
+        4000,
+        `speech20-${encoding}-garbled.bin`,
+      );
       const warnings: AudioWarning[] = [];
-      const result = await importAudio(
+      const meeting = await importAudio(
         open.meetings,
         garbled,
         { title: 'Abîmé' },
-        {
-          onWarning: (w) => warnings.push(w),
-        },
-      ).catch((error: unknown) => error);
-      if (result instanceof Error) {
-        expect(result).toBeInstanceOf(GreffierError);
-        expect((result as GreffierError).code).toBe('audio-damaged');
-        expect(result.message).toMatch(/damaged|no audio could be decoded/);
-      } else {
-        // What survives is most of the recording; anything lost is said with its time.
-        expect(result.durationMs).toBeGreaterThan(referenceMs * 0.45);
-        if (result.durationMs < referenceMs * 0.99) {
-          expect(warnings.length).toBeGreaterThan(0);
-          expect(warnings[0]!.message).toMatch(/\d:\d\d\.\d/);
-        }
-      }
+        { onWarning: (w) => warnings.push(w) },
+      );
+      expect(meeting.durationMs).toBeGreaterThan(referenceMs * 0.45);
+      const first = warnings[0];
+      expect(first, 'a warning is given').toBeDefined();
+      expect(first!.atMs).toBeGreaterThan(7_000);
+      expect(first!.atMs).toBeLessThan(11_500);
+      expect(first!.message).toMatch(/0:(0[7-9]|1[01])\.\d/);
     },
   );
 });

@@ -53,7 +53,7 @@ async function decoderFor(info: AudioInfo): Promise<StreamDecoder> {
     case 'flac':
       return flacDecoder();
     case 'ogg':
-      return info.codec === 'opus' ? oggOpusDecoder() : vorbisDecoder();
+      return info.codec === 'opus' ? oggOpusDecoder() : vorbisDecoder(info.sampleRate ?? 44_100);
     case 'webm':
       return new WebmOpusDecoder(info.file);
     default:
@@ -93,7 +93,8 @@ export async function* whisperSamples(
   const toWhisper = (piece: DecodedPiece): Float32Array | undefined => {
     for (const error of piece.errors) {
       damage++;
-      const atMs = ((inputSamples + error.outputSamples) / (piece.sampleRate || 1)) * 1000;
+      const atMs =
+        error.atMs ?? ((inputSamples + error.outputSamples) / (piece.sampleRate || 1)) * 1000;
       if (damage > MAX_DAMAGE_REPORTS) {
         throw new GreffierError(
           'audio-damaged',
@@ -162,11 +163,18 @@ export async function* whisperSamples(
     );
   }
   const truncatedAt = wav?.truncatedAtMs ?? endedEarly(info, decodedMs);
-  if (truncatedAt !== undefined) {
+  if (truncatedAt !== undefined && damage > 0) {
+    // Frames were dropped inside the file: the audio after the damage is there, shifted earlier.
+    onWarning?.({
+      kind: 'damaged',
+      atMs: truncatedAt,
+      message: `${info.file}: ${formatTime(info.durationMs! - decodedMs)} of audio lost to damage; the meeting is ${formatTime(decodedMs)} long where the header announces ${formatTime(info.durationMs!)}`,
+    });
+  } else if (truncatedAt !== undefined) {
     onWarning?.({
       kind: 'truncated',
       atMs: truncatedAt,
-      message: `${info.file} ends at ${formatTime(truncatedAt)}${info.durationMs ? `, but its header announces ${formatTime(info.durationMs)}` : ''}: the file is truncated; what comes before is imported`,
+      message: `${info.file} ends at ${formatTime(truncatedAt)}${info.durationMs ? `, but its header announces ${formatTime(info.durationMs)}` : ''}: the file is truncated or damaged there; what comes before is imported`,
     });
   }
   onProgress?.({ bytesRead: info.bytes, bytesTotal: info.bytes, decodedMs });

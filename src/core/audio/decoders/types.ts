@@ -3,7 +3,7 @@ export interface DecodedPiece {
   channels: Float32Array[];
   sampleRate: number;
   /** Frames the codec could not decode, with how many samples had been decoded before each. */
-  errors: { message: string; outputSamples: number }[];
+  errors: { message: string; outputSamples: number; atMs?: number }[];
 }
 
 /**

@@ -2,6 +2,7 @@ import { OpusDecoder } from 'opus-decoder';
 import { GreffierError } from '../../errors.js';
 import { SAMPLE_RATE } from '../../../shared/audio.js';
 import { EbmlReader, ID, readBlock, readFloat, readString, readUint } from './ebml.js';
+import { quietly } from './wasm.js';
 import { emptyPiece, type DecodedPiece, type StreamDecoder } from './types.js';
 
 interface Track {
@@ -160,7 +161,8 @@ export class WebmOpusDecoder implements StreamDecoder {
       if (block.track === this.audioTrack) frames.push(...block.frames);
     }
     if (!this.decoder || frames.length === 0) return emptyPiece(SAMPLE_RATE);
-    const decoded = this.decoder.decodeFrames(frames);
+    const decoder = this.decoder;
+    const decoded = await quietly(() => decoder.decodeFrames(frames));
     return {
       channels: decoded.channelData.map((c) => c.subarray(0, decoded.samplesDecoded)),
       sampleRate: decoded.sampleRate,
