@@ -98,7 +98,11 @@ export const commands: CommandEntry[] = [
     modules.engine,
   ),
   entry('engine status', 'show where whisper-cli is and what it was built from', modules.engine),
-  entry('transcribe', 'transcribe a WAV recording with whisper.cpp', modules.transcribe),
+  entry(
+    'transcribe',
+    'transcribe a recording (WAV, MP3, FLAC, Ogg, WebM) with whisper.cpp',
+    modules.transcribe,
+  ),
   entry('vault init', 'create the encrypted vault (in GREFFIER_HOME)', modules.vault),
   entry('vault passwd', 'change the vault passphrase (rotates the master key)', modules.vault),
   entry('vault status', 'say whether a vault exists and how it is protected', modules.vault),

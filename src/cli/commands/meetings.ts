@@ -92,6 +92,7 @@ Options:
           onProbe: (info) => writeLine(io.stderr, `greffier: importing ${describeAudio(info)}`),
           onProgress: progressPrinter(io, 'importing'),
           onWarning: (warning) => writeLine(io.stderr, `greffier: warning: ${warning.message}`),
+          signal: io.signal,
         },
       );
       const params: Record<string, unknown> = {};

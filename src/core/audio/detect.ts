@@ -107,5 +107,7 @@ export function detectContainer(bytes: Uint8Array): Detected {
     if (kind === 'mp3') return { container: 'mp3', codec: 'mp3', what: 'an MP3 file' };
     if (start === 0 && at > 0) break; // Without a tag, the sync must be at the very start.
   }
+  // An ID3 tag announces MP3 even when the frames after it are damaged: the decoder says so.
+  if (start > 0) return { container: 'mp3', codec: 'mp3', what: 'an MP3 file' };
   return { container: 'unknown', what: 'not a recognised audio file' };
 }

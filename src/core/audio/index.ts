@@ -1,4 +1,5 @@
-import type { WavEncoding } from './wav.js';
+import { decodeWav, parseWavHeader, readAudioBytes, type WavEncoding } from './wav.js';
+import { toWhisperPcm } from './resample.js';
 import { concatInt16, floatToInt16 } from './pcm.js';
 import { probeAudio } from './probe.js';
 import { whisperSamples } from './stream.js';
@@ -27,6 +28,9 @@ export interface WhisperAudio {
   pcm?: Int16Array;
 }
 
+/** Below this a WAV is read whole, with the strict checks (a lying header is refused). */
+const WHOLE_WAV_LIMIT = 2 ** 31 - 1;
+
 /**
  * Checks an audio file (any format Greffier decodes, recognised by content)
  * and, when it is not already a 16 kHz mono 16-bit WAV, converts it in
@@ -35,11 +39,23 @@ export interface WhisperAudio {
  * file, before any engine starts.
  */
 export async function loadAudioForWhisper(path: string): Promise<WhisperAudio> {
-  const info = await probeAudio(path);
-  if (info.refusal) throw info.refusal;
-  if (info.wav && isWhisperReady(info.wav.encoding) && info.wav.truncatedAtMs === undefined) {
-    return { encoding: info.wav.encoding, durationMs: info.wav.durationMs };
+  const info = await probeAudio(path).catch(() => undefined);
+  const plainWav = info?.container === 'wav' && info.bytes <= WHOLE_WAV_LIMIT;
+  if (!info || plainWav || info.container === 'unknown') {
+    // The WAV reader's own checks and messages (what is accepted, what is wrong).
+    const bytes = await readAudioBytes(path);
+    const header = parseWavHeader(bytes, path);
+    if (isWhisperReady(header.encoding)) {
+      return { encoding: header.encoding, durationMs: header.durationMs };
+    }
+    const decoded = decodeWav(bytes, path);
+    return {
+      encoding: header.encoding,
+      durationMs: header.durationMs,
+      pcm: floatToInt16(toWhisperPcm(decoded.channels, decoded.sampleRate)),
+    };
   }
+  if (info.refusal) throw info.refusal;
   const parts: Int16Array[] = [];
   for await (const piece of whisperSamples(info)) parts.push(floatToInt16(piece));
   const pcm = concatInt16(parts);

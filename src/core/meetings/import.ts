@@ -1,6 +1,7 @@
 import { floatToInt16, SAMPLE_RATE } from '../audio/index.js';
 import { probeAudio, type AudioInfo } from '../audio/probe.js';
 import { whisperSamples, type AudioWarning, type DecodeProgress } from '../audio/stream.js';
+import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Meetings } from './meetings.js';
@@ -13,6 +14,8 @@ export interface ImportOptions {
   onProbe?: (info: AudioInfo) => void;
   onProgress?: (progress: DecodeProgress) => void;
   onWarning?: (warning: AudioWarning) => void;
+  /** Stops the import between pieces; the half-made meeting is deleted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +51,11 @@ export async function importAudio(
         }
       }
       piece.fill(0);
+      if (options.signal?.aborted) {
+        throw new GreffierError('cancelled', `the import of ${path} was cancelled`, {
+          hint: 'nothing was kept; run the import again',
+        });
+      }
     }
     if (filled > 0) await meetings.appendAudio(meeting.id, floatToInt16(pending, 0, filled));
     return await meetings.finish(meeting.id);
