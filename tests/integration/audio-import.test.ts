@@ -2,7 +2,7 @@
 // encoded by Debian's ffmpeg into each format, imported into a real vault
 // (streamed into the encrypted journal), and transcribed by whisper.cpp with
 // the generated model: the transcript must cover the same duration (1 %).
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAudio } from '../../src/core/meetings/import.js';
@@ -198,5 +198,28 @@ describe.skipIf(missing)('greffier audio probe / convert', () => {
     expect(probe.stderr).toMatch(
       /Greffier cannot decode AAC.*convert it to WAV, FLAC, MP3 or Opus/,
     );
+  });
+
+  it('greffier import takes an Ogg Opus file, showing its duration first and progress to 100 %', async () => {
+    const env = { ...process.env, GREFFIER_HOME: join(home.path, 'import-home') };
+    const pass = join(home.path, 'pass.txt');
+    writeFileSync(pass, 'conseil secret passphrase\n');
+    expect((await runGreffier(env, ['vault', 'init', '--passphrase-file', pass])).code).toBe(0);
+    const file = encodedSpeech('ogg-opus');
+    const r = await runGreffier(env, [
+      'import',
+      file,
+      '--title',
+      'Séance',
+      '--passphrase-file',
+      pass,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/importing .*an Ogg opus file, OPUS, 48000 Hz, 2 channels, 0:19\.\d/);
+    expect(r.stderr).toMatch(/importing 100% \(0:19\.\d of audio\), done/);
+    const id = r.stdout.trim();
+    const list = await runGreffier(env, ['list', '--json', '--passphrase-file', pass]);
+    const meetings = JSON.parse(list.stdout) as { id: string; durationMs: number }[];
+    expectWithin1Percent(meetings.find((m) => m.id === id)!.durationMs, referenceMs);
   });
 });
