@@ -85,7 +85,7 @@ describe('greffier vault CLI', () => {
 
   it('reports bad usage with exit 2', async () => {
     expect((await greffier('import', '--passphrase-file', passFile)).stderr).toMatch(
-      /import takes the path of one WAV file/,
+      /import takes the path of one audio file/,
     );
     const noTitle = await greffier('import', 'x.wav', '--passphrase-file', passFile);
     expect(noTitle.code).toBe(2);
