@@ -49,10 +49,12 @@ export function describeAudio(info: AudioInfo): string {
 export function progressPrinter(io: CommandIo, label: string): (progress: DecodeProgress) => void {
   const startedAt = Date.now();
   let last = 0;
+  let finished = false;
   return (progress) => {
     const now = Date.now();
     const done = progress.bytesRead >= progress.bytesTotal;
-    if (!done && now - last < 1000) return;
+    if (done ? finished : now - last < 1000) return;
+    finished = done;
     last = now;
     const view = progressView(progress, startedAt, now);
     const eta = done
