@@ -194,7 +194,7 @@ describe.skipIf(missing)('greffier audio probe / convert', () => {
     const env = { ...process.env, GREFFIER_HOME: join(home.path, 'cli-home') };
     const probe = await runGreffier(env, ['audio', 'probe', encodedSpeech('m4a-aac')]);
     expect(probe.code).toBe(1);
-    expect(probe.stdout).toMatch(/an MP4\/M4A file \(M4A\), AAC, 0:19\.\d/);
+    expect(probe.stdout).toMatch(/an MP4\/M4A file \(M4A\), AAC, 44100 Hz, 2 channels, 0:19\.\d/);
     expect(probe.stderr).toMatch(
       /Greffier cannot decode AAC.*convert it to WAV, FLAC, MP3 or Opus/,
     );

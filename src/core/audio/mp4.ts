@@ -9,6 +9,8 @@ export interface Mp4Audio {
   /** "aac", "mp3", "opus", "flac", "alac", "ac-3"…; undefined when there is no sound track. */
   codec?: string;
   durationMs?: number;
+  sampleRate?: number;
+  channels?: number;
   encrypted: boolean;
 }
 
@@ -117,9 +119,18 @@ function soundEntry(data: Buffer, sound: boolean): Omit<Mp4Audio, 'durationMs'> 
       if (found) return found;
     } else if (box.type === 'stsd' && isSound && box.body.length >= 16) {
       const entry = box.body.toString('latin1', 12, 16);
-      if (entry === 'enca') return { codec: codecOfEncrypted(box.body), encrypted: true };
-      if (entry === 'mp4a' && mpegLayer3(box.body)) return { codec: 'mp3', encrypted: false };
-      return { codec: CODECS[entry] ?? entry.trim(), encrypted: false };
+      // The audio sample entry: channel count at 32, rate (16.16 fixed point) at 40.
+      const format =
+        box.body.length >= 44
+          ? { channels: box.body.readUInt16BE(32), sampleRate: box.body.readUInt16BE(40) }
+          : {};
+      if (entry === 'enca') {
+        return { ...format, codec: codecOfEncrypted(box.body), encrypted: true };
+      }
+      if (entry === 'mp4a' && mpegLayer3(box.body)) {
+        return { ...format, codec: 'mp3', encrypted: false };
+      }
+      return { ...format, codec: CODECS[entry] ?? entry.trim(), encrypted: false };
     }
   }
   return undefined;

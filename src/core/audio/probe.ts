@@ -99,6 +99,8 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
         const info = {
           ...base,
           codec: audio.codec ?? 'none',
+          sampleRate: audio.sampleRate,
+          channels: audio.channels,
           durationMs: audio.durationMs,
           durationExact: true,
         };
