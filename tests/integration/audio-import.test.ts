@@ -200,7 +200,7 @@ describe.skipIf(missing)('greffier audio probe / convert', () => {
     );
   });
 
-  it('greffier import takes an Ogg Opus file, showing its duration first and progress to 100 %', async () => {
+  it('greffier import --progress takes an Ogg Opus file, showing its duration first and progress to 100 %', async () => {
     const env = { ...process.env, GREFFIER_HOME: join(home.path, 'import-home') };
     const pass = join(home.path, 'pass.txt');
     writeFileSync(pass, 'conseil secret passphrase\n');
@@ -211,6 +211,7 @@ describe.skipIf(missing)('greffier audio probe / convert', () => {
       file,
       '--title',
       'Séance',
+      '--progress',
       '--passphrase-file',
       pass,
     ]);

@@ -39,7 +39,8 @@ Stores the audio in the vault, encrypted, and prints the new meeting's id.
 Reads WAV (also RF64/BW64 and over 2 GB), MP3, FLAC, Ogg Vorbis, Ogg Opus and
 WebM Opus, recognised by their content; AAC (M4A/MP4) is refused (convert it
 first, see "greffier audio probe"). Long files stream: a 4-hour session is
-imported in bounded memory, with progress and time left on stderr.
+imported in bounded memory, with progress and time left on stderr (on a
+terminal, or with --progress).
 With a speech model (--asr-model, or one installed in the vault) the meeting
 then goes through the same pipeline as in the app: transcript (silence
 trimmed by the installed VAD), minutes (with an installed language model) and
@@ -52,6 +53,8 @@ Options:
   --vad-model <file>      Silero VAD model: skip silence (default: the vault's)
   --llm-model <file>      GGUF language model for the minutes (default: the vault's)
   --threads <n>           CPU threads for whisper
+  --progress              print the file's format and duration, then progress and time
+                          left, on stderr even when it is not a terminal
   ${PASS}
 `,
   async run(argv, io) {
@@ -59,6 +62,7 @@ Options:
       ...passOption,
       title: { type: 'string' },
       lang: { type: 'string' },
+      progress: { type: 'boolean' },
       'asr-model': { type: 'string' },
       'vad-model': { type: 'string' },
       'llm-model': { type: 'string' },
@@ -82,6 +86,9 @@ Options:
     if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
     if (values['llm-model']) await checkExplicitModel(values['llm-model'], 'llm', { env: io.env });
     clearPrivateTemp(io.env);
+    // What the file is and how far the import has gone: on a terminal, or when asked (scripts).
+    const showProgress =
+      values.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true;
     await withOpenVault(io, values['passphrase-file'], async (open) => {
       const { meetings, jobs } = open;
       const meeting = await importAudio(
@@ -89,8 +96,10 @@ Options:
         positionals[0]!,
         { title: values.title!, ...(lang?.success ? { language: lang.data } : {}) },
         {
-          onProbe: (info) => writeLine(io.stderr, `greffier: importing ${describeAudio(info)}`),
-          onProgress: progressPrinter(io, 'importing'),
+          onProbe: showProgress
+            ? (info) => writeLine(io.stderr, `greffier: importing ${describeAudio(info)}`)
+            : undefined,
+          onProgress: showProgress ? progressPrinter(io, 'importing') : undefined,
           onWarning: (warning) => writeLine(io.stderr, `greffier: warning: ${warning.message}`),
           signal: io.signal,
         },
