@@ -72,14 +72,14 @@ describe('greffier transcribe refuses bad input with a clear reason and exit cod
     expectFailure(r, 1, /absent\.wav does not exist — check the path of the audio file/);
   });
 
-  it('an MP3 file (1)', async () => {
+  it('an MP3 file with no decodable frame (1)', async () => {
     const mp3 = join(work, 'talk.mp3');
     writeFileSync(
       mp3,
       Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x0a'), Buffer.alloc(64, 0xff)]),
     );
     const r = await cli(['transcribe', mp3, '--asr-model', models.whisper]);
-    expectFailure(r, 1, /talk\.mp3 is an MP3 file; Greffier reads WAV .* convert it to WAV first/);
+    expectFailure(r, 1, /talk\.mp3 is an MP3 file, but no audio could be decoded from it/);
   });
 
   it('random bytes (1)', async () => {
@@ -295,7 +295,7 @@ describe('greffier transcribe output', () => {
   it('--help prints the usage and exits 0', async () => {
     const r = await cli(['transcribe', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Usage: greffier transcribe <audio\.wav> --asr-model <file>/);
+    expect(r.stdout).toMatch(/Usage: greffier transcribe <audio> --asr-model <file>/);
   });
 });
 

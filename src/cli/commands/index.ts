@@ -54,6 +54,7 @@ const modules = {
   retention: () => import('./retention.js'),
   redact: () => import('./redact.js'),
   release: () => import('./release.js'),
+  audio: () => import('./audio.js'),
 };
 
 /**
@@ -103,7 +104,11 @@ export const commands: CommandEntry[] = [
     modules.engine,
   ),
   entry('engine status', 'show where whisper-cli is and what it was built from', modules.engine),
-  entry('transcribe', 'transcribe a WAV recording with whisper.cpp', modules.transcribe),
+  entry(
+    'transcribe',
+    'transcribe a recording (WAV, MP3, FLAC, Ogg, WebM) with whisper.cpp',
+    modules.transcribe,
+  ),
   entry('vault init', 'create the encrypted vault (in GREFFIER_HOME)', modules.vault),
   entry('vault passwd', 'change the vault passphrase (rotates the master key)', modules.vault),
   entry('vault status', 'say whether a vault exists and how it is protected', modules.vault),
@@ -112,7 +117,11 @@ export const commands: CommandEntry[] = [
     'go back to the previous saved catalogue/transcripts after damage',
     modules.vault,
   ),
-  entry('import', 'store a WAV recording as a meeting (and transcribe it)', modules.meetings),
+  entry(
+    'import',
+    'store a recording (WAV, MP3, FLAC, Ogg, WebM) as a meeting and transcribe it',
+    modules.meetings,
+  ),
   entry('list', 'list the meetings in the vault', modules.meetings),
   entry('show', 'show one meeting with its transcript', modules.meetings),
   entry('delete', 'delete a meeting for good (its key is destroyed first)', modules.meetings),
@@ -207,4 +216,14 @@ export const commands: CommandEntry[] = [
     modules.release,
   ),
   entry('release keygen', 'write a new Ed25519 key pair for signing bundles', modules.release),
+  entry(
+    'audio probe',
+    'say what an audio file is (format, codec, rate, channels, duration) and whether Greffier imports it',
+    modules.audio,
+  ),
+  entry(
+    'audio convert',
+    'convert an audio file to a 16 kHz mono 16-bit WAV (what whisper reads)',
+    modules.audio,
+  ),
 ];

@@ -1,5 +1,5 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
-import { importWav } from '../../core/meetings/transcription.js';
+import { importAudio } from '../../core/meetings/import.js';
 import { runPipeline } from '../../core/pipeline/pipeline.js';
 import { checkExplicitModel } from '../../core/models/resolver.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
@@ -9,6 +9,7 @@ import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../c
 import { cliModelSource, cliPipeline } from '../model-flags.js';
 import { oneId, PASS, passOption, withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
+import { describeAudio, progressPrinter } from './audio.js';
 
 /** Meetings in the vault: import a recording, list, show, delete. */
 
@@ -30,11 +31,16 @@ function meetingLine(m: Meeting): string {
 
 const importCommand: Command = {
   path: ['import'],
-  summary: 'store a WAV recording as a meeting (and transcribe it)',
+  summary: 'store a recording (WAV, MP3, FLAC, Ogg, WebM) as a meeting and transcribe it',
   usage: `
-Usage: greffier import <audio.wav> --title <title> [options]
+Usage: greffier import <audio> --title <title> [options]
 
 Stores the audio in the vault, encrypted, and prints the new meeting's id.
+Reads WAV (also RF64/BW64 and over 2 GB), MP3, FLAC, Ogg Vorbis, Ogg Opus and
+WebM Opus, recognised by their content; AAC (M4A/MP4) is refused (convert it
+first, see "greffier audio probe"). Long files stream: a 4-hour session is
+imported in bounded memory, with progress and time left on stderr (on a
+terminal, or with --progress).
 With a speech model (--asr-model, or one installed in the vault) the meeting
 then goes through the same pipeline as in the app: transcript (silence
 trimmed by the installed VAD), minutes (with an installed language model) and
@@ -47,6 +53,8 @@ Options:
   --vad-model <file>      Silero VAD model: skip silence (default: the vault's)
   --llm-model <file>      GGUF language model for the minutes (default: the vault's)
   --threads <n>           CPU threads for whisper
+  --progress              print the file's format and duration, then progress and time
+                          left, on stderr even when it is not a terminal
   ${PASS}
 `,
   async run(argv, io) {
@@ -54,6 +62,7 @@ Options:
       ...passOption,
       title: { type: 'string' },
       lang: { type: 'string' },
+      progress: { type: 'boolean' },
       'asr-model': { type: 'string' },
       'vad-model': { type: 'string' },
       'llm-model': { type: 'string' },
@@ -61,8 +70,8 @@ Options:
     });
     if (positionals.length !== 1) {
       throw new UsageError(
-        'import takes the path of one WAV file',
-        'e.g. greffier import talk.wav --title "Conseil"',
+        'import takes the path of one audio file',
+        'e.g. greffier import conseil.mp3 --title "Conseil"',
       );
     }
     if (!values.title?.trim())
@@ -77,12 +86,24 @@ Options:
     if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
     if (values['llm-model']) await checkExplicitModel(values['llm-model'], 'llm', { env: io.env });
     clearPrivateTemp(io.env);
+    // What the file is and how far the import has gone: on a terminal, or when asked (scripts).
+    const showProgress =
+      values.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true;
     await withOpenVault(io, values['passphrase-file'], async (open) => {
       const { meetings, jobs } = open;
-      const meeting = await importWav(meetings, positionals[0]!, {
-        title: values.title!,
-        ...(lang?.success ? { language: lang.data } : {}),
-      });
+      const meeting = await importAudio(
+        meetings,
+        positionals[0]!,
+        { title: values.title!, ...(lang?.success ? { language: lang.data } : {}) },
+        {
+          onProbe: showProgress
+            ? (info) => writeLine(io.stderr, `greffier: importing ${describeAudio(info)}`)
+            : undefined,
+          onProgress: showProgress ? progressPrinter(io, 'importing') : undefined,
+          onWarning: (warning) => writeLine(io.stderr, `greffier: warning: ${warning.message}`),
+          signal: io.signal,
+        },
+      );
       const params: Record<string, unknown> = {};
       if (values['asr-model']) params.model = values['asr-model'];
       if (values['vad-model']) params.vadModel = values['vad-model'];

@@ -6,9 +6,9 @@ import { LanguageChoiceSchema, type Transcript } from '../../shared/transcript.j
 import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../command.js';
 
 const usage = `
-Usage: greffier transcribe <audio.wav> --asr-model <file> [options]
+Usage: greffier transcribe <audio> --asr-model <file> [options]
 
-Transcribes a WAV recording with whisper.cpp, offline.
+Transcribes a recording with whisper.cpp, offline.
 
 Options:
   --asr-model <file>      whisper.cpp model (ggml .bin) — required
@@ -22,8 +22,9 @@ Options:
   --verbose               show whisper's log on stderr
   -h, --help              show this help
 
-Audio: WAV, PCM 8/16/24/32-bit or 32/64-bit float, any sample rate, mono or
-multi-channel (converted to 16 kHz mono in memory).
+Audio: WAV (PCM or float, any rate and channels, RF64/BW64), MP3, FLAC, Ogg
+Vorbis/Opus, WebM Opus, recognised by content (converted to 16 kHz mono in
+memory; "greffier import" streams instead). AAC (M4A/MP4) is refused.
 Exit codes: 0 success, 1 failure, 2 bad usage.
 `;
 
@@ -46,7 +47,7 @@ export function formatTranscriptText(transcript: Transcript): string {
 
 export const transcribeCommand: Command = {
   path: ['transcribe'],
-  summary: 'transcribe a WAV recording with whisper.cpp',
+  summary: 'transcribe a recording (WAV, MP3, FLAC, Ogg, WebM) with whisper.cpp',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {

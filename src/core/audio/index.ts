@@ -1,6 +1,8 @@
-import { decodeWav, readAudioBytes, parseWavHeader, type WavEncoding } from './wav.js';
+import { decodeWav, parseWavHeader, readAudioBytes, type WavEncoding } from './wav.js';
 import { toWhisperPcm } from './resample.js';
-import { floatToInt16 } from './pcm.js';
+import { concatInt16, floatToInt16 } from './pcm.js';
+import { probeAudio } from './probe.js';
+import { whisperSamples } from './stream.js';
 import { SAMPLE_RATE } from '../../shared/audio.js';
 
 export { SAMPLE_RATE } from '../../shared/audio.js';
@@ -26,21 +28,45 @@ export interface WhisperAudio {
   pcm?: Int16Array;
 }
 
+/** Below this a WAV is read whole, with the strict checks (a lying header is refused). */
+const WHOLE_WAV_LIMIT = 2 ** 31 - 1;
+
 /**
- * Checks a WAV file and, when it is not already 16 kHz mono 16-bit, converts
- * it in memory. Every bad input fails here with a message naming the file,
- * before any engine starts.
+ * Checks an audio file (any format Greffier decodes, recognised by content)
+ * and, when it is not already a 16 kHz mono 16-bit WAV, converts it in
+ * memory (2 bytes per sample at 16 kHz: ~115 MB an hour; meetings import
+ * streams instead). Every bad input fails here with a message naming the
+ * file, before any engine starts.
  */
 export async function loadAudioForWhisper(path: string): Promise<WhisperAudio> {
-  const bytes = await readAudioBytes(path);
-  const header = parseWavHeader(bytes, path);
-  if (isWhisperReady(header.encoding)) {
-    return { encoding: header.encoding, durationMs: header.durationMs };
+  const info = await probeAudio(path).catch(() => undefined);
+  const plainWav = info?.container === 'wav' && info.bytes <= WHOLE_WAV_LIMIT;
+  if (!info || plainWav || info.container === 'unknown') {
+    // The WAV reader's own checks and messages (what is accepted, what is wrong).
+    const bytes = await readAudioBytes(path);
+    const header = parseWavHeader(bytes, path);
+    if (isWhisperReady(header.encoding)) {
+      return { encoding: header.encoding, durationMs: header.durationMs };
+    }
+    const decoded = decodeWav(bytes, path);
+    return {
+      encoding: header.encoding,
+      durationMs: header.durationMs,
+      pcm: floatToInt16(toWhisperPcm(decoded.channels, decoded.sampleRate)),
+    };
   }
-  const decoded = decodeWav(bytes, path);
+  if (info.refusal) throw info.refusal;
+  const parts: Int16Array[] = [];
+  for await (const piece of whisperSamples(info)) parts.push(floatToInt16(piece));
+  const pcm = concatInt16(parts);
   return {
-    encoding: header.encoding,
-    durationMs: header.durationMs,
-    pcm: floatToInt16(toWhisperPcm(decoded.channels, decoded.sampleRate)),
+    encoding: info.wav?.encoding ?? {
+      format: 'pcm',
+      bitsPerSample: 16,
+      channelCount: info.channels ?? 1,
+      sampleRate: info.sampleRate ?? SAMPLE_RATE,
+    },
+    durationMs: (pcm.length / SAMPLE_RATE) * 1000,
+    pcm,
   };
 }

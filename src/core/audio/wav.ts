@@ -20,7 +20,7 @@ export interface WavEncoding {
 }
 
 export const ACCEPTED_AUDIO =
-  'Greffier reads WAV (PCM 8/16/24/32-bit or 32/64-bit float, any sample rate, mono or multi-channel)';
+  'Greffier reads WAV (PCM 8/16/24/32-bit or 32/64-bit float, any sample rate, mono or multi-channel, RF64/BW64), MP3, FLAC, Ogg Vorbis, Ogg Opus and WebM Opus';
 const CONVERT_HINT = 'convert it to WAV first (e.g. with Audacity or "sox in.mp3 out.wav")';
 
 const WAVE_FORMAT_PCM = 0x0001;

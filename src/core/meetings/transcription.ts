@@ -1,47 +1,12 @@
-import {
-  concatInt16,
-  floatToInt16,
-  readWavFile,
-  SAMPLE_RATE,
-  toWhisperPcm,
-} from '../audio/index.js';
+import { concatInt16, SAMPLE_RATE } from '../audio/index.js';
 import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.js';
-import { LanguageSchema, type LanguageChoice, type Transcript } from '../../shared/transcript.js';
+import { LanguageSchema, type Transcript } from '../../shared/transcript.js';
 import { applyTurns } from '../speakers/turns.js';
 import { readNotes } from './notes.js';
-import type { Meeting } from '../../shared/meetings.js';
 import type { Meetings } from './meetings.js';
 
-/** Samples per journal chunk: one second, as the recorder sends them. */
-const CHUNK = SAMPLE_RATE;
-
-/**
- * Imports a WAV file as a finished meeting: decoded, converted to 16 kHz
- * mono, and appended to the meeting's encrypted journal in 1 s chunks.
- */
-export async function importWav(
-  meetings: Meetings,
-  path: string,
-  input: { title: string; language?: LanguageChoice; startedAt?: string },
-): Promise<Meeting> {
-  // Decode before creating anything, so a bad file leaves the vault untouched.
-  const decoded = await readWavFile(path);
-  const pcm = toWhisperPcm(decoded.channels, decoded.sampleRate);
-  const meeting = await meetings.create(input);
-  try {
-    for (let from = 0; from < pcm.length; from += CHUNK) {
-      await meetings.appendAudio(
-        meeting.id,
-        floatToInt16(pcm, from, Math.min(pcm.length, from + CHUNK)),
-      );
-    }
-    pcm.fill(0);
-    return await meetings.finish(meeting.id);
-  } catch (error) {
-    await meetings.delete(meeting.id).catch(() => undefined);
-    throw error;
-  }
-}
+/** Imports go through the streaming importer (any format, bounded memory); the old name stays. */
+export { importAudio, importAudio as importWav } from './import.js';
 
 /** The meeting's samples, decrypted one journal chunk at a time. */
 async function* meetingSamples(meetings: Meetings, meetingId: string): AsyncGenerator<Int16Array> {

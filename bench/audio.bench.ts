@@ -1,0 +1,247 @@
+// Imports (issue 15): decode + downmix + resample to 16 kHz mono, ours against
+// Debian's ffmpeg on the same file, per format (ratio = ours / ffmpeg, target
+// ≤ 2.0 for MP3 and AAC); the resampler's quality against sox (SNR, ≥ 40 dB)
+// and its speed against the previous one. GREFFIER_BENCH_LONG=1 adds the
+// 4-hour files (48 kHz stereo WAV, MP3): convert time and the child's maxRSS.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { probeAudio } from '../src/core/audio/probe.js';
+import { whisperSamples } from '../src/core/audio/stream.js';
+import { resampleAll } from '../src/core/audio/resampler.js';
+import { decodeWav } from '../src/core/audio/wav.js';
+import { downmix } from '../src/core/audio/resample.js';
+import { projectRoot } from '../src/core/paths.js';
+import { resample as resampleV1 } from './baseline/resample-v1.js';
+import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import { median, type Bench, type BenchRow } from './report.js';
+import { ENCODINGS, runTool, speechSource } from '../tests/helpers/audio-formats.js';
+
+const { create: createLibsamplerate, ConverterType } = libsamplerate;
+
+const MINUTES = Number(process.env.GREFFIER_BENCH_AUDIO_MINUTES ?? 10);
+const RUNS = 3;
+
+function ffmpegMs(file: string): number {
+  const t = performance.now();
+  runTool('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-threads',
+    '1',
+    '-i',
+    file,
+    '-ar',
+    '16000',
+    '-ac',
+    '1',
+    '-f',
+    's16le',
+    '-y',
+    '/dev/null',
+  ]);
+  return performance.now() - t;
+}
+
+async function oursMs(file: string): Promise<number> {
+  const t = performance.now();
+  const info = await probeAudio(file);
+  let samples = 0;
+  for await (const piece of whisperSamples(info)) samples += piece.length;
+  if (samples === 0) throw new Error(`${file}: nothing decoded`);
+  return performance.now() - t;
+}
+
+function snrDb(reference: Float32Array, test: Float32Array): number {
+  const n = Math.min(reference.length, test.length);
+  let signal = 0;
+  let noise = 0;
+  // The edges (filter ramp-up) are left out: both tools pad differently there.
+  for (let i = 100; i < n - 100; i++) {
+    signal += reference[i]! ** 2;
+    noise += (reference[i]! - test[i]!) ** 2;
+  }
+  return 10 * Math.log10(signal / noise);
+}
+
+function convertInChild(input: string, output: string): Promise<{ ms: number; maxRssKb: number }> {
+  const entry = join(projectRoot(), 'tests', 'integration', 'audio-cli.entry.ts');
+  const t = performance.now();
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', entry, 'audio', 'convert', input, '--out', output, '--quiet'],
+      {
+        cwd: projectRoot(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const match = /maxRSS (\d+)\s*$/.exec(stderr);
+      if (code !== 0 || !match) fail(new Error(`convert failed: ${stderr}`));
+      else done({ ms: performance.now() - t, maxRssKb: Number(match[1]) });
+    });
+  });
+}
+
+const bench: Bench = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'greffier-audio-bench-'));
+  const rows: BenchRow[] = [];
+  try {
+    // A longer source (the 20 s speech repeated) so process start-up does not dominate ffmpeg's time.
+    const source = join(dir, 'source.wav');
+    runTool('sox', [
+      speechSource(),
+      source,
+      'repeat',
+      String(Math.max(0, Math.round((MINUTES * 60) / 19.4) - 1)),
+    ]);
+    const wav48 = join(dir, 'source-48k.wav');
+    runTool('sox', [source, '-r', '48000', wav48]);
+    const files: Record<string, string> = { 'WAV 48 kHz stereo': wav48 };
+    for (const [name, { ext, args }] of Object.entries(ENCODINGS)) {
+      if (name === 'mp4-video') continue;
+      const out = join(dir, `source-${name}.${ext}`);
+      runTool('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, ...args, out]);
+      files[name] = out;
+    }
+    for (const [name, file] of Object.entries(files)) {
+      const info = await probeAudio(file);
+      const theirs = median(Array.from({ length: RUNS }, () => ffmpegMs(file)));
+      if (info.refusal) {
+        rows.push({
+          measure: `${name}: decode + resample ${MINUTES} min`,
+          ours: 'refused (no AAC decoder under an acceptable licence)',
+          raw: `${theirs.toFixed(0)} ms`,
+          target: name.includes('aac') ? '≤ 2.0' : '',
+        });
+        continue;
+      }
+      const ours: number[] = [];
+      for (let i = 0; i < RUNS; i++) ours.push(await oursMs(file));
+      const oursMedian = median(ours);
+      rows.push({
+        measure: `${name}: decode + resample ${MINUTES} min`,
+        ours: `${oursMedian.toFixed(0)} ms (${((MINUTES * 60_000) / oursMedian).toFixed(0)}× real time)`,
+        raw: `${theirs.toFixed(0)} ms ffmpeg`,
+        ratio: oursMedian / theirs,
+        target: name === 'mp3' ? '≤ 2.0' : '',
+      });
+    }
+
+    // The resampler: SNR against sox's, speed against the previous (same filter, per-tap kernel).
+    for (const rate of [44100, 48000]) {
+      const input = join(dir, `resample-${rate}.wav`);
+      const soxOut = join(dir, `resample-${rate}-sox.wav`);
+      runTool('sox', [source, '-c', '1', '-r', String(rate), input, 'trim', '0', '60']);
+      runTool('sox', [input, '-r', '16000', soxOut]);
+      const decoded = decodeWav(readFileSync(input));
+      const mono = downmix(decoded.channels);
+      const reference = decodeWav(readFileSync(soxOut)).channels[0]!;
+      const tNew = performance.now();
+      const ours = resampleAll(mono, rate, 16000);
+      const newMs = performance.now() - tNew;
+      const tOld = performance.now();
+      const old = resampleV1(mono, rate, 16000);
+      const oldMs = performance.now() - tOld;
+      rows.push({
+        measure: `resampler ${rate / 1000} kHz → 16 kHz, SNR vs sox`,
+        ours: `${snrDb(reference, ours).toFixed(1)} dB`,
+        raw: `previous: ${snrDb(reference, old).toFixed(1)} dB`,
+        target: '≥ 40 dB',
+      });
+      rows.push({
+        measure: `resampler ${rate / 1000} kHz → 16 kHz, 60 s of audio`,
+        ours: `${newMs.toFixed(0)} ms`,
+        raw: `${oldMs.toFixed(0)} ms previous`,
+        ratio: newMs / oldMs,
+        target: '< 1 (faster)',
+      });
+      // The candidate we did not take: libsamplerate (WebAssembly), its fastest sinc converter.
+      const src = await createLibsamplerate(1, rate, 16000, {
+        converterType: ConverterType.SRC_SINC_FASTEST,
+      });
+      const tLsr = performance.now();
+      const lsr = src.full(mono);
+      const lsrMs = performance.now() - tLsr;
+      src.destroy();
+      rows.push({
+        measure: `libsamplerate-js SINC_FASTEST ${rate / 1000} kHz → 16 kHz`,
+        ours: `${newMs.toFixed(0)} ms (ours)`,
+        raw: `${lsrMs.toFixed(0)} ms, SNR vs sox ${snrDb(reference, lsr).toFixed(1)} dB`,
+        ratio: newMs / lsrMs,
+        note: 'not used: whole-buffer API in Node, no faster',
+      });
+    }
+
+    if (process.env.GREFFIER_BENCH_LONG === '1') {
+      const long = {
+        'WAV 48 kHz stereo, 4 h': () => {
+          const out = join(dir, 'long.wav');
+          runTool('sox', [
+            '-n',
+            '-r',
+            '48000',
+            '-c',
+            '2',
+            '-b',
+            '16',
+            out,
+            'synth',
+            '4:00:00',
+            'sine',
+            '300-3000',
+            'vol',
+            '0.3',
+          ]);
+          return out;
+        },
+        'MP3 44.1 kHz stereo 64 kb/s, 4 h': () => {
+          const out = join(dir, 'long.mp3');
+          runTool('ffmpeg', [
+            '-loglevel',
+            'error',
+            '-y',
+            '-f',
+            'lavfi',
+            '-i',
+            'sine=frequency=440:sample_rate=44100:duration=14400',
+            '-ac',
+            '2',
+            '-c:a',
+            'libmp3lame',
+            '-b:a',
+            '64k',
+            out,
+          ]);
+          return out;
+        },
+      };
+      for (const [name, make] of Object.entries(long)) {
+        const input = make();
+        const output = join(dir, 'long-16k.wav');
+        try {
+          const run = await convertInChild(input, output);
+          rows.push({
+            measure: `${name}: convert (child process)`,
+            ours: `${(run.ms / 1000).toFixed(0)} s, maxRSS ${(run.maxRssKb / 1024).toFixed(0)} MB`,
+            ratio: run.maxRssKb / (300 * 1024),
+            target: 'maxRSS ≤ 300 MB',
+          });
+        } finally {
+          rmSync(input, { force: true });
+          rmSync(output, { force: true });
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { title: `Audio imports (${MINUTES} min of French speech per format)`, rows };
+};
+
+export default bench;

@@ -1,0 +1,214 @@
+/**
+ * A small streaming reader of EBML (the WebM/Matroska container), just
+ * enough to find the audio track and hand its frames to a decoder. It keeps
+ * only the bytes of the element it is reading; a cluster of any length or
+ * of unknown size (MediaRecorder writes those) streams through.
+ */
+
+export const ID = {
+  segment: 0x18538067,
+  info: 0x1549a966,
+  timecodeScale: 0x2ad7b1,
+  duration: 0x4489,
+  tracks: 0x1654ae6b,
+  trackEntry: 0xae,
+  trackNumber: 0xd7,
+  trackType: 0x83,
+  codecId: 0x86,
+  codecPrivate: 0x63a2,
+  audio: 0xe1,
+  samplingFrequency: 0xb5,
+  channels: 0x9f,
+  contentEncodings: 0x6d80,
+  cluster: 0x1f43b675,
+  simpleBlock: 0xa3,
+  blockGroup: 0xa0,
+  block: 0xa1,
+} as const;
+
+/** Masters whose children matter: their content is read as if it were top level. */
+const DESCEND = new Set<number>([
+  ID.segment,
+  ID.info,
+  ID.tracks,
+  ID.trackEntry,
+  ID.audio,
+  ID.cluster,
+  ID.blockGroup,
+]);
+
+/** Leaves read whole (small), everything else is skipped without being held. */
+const READ = new Set<number>([
+  ID.timecodeScale,
+  ID.duration,
+  ID.trackNumber,
+  ID.trackType,
+  ID.codecId,
+  ID.codecPrivate,
+  ID.samplingFrequency,
+  ID.channels,
+  ID.contentEncodings,
+  ID.simpleBlock,
+  ID.block,
+]);
+
+export interface EbmlElement {
+  id: number;
+  data: Uint8Array;
+}
+
+/** Reads a variable-length integer; `marker` keeps the length bits (element IDs keep them). */
+function vint(
+  bytes: Uint8Array,
+  at: number,
+  marker: boolean,
+): { value: number; length: number; unknown: boolean } | undefined {
+  if (at >= bytes.length) return undefined;
+  const first = bytes[at]!;
+  let length = 1;
+  while (length <= 8 && !(first & (0x80 >> (length - 1)))) length++;
+  if (length > 8) return { value: -1, length: 1, unknown: false }; // Not EBML: caller fails.
+  if (at + length > bytes.length) return undefined;
+  let value = marker ? first : first & (0xff >> length);
+  let allOnes = value === 0xff >> length;
+  for (let i = 1; i < length; i++) {
+    value = value * 256 + bytes[at + i]!;
+    if (bytes[at + i] !== 0xff) allOnes = false;
+  }
+  return { value, length, unknown: !marker && allOnes };
+}
+
+export class EbmlReader {
+  private pending = new Uint8Array(0);
+  private skipping = 0;
+  /** Bytes consumed so far, for messages that say where the file broke. */
+  offset = 0;
+
+  /** Feeds bytes; returns the leaf elements completed by them, in file order. */
+  push(bytes: Uint8Array): EbmlElement[] {
+    let input = bytes;
+    if (this.skipping > 0) {
+      const skip = Math.min(this.skipping, input.length);
+      this.skipping -= skip;
+      this.offset += skip;
+      input = input.subarray(skip);
+    }
+    const buffer = this.pending.length ? concat(this.pending, input) : input;
+    const out: EbmlElement[] = [];
+    let at = 0;
+    for (;;) {
+      const id = vint(buffer, at, true);
+      if (!id) break;
+      if (id.value < 0) throw new Error(`not a valid WebM element at byte ${this.offset}`);
+      const size = vint(buffer, at + id.length, false);
+      if (!size) break;
+      const header = id.length + size.length;
+      if (DESCEND.has(id.value)) {
+        at += header; // Children follow; sizes (even unknown) need not be tracked.
+        this.offset += header;
+        continue;
+      }
+      if (size.unknown) throw new Error(`an element of unknown size at byte ${this.offset}`);
+      if (READ.has(id.value)) {
+        if (at + header + size.value > buffer.length) break; // Wait for the rest.
+        out.push({ id: id.value, data: buffer.slice(at + header, at + header + size.value) });
+        at += header + size.value;
+        this.offset += header + size.value;
+        continue;
+      }
+      // Skipped: video frames, cues, tags, attachments.
+      const available = buffer.length - at - header;
+      at += header;
+      this.offset += header;
+      if (size.value > available) {
+        this.skipping = size.value - available;
+        this.offset += available;
+        at = buffer.length;
+        break;
+      }
+      at += size.value;
+      this.offset += size.value;
+    }
+    this.pending = at < buffer.length ? buffer.slice(at) : new Uint8Array(0);
+    return out;
+  }
+
+  /** Bytes received but not yet a whole element (a file cut in the middle of one). */
+  get leftover(): number {
+    return this.pending.length + this.skipping;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+export function readUint(data: Uint8Array): number {
+  let value = 0;
+  for (const byte of data) value = value * 256 + byte;
+  return value;
+}
+
+export function readFloat(data: Uint8Array): number {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return data.length === 4 ? view.getFloat32(0) : data.length === 8 ? view.getFloat64(0) : 0;
+}
+
+export function readString(data: Uint8Array): string {
+  return String.fromCharCode(...data).replace(/\0+$/, '');
+}
+
+/** A (Simple)Block: its track, and its frames (one unless laced). */
+export function readBlock(data: Uint8Array): { track: number; frames: Uint8Array[] } {
+  const track = vint(data, 0, false);
+  if (!track || track.value < 0) throw new Error('a damaged block');
+  const flagsAt = track.length + 2;
+  const flags = data[flagsAt] ?? 0;
+  const lacing = (flags >> 1) & 0x03;
+  const body = data.subarray(flagsAt + 1);
+  if (lacing === 0) return { track: track.value, frames: [body] };
+  const count = body[0]! + 1;
+  if (lacing === 2) {
+    const size = Math.floor((body.length - 1) / count);
+    return {
+      track: track.value,
+      frames: Array.from({ length: count }, (_, i) =>
+        body.subarray(1 + i * size, 1 + (i + 1) * size),
+      ),
+    };
+  }
+  // Xiph (1) and EBML (3) lacing: sizes of all frames but the last.
+  const sizes: number[] = [];
+  let at = 1;
+  if (lacing === 1) {
+    for (let i = 0; i < count - 1; i++) {
+      let size = 0;
+      while (body[at] === 0xff) {
+        size += 255;
+        at++;
+      }
+      size += body[at++]!;
+      sizes.push(size);
+    }
+  } else {
+    const first = vint(body, at, false)!;
+    sizes.push(first.value);
+    at += first.length;
+    for (let i = 1; i < count - 1; i++) {
+      const raw = vint(body, at, false)!;
+      const bias = 2 ** (7 * raw.length - 1) - 1; // Signed differences from the previous size.
+      sizes.push(sizes[i - 1]! + raw.value - bias);
+      at += raw.length;
+    }
+  }
+  const frames: Uint8Array[] = [];
+  for (const size of sizes) {
+    frames.push(body.subarray(at, at + size));
+    at += size;
+  }
+  frames.push(body.subarray(at));
+  return { track: track.value, frames };
+}

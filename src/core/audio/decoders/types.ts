@@ -1,0 +1,26 @@
+/** What a decoder hands back for each piece of the file: samples per channel, at its own rate. */
+export interface DecodedPiece {
+  channels: Float32Array[];
+  sampleRate: number;
+  /** Frames the codec could not decode, with how many samples had been decoded before each. */
+  errors: { message: string; outputSamples: number; atMs?: number }[];
+}
+
+/**
+ * One interface over every codec: bytes in (any cut, in file order), samples
+ * out. Decoders keep only their own small state, so a file of any length
+ * goes through in bounded memory.
+ */
+export interface StreamDecoder {
+  readonly codec: string;
+  decode(bytes: Uint8Array): Promise<DecodedPiece>;
+  /** Whatever the decoder still holds once the file has ended. */
+  flush(): Promise<DecodedPiece>;
+  free(): void;
+}
+
+export const emptyPiece = (sampleRate = 0): DecodedPiece => ({
+  channels: [],
+  sampleRate,
+  errors: [],
+});

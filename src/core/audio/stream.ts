@@ -1,0 +1,212 @@
+import { createReadStream } from 'node:fs';
+import { GreffierError } from '../errors.js';
+import { SAMPLE_RATE } from '../../shared/audio.js';
+import { probeAudio, type AudioInfo } from './probe.js';
+import { wavFrames } from './wav-stream.js';
+import { StreamResampler } from './resampler.js';
+import { downmix } from './resample.js';
+import { flacDecoder, mp3Decoder, oggOpusDecoder, vorbisDecoder } from './decoders/wasm.js';
+import { WebmOpusDecoder } from './decoders/webm.js';
+import type { DecodedPiece, StreamDecoder } from './decoders/types.js';
+
+/** How far the decoding is, for a progress bar with an ETA. */
+export interface DecodeProgress {
+  bytesRead: number;
+  bytesTotal: number;
+  /** Audio delivered so far, in ms. */
+  decodedMs: number;
+}
+
+export interface DecodeOptions {
+  onProgress?: (progress: DecodeProgress) => void;
+  /** Damage the decoder stepped over, with the time it sits at ("a damaged frame at 1:02:03"). */
+  onWarning?: (warning: AudioWarning) => void;
+  /** Bytes read at a time: bounded memory whatever the file's length. */
+  readSize?: number;
+}
+
+export interface AudioWarning {
+  kind: 'damaged' | 'truncated';
+  atMs: number;
+  message: string;
+}
+
+const READ_SIZE = 256 * 1024;
+/** Past this many damaged frames the file is refused: it is not the recording any more. */
+const MAX_DAMAGE_REPORTS = 20;
+
+/** "1:02:03.4" for messages: where in the recording something happened. */
+export function formatTime(ms: number): string {
+  const total = Math.max(0, ms) / 1000;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = (total % 60).toFixed(1).padStart(4, '0');
+  return hours > 0
+    ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}`
+    : `${minutes}:${seconds}`;
+}
+
+async function decoderFor(info: AudioInfo): Promise<StreamDecoder> {
+  switch (info.container) {
+    case 'mp3':
+      return mp3Decoder();
+    case 'flac':
+      return flacDecoder();
+    case 'ogg':
+      return info.codec === 'opus' ? oggOpusDecoder() : vorbisDecoder(info.sampleRate ?? 44_100);
+    case 'webm':
+      return new WebmOpusDecoder(info.file);
+    default:
+      throw new GreffierError('audio-unsupported', `${info.file} is ${info.what}`, {
+        hint: 'convert it to WAV or FLAC',
+      });
+  }
+}
+
+/**
+ * The file as whisper hears it: 16 kHz mono float samples, in pieces, read
+ * and decoded a quarter megabyte at a time (any length in bounded memory).
+ * Refused files throw before the first piece; damage inside the file is
+ * reported through `onWarning` with its time, and decoding goes on past it.
+ */
+export async function* whisperSamples(
+  info: AudioInfo,
+  options: DecodeOptions = {},
+): AsyncGenerator<Float32Array> {
+  if (info.refusal) throw info.refusal;
+  const { onProgress, onWarning } = options;
+  const wav = info.wav;
+  const stream = createReadStream(info.file, {
+    highWaterMark: options.readSize ?? READ_SIZE,
+    ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
+  });
+  const decoder = wav ? undefined : await decoderFor(info);
+  let resampler: StreamResampler | undefined;
+  let bytesRead = wav ? wav.dataOffset : 0;
+  let decodedMs = 0;
+  let inputSamples = 0;
+  let inputRate = 0;
+  let damage = 0;
+  let leftover: Uint8Array = new Uint8Array(0);
+  const frameSize = wav ? (wav.encoding.bitsPerSample / 8) * wav.encoding.channelCount : 0;
+
+  const toWhisper = (piece: DecodedPiece): Float32Array | undefined => {
+    for (const error of piece.errors) {
+      damage++;
+      const atMs =
+        error.atMs ?? ((inputSamples + error.outputSamples) / (piece.sampleRate || 1)) * 1000;
+      if (damage > MAX_DAMAGE_REPORTS) {
+        throw new GreffierError(
+          'audio-damaged',
+          `${info.file} is too damaged to import: more than ${MAX_DAMAGE_REPORTS} broken frames, the last at ${formatTime(atMs)}`,
+          {
+            hint: 'import another copy of the recording, or repair it with a tool your IT department trusts',
+          },
+        );
+      }
+      onWarning?.({
+        kind: 'damaged',
+        atMs,
+        message: `${info.file}: damaged audio at ${formatTime(atMs)} skipped (${error.message})`,
+      });
+    }
+    const frames = piece.channels[0]?.length ?? 0;
+    if (frames === 0) return undefined;
+    if (!resampler || piece.sampleRate !== inputRate) {
+      // The rate is the decoder's, known once it has read a frame (and fixed for a stream).
+      inputRate = piece.sampleRate;
+      resampler = new StreamResampler(inputRate, SAMPLE_RATE);
+    }
+    inputSamples += frames;
+    decodedMs = (inputSamples / inputRate) * 1000;
+    const out = resampler.push(downmix(piece.channels));
+    return out.length ? out : undefined;
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      let piece: DecodedPiece;
+      if (wav) {
+        const bytes = leftover.length ? Buffer.concat([leftover, chunk]) : chunk;
+        const whole = bytes.length - (bytes.length % frameSize);
+        leftover = bytes.subarray(whole);
+        piece = {
+          channels: wavFrames(bytes.subarray(0, whole), wav.encoding),
+          sampleRate: wav.encoding.sampleRate,
+          errors: [],
+        };
+      } else {
+        piece = await decodeOrExplain(decoder!, chunk, info, decodedMs);
+      }
+      const out = toWhisper(piece);
+      if (out) yield out;
+      onProgress?.({ bytesRead, bytesTotal: info.bytes, decodedMs });
+    }
+    if (decoder) {
+      const out = toWhisper(await decoder.flush());
+      if (out) yield out;
+    }
+    if (resampler) {
+      const tail = resampler.flush();
+      if (tail.length) yield tail;
+    }
+  } finally {
+    decoder?.free();
+    stream.destroy();
+  }
+  if (inputSamples === 0) {
+    throw new GreffierError(
+      'audio-damaged',
+      `${info.file} is ${info.what}, but no audio could be decoded from it`,
+      { hint: 'import another copy of the recording, or export it again' },
+    );
+  }
+  const truncatedAt = wav?.truncatedAtMs ?? endedEarly(info, decodedMs);
+  if (truncatedAt !== undefined && damage > 0) {
+    // Frames were dropped inside the file: the audio after the damage is there, shifted earlier.
+    onWarning?.({
+      kind: 'damaged',
+      atMs: truncatedAt,
+      message: `${info.file}: ${formatTime(info.durationMs! - decodedMs)} of audio lost to damage; the meeting is ${formatTime(decodedMs)} long where the header announces ${formatTime(info.durationMs!)}`,
+    });
+  } else if (truncatedAt !== undefined) {
+    onWarning?.({
+      kind: 'truncated',
+      atMs: truncatedAt,
+      message: `${info.file} ends at ${formatTime(truncatedAt)}${info.durationMs ? `, but its header announces ${formatTime(info.durationMs)}` : ''}: the file is truncated or damaged there; what comes before is imported`,
+    });
+  }
+  onProgress?.({ bytesRead: info.bytes, bytesTotal: info.bytes, decodedMs });
+}
+
+/** A header that promised noticeably more audio than the file held: the file was cut. */
+function endedEarly(info: AudioInfo, decodedMs: number): number | undefined {
+  if (!info.durationMs || !info.durationExact) return undefined;
+  return decodedMs < info.durationMs * 0.99 - 500 ? decodedMs : undefined;
+}
+
+async function decodeOrExplain(
+  decoder: StreamDecoder,
+  chunk: Uint8Array,
+  info: AudioInfo,
+  decodedMs: number,
+): Promise<DecodedPiece> {
+  try {
+    return await decoder.decode(chunk);
+  } catch (error) {
+    if (error instanceof GreffierError) throw error;
+    throw new GreffierError(
+      'audio-damaged',
+      `${info.file} is damaged at ${formatTime(decodedMs)}: ${(error as Error).message}`,
+      { hint: 'import another copy of the recording, or export it again', cause: error },
+    );
+  }
+}
+
+/** Probes, then decodes: the one call for a path (CLI convert, import). */
+export async function openAudio(file: string): Promise<AudioInfo> {
+  const info = await probeAudio(file);
+  if (info.refusal) throw info.refusal;
+  return info;
+}

@@ -1,0 +1,68 @@
+import { floatToInt16, SAMPLE_RATE } from '../audio/index.js';
+import { probeAudio, type AudioInfo } from '../audio/probe.js';
+import { whisperSamples, type AudioWarning, type DecodeProgress } from '../audio/stream.js';
+import { GreffierError } from '../errors.js';
+import type { LanguageChoice } from '../../shared/transcript.js';
+import type { Meeting } from '../../shared/meetings.js';
+import type { Meetings } from './meetings.js';
+
+/** Samples per journal chunk: one second, as the recorder sends them. */
+const CHUNK = SAMPLE_RATE;
+
+export interface ImportOptions {
+  /** Called once the file is probed, before anything is stored: its format and duration. */
+  onProbe?: (info: AudioInfo) => void;
+  onProgress?: (progress: DecodeProgress) => void;
+  onWarning?: (warning: AudioWarning) => void;
+  /** Stops the import between pieces; the half-made meeting is deleted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Imports a recording (any format Greffier decodes) as a finished meeting.
+ * It streams: decoded, downmixed and resampled a quarter megabyte at a time,
+ * each second appended to the meeting's encrypted journal as it comes, as a
+ * recording would be. A file refused at the probe leaves the vault
+ * untouched; one that fails while decoding leaves no half meeting behind.
+ */
+export async function importAudio(
+  meetings: Meetings,
+  path: string,
+  input: { title: string; language?: LanguageChoice; startedAt?: string },
+  options: ImportOptions = {},
+): Promise<Meeting> {
+  const info = await probeAudio(path);
+  if (info.refusal) throw info.refusal;
+  options.onProbe?.(info);
+  const meeting = await meetings.create(input);
+  const pending = new Float32Array(CHUNK);
+  let filled = 0;
+  try {
+    for await (const piece of whisperSamples(info, options)) {
+      let at = 0;
+      while (at < piece.length) {
+        const take = Math.min(CHUNK - filled, piece.length - at);
+        pending.set(piece.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === CHUNK) {
+          await meetings.appendAudio(meeting.id, floatToInt16(pending));
+          filled = 0;
+        }
+      }
+      piece.fill(0);
+      if (options.signal?.aborted) {
+        throw new GreffierError('cancelled', `the import of ${path} was cancelled`, {
+          hint: 'nothing was kept; run the import again',
+        });
+      }
+    }
+    if (filled > 0) await meetings.appendAudio(meeting.id, floatToInt16(pending, 0, filled));
+    return await meetings.finish(meeting.id);
+  } catch (error) {
+    await meetings.delete(meeting.id).catch(() => undefined);
+    throw error;
+  } finally {
+    pending.fill(0);
+  }
+}

@@ -1,0 +1,226 @@
+// Issue 15: every recording a clerk has. The same 20 s of French speech is
+// encoded by Debian's ffmpeg into each format, imported into a real vault
+// (streamed into the encrypted journal), and transcribed by whisper.cpp with
+// the generated model: the transcript must cover the same duration (1 %).
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importAudio } from '../../src/core/meetings/import.js';
+import { transcribeMeetingAudio } from '../../src/core/meetings/transcription.js';
+import { probeAudio } from '../../src/core/audio/probe.js';
+import type { AudioWarning } from '../../src/core/audio/stream.js';
+import type { OpenVault } from '../../src/core/meetings/index.js';
+import { GreffierError } from '../../src/core/errors.js';
+import { parseWavHeader } from '../../src/core/audio/wav.js';
+import { runGreffier } from '../helpers/cli.js';
+import { testModels } from '../helpers/models.js';
+import { whisperCli } from '../helpers/whisper.js';
+import { createTestVault, tempDir } from '../helpers/vault.js';
+import { fixturesDir } from '../helpers/fixtures.js';
+import {
+  encodedSpeech,
+  ffmpegMissing,
+  garbledCopy,
+  soxDurationMs,
+  speechSource,
+  truncatedCopy,
+  type Encoding,
+} from '../helpers/audio-formats.js';
+
+const missing = ffmpegMissing();
+if (missing) console.warn(`audio-import.test: skipped: ${missing}`);
+
+const home = tempDir('greffier-audio-');
+let open: OpenVault;
+let model = '';
+let cli = '';
+let referenceMs = 0;
+
+beforeAll(async () => {
+  if (missing) return;
+  referenceMs = soxDurationMs(speechSource());
+  open = await createTestVault(join(home.path, 'vault'));
+  model = (await testModels()).whisper;
+  cli = await whisperCli();
+});
+afterAll(() => home.remove());
+
+const DECODED: { encoding: Encoding; codec: string }[] = [
+  { encoding: 'mp3', codec: 'mp3' },
+  { encoding: 'flac', codec: 'flac' },
+  { encoding: 'vorbis', codec: 'vorbis' },
+  { encoding: 'ogg-opus', codec: 'opus' },
+  { encoding: 'webm-opus', codec: 'opus' },
+];
+
+function expectWithin1Percent(actualMs: number, expectedMs: number): void {
+  expect(Math.abs(actualMs - expectedMs) / expectedMs).toBeLessThan(0.01);
+}
+
+describe.skipIf(missing)('importing every recording format', () => {
+  it.each(DECODED)(
+    '$encoding: probed, imported into the journal and transcribed over the same duration',
+    async ({ encoding, codec }) => {
+      const file = encodedSpeech(encoding);
+      const info = await probeAudio(file);
+      expect(info.refusal).toBeUndefined();
+      expect(info.codec).toBe(codec);
+      expectWithin1Percent(info.durationMs!, referenceMs);
+
+      const progress: number[] = [];
+      const meeting = await importAudio(
+        open.meetings,
+        file,
+        { title: `Conseil (${encoding})`, language: 'fr' },
+        { onProgress: (p) => progress.push(p.bytesRead / p.bytesTotal) },
+      );
+      expect(meeting.status).not.toBe('recording');
+      expectWithin1Percent(meeting.durationMs, referenceMs);
+      expect(progress.at(-1)).toBe(1);
+
+      const transcript = await transcribeMeetingAudio(open.meetings, meeting.id, {
+        model,
+        whisperCli: cli,
+        language: 'fr',
+      });
+      expectWithin1Percent(transcript.durationMs, referenceMs);
+    },
+  );
+
+  it.each(['m4a-aac', 'mp4-video'] as const)(
+    '%s: AAC is refused by name with what to do, and nothing is stored',
+    async (encoding) => {
+      const file = encodedSpeech(encoding);
+      const before = open.meetings.list().length;
+      const info = await probeAudio(file);
+      expect(info.codec).toBe('aac');
+      expectWithin1Percent(info.durationMs!, referenceMs);
+      const error = await importAudio(open.meetings, file, { title: 'AAC' }).catch((e) => e);
+      expect(error).toBeInstanceOf(GreffierError);
+      expect(error.code).toBe('audio-aac');
+      expect(error.message).toMatch(/AAC audio\. Greffier cannot decode AAC/);
+      expect(error.hint).toMatch(/convert it to WAV, FLAC, MP3 or Opus/);
+      expect(open.meetings.list().length).toBe(before);
+    },
+  );
+
+  it('recognises a file by its content, not its name', async () => {
+    const disguised = join(fixturesDir(), 'speech20-mp3-named.wav');
+    copyFileSync(encodedSpeech('mp3'), disguised);
+    const info = await probeAudio(disguised);
+    expect(info).toMatchObject({ container: 'mp3', codec: 'mp3' });
+    rmSync(disguised);
+  });
+
+  it('imports a truncated MP3 up to the cut, with a warning naming the time', async () => {
+    const cut = truncatedCopy(encodedSpeech('mp3'), 0.5, 'speech20-mp3-truncated.mp3');
+    const warnings: AudioWarning[] = [];
+    const meeting = await importAudio(
+      open.meetings,
+      cut,
+      { title: 'Coupé' },
+      {
+        onWarning: (w) => warnings.push(w),
+      },
+    );
+    expect(meeting.durationMs).toBeGreaterThan(referenceMs * 0.4);
+    expect(meeting.durationMs).toBeLessThan(referenceMs * 0.6);
+    const truncated = warnings.find((w) => w.kind === 'truncated');
+    expect(truncated?.message).toMatch(
+      /ends at 0:\d\d\.\d, but its header announces 0:19\.\d: the file is truncated or damaged there/,
+    );
+    expect(Math.abs(truncated!.atMs - meeting.durationMs)).toBeLessThan(100);
+  });
+
+  // 4 000 bytes of garbage over the middle of each file (about 0:09.7 into the speech). MP3 and
+  // Ogg (pages checked by CRC) skip the damage and go on; FLAC and WebM stop there. Either
+  // way the import succeeds with what was readable and a warning at the damage's time.
+  it.each(['mp3', 'ogg-opus', 'vorbis', 'flac', 'webm-opus'] as const)(
+    '%s with garbage in the middle: imported with a warning at the time of the damage',
+    async (encoding) => {
+      const garbled = garbledCopy(
+        encodedSpeech(encoding),
+        4000,
+        `speech20-${encoding}-garbled.bin`,
+      );
+      const warnings: AudioWarning[] = [];
+      const meeting = await importAudio(
+        open.meetings,
+        garbled,
+        { title: 'Abîmé' },
+        { onWarning: (w) => warnings.push(w) },
+      );
+      expect(meeting.durationMs).toBeGreaterThan(referenceMs * 0.45);
+      const first = warnings[0];
+      expect(first, 'a warning is given').toBeDefined();
+      expect(first!.atMs).toBeGreaterThan(7_000);
+      expect(first!.atMs).toBeLessThan(11_500);
+      expect(first!.message).toMatch(/0:(0[7-9]|1[01])\.\d/);
+    },
+  );
+});
+
+describe.skipIf(missing)('greffier audio probe / convert', () => {
+  it('probes as JSON and converts to a 16 kHz mono WAV of the same duration', async () => {
+    const env = { ...process.env, GREFFIER_HOME: join(home.path, 'cli-home') };
+    const probe = await runGreffier(env, ['audio', 'probe', encodedSpeech('ogg-opus'), '--json']);
+    expect(probe.code).toBe(0);
+    expect(JSON.parse(probe.stdout)).toMatchObject({
+      container: 'ogg',
+      codec: 'opus',
+      channels: 2,
+      importable: true,
+    });
+    const out = join(home.path, 'converted.wav');
+    const convert = await runGreffier(env, [
+      'audio',
+      'convert',
+      encodedSpeech('flac'),
+      '--out',
+      out,
+    ]);
+    expect(convert.code).toBe(0);
+    expect(convert.stderr).toMatch(/converting 100% .* done/);
+    const header = parseWavHeader(readFileSync(out), out);
+    expect(header.encoding).toMatchObject({
+      sampleRate: 16000,
+      channelCount: 1,
+      bitsPerSample: 16,
+    });
+    expectWithin1Percent(header.durationMs, referenceMs);
+  });
+
+  it('says why an M4A cannot be imported, with exit code 1', async () => {
+    const env = { ...process.env, GREFFIER_HOME: join(home.path, 'cli-home') };
+    const probe = await runGreffier(env, ['audio', 'probe', encodedSpeech('m4a-aac')]);
+    expect(probe.code).toBe(1);
+    expect(probe.stdout).toMatch(/an MP4\/M4A file \(M4A\), AAC, 44100 Hz, 2 channels, 0:19\.\d/);
+    expect(probe.stderr).toMatch(
+      /Greffier cannot decode AAC.*convert it to WAV, FLAC, MP3 or Opus/,
+    );
+  });
+
+  it('greffier import --progress takes an Ogg Opus file, showing its duration first and progress to 100 %', async () => {
+    const env = { ...process.env, GREFFIER_HOME: join(home.path, 'import-home') };
+    const pass = join(home.path, 'pass.txt');
+    writeFileSync(pass, 'conseil secret passphrase\n');
+    expect((await runGreffier(env, ['vault', 'init', '--passphrase-file', pass])).code).toBe(0);
+    const file = encodedSpeech('ogg-opus');
+    const r = await runGreffier(env, [
+      'import',
+      file,
+      '--title',
+      'Séance',
+      '--progress',
+      '--passphrase-file',
+      pass,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/importing .*an Ogg opus file, OPUS, 48000 Hz, 2 channels, 0:19\.\d/);
+    expect(r.stderr).toMatch(/importing 100% \(0:19\.\d of audio\), done/);
+    const id = r.stdout.trim();
+    const list = await runGreffier(env, ['list', '--json', '--passphrase-file', pass]);
+    const meetings = JSON.parse(list.stdout) as { id: string; durationMs: number }[];
+    expectWithin1Percent(meetings.find((m) => m.id === id)!.durationMs, referenceMs);
+  });
+});
