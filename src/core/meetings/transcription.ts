@@ -9,6 +9,8 @@ import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.j
 import { LanguageSchema, type LanguageChoice, type Transcript } from '../../shared/transcript.js';
 import { applyTurns } from '../speakers/turns.js';
 import { readNotes } from './notes.js';
+import { checkSeatPlan, measureLevels, type Seat } from '../speakers/channels.js';
+import { storeChannelSpeakers, type ChannelSpeakers } from './seats.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Meetings } from './meetings.js';
 
@@ -22,13 +24,21 @@ const CHUNK = SAMPLE_RATE;
 export async function importWav(
   meetings: Meetings,
   path: string,
-  input: { title: string; language?: LanguageChoice; startedAt?: string },
+  input: { title: string; language?: LanguageChoice; startedAt?: string; seats?: Seat[] },
+  onChannels?: (result: ChannelSpeakers) => void,
 ): Promise<Meeting> {
   // Decode before creating anything, so a bad file leaves the vault untouched.
   const decoded = await readWavFile(path);
+  if (input.seats) checkSeatPlan(input.seats, decoded.channels.length);
+  const { seats, ...meetingInput } = input;
   const pcm = toWhisperPcm(decoded.channels, decoded.sampleRate);
-  const meeting = await meetings.create(input);
+  const meeting = await meetings.create(meetingInput);
   try {
+    // Speakers from the microphones: levels of every channel, the mix to whisper.
+    if (seats) {
+      const track = measureLevels(decoded.channels, decoded.sampleRate);
+      onChannels?.(await storeChannelSpeakers(meetings, meeting.id, track, seats));
+    }
     for (let from = 0; from < pcm.length; from += CHUNK) {
       await meetings.appendAudio(
         meeting.id,
