@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runGreffier } from '../helpers/cli.js';
 import {
   checkSeatPlan,
   chooseChannels,
@@ -162,3 +164,51 @@ describe.skipIf(missing)(
     });
   },
 );
+
+describe.skipIf(missing)('greffier import --seats', () => {
+  const home = tempDir('greffier-seats-cli-');
+  afterAll(() => home.remove());
+
+  it('names the speakers from the seat plan, says which microphone stayed silent, refuses a plan too big', async () => {
+    const env = { ...process.env, GREFFIER_HOME: join(home.path, 'home') };
+    const pass = join(home.path, 'pass');
+    writeFileSync(pass, 'une phrase secrète assez longue pour le coffre\n');
+    expect((await runGreffier(env, ['vault', 'init', '--passphrase-file', pass])).code).toBe(0);
+    const room = chamber(2, 4);
+    const wav = chamberWav(
+      { ...room, channels: [...room.channels, new Float32Array(room.channels[0]!.length)] },
+      join(home.path, 'three.wav'),
+    );
+    const plan = join(home.path, 'plan.txt');
+    writeFileSync(plan, '1=Mme Martin\n2=M. Durand\n3=Mme Petit\n');
+    const ok = await runGreffier(env, [
+      'import',
+      wav,
+      '--title',
+      'Conseil',
+      '--seats',
+      plan,
+      '--passphrase-file',
+      pass,
+    ]);
+    expect(ok.stderr).toMatch(/channel 3 is silent for the whole meeting/);
+    const id = ok.stdout.trim();
+    const shown = await runGreffier(env, ['show', id, '--json', '--passphrase-file', pass]);
+    const meeting = JSON.parse(shown.stdout) as { speakers: { name: string }[] };
+    expect(meeting.speakers.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['Mme Martin', 'M. Durand', 'Mme Petit']),
+    );
+    const tooMany = await runGreffier(env, [
+      'import',
+      wav,
+      '--title',
+      'Trop',
+      '--seats',
+      '1=A,2=B,5=E',
+      '--passphrase-file',
+      pass,
+    ]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/names channel 5 \(E\) but the recording has 3 channels/);
+  });
+});

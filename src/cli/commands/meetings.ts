@@ -9,6 +9,7 @@ import { parseCommandArgs, positiveInteger, writeLine, type Command } from '../c
 import { cliModelSource, cliPipeline } from '../model-flags.js';
 import { oneId, PASS, passOption, withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
+import { readSeatPlan } from '../../core/speakers/seat-file.js';
 
 /** Meetings in the vault: import a recording, list, show, delete. */
 
@@ -47,11 +48,15 @@ Options:
   --vad-model <file>      Silero VAD model: skip silence (default: the vault's)
   --llm-model <file>      GGUF language model for the minutes (default: the vault's)
   --threads <n>           CPU threads for whisper
+  --seats <plan|file>     multi-channel WAV: who sits at which microphone
+                          ("1=Mme Martin,2=M. Durand", or a file with one seat a line);
+                          the loudest channel gives the speaker
   ${PASS}
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       ...passOption,
+      seats: { type: 'string' },
       title: { type: 'string' },
       lang: { type: 'string' },
       'asr-model': { type: 'string' },
@@ -76,13 +81,27 @@ Options:
     if (values['asr-model']) await checkExplicitModel(values['asr-model'], 'asr', { env: io.env });
     if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
     if (values['llm-model']) await checkExplicitModel(values['llm-model'], 'llm', { env: io.env });
+    const seats = values.seats === undefined ? undefined : await readSeatPlan(values.seats);
     clearPrivateTemp(io.env);
     await withOpenVault(io, values['passphrase-file'], async (open) => {
       const { meetings, jobs } = open;
-      const meeting = await importWav(meetings, positionals[0]!, {
-        title: values.title!,
-        ...(lang?.success ? { language: lang.data } : {}),
-      });
+      const meeting = await importWav(
+        meetings,
+        positionals[0]!,
+        {
+          title: values.title!,
+          ...(lang?.success ? { language: lang.data } : {}),
+          ...(seats ? { seats } : {}),
+        },
+        (found) => {
+          for (const channel of found.silentChannels) {
+            writeLine(
+              io.stderr,
+              `greffier: channel ${channel} is silent for the whole meeting (microphone off or unplugged?)`,
+            );
+          }
+        },
+      );
       const params: Record<string, unknown> = {};
       if (values['asr-model']) params.model = values['asr-model'];
       if (values['vad-model']) params.vadModel = values['vad-model'];
