@@ -106,7 +106,8 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
-export const ModelKindSchema = z.enum(['asr', 'vad', 'llm', 'embedding']);
+/** segmentation and voiceprint: the two ONNX models of speakers from voices (sherpa-onnx). */
+export const ModelKindSchema = z.enum(['asr', 'vad', 'llm', 'embedding', 'segmentation', 'voiceprint']);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
 /** A model file IT installed on this PC, as last verified. */

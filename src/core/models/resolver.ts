@@ -51,6 +51,8 @@ const KIND_WORDS: Record<ModelKind, string> = {
   vad: 'voice-activity (VAD)',
   llm: 'language',
   embedding: 'embedding',
+  segmentation: 'speaker-segmentation',
+  voiceprint: 'voiceprint (speaker-embedding)',
 };
 
 const FLAGS: Record<ModelKind, string> = {
@@ -58,6 +60,8 @@ const FLAGS: Record<ModelKind, string> = {
   vad: '--vad-model',
   llm: '--llm-model',
   embedding: '--embedding-model',
+  segmentation: '--segmentation-model',
+  voiceprint: '--voiceprint-model',
 };
 
 /**
