@@ -1,9 +1,16 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toMarkdown, toSrt } from '../../src/core/app/exports.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
 import { importWav } from '../../src/core/meetings/transcription.js';
-import { readMeetingVoices } from '../../src/core/meetings/voices.js';
+import {
+  confirmSuggestion,
+  readMeetingVoices,
+  rememberSpeakerVoice,
+  voiceSuggestions,
+} from '../../src/core/meetings/voices.js';
+import { forgetVoice, listVoices } from '../../src/core/speakers/voice-store.js';
 import { vaultModelSource } from '../../src/core/models/source.js';
 import { writeSpeakerModels } from '../../src/core/models/synth/speaker-models.js';
 import { meetingPipeline, runPipeline } from '../../src/core/pipeline/pipeline.js';
@@ -30,6 +37,7 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
   let open: OpenVault;
   let whisper: string;
   let wav: string;
+  let firstMeeting: string;
 
   beforeAll(async () => {
     await whisperCli();
@@ -112,5 +120,55 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
       expect(srt).toContain(name);
     }
     expect(markdown).not.toContain('Intervenant');
+    // Nothing is matched while no voice is on file.
+    expect(await voiceSuggestions(open.meetings, meeting.id)).toEqual([]);
+    firstMeeting = meeting.id;
+  }, 600_000);
+
+  it('a voice kept with consent is suggested in a later meeting, and gone once forgotten', async () => {
+    await expect(
+      rememberSpeakerVoice(open.meetings, firstMeeting, 'voice1', { by: ' ', note: '' }),
+    ).rejects.toMatchObject({ code: 'voice-consent-missing' });
+    const kept = await rememberSpeakerVoice(open.meetings, firstMeeting, 'voice1', {
+      by: 'Mme Martin',
+      note: 'accord oral en séance',
+    });
+    expect(listVoices(open.vault)).toEqual([
+      expect.objectContaining({ id: kept.id, name: 'Mme Martin' }),
+    ]);
+    // On disk the voiceprint is sealed: its 192 floats do not appear.
+    const sealed = readFileSync(join(open.vault.dir, 'voices', `${kept.id}.enc`));
+    expect(sealed.length).toBeGreaterThan(192 * 4);
+
+    const second = await importWav(open.meetings, wav, {
+      title: 'Commission (suite)',
+      language: 'fr',
+    });
+    await open.jobs.enqueue('transcribe', second.id, {});
+    await runPipeline(open, pipeline(), { meetingId: second.id });
+    const suggestions = await voiceSuggestions(open.meetings, second.id);
+    console.log(`suggestions in the second meeting: ${JSON.stringify(suggestions)}`);
+    expect(suggestions).toEqual([
+      expect.objectContaining({ speakerId: 'voice1', voiceId: kept.id, name: 'Mme Martin' }),
+    ]);
+    expect(suggestions[0]!.score).toBeGreaterThanOrEqual(0.75);
+    await confirmSuggestion(open.meetings, second.id, 'voice1');
+    expect(open.meetings.getMeeting(second.id).speakers.find((s) => s.id === 'voice1')?.name).toBe(
+      'Mme Martin',
+    );
+    expect(await voiceSuggestions(open.meetings, second.id)).toEqual([]);
+
+    // Consent withdrawn: the key leaves the catalogue, the sealed file goes.
+    await forgetVoice(open.vault, kept.id);
+    expect(listVoices(open.vault)).toEqual([]);
+    expect(existsSync(join(open.vault.dir, 'voices', `${kept.id}.enc`))).toBe(false);
+    expect(JSON.stringify(open.vault.data)).not.toContain(kept.id);
+    const third = await importWav(open.meetings, wav, {
+      title: 'Commission (fin)',
+      language: 'fr',
+    });
+    await open.jobs.enqueue('transcribe', third.id, {});
+    await runPipeline(open, pipeline(), { meetingId: third.id });
+    expect(await voiceSuggestions(open.meetings, third.id)).toEqual([]);
   }, 600_000);
 });

@@ -9,6 +9,14 @@ import {
 } from '../speakers/voices.js';
 import { diarizeInWorker } from '../speakers/voices-thread.js';
 import { readNotes } from './notes.js';
+import { GreffierError } from '../errors.js';
+import {
+  rememberVoice,
+  suggestVoices,
+  type RememberedVoice,
+  type VoiceConsent,
+  type VoiceSuggestion,
+} from '../speakers/voice-store.js';
 import type { Meetings } from './meetings.js';
 
 /**
@@ -25,7 +33,10 @@ const VOICES_BLOB = 'voice-clusters';
 export interface MeetingVoices {
   segments: VoiceSegment[];
   voiceprints: Diarization['voiceprints'];
+  /** SHA-256 of the voiceprint model: remembered voices are compared only within one model. */
   modelSha?: string;
+  /** Remembered voices this meeting's speakers sound like, waiting for the clerk. */
+  suggestions?: VoiceSuggestion[];
 }
 
 export type DiarizeOutcome =
@@ -69,11 +80,100 @@ export async function readMeetingVoices(
   }
 }
 
+async function saveMeetingVoices(meetings: Meetings, meetingId: string, voices: MeetingVoices) {
+  const bytes = Buffer.from(JSON.stringify(voices));
+  try {
+    await meetings.vault.writeMeetingBlob(meetingId, VOICES_BLOB, bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+async function requireVoices(meetings: Meetings, meetingId: string): Promise<MeetingVoices> {
+  const voices = await readMeetingVoices(meetings, meetingId);
+  if (!voices) {
+    throw new GreffierError(
+      'no-meeting-voices',
+      `the voices of meeting ${meetingId} have not been told apart`,
+      { hint: 'install the speaker models and run the speakers step again' },
+    );
+  }
+  return voices;
+}
+
+/** The clerk accepts a suggestion: the speaker takes the remembered voice's name. */
+export async function confirmSuggestion(
+  meetings: Meetings,
+  meetingId: string,
+  speakerId: string,
+): Promise<VoiceSuggestion> {
+  const voices = await requireVoices(meetings, meetingId);
+  const suggestion = voices.suggestions?.find((s) => s.speakerId === speakerId);
+  if (!suggestion) {
+    throw new GreffierError('no-suggestion', `no voice is suggested for speaker ${speakerId}`, {
+      hint: 'name the speaker yourself',
+    });
+  }
+  await meetings.renameSpeaker(meetingId, speakerId, suggestion.name);
+  voices.suggestions = voices.suggestions!.filter((s) => s.speakerId !== speakerId);
+  await saveMeetingVoices(meetings, meetingId, voices);
+  return suggestion;
+}
+
+/** The clerk rejects a suggestion: it is not shown again for this meeting. */
+export async function rejectSuggestion(meetings: Meetings, meetingId: string, speakerId: string) {
+  const voices = await requireVoices(meetings, meetingId);
+  voices.suggestions = (voices.suggestions ?? []).filter((s) => s.speakerId !== speakerId);
+  await saveMeetingVoices(meetings, meetingId, voices);
+}
+
+/** Suggestions waiting for the clerk (none when no voice is remembered). */
+export async function voiceSuggestions(
+  meetings: Meetings,
+  meetingId: string,
+): Promise<VoiceSuggestion[]> {
+  return (await readMeetingVoices(meetings, meetingId))?.suggestions ?? [];
+}
+
+/**
+ * Keeps a named speaker's voice for later meetings, with the consent given:
+ * the voiceprint of the speaker's voice in this meeting, sealed in the vault.
+ */
+export async function rememberSpeakerVoice(
+  meetings: Meetings,
+  meetingId: string,
+  speakerId: string,
+  consent: VoiceConsent,
+): Promise<RememberedVoice> {
+  const voices = await requireVoices(meetings, meetingId);
+  const speaker = meetings.getMeeting(meetingId).speakers.find((s) => s.id === speakerId);
+  const print = voices.voiceprints.find((v) => clusterSpeakerId(v.cluster) === speakerId);
+  if (!speaker || !print || !voices.modelSha) {
+    throw new GreffierError(
+      'no-voiceprint',
+      `speaker ${speakerId} of meeting ${meetingId} has no voiceprint to keep`,
+      { hint: 'only voices found by the speakers step can be remembered' },
+    );
+  }
+  if (/^(Intervenant|Speaker) [A-Z]+$/.test(speaker.name)) {
+    throw new GreffierError('voice-unnamed', `name ${speaker.name} before keeping the voice`, {
+      hint: 'give the speaker their real name first',
+      exitCode: 2,
+    });
+  }
+  return rememberVoice(meetings.vault, {
+    name: speaker.name,
+    vector: print.vector,
+    model: voices.modelSha,
+    consent,
+  });
+}
+
 export async function diarizeMeeting(
   meetings: Meetings,
   meetingId: string,
   models: VoiceModels,
-  options: DiarizeOptions & { signal?: AbortSignal; force?: boolean } = {},
+  options: DiarizeOptions & { signal?: AbortSignal; force?: boolean; modelSha?: string } = {},
 ): Promise<DiarizeOutcome> {
   // The clerk's keys or the microphone channels already say who spoke: they win.
   const { turns: marked } = await readNotes(meetings, meetingId);
@@ -81,17 +181,26 @@ export async function diarizeMeeting(
   const meeting = meetings.getMeeting(meetingId);
   if (!meeting.audio?.samples) return { skipped: 'no-audio' };
   const samples = await meetingFloats(meetings, meetingId);
-  const { signal, force: _force, ...engine } = options;
+  const { signal, force: _force, modelSha, ...engine } = options;
   const result = await diarizeInWorker(samples, models, engine, signal);
   if (result.segments.length === 0) return { skipped: 'no-speech' };
-  const bytes = Buffer.from(
-    JSON.stringify({ segments: result.segments, voiceprints: result.voiceprints }),
-  );
-  try {
-    await meetings.vault.writeMeetingBlob(meetingId, VOICES_BLOB, bytes);
-  } finally {
-    bytes.fill(0);
-  }
+  // Remembered voices (with consent on file) this meeting's voices sound like.
+  const suggestions = modelSha
+    ? await suggestVoices(
+        meetings.vault,
+        result.voiceprints.map((v) => ({
+          speakerId: clusterSpeakerId(v.cluster),
+          vector: v.vector,
+        })),
+        modelSha,
+      )
+    : [];
+  await saveMeetingVoices(meetings, meetingId, {
+    segments: result.segments,
+    voiceprints: result.voiceprints,
+    ...(modelSha ? { modelSha } : {}),
+    suggestions,
+  });
   const clusters = [...new Set(result.segments.map((s) => s.cluster))].sort((a, b) => a - b);
   const roster = new Set(meetings.getMeeting(meetingId).speakers.map((s) => s.id));
   for (const cluster of clusters) {

@@ -2,6 +2,7 @@ import { JobNotReady } from '../meetings/jobs.js';
 import type { OpenVault } from '../meetings/index.js';
 import { diarizeMeeting } from '../meetings/voices.js';
 import { checkVoiceModel } from '../speakers/voices.js';
+import { sha256File } from '../models/verify.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import type { ModelSource } from '../models/source.js';
 
@@ -39,6 +40,8 @@ export async function diarizeStep(
   await checkVoiceModel(segmentation, 'segmentation');
   await checkVoiceModel(voiceprint, 'voiceprint');
   const speakers = job.params.speakers as number | undefined;
+  // Remembered voices are compared only with voiceprints of the very same model.
+  const modelSha = await sha256File(voiceprint);
   await diarizeMeeting(
     open.meetings,
     job.meetingId,
@@ -48,6 +51,7 @@ export async function diarizeStep(
       ...(speakers ? { speakers } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(job.params.force ? { force: true } : {}),
+      modelSha,
     },
   );
 }
