@@ -178,7 +178,7 @@ export function diarizeSamples(
   return { segments, voiceprints: clusterVoiceprints(samples, segments, models, threads) };
 }
 
-/** One voiceprint per cluster, from all its speech (as sherpa-onnx does for each local speaker). */
+/** One voiceprint per cluster, from its longest turns (see VOICEPRINT_SPEECH_MS). */
 function clusterVoiceprints(
   samples: Float32Array,
   segments: VoiceSegment[],
@@ -197,11 +197,29 @@ function clusterVoiceprints(
     const vector = voiceprintOf(
       extractor,
       samples,
-      segments.filter((s) => s.cluster === cluster),
+      longestSpeech(segments.filter((s) => s.cluster === cluster)),
     );
     if (vector) out.push({ cluster, vector });
   }
   return out;
+}
+
+/**
+ * A voiceprint needs tens of seconds of speech, not the whole meeting: the
+ * voice's longest turns up to 30 s keep its cost a few per cent of the
+ * diarization's whatever the meeting's length.
+ */
+export const VOICEPRINT_SPEECH_MS = 30_000;
+
+function longestSpeech<T extends { startMs: number; endMs: number }>(ranges: T[]): T[] {
+  const chosen: T[] = [];
+  let total = 0;
+  for (const range of [...ranges].sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs))) {
+    if (total >= VOICEPRINT_SPEECH_MS) break;
+    chosen.push(range);
+    total += range.endMs - range.startMs;
+  }
+  return chosen.sort((a, b) => a.startMs - b.startMs);
 }
 
 type Extractor = InstanceType<SherpaModule['SpeakerEmbeddingExtractor']>;
