@@ -207,6 +207,38 @@ export const apiCalls = {
     input: z.object({ meetingId: Id, fromSpeakerId: Id, intoSpeakerId: Id }).strict(),
     output: Ok,
   },
+  /** Remembered voices (issue 13): suggestions for a meeting's speakers, confirmed by the clerk. */
+  'voices.suggestions': {
+    input: z.object({ meetingId: Id }).strict(),
+    output: z.array(z.object({ speakerId: Id, voiceId: Id, name: z.string(), score: z.number() })),
+  },
+  'voices.confirm': { input: z.object({ meetingId: Id, speakerId: Id }).strict(), output: Ok },
+  'voices.reject': { input: z.object({ meetingId: Id, speakerId: Id }).strict(), output: Ok },
+  /** Keeps a named speaker's voice; refused without the consent (who gave it, how). */
+  'voices.remember': {
+    input: z
+      .object({
+        meetingId: Id,
+        speakerId: Id,
+        consentBy: z.string().max(200),
+        consentNote: z.string().max(500),
+      })
+      .strict(),
+    output: z.object({ id: Id }),
+  },
+  'voices.list': {
+    input: Empty,
+    output: z.array(
+      z.object({
+        id: Id,
+        name: z.string(),
+        consent: z.object({ at: z.string(), by: z.string(), note: z.string() }),
+        createdAt: z.string(),
+      }),
+    ),
+  },
+  /** Forgets a voice (deletion or consent withdrawn): its key is shredded. */
+  'voices.forget': { input: z.object({ id: Id }).strict(), output: Ok },
   'minutes.regenerate': {
     input: z.object({ meetingId: Id, template: z.string().min(1).max(100) }).strict(),
     output: Ok,

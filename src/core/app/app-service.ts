@@ -6,6 +6,7 @@ import { questionCalls } from './questions.js';
 import { liveNotesChunks, recordingCalls } from './recording.js';
 import { AppSession, type AppServiceOptions } from './session.js';
 import { vaultCalls } from './vault-calls.js';
+import { voiceCalls } from './voices-calls.js';
 
 export type { AppServiceOptions } from './session.js';
 
@@ -30,6 +31,7 @@ export class AppService {
       minutesCalls,
       questionCalls,
       exportCalls,
+      voiceCalls,
     ]) {
       dispatcher.register(area(this.session));
     }
