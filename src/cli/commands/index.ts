@@ -48,6 +48,7 @@ const modules = {
   summarize: () => import('./summarize.js'),
   search: () => import('./search.js'),
   ask: () => import('./ask.js'),
+  voices: () => import('./voices.js'),
 };
 
 /**
@@ -120,4 +121,11 @@ export const commands: CommandEntry[] = [
   entry('summarize', 'write the minutes of a meeting with the local model', modules.summarize),
   entry('search', 'search the recorded meetings', modules.search),
   entry('ask', 'answer a question (typed or spoken) from the recorded meetings', modules.ask),
+  entry('speakers detect', 'tell the voices of a meeting apart (sherpa-onnx)', modules.voices),
+  entry('voices list', 'list the remembered voices and their consent', modules.voices),
+  entry('voices remember', "keep a named speaker's voice, with consent", modules.voices),
+  entry('voices forget', 'forget a voice for good (consent withdrawn)', modules.voices),
+  entry('voices suggestions', "remembered voices a meeting's speakers sound like", modules.voices),
+  entry('voices confirm', 'accept a suggested voice for a speaker', modules.voices),
+  entry('voices reject', 'reject a suggested voice for a speaker', modules.voices),
 ];
