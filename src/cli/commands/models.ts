@@ -56,18 +56,19 @@ Options:
       seed,
       onFile: (path) => writeLine(io.stderr, `writing ${path}`),
     });
-    writeLine(io.stdout, result.whisper);
-    writeLine(io.stdout, result.llm);
+    for (const path of [result.whisper, result.llm, result.segmentation, result.voiceprint]) {
+      writeLine(io.stdout, path);
+    }
   },
 };
 
 function parseKind(value: string | undefined): ModelKind {
   if (value === undefined) {
-    throw new UsageError('--kind is required: asr, vad, llm or embedding');
+    throw new UsageError(`--kind is required: ${ModelKindSchema.options.join(', ')}`);
   }
   const kind = ModelKindSchema.safeParse(value);
   if (!kind.success) {
-    throw new UsageError(`--kind takes asr, vad, llm or embedding, not "${value}"`);
+    throw new UsageError(`--kind takes ${ModelKindSchema.options.join(', ')}, not "${value}"`);
   }
   return kind.data;
 }
