@@ -119,7 +119,11 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
       expect(markdown).toContain(`**${name.replace('.', '\\.')}**`);
       expect(srt).toContain(name);
     }
-    expect(markdown).not.toContain('Intervenant');
+    expect(markdown).not.toMatch(/Intervenant [AB]/);
+    // Speaking time per speaker in the exports.
+    expect(markdown).toMatch(
+      /## Intervenants \(temps de parole\)\n\n- \*\*(Mme Martin|M\\\. Durand)\*\*/,
+    );
     // Nothing is matched while no voice is on file.
     expect(await voiceSuggestions(open.meetings, meeting.id)).toEqual([]);
     firstMeeting = meeting.id;
