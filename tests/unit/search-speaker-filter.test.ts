@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SearchIndex } from '../../src/core/search/index.js';
+import type { SearchFilter } from '../../src/shared/minutes.js';
 import {
   rosterNames,
   speakersNamedIn,
@@ -29,7 +30,9 @@ describe('a question that names a speaker', () => {
     expect(withNamedSpeakers({ speakers: ['Paul Durand'] }, 'Mme Martin ?', ROSTER)).toEqual({
       speakers: ['Paul Durand'],
     });
-    expect(withNamedSpeakers({ from: '2026-01-01' }, "qu'a dit Mme Martin", ROSTER)).toEqual({
+    expect(
+      withNamedSpeakers<SearchFilter>({ from: '2026-01-01' }, "qu'a dit Mme Martin", ROSTER),
+    ).toEqual({
       from: '2026-01-01',
       speakers: ['Mme Martin'],
     });
