@@ -146,13 +146,30 @@ export const apiCalls = {
         title: z.string().min(1).max(300),
         language: LanguageChoiceSchema,
         speakers: z.array(z.string().min(1).max(100)).max(9),
+        /** A multi-channel input: how many channels, and who sits at which (issue 13). */
+        channels: z.number().int().min(1).max(64).optional(),
+        seats: z
+          .array(
+            z.object({
+              channel: z.number().int().min(1).max(64),
+              name: z.string().min(1).max(100),
+            }),
+          )
+          .max(64)
+          .optional(),
       })
       .strict(),
     output: z.object({ meetingId: Id }),
   },
   'recording.append': {
     input: z
-      .object({ meetingId: Id, seq: z.number().int().nonnegative(), pcm: Pcm16Base64 })
+      .object({
+        meetingId: Id,
+        seq: z.number().int().nonnegative(),
+        pcm: Pcm16Base64,
+        /** Per-channel levels of a multi-channel input, one byte per channel per 50 ms frame. */
+        levels: z.string().max(20_000).optional(),
+      })
       .strict(),
     output: z.object({ acknowledgedSeq: z.number().int(), durationMs: z.number() }),
   },
@@ -303,6 +320,8 @@ export const apiEvents = {
   'job.progress': z.object({ meetingId: Id, job: JobViewSchema }),
   /** New transcript lines during recording, times relative to the meeting start. */
   'live.segments': z.object({ meetingId: Id, segments: z.array(MeetingSegmentSchema) }),
+  /** A multi-channel recording: this seat's microphone has the floor from atMs. */
+  'live.speaker': z.object({ meetingId: Id, speakerId: Id, name: z.string(), atMs: z.number() }),
   'ask.progress': z.object({
     questionId: Id,
     stage: z.enum(['transcribing', 'searching', 'answering']),

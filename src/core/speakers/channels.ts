@@ -301,3 +301,52 @@ export function parseSeatPlan(text: string): Seat[] {
 export function seatTurns(turns: { channel: number; atMs: number }[]): SpeakerTurn[] {
   return turns.map((t) => ({ atMs: t.atMs, speakerId: seatSpeakerId(t.channel + 1) }));
 }
+
+/**
+ * A recording's channel levels as they arrive (bytes as levelByte gives
+ * them, frame after frame): who has the floor now, and the whole track kept
+ * for the journal when the recording stops.
+ */
+export class LiveChannels {
+  private readonly chooser: ChannelChooser;
+  private readonly parts: Uint8Array[] = [];
+  private readonly frame: Float64Array;
+  private carry = new Uint8Array(0);
+
+  constructor(
+    readonly channels: number,
+    readonly frameMs = LEVEL_FRAME_MS,
+  ) {
+    this.chooser = new ChannelChooser(channels, frameMs);
+    this.frame = new Float64Array(channels);
+  }
+
+  /** New frames of levels; the turns they make (0-based channels, meeting time). */
+  push(bytes: Uint8Array): { channel: number; atMs: number }[] {
+    const all = new Uint8Array(this.carry.length + bytes.length);
+    all.set(this.carry);
+    all.set(bytes, this.carry.length);
+    const whole = all.length - (all.length % this.channels);
+    this.carry = all.slice(whole);
+    const frames = all.subarray(0, whole);
+    this.parts.push(frames.slice());
+    const turns: { channel: number; atMs: number }[] = [];
+    for (let at = 0; at < frames.length; at += this.channels) {
+      for (let c = 0; c < this.channels; c++) this.frame[c] = byteLevel(frames[at + c]!);
+      const turn = this.chooser.push(this.frame);
+      if (turn) turns.push(turn);
+    }
+    return turns;
+  }
+
+  track(): LevelTrack {
+    const length = this.parts.reduce((n, p) => n + p.length, 0);
+    const levels = new Uint8Array(length);
+    let at = 0;
+    for (const part of this.parts) {
+      levels.set(part, at);
+      at += part.length;
+    }
+    return { frameMs: this.frameMs, channels: this.channels, levels };
+  }
+}
