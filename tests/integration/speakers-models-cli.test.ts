@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGreffier } from '../helpers/cli.js';
 import { tempDir } from '../helpers/vault.js';
@@ -10,7 +10,7 @@ describe('greffier models synth/add with the ONNX speaker models', () => {
   const home = tempDir('greffier-speaker-models-');
   afterAll(() => home.remove());
 
-  it('writes them, installs them as segmentation and voiceprint models, refuses them as another kind', async () => {
+  it('writes them, installs them by the kind their metadata says, refuses them as another kind', async () => {
     const env = { ...process.env, GREFFIER_HOME: join(home.path, 'home') };
     const pass = join(home.path, 'pass');
     writeFileSync(pass, 'une phrase secrète assez longue pour le coffre\n');
@@ -28,22 +28,16 @@ describe('greffier models synth/add with the ONNX speaker models', () => {
     ]);
     // Not in the catalogue with a confirmed checksum: refused unless trusted, as for every kind.
     expect(refused.code).not.toBe(0);
-    for (const [file, kind] of [
-      [segmentation!, 'segmentation'],
-      [voiceprint!, 'voiceprint'],
-    ] as const) {
-      const added = await runGreffier(env, [
-        'models',
-        'add',
-        file,
-        '--kind',
-        kind,
-        '--trust-unlisted',
-        '--passphrase-file',
-        pass,
-      ]);
-      expect(added.code, added.stderr).toBe(0);
-    }
+    // A folder import reads each file's kind from its ONNX metadata.
+    const imported = await runGreffier(env, [
+      'models',
+      'import',
+      dirname(segmentation!),
+      '--trust-unlisted',
+      '--passphrase-file',
+      pass,
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
     const list = await runGreffier(env, ['models', 'list', '--json', '--passphrase-file', pass]);
     expect(list.stdout).toMatch(/"kind": ?"segmentation"/);
     expect(list.stdout).toMatch(/"kind": ?"voiceprint"/);

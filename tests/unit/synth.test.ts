@@ -164,8 +164,8 @@ describe('models synth', () => {
     expect(result.stdout.trim().split('\n')).toEqual([
       join(out, SYNTH_FILES.whisper),
       join(out, SYNTH_FILES.llm),
-      join(out, SPEAKER_SYNTH_FILES.segmentation),
-      join(out, SPEAKER_SYNTH_FILES.embedding),
+      join(out, 'speakers', SPEAKER_SYNTH_FILES.segmentation),
+      join(out, 'speakers', SPEAKER_SYNTH_FILES.embedding),
     ]);
   });
 

@@ -95,7 +95,7 @@ export const modelsAddCommand: Command = {
   path: ['models', 'add'],
   summary: 'verify a model file against the catalogue and make it the default for its kind',
   usage: `
-Usage: greffier models add <file> --kind asr|vad|llm|embedding [--trust-unlisted] [--passphrase-file FILE]
+Usage: greffier models add <file> --kind asr|vad|llm|embedding|segmentation|voiceprint [--trust-unlisted] [--passphrase-file FILE]
 
 Checks that the file is the kind of model given, copies it into Greffier's own
 models folder ($GREFFIER_HOME/models, closed to other users), computing its

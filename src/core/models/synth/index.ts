@@ -76,8 +76,11 @@ function writePair(options: SynthOptions, seed: number): SynthResult {
   options.onFile?.(llm);
   writeLlmModel(llm, options.bench ? LLM_1_5B_SHAPE : LLM_TINY_SYNTH, (seed ^ 0x5bd1e995) >>> 0);
   // The speaker models (a few hundred kB) have one size: their cost is the engine's windows.
-  const segmentation = join(options.outDir, SPEAKER_SYNTH_FILES.segmentation);
-  const voiceprint = join(options.outDir, SPEAKER_SYNTH_FILES.embedding);
+  // In a folder of their own, so importing the whisper/LLM folder does not turn diarization on.
+  const speakers = join(options.outDir, 'speakers');
+  mkdirSync(speakers, { recursive: true });
+  const segmentation = join(speakers, SPEAKER_SYNTH_FILES.segmentation);
+  const voiceprint = join(speakers, SPEAKER_SYNTH_FILES.embedding);
   options.onFile?.(segmentation);
   options.onFile?.(voiceprint);
   writeSpeakerModels({ segmentation, embedding: voiceprint }, (seed ^ 0x27d4eb2f) >>> 0);
