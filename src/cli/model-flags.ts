@@ -10,6 +10,8 @@ export interface ModelFlags {
   'vad-model'?: string | undefined;
   'llm-model'?: string | undefined;
   'embedding-model'?: string | undefined;
+  'segmentation-model'?: string | undefined;
+  'voiceprint-model'?: string | undefined;
 }
 
 /** The CLI's model source: the flags given, else what the vault has installed (re-verified). */
@@ -23,6 +25,8 @@ export function cliModelSource(
     ...(flags['vad-model'] ? { vad: flags['vad-model'] } : {}),
     ...(flags['llm-model'] ? { llm: flags['llm-model'] } : {}),
     ...(flags['embedding-model'] ? { embedding: flags['embedding-model'] } : {}),
+    ...(flags['segmentation-model'] ? { segmentation: flags['segmentation-model'] } : {}),
+    ...(flags['voiceprint-model'] ? { voiceprint: flags['voiceprint-model'] } : {}),
   };
   return vaultModelSource(open, { explicit, ...(env ? { env } : {}) });
 }

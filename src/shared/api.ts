@@ -164,13 +164,30 @@ export const apiCalls = {
         title: z.string().min(1).max(300),
         language: LanguageChoiceSchema,
         speakers: z.array(z.string().min(1).max(100)).max(9),
+        /** A multi-channel input: how many channels, and who sits at which (issue 13). */
+        channels: z.number().int().min(1).max(64).optional(),
+        seats: z
+          .array(
+            z.object({
+              channel: z.number().int().min(1).max(64),
+              name: z.string().min(1).max(100),
+            }),
+          )
+          .max(64)
+          .optional(),
       })
       .strict(),
     output: z.object({ meetingId: Id }),
   },
   'recording.append': {
     input: z
-      .object({ meetingId: Id, seq: z.number().int().nonnegative(), pcm: Pcm16Base64 })
+      .object({
+        meetingId: Id,
+        seq: z.number().int().nonnegative(),
+        pcm: Pcm16Base64,
+        /** Per-channel levels of a multi-channel input, one byte per channel per 50 ms frame. */
+        levels: z.string().max(20_000).optional(),
+      })
       .strict(),
     output: z.object({ acknowledgedSeq: z.number().int(), durationMs: z.number() }),
   },
@@ -225,6 +242,38 @@ export const apiCalls = {
     input: z.object({ meetingId: Id, fromSpeakerId: Id, intoSpeakerId: Id }).strict(),
     output: Ok,
   },
+  /** Remembered voices (issue 13): suggestions for a meeting's speakers, confirmed by the clerk. */
+  'voices.suggestions': {
+    input: z.object({ meetingId: Id }).strict(),
+    output: z.array(z.object({ speakerId: Id, voiceId: Id, name: z.string(), score: z.number() })),
+  },
+  'voices.confirm': { input: z.object({ meetingId: Id, speakerId: Id }).strict(), output: Ok },
+  'voices.reject': { input: z.object({ meetingId: Id, speakerId: Id }).strict(), output: Ok },
+  /** Keeps a named speaker's voice; refused without the consent (who gave it, how). */
+  'voices.remember': {
+    input: z
+      .object({
+        meetingId: Id,
+        speakerId: Id,
+        consentBy: z.string().max(200),
+        consentNote: z.string().max(500),
+      })
+      .strict(),
+    output: z.object({ id: Id }),
+  },
+  'voices.list': {
+    input: Empty,
+    output: z.array(
+      z.object({
+        id: Id,
+        name: z.string(),
+        consent: z.object({ at: z.string(), by: z.string(), note: z.string() }),
+        createdAt: z.string(),
+      }),
+    ),
+  },
+  /** Forgets a voice (deletion or consent withdrawn): its key is shredded. */
+  'voices.forget': { input: z.object({ id: Id }).strict(), output: Ok },
   'minutes.regenerate': {
     input: z.object({ meetingId: Id, template: z.string().min(1).max(100) }).strict(),
     output: Ok,
@@ -298,6 +347,8 @@ export const apiEvents = {
   'job.progress': z.object({ meetingId: Id, job: JobViewSchema }),
   /** New transcript lines during recording, times relative to the meeting start. */
   'live.segments': z.object({ meetingId: Id, segments: z.array(MeetingSegmentSchema) }),
+  /** A multi-channel recording: this seat's microphone has the floor from atMs. */
+  'live.speaker': z.object({ meetingId: Id, speakerId: Id, name: z.string(), atMs: z.number() }),
   'ask.progress': z.object({
     questionId: Id,
     stage: z.enum(['transcribing', 'searching', 'answering']),

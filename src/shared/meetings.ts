@@ -87,7 +87,7 @@ export const MeetingFilterSchema = z.object({
 });
 export type MeetingFilter = z.infer<typeof MeetingFilterSchema>;
 
-export const JobKindSchema = z.enum(['transcribe', 'summarize', 'index']);
+export const JobKindSchema = z.enum(['transcribe', 'diarize', 'summarize', 'index']);
 export type JobKind = z.infer<typeof JobKindSchema>;
 export const JobStateSchema = z.enum(['queued', 'running', 'done', 'failed']);
 export type JobState = z.infer<typeof JobStateSchema>;
@@ -109,7 +109,15 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
-export const ModelKindSchema = z.enum(['asr', 'vad', 'llm', 'embedding']);
+/** segmentation and voiceprint: the two ONNX models of speakers from voices (sherpa-onnx). */
+export const ModelKindSchema = z.enum([
+  'asr',
+  'vad',
+  'llm',
+  'embedding',
+  'segmentation',
+  'voiceprint',
+]);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
 /** A model file IT installed on this PC, as last verified. */

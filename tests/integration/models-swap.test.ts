@@ -92,14 +92,14 @@ beforeAll(async () => {
   writeFileSync(join(drop, 'silero-like.bin'), vadBytes());
   writeFileSync(passFile, TEST_PASSPHRASE);
   open = await createTestVault(paths.vault);
-  const files: Record<ModelKind, string> = {
+  const files: Partial<Record<ModelKind, string>> = {
     asr: models.whisper,
     vad: join(drop, 'silero-like.bin'),
     llm: models.llm,
     embedding: join(drop, 'vecteurs.gguf'),
   };
   for (const kind of Object.keys(files) as ModelKind[]) {
-    const added = await addModelFile(open.vault, files[kind], kind, {
+    const added = await addModelFile(open.vault, files[kind]!, kind, {
       modelsDir: paths.models,
       trustUnlisted: true,
     });

@@ -22,7 +22,14 @@ describe('the shipped model catalogue', () => {
 
   it('covers every kind with real French/English choices', () => {
     const kinds = new Set(catalogue.models.map((m) => m.kind));
-    expect([...kinds].sort()).toEqual(['asr', 'embedding', 'llm', 'vad']);
+    expect([...kinds].sort()).toEqual([
+      'asr',
+      'embedding',
+      'llm',
+      'segmentation',
+      'vad',
+      'voiceprint',
+    ]);
     const ids = catalogue.models.map((m) => m.id);
     for (const id of [
       'whisper-base-q5_1',

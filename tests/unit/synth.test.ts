@@ -1,3 +1,5 @@
+import { onnxMetadata } from '../../src/core/models/synth/onnx-file.js';
+import { SPEAKER_SYNTH_FILES } from '../../src/core/models/synth/speaker-models.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +133,28 @@ describe('models synth', () => {
     expect(sha256(again.llm)).toBe(sha256(first.llm));
     expect(sha256(other.whisper)).not.toBe(sha256(first.whisper));
     expect(sha256(other.llm)).not.toBe(sha256(first.llm));
+    expect(sha256(again.segmentation)).toBe(sha256(first.segmentation));
+    expect(sha256(again.voiceprint)).toBe(sha256(first.voiceprint));
+    expect(sha256(other.voiceprint)).not.toBe(sha256(first.voiceprint));
+  });
+
+  it('writes ONNX speaker models with the metadata sherpa-onnx reads', () => {
+    const models = synthModels({ outDir: join(scratch, 'onnx'), seed: 3 });
+    expect(onnxMetadata(readFileSync(models.segmentation))).toMatchObject({
+      sample_rate: '16000',
+      window_size: '160000',
+      receptive_field_size: '991',
+      receptive_field_shift: '270',
+      num_speakers: '3',
+      powerset_max_classes: '2',
+      num_classes: '7',
+    });
+    expect(onnxMetadata(readFileSync(models.voiceprint))).toMatchObject({
+      framework: '3d-speaker',
+      output_dim: '192',
+      sample_rate: '16000',
+      normalize_samples: '1',
+    });
   });
 
   it('runs from the CLI and prints the two paths', async () => {
@@ -140,6 +164,8 @@ describe('models synth', () => {
     expect(result.stdout.trim().split('\n')).toEqual([
       join(out, SYNTH_FILES.whisper),
       join(out, SYNTH_FILES.llm),
+      join(out, 'speakers', SPEAKER_SYNTH_FILES.segmentation),
+      join(out, 'speakers', SPEAKER_SYNTH_FILES.embedding),
     ]);
   });
 

@@ -55,6 +55,7 @@ const modules = {
   redact: () => import('./redact.js'),
   release: () => import('./release.js'),
   audio: () => import('./audio.js'),
+  voices: () => import('./voices.js'),
 };
 
 /**
@@ -226,4 +227,11 @@ export const commands: CommandEntry[] = [
     'convert an audio file to a 16 kHz mono 16-bit WAV (what whisper reads)',
     modules.audio,
   ),
+  entry('speakers detect', 'tell the voices of a meeting apart (sherpa-onnx)', modules.voices),
+  entry('voices list', 'list the remembered voices and their consent', modules.voices),
+  entry('voices remember', "keep a named speaker's voice, with consent", modules.voices),
+  entry('voices forget', 'forget a voice for good (consent withdrawn)', modules.voices),
+  entry('voices suggestions', "remembered voices a meeting's speakers sound like", modules.voices),
+  entry('voices confirm', 'accept a suggested voice for a speaker', modules.voices),
+  entry('voices reject', 'reject a suggested voice for a speaker', modules.voices),
 ];

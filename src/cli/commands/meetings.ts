@@ -10,6 +10,7 @@ import { cliModelSource, cliPipeline } from '../model-flags.js';
 import { oneId, PASS, passOption, withOpenVault } from '../vault-session.js';
 import { formatTimestamp } from './transcribe.js';
 import { describeAudio, progressPrinter } from './audio.js';
+import { readSeatPlan } from '../../core/speakers/seat-file.js';
 
 /** Meetings in the vault: import a recording, list, show, delete. */
 
@@ -55,11 +56,15 @@ Options:
   --threads <n>           CPU threads for whisper
   --progress              print the file's format and duration, then progress and time
                           left, on stderr even when it is not a terminal
+  --seats <plan|file>     multi-channel WAV: who sits at which microphone
+                          ("1=Mme Martin,2=M. Durand", or a file with one seat a line);
+                          the loudest channel gives the speaker
   ${PASS}
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, {
       ...passOption,
+      seats: { type: 'string' },
       title: { type: 'string' },
       lang: { type: 'string' },
       progress: { type: 'boolean' },
@@ -85,6 +90,7 @@ Options:
     if (values['asr-model']) await checkExplicitModel(values['asr-model'], 'asr', { env: io.env });
     if (values['vad-model']) await checkExplicitModel(values['vad-model'], 'vad', { env: io.env });
     if (values['llm-model']) await checkExplicitModel(values['llm-model'], 'llm', { env: io.env });
+    const seats = values.seats === undefined ? undefined : await readSeatPlan(values.seats);
     clearPrivateTemp(io.env);
     // What the file is and how far the import has gone: on a terminal, or when asked (scripts).
     const showProgress =
@@ -94,7 +100,11 @@ Options:
       const meeting = await importAudio(
         meetings,
         positionals[0]!,
-        { title: values.title!, ...(lang?.success ? { language: lang.data } : {}) },
+        {
+          title: values.title!,
+          ...(lang?.success ? { language: lang.data } : {}),
+          ...(seats ? { seats } : {}),
+        },
         {
           onProbe: showProgress
             ? (info) => writeLine(io.stderr, `greffier: importing ${describeAudio(info)}`)
@@ -102,6 +112,14 @@ Options:
           onProgress: showProgress ? progressPrinter(io, 'importing') : undefined,
           onWarning: (warning) => writeLine(io.stderr, `greffier: warning: ${warning.message}`),
           signal: io.signal,
+          onChannels: (found) => {
+            for (const channel of found.silentChannels) {
+              writeLine(
+                io.stderr,
+                `greffier: channel ${channel} is silent for the whole meeting (microphone off or unplugged?)`,
+              );
+            }
+          },
         },
       );
       const params: Record<string, unknown> = {};

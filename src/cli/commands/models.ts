@@ -57,18 +57,19 @@ Options:
       seed,
       onFile: (path) => writeLine(io.stderr, `writing ${path}`),
     });
-    writeLine(io.stdout, result.whisper);
-    writeLine(io.stdout, result.llm);
+    for (const path of [result.whisper, result.llm, result.segmentation, result.voiceprint]) {
+      writeLine(io.stdout, path);
+    }
   },
 };
 
 function parseKind(value: string | undefined): ModelKind {
   if (value === undefined) {
-    throw new UsageError('--kind is required: asr, vad, llm or embedding');
+    throw new UsageError(`--kind is required: ${ModelKindSchema.options.join(', ')}`);
   }
   const kind = ModelKindSchema.safeParse(value);
   if (!kind.success) {
-    throw new UsageError(`--kind takes asr, vad, llm or embedding, not "${value}"`);
+    throw new UsageError(`--kind takes ${ModelKindSchema.options.join(', ')}, not "${value}"`);
   }
   return kind.data;
 }
@@ -95,7 +96,7 @@ export const modelsAddCommand: Command = {
   path: ['models', 'add'],
   summary: 'verify a model file against the catalogue and make it the default for its kind',
   usage: `
-Usage: greffier models add <file> --kind asr|vad|llm|embedding [--trust-unlisted] [--passphrase-file FILE]
+Usage: greffier models add <file> --kind asr|vad|llm|embedding|segmentation|voiceprint [--trust-unlisted] [--passphrase-file FILE]
 
 Checks that the file is the kind of model given, copies it into Greffier's own
 models folder ($GREFFIER_HOME/models, closed to other users), computing its

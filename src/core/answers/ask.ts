@@ -4,6 +4,7 @@ import type { ModelHost } from '../llm/host.js';
 import type { OpenVault } from '../meetings/index.js';
 import type { ModelSource } from '../models/source.js';
 import { currentIndex, embedMissing, vaultSegmentLookup } from '../search/store.js';
+import { rosterNames, withNamedSpeakers } from '../search/speaker-filter.js';
 import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
 import type { Answer, SearchFilter } from '../../shared/minutes.js';
@@ -91,13 +92,19 @@ export async function askQuestion(question: Question, context: QuestionContext):
     ...(context.contextSize ? { contextSize: context.contextSize } : {}),
   };
   context.onStage?.('answering', text);
+  // "Qu'a dit Mme Martin…": a person the question names narrows retrieval to their words.
+  const filter = withNamedSpeakers(
+    question.filter,
+    text,
+    rosterNames(context.open.meetings.list()),
+  );
   const answer = await answerQuestion(text, {
     host: context.host,
     model,
     index,
     lookup: vaultSegmentLookup(context.open),
     ...(embeddingModel ? { embeddingModel } : {}),
-    ...(question.filter ? { filter: question.filter } : {}),
+    ...(filter ? { filter } : {}),
     ...(question.passages ? { passages: question.passages } : {}),
     ...(language ? { language } : {}),
     ...(context.signal ? { signal: context.signal } : {}),

@@ -9,6 +9,7 @@ import { scheduleRetention } from './retention-timer.js';
 import { liveNotesChunks, recordingCalls } from './recording.js';
 import { AppSession, type AppServiceOptions } from './session.js';
 import { vaultCalls } from './vault-calls.js';
+import { voiceCalls } from './voices-calls.js';
 
 export type { AppServiceOptions } from './session.js';
 
@@ -35,6 +36,7 @@ export class AppService {
       exportCalls,
       recordCalls,
       auditCalls,
+      voiceCalls,
     ]) {
       dispatcher.register(area(this.session));
     }

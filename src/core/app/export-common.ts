@@ -39,6 +39,7 @@ export const LABELS = {
     on: 'le',
     version: 'version',
     fingerprint: 'Empreinte de la clé',
+    speakers: 'Intervenants (temps de parole)',
     // French puts a narrow no-break space before « : ».
     colon: '\u202f:',
   },
@@ -61,6 +62,7 @@ export const LABELS = {
     on: 'on',
     version: 'version',
     fingerprint: 'Key fingerprint',
+    speakers: 'Speakers (speaking time)',
     colon: ':',
   },
 } as const;
@@ -114,6 +116,18 @@ export function timestamp(ms: number, separator: ',' | '.'): string {
 
 export function clock(ms: number): string {
   return timestamp(ms, '.').slice(0, 8);
+}
+
+/** Each named speaker's speaking time, longest first (from the transcript's segments). */
+export function speakingTimes(meeting: ExportableMeeting): { name: string; ms: number }[] {
+  const time = new Map<string, number>();
+  for (const s of meeting.segments) {
+    if (s.speakerId) time.set(s.speakerId, (time.get(s.speakerId) ?? 0) + (s.endMs - s.startMs));
+  }
+  return meeting.speakers
+    .filter((s) => time.has(s.id))
+    .map((s) => ({ name: s.name, ms: time.get(s.id)! }))
+    .sort((a, b) => b.ms - a.ms);
 }
 
 export function speakerName(

@@ -10,6 +10,7 @@ import {
   lang,
   segmentRefs,
   speakerName,
+  speakingTimes,
   transcriptWithMarkers,
   type ExportableMeeting,
 } from './export-common.js';
@@ -138,6 +139,12 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
     for (const i of minutes.interventions) add(`• ${i.speaker}${l.colon} ${i.summary}`);
   }
   add('');
+  const times = speakingTimes(meeting);
+  if (times.length) {
+    add(l.speakers, { bold: true, size: 13 });
+    for (const s of times) add(`• ${s.name}${l.colon} ${clock(s.ms)}`);
+    add('');
+  }
   add(l.transcript, { bold: true, size: 13 });
   for (const item of transcriptWithMarkers(meeting)) {
     if (item.kind === 'marker') {

@@ -8,6 +8,7 @@ import {
   meetingDate,
   segmentRefs,
   speakerName,
+  speakingTimes,
   timestamp,
   transcriptWithMarkers,
   type ExportableMeeting,
@@ -89,6 +90,12 @@ export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): strin
     }
     lines.push('');
   }
+  const times = speakingTimes(meeting);
+  if (times.length) {
+    lines.push(`## ${l.speakers}`, '');
+    for (const s of times) lines.push(`- **${md(s.name)}**${l.colon} ${clock(s.ms)}`);
+    lines.push('');
+  }
   lines.push(`## ${l.transcript}`, '');
   for (const item of transcriptWithMarkers(meeting)) {
     if (item.kind === 'marker') {
@@ -149,6 +156,18 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
         bullet([
           new TextRun({ text: `${i.speaker}${l.colon} `, bold: true }),
           new TextRun(i.summary),
+        ]),
+      );
+    }
+  }
+  const times = speakingTimes(meeting);
+  if (times.length) {
+    children.push(heading(l.speakers, HeadingLevel.HEADING_1));
+    for (const s of times) {
+      children.push(
+        bullet([
+          new TextRun({ text: `${s.name}${l.colon} `, bold: true }),
+          new TextRun(clock(s.ms)),
         ]),
       );
     }

@@ -7,6 +7,7 @@ import { withSpeakers } from '../speakers/turns.js';
 import { detectLanguage } from '../text/language.js';
 import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
 import { LiveTranscriber } from './live.js';
+import { RecordingChannels } from './live-channels.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
 
@@ -22,6 +23,8 @@ interface Recording {
   llm: string | undefined;
   /** Chunk notes written as the live transcript arrives (only with a language model). */
   minutes: LiveMinutes | undefined;
+  /** A multi-channel input: who has the floor, from the seats' microphones. */
+  channels?: RecordingChannels;
 }
 
 const durationMs = (samples: number) => (samples / SAMPLE_RATE) * 1000;
@@ -98,7 +101,9 @@ export function recordingCalls(session: AppSession): Handlers {
   };
 
   return {
-    'recording.start': async ({ title, language, speakers }) => {
+    'recording.start': async ({ title, language, speakers, channels, seats }) => {
+      // A seat plan the input cannot have is refused before anything is recorded.
+      if (seats?.length) RecordingChannels.check(channels ?? 1, seats);
       const open = session.vault;
       const meeting = await open.meetings.create({ title, language });
       for (const [index, name] of speakers.entries()) {
@@ -117,6 +122,9 @@ export function recordingCalls(session: AppSession): Handlers {
         llm: asr ? await models.resolve('llm') : undefined,
         minutes: undefined,
       };
+      if (channels && channels > 1) {
+        recording.channels = new RecordingChannels(session, meeting.id, channels, seats ?? []);
+      }
       if (asr) {
         recording.live = new LiveTranscriber({
           model: asr,
@@ -142,7 +150,7 @@ export function recordingCalls(session: AppSession): Handlers {
       return { meetingId: meeting.id };
     },
 
-    'recording.append': async ({ meetingId, seq, pcm }) => {
+    'recording.append': async ({ meetingId, seq, pcm, levels }) => {
       const recording = recordingOf(meetingId);
       // A chunk sent twice (a retry after a lost answer) is acknowledged, not stored twice.
       if (seq < recording.nextSeq) {
@@ -160,6 +168,9 @@ export function recordingCalls(session: AppSession): Handlers {
       recording.nextSeq = seq + 1;
       recording.samples += samples.length;
       recording.live?.push(samples);
+      // The audio is safe in the journal; who spoke is decided after it.
+      if (levels && recording.channels)
+        await recording.channels.push(Buffer.from(levels, 'base64'));
       return { acknowledgedSeq: seq, durationMs: durationMs(recording.samples) };
     },
 
@@ -217,6 +228,7 @@ export function recordingCalls(session: AppSession): Handlers {
       // Its notes (session.liveNotes) finish in the background; the minutes step waits for them.
       const open = session.vault;
       await open.meetings.finish(meetingId);
+      await recording?.channels?.finish();
       // Queued even without a speech model: it runs as soon as one is installed.
       await open.jobs.enqueue('transcribe', meetingId, {});
       session.dispatcher.emit('meeting.changed', { meetingId });

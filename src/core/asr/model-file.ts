@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { GreffierError } from '../errors.js';
 
-export type GgmlFileKind = 'whisper' | 'vad' | 'gguf' | 'empty' | 'other';
+export type GgmlFileKind = 'whisper' | 'vad' | 'gguf' | 'onnx' | 'empty' | 'other';
 
 /** Header fields of a whisper.cpp model, read without loading it. */
 export interface WhisperModelHeader {
@@ -23,6 +23,7 @@ const GGML_MAGIC = 0x67676d6c;
 export function classifyModelBytes(head: Buffer): GgmlFileKind {
   if (head.length === 0) return 'empty';
   if (head.length >= 4 && head.toString('latin1', 0, 4) === 'GGUF') return 'gguf';
+  if (looksLikeOnnx(head)) return 'onnx';
   if (head.length < 8 || head.readUInt32LE(0) !== GGML_MAGIC) return 'other';
   const second = head.readInt32LE(4);
   if (second > 0 && second < 64 && head.length >= 8 + second) {
@@ -30,6 +31,21 @@ export function classifyModelBytes(head: Buffer): GgmlFileKind {
     if (/^[\x20-\x7e]+$/.test(name)) return 'vad';
   }
   return head.length >= 48 ? 'whisper' : 'other';
+}
+
+/**
+ * An ONNX model is a protobuf ModelProto that starts with its IR version
+ * (field 1, a small varint) followed by another field of the model
+ * (producer name, domain, graph…).
+ */
+function looksLikeOnnx(head: Buffer): boolean {
+  return (
+    head.length >= 4 &&
+    head[0] === 0x08 &&
+    head[1]! >= 3 &&
+    head[1]! <= 20 &&
+    [0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42].includes(head[2]!)
+  );
 }
 
 async function readHead(path: string, flag: string): Promise<Buffer> {

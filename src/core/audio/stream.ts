@@ -23,6 +23,8 @@ export interface DecodeOptions {
   onWarning?: (warning: AudioWarning) => void;
   /** Bytes read at a time: bounded memory whatever the file's length. */
   readSize?: number;
+  /** Every channel of each decoded piece at the file's rate, before the mix (seat plans). */
+  onChannels?: (channels: Float32Array[], sampleRate: number) => void;
 }
 
 export interface AudioWarning {
@@ -119,6 +121,7 @@ export async function* whisperSamples(
     }
     inputSamples += frames;
     decodedMs = (inputSamples / inputRate) * 1000;
+    options.onChannels?.(piece.channels, inputRate);
     const out = resampler.push(downmix(piece.channels));
     return out.length ? out : undefined;
   };

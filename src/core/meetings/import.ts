@@ -5,6 +5,8 @@ import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { Meetings } from './meetings.js';
+import { checkSeatPlan, LevelMeter, type Seat } from '../speakers/channels.js';
+import { storeChannelSpeakers, type ChannelSpeakers } from './seats.js';
 
 /** Samples per journal chunk: one second, as the recorder sends them. */
 const CHUNK = SAMPLE_RATE;
@@ -16,6 +18,8 @@ export interface ImportOptions {
   onWarning?: (warning: AudioWarning) => void;
   /** Stops the import between pieces; the half-made meeting is deleted. */
   signal?: AbortSignal;
+  /** With a seat plan: who spoke, from the microphones' levels (and silent channels). */
+  onChannels?: (result: ChannelSpeakers) => void;
 }
 
 /**
@@ -28,17 +32,27 @@ export interface ImportOptions {
 export async function importAudio(
   meetings: Meetings,
   path: string,
-  input: { title: string; language?: LanguageChoice; startedAt?: string },
+  input: { title: string; language?: LanguageChoice; startedAt?: string; seats?: Seat[] },
   options: ImportOptions = {},
 ): Promise<Meeting> {
   const info = await probeAudio(path);
   if (info.refusal) throw info.refusal;
+  const { seats, ...meetingInput } = input;
+  // A seat plan the file cannot satisfy is refused before anything is stored.
+  if (seats) checkSeatPlan(seats, info.channels ?? 1);
   options.onProbe?.(info);
-  const meeting = await meetings.create(input);
+  const meeting = await meetings.create(meetingInput);
+  let meter: LevelMeter | undefined;
+  const onChannels = seats
+    ? (channels: Float32Array[], sampleRate: number) => {
+        meter ??= new LevelMeter(channels.length, sampleRate);
+        meter.push(channels);
+      }
+    : undefined;
   const pending = new Float32Array(CHUNK);
   let filled = 0;
   try {
-    for await (const piece of whisperSamples(info, options)) {
+    for await (const piece of whisperSamples(info, { ...options, onChannels })) {
       let at = 0;
       while (at < piece.length) {
         const take = Math.min(CHUNK - filled, piece.length - at);
@@ -58,6 +72,9 @@ export async function importAudio(
       }
     }
     if (filled > 0) await meetings.appendAudio(meeting.id, floatToInt16(pending, 0, filled));
+    if (seats && meter) {
+      options.onChannels?.(await storeChannelSpeakers(meetings, meeting.id, meter.finish(), seats));
+    }
     return await meetings.finish(meeting.id);
   } catch (error) {
     await meetings.delete(meeting.id).catch(() => undefined);

@@ -52,3 +52,10 @@ export async function addTurn(meetings: Meetings, meetingId: string, turn: Speak
   notes.turns.sort((a, b) => a.atMs - b.atMs);
   await saveNotes(meetings, meetingId, notes);
 }
+
+/** Speaker turns found by the machine (microphone channels, voices) replace the stored ones. */
+export async function replaceTurns(meetings: Meetings, meetingId: string, turns: SpeakerTurn[]) {
+  const notes = await readNotes(meetings, meetingId);
+  notes.turns = [...turns].sort((a, b) => a.atMs - b.atMs);
+  await saveNotes(meetings, meetingId, notes);
+}

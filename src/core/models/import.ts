@@ -1,4 +1,4 @@
-import { readdir, realpath, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstalledModel, ModelKind } from '../../shared/meetings.js';
 import { GreffierError, isGreffierError } from '../errors.js';
@@ -7,6 +7,7 @@ import { machinePolicy, requireAllowedModel } from '../policy.js';
 import { entryBySha256, loadCatalogue, type ModelCatalogue } from './catalogue.js';
 import { copyModelIntoFolder } from './copy.js';
 import { ggufModelKind } from './gguf-kind.js';
+import { onnxMetadata } from './synth/onnx-file.js';
 import { installModel, type ModelSettingsStore } from './installed.js';
 import { checkModelKind, detectModelFormat, judgeModel } from './verify.js';
 
@@ -47,7 +48,20 @@ export async function modelKindOf(
   if (format === 'whisper') return { kind: 'asr' };
   if (format === 'vad') return { kind: 'vad' };
   if (format === 'gguf') return ggufModelKind(path, signal);
+  if (format === 'onnx') return onnxModelKind(path);
   return { reason: format === 'empty' ? 'empty file' : 'not a model file' };
+}
+
+/** An ONNX speaker model says which it is in its metadata (the keys sherpa-onnx reads). */
+async function onnxModelKind(path: string): Promise<{ kind: ModelKind } | { reason: string }> {
+  try {
+    const metadata = onnxMetadata(await readFile(path));
+    if (metadata.framework) return { kind: 'voiceprint' };
+    if (metadata.window_size && metadata.receptive_field_shift) return { kind: 'segmentation' };
+    return { reason: 'an ONNX model that is neither a speaker segmentation nor a voiceprint model' };
+  } catch {
+    return { reason: 'a damaged ONNX model' };
+  }
 }
 
 /**
@@ -70,7 +84,7 @@ export async function addModelFile(
   const found = await modelKindOf(file, options.signal);
   if ('reason' in found) {
     throw new GreffierError('model-wrong-kind', `${file}: ${found.reason}`, {
-      hint: 'choose a whisper.cpp (.bin), Silero VAD or GGUF (.gguf) model file',
+      hint: 'choose a whisper.cpp (.bin), Silero VAD, GGUF (.gguf) or ONNX speaker model file',
     });
   }
   return installFile(store, file, found.kind, false, options);

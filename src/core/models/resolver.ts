@@ -52,6 +52,8 @@ const KIND_WORDS: Record<ModelKind, string> = {
   vad: 'voice-activity (VAD)',
   llm: 'language',
   embedding: 'embedding',
+  segmentation: 'speaker-segmentation',
+  voiceprint: 'voiceprint (speaker-embedding)',
 };
 
 const FLAGS: Record<ModelKind, string> = {
@@ -59,6 +61,8 @@ const FLAGS: Record<ModelKind, string> = {
   vad: '--vad-model',
   llm: '--llm-model',
   embedding: '--embedding-model',
+  segmentation: '--segmentation-model',
+  voiceprint: '--voiceprint-model',
 };
 
 /**
@@ -194,11 +198,21 @@ async function checkGguf(path: string, kind: ModelKind, flag: string): Promise<v
     );
   }
   const format = await detectModelFormat(path);
-  if (format !== 'gguf') {
+  // The speaker models are ONNX files (sherpa-onnx); the language models GGUF.
+  const expected = kind === 'segmentation' || kind === 'voiceprint' ? 'onnx' : 'gguf';
+  if (format !== expected) {
+    const found =
+      format === 'empty'
+        ? 'it is empty'
+        : format === 'other'
+          ? 'unknown contents'
+          : format === 'gguf' || format === 'onnx'
+            ? `it is a ${format.toUpperCase()} model`
+            : `it is a whisper.cpp ${format} model`;
     throw new GreffierError(
       'model-wrong-kind',
-      `${path} given to ${flag} is not a GGUF ${KIND_WORDS[kind]} model (${format === 'empty' ? 'it is empty' : format === 'other' ? 'unknown contents' : `it is a whisper.cpp ${format} model`})`,
-      { hint: `give ${flag} a .gguf file, or install one with "greffier models add <file> --kind ${kind}"` },
+      `${path} given to ${flag} is not a ${expected.toUpperCase()} ${KIND_WORDS[kind]} model (${found})`,
+      { hint: `give ${flag} a .${expected} file, or install one with "greffier models add <file> --kind ${kind}"` },
     );
   }
 }

@@ -37,6 +37,8 @@ const KIND_NAMES: Record<ModelKind, string> = {
   vad: "whisper.cpp's Silero voice-activity model (--kind vad)",
   llm: 'a GGUF language model (--kind llm)',
   embedding: 'a GGUF embedding model (--kind embedding)',
+  segmentation: 'an ONNX speaker-segmentation model, pyannote style (--kind segmentation)',
+  voiceprint: 'an ONNX speaker-embedding model, 3D-Speaker or WeSpeaker style (--kind voiceprint)',
 };
 
 /** What the first bytes say a file is; GGUF serves both language and embedding models. */
@@ -48,6 +50,8 @@ function kindsFor(format: GgmlFileKind): ModelKind[] {
       return ['vad'];
     case 'gguf':
       return ['llm', 'embedding'];
+    case 'onnx':
+      return ['segmentation', 'voiceprint'];
     default:
       return [];
   }
@@ -61,6 +65,8 @@ function describeFormat(format: GgmlFileKind): string {
       return KIND_NAMES.vad;
     case 'gguf':
       return 'a GGUF model (--kind llm or --kind embedding)';
+    case 'onnx':
+      return 'an ONNX model (--kind segmentation or --kind voiceprint)';
     case 'empty':
       return 'empty (0 bytes)';
     default:

@@ -8,6 +8,7 @@ import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
 import { defaultThreads } from '../threads.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import { summarizeMeeting } from './minutes.js';
+import { afterSpeakers, diarizeStep } from './voices-step.js';
 import type { ModelSource } from '../models/source.js';
 
 /**
@@ -79,11 +80,20 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
         ...(signal ? { signal } : {}),
         onProgress: (percent) => step.progress(percent / 100),
       });
-      await queueStep(
-        context.jobs,
-        options.models.has('llm') ? 'summarize' : 'index',
-        job.meetingId,
-      );
+      // Speakers from voices when both speaker models are installed, then the minutes.
+      await queueStep(context.jobs, afterSpeakers(options.models, true), job.meetingId);
+    },
+
+    diarize: async (context) => {
+      const { job, meetings, signal } = context;
+      const step = withProgress(context);
+      step.progress(0);
+      await diarizeStep({ meetings, jobs: context.jobs }, job, options.models, {
+        threads,
+        ...(signal ? { signal } : {}),
+      });
+      step.progress(1);
+      await queueStep(context.jobs, afterSpeakers(options.models, false), job.meetingId);
     },
 
     summarize: async (context) => {

@@ -35,6 +35,24 @@ export const CatalogueSchema = z.object({
   meetings: z.record(z.string(), MeetingRecordSchema),
   jobs: z.array(JobSchema),
   settings: SettingsSchema,
+  /**
+   * Remembered voices (issue 13): who, the consent recorded, and the key of
+   * the sealed voiceprint file. The key lives only here, so removing the
+   * entry (see Vault.forgetSealed) crypto-shreds the voiceprint.
+   */
+  voices: z
+    .record(
+      z.string(),
+      z.object({
+        id: z.string().min(1),
+        name: z.string().min(1).max(200),
+        consent: z.object({ at: z.string(), by: z.string().max(200), note: z.string().max(500) }),
+        key: z.string().min(1),
+        model: z.string().regex(/^[0-9a-f]{64}$/),
+        createdAt: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type Catalogue = z.infer<typeof CatalogueSchema>;
 

@@ -549,6 +549,18 @@ export class Vault {
     await removeOldMasterCopies(this.dir);
   }
 
+  /**
+   * Removes something from the catalogue for good (a remembered voice's key):
+   * the catalogue is saved without it, its backup (which still holds it)
+   * dropped and old master copies removed, as for a shredded meeting's key.
+   */
+  async forgetSealed(change: (data: Catalogue) => void): Promise<void> {
+    change(this.data);
+    await this.save();
+    await this.file!.dropOldBackup();
+    await removeOldMasterCopies(this.dir);
+  }
+
   // ---- sealed files -----------------------------------------------------------
 
   /**

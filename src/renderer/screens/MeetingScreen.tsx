@@ -12,6 +12,7 @@ import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
 import { RedactionPanel, RetentionPanel } from './MeetingRecord.js';
 import { statusKey } from './MeetingsScreen.js';
+import { SpeakerTimeline } from './SpeakerTimeline.js';
 
 /** A minutes template's name in the UI's language; a template IT added keeps its file name. */
 export function templateName(id: string, t: Translate): string {
@@ -234,6 +235,11 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
               onError={setError}
             />
           )}
+          <SpeakerTimeline
+            meeting={meeting}
+            onPlay={(ms) => player.current?.playFrom(ms)}
+            onError={setError}
+          />
           {meeting.segments.length === 0 && <p>{t('meeting.noTranscript')}</p>}
           {canTranscribe && (
             <button type="button" data-testid="transcribe" onClick={() => void transcribe()}>

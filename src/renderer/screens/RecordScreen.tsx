@@ -4,6 +4,7 @@ import type { Speaker } from '../../shared/meetings.js';
 import type { MeetingView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
+import { SeatChannels, seatPlan, type SeatSetup } from './SeatChannels.js';
 import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
@@ -39,6 +40,8 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
   const [markers, setMarkers] = useState<number[]>([]);
   const [error, setError] = useState<unknown>();
   const [stopping, setStopping] = useState(false);
+  const [seats, setSeats] = useState<SeatSetup>({ channels: 1, names: [] });
+  const [liveSpeaker, setLiveSpeaker] = useState<string | undefined>();
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   const seq = useRef(0);
   const elapsedRef = useRef(0);
@@ -88,6 +91,13 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
       if (event.meetingId === session.meetingId) {
         setLines((current) => [...current, ...event.segments]);
       }
+    });
+  }, [api, session]);
+
+  useEffect(() => {
+    if (!session) return;
+    return api.on('live.speaker', (event) => {
+      if (event.meetingId === session.meetingId) setLiveSpeaker(event.name);
     });
   }, [api, session]);
 
@@ -151,13 +161,17 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
     setElapsedMs(fromMs);
     const capture = await startCapture({
       ...(deviceId ? { deviceId } : {}),
+      ...(seats.channels > 1 ? { channels: seats.channels } : {}),
       onLevel: (value) => setLevel(value.peak),
-      onChunk: (pcm) => {
+      onChunk: (pcm, levels) => {
         const chunkSeq = seq.current++;
         const payload = bytesToBase64(pcmToBytes(pcm));
+        const perChannel = levels ? { levels: bytesToBase64(levels) } : {};
         // One at a time and in order: the vault journal is append-only.
         queue.current = queue.current.then(() =>
-          api.call('recording.append', { meetingId, seq: chunkSeq, pcm: payload }).catch(setError),
+          api
+            .call('recording.append', { meetingId, seq: chunkSeq, pcm: payload, ...perChannel })
+            .catch(setError),
         );
       },
     });
@@ -173,6 +187,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
         title: title.trim() || t('record.untitled'),
         language,
         speakers: roster,
+        ...(seats.channels > 1 ? { channels: seats.channels, seats: seatPlan(seats) } : {}),
       });
       await capture(meetingId, 0, 0);
     } catch (caught) {
@@ -281,6 +296,7 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
               ))}
             </select>
           </label>
+          <SeatChannels deviceId={deviceId} value={seats} onChange={setSeats} onError={setError} />
           <button type="submit" className="primary" data-testid="start-recording">
             {t('record.start')}
           </button>
@@ -328,6 +344,11 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
             <time data-testid="elapsed">{clock(elapsedMs)}</time>
             {paused && <strong> · {t('record.paused')}</strong>}
           </p>
+          {liveSpeaker && (
+            <p className="live-speaker" aria-live="polite" data-testid="live-speaker">
+              {t('record.liveSpeaker', { name: liveSpeaker })}
+            </p>
+          )}
           <meter
             aria-label={t('record.level')}
             min={0}

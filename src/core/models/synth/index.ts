@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { GreffierError } from '../../errors.js';
 import { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel } from './gguf-file.js';
 import { WHISPER_BASE_SHAPE, WHISPER_TINY_SYNTH, writeWhisperModel } from './whisper-file.js';
+import { SPEAKER_SYNTH_FILES, writeSpeakerModels } from './speaker-models.js';
 
 export {
   EMBEDDING_TINY_SYNTH,
@@ -39,6 +40,9 @@ export interface SynthOptions {
 export interface SynthResult {
   whisper: string;
   llm: string;
+  /** ONNX speaker models for sherpa-onnx (pyannote-style, 3D-Speaker-style). */
+  segmentation: string;
+  voiceprint: string;
 }
 
 /**
@@ -71,5 +75,14 @@ function writePair(options: SynthOptions, seed: number): SynthResult {
   writeWhisperModel(whisper, options.bench ? WHISPER_BASE_SHAPE : WHISPER_TINY_SYNTH, seed);
   options.onFile?.(llm);
   writeLlmModel(llm, options.bench ? LLM_1_5B_SHAPE : LLM_TINY_SYNTH, (seed ^ 0x5bd1e995) >>> 0);
-  return { whisper, llm };
+  // The speaker models (a few hundred kB) have one size: their cost is the engine's windows.
+  // In a folder of their own, so importing the whisper/LLM folder does not turn diarization on.
+  const speakers = join(options.outDir, 'speakers');
+  mkdirSync(speakers, { recursive: true });
+  const segmentation = join(speakers, SPEAKER_SYNTH_FILES.segmentation);
+  const voiceprint = join(speakers, SPEAKER_SYNTH_FILES.embedding);
+  options.onFile?.(segmentation);
+  options.onFile?.(voiceprint);
+  writeSpeakerModels({ segmentation, embedding: voiceprint }, (seed ^ 0x27d4eb2f) >>> 0);
+  return { whisper, llm, segmentation, voiceprint };
 }
