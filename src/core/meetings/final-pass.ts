@@ -7,6 +7,8 @@ import {
   DEFAULT_FINAL_DECODING,
   transcribePcmDetailed,
   WindowCutter,
+  PLAIN_WINDOWS,
+  VAD_WINDOWS,
   type AudioWindow,
   type FinalDecoding,
   type TranscribeOptions,
@@ -82,7 +84,7 @@ export interface FinalPassFigures {
 }
 
 export class FinalPass {
-  readonly #cutter = new WindowCutter();
+  readonly #cutter: WindowCutter;
   readonly #scheduler: Scheduler;
   readonly #decoding: FinalDecoding;
   readonly #engine: string;
@@ -99,6 +101,7 @@ export class FinalPass {
     private readonly meetingId: string,
     private readonly options: FinalPassOptions,
   ) {
+    this.#cutter = new WindowCutter(options.vadModel ? VAD_WINDOWS : PLAIN_WINDOWS);
     this.#scheduler = options.scheduler ?? new Scheduler();
     this.#decoding = options.decoding ?? DEFAULT_FINAL_DECODING;
     this.#engine = `${basename(options.model)}:${decodingKey(this.#decoding)}${options.vadModel ? '+vad' : ''}`;
