@@ -73,3 +73,4 @@ function writePair(options: SynthOptions, seed: number): SynthResult {
   writeLlmModel(llm, options.bench ? LLM_1_5B_SHAPE : LLM_TINY_SYNTH, (seed ^ 0x5bd1e995) >>> 0);
   return { whisper, llm };
 }
+export { quantizeWhisperModel, type WhisperQuantType } from './whisper-quantize.js';
