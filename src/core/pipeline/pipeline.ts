@@ -27,6 +27,11 @@ export interface PipelineOptions {
   onProgress?: (job: Job, fraction: number) => void;
   /** Engine settings for the final pass beyond the models (tests: another whisper-cli, its log). */
   engine?: Pick<TranscribeOptions, 'whisperCli' | 'onLog'>;
+  /** The final pass's audio done, the meeting's length and the time left (ms), window by window. */
+  onTranscribeProgress?: (
+    job: Job,
+    progress: { doneMs: number; totalMs?: number; etaMs?: number },
+  ) => void;
   /** The engines' scheduler (the app's one, shared with live transcription and questions). */
   scheduler?: Scheduler;
   /** Before the final pass: the app lets a recording's own pass finish its tail. */
