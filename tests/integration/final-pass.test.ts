@@ -135,3 +135,80 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
     await open.vault.lock();
   });
 });
+
+describe.skipIf(Boolean(skip))('full-quality lines replace live ones in the app', () => {
+  it('keeps, in the stored transcript, the ids of the lines shown during the recording', async () => {
+    const { AppService } = await import('../../src/core/app/app-service.js');
+    const { TEST_KDF } = await import('../helpers/vault.js');
+    process.env.GREFFIER_WHISPER_CLI = await whisperCli();
+    const model = (await testModels()).whisper;
+    const dir = tempDir('greffier-final-app-');
+    const service = new AppService({
+      home: dir.path,
+      kdf: TEST_KDF,
+      threads: 1,
+      fallbackModels: { asr: model },
+    });
+    const shown: { ids: string[]; replaces?: { fromMs: number; toMs: number } }[] = [];
+    let windowShown: () => void = () => undefined;
+    const firstWindow = new Promise<void>((resolve) => (windowShown = resolve));
+    service.dispatcher.onEvent((event, payload) => {
+      if (event !== 'live.segments') return;
+      const p = payload as {
+        segments: { id: string }[];
+        replaces?: { fromMs: number; toMs: number };
+      };
+      shown.push({
+        ids: p.segments.map((s) => s.id),
+        ...(p.replaces ? { replaces: p.replaces } : {}),
+      });
+      if (p.replaces) windowShown();
+    });
+    const call = async (name: string, input: unknown) => {
+      const response = await service.dispatcher.call(name as never, input);
+      if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
+      return response.value as Record<string, unknown>;
+    };
+    try {
+      await call('vault.create', { passphrase: 'une phrase secrète assez longue' });
+      const { meetingId } = (await call('recording.start', {
+        title: 'Conseil',
+        language: 'fr',
+        speakers: ['Maire', 'Adjoint'],
+      })) as { meetingId: string };
+      await call('recording.speakerTurn', { meetingId, speakerId: 'p1', atMs: 0 });
+      const pcm = readFileSync(spokenWav({ lang: 'fr', repeat: 4 })).subarray(44);
+      let seq = 0;
+      let windowDone = false;
+      void firstWindow.then(() => (windowDone = true));
+      // Audio comes until the first full-quality window has replaced live lines, then 5 s more.
+      for (let round = 0; round < 6 && !windowDone; round++) {
+        for (let offset = 0; offset < pcm.length; offset += 32_000) {
+          await call('recording.append', {
+            meetingId,
+            seq: seq++,
+            pcm: pcm.subarray(offset, offset + 32_000).toString('base64'),
+          });
+        }
+        if (round === 1) await firstWindow;
+      }
+      await call('recording.speakerTurn', { meetingId, speakerId: 'p2', atMs: 1_000 });
+      await call('recording.stop', { meetingId });
+      await service.idle();
+      const detail = (await call('meetings.get', { id: meetingId })) as {
+        segments: { id: string }[];
+      };
+      const stored = new Set(detail.segments.map((s) => s.id));
+      const replacing = shown.filter((e) => e.replaces);
+      expect(replacing.length).toBeGreaterThan(0);
+      // Live lines are previews (live-N); the full-quality lines shown are the stored ones.
+      expect(shown.some((e) => !e.replaces && e.ids.every((id) => id.startsWith('live-')))).toBe(
+        true,
+      );
+      for (const event of replacing) for (const id of event.ids) expect(stored.has(id)).toBe(true);
+    } finally {
+      await service.close();
+      dir.remove();
+    }
+  });
+});
