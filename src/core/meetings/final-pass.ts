@@ -13,7 +13,8 @@ import {
   type FinalDecoding,
   type TranscribeOptions,
 } from '../asr/index.js';
-import { pausableProcess, Scheduler, CAN_PAUSE_PROCESSES } from '../scheduler/index.js';
+import { setPriority, constants } from 'node:os';
+import { CAN_PAUSE_PROCESSES, pausableProcess, Scheduler } from '../scheduler/index.js';
 import { MeetingSegmentSchema, type MeetingSegment } from '../../shared/transcript.js';
 import type { Meetings } from './meetings.js';
 
@@ -219,12 +220,16 @@ export class FinalPass {
             : task.signal,
           onSpawn: (child) => {
             task.hold(pausableProcess(child));
+            // Where it cannot be frozen, the system at least favours the live transcript over it.
+            if (!CAN_PAUSE_PROCESSES && child.pid) lowerPriority(child.pid);
             this.options.onSpawn?.(child);
           },
         }),
       {
-        // Where processes cannot be frozen, the window is redone after the urgent work.
-        preemption: CAN_PAUSE_PROCESSES ? 'pause' : 'restart',
+        // Frozen while urgent work runs. Where processes cannot be frozen (Windows) a window is
+        // not restarted (live runs every few seconds: it would never finish): it goes on at
+        // the lowest priority instead.
+        preemption: 'pause',
         ...(this.options.signal ? { signal: this.options.signal } : {}),
         label: `window ${window.index}`,
       },
@@ -323,4 +328,12 @@ export function joinWindows(windows: FinalWindow[]): {
   }
   const language = [...heard.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'auto';
   return { language, segments: windows.flatMap((w) => w.segments) };
+}
+
+function lowerPriority(pid: number): void {
+  try {
+    setPriority(pid, constants.priority.PRIORITY_LOW);
+  } catch {
+    // Not allowed here or already gone: it runs at normal priority.
+  }
 }
