@@ -138,7 +138,7 @@ export function recordingCalls(session: AppSession): Handlers {
           decoding: finalDecoding(open.vault.getSettings()),
           scheduler: session.scheduler,
           signal: recording.finalAbort.signal,
-          // Full-quality lines replace the live ones of the same stretch, on screen and in the notes.
+          // Full-quality lines replace the live ones of the same stretch on screen.
           onWindow: (window) => {
             if (window.segments.length === 0) return;
             void readNotes(open.meetings, meeting.id).then(
@@ -149,7 +149,6 @@ export function recordingCalls(session: AppSession): Handlers {
                   segments,
                   replaces: { fromMs: window.fromMs, toMs: window.toMs },
                 });
-                feedLiveNotes(recording, segments);
               },
               () => undefined,
             );
@@ -170,8 +169,9 @@ export function recordingCalls(session: AppSession): Handlers {
                   id: `live-${++recording.liveCount}`,
                 }));
                 session.dispatcher.emit('live.segments', { meetingId: meeting.id, segments });
-                // Notes are made from the full-quality lines (their ids are the transcript's).
-                if (!recording.final) feedLiveNotes(recording, segments);
+                // Notes follow the live lines (fast, many small lines fill a chunk); the minutes
+                // step maps their citations onto the final ids (reuseLiveNotes).
+                feedLiveNotes(recording, segments);
               },
               () => undefined,
             );
