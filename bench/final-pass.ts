@@ -122,6 +122,8 @@ export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
     }
     const recordWall = performance.now() - recordStart;
     const backlog = pass.queued;
+    // The duty cycle is the recording's: taken at stop, before the tail runs.
+    const duty = scheduler.figures();
     const stopAt = performance.now();
     await live.stop();
     await pass.finish();
@@ -132,7 +134,6 @@ export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
       decoding: DEFAULT_FINAL_DECODING,
     });
     const stopToReady = performance.now() - stopAt;
-    const duty = scheduler.figures();
     const finalShare = duty.runningMs.final / recordWall;
     const liveShare = duty.runningMs.live / recordWall;
     rows.push(
