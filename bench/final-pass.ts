@@ -6,6 +6,7 @@
 //   GREFFIER_BENCH_MINUTES           meeting length (default 60)
 //   GREFFIER_BENCH_DECODING_MINUTES  audio for each decoding row (default 5)
 //   GREFFIER_BENCH_SPEED             recording speed, × real time (default 1)
+//   GREFFIER_BENCH_PARTS             engine,final,decoding (transcribe.bench.ts)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,7 +64,10 @@ function rawWhisper(cli: string, args: string[]): Promise<{ ms: number; timings:
   });
 }
 
-export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
+export async function finalPassRows(
+  whisperCli: string,
+  parts: { meeting: boolean; decoding: boolean } = { meeting: true, decoding: true },
+): Promise<BenchRow[]> {
   const totalMin = num('GREFFIER_BENCH_MINUTES', 60);
   const decodingMin = Math.min(totalMin, num('GREFFIER_BENCH_DECODING_MINUTES', 5));
   const speed = num('GREFFIER_BENCH_SPEED', 1);
@@ -90,6 +94,15 @@ export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const scale = `${totalMin} min meeting, figures per hour ×${(60 / totalMin).toFixed(1)}`;
   try {
+    if (parts.meeting) await meetingRows();
+    if (parts.decoding) await decodingRows();
+  } finally {
+    await open.vault.lock();
+    rmSync(home, { recursive: true, force: true });
+  }
+  return rows;
+
+  async function meetingRows(): Promise<void> {
     // ---------------------------------------------------------------- recorded meeting
     log(`recording ${totalMin} min at ${speed}× real time with live + final pass`);
     const scheduler = new Scheduler();
@@ -206,7 +219,9 @@ export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
         note: `raw: ${raw.timings.encodeRuns ?? '?'} encoder runs of ${((raw.timings.encodeMs ?? NaN) / Math.max(1, raw.timings.encodeRuns ?? 1) / 1000).toFixed(2)} s`,
       },
     );
+  }
 
+  async function decodingRows(): Promise<void> {
     // ---------------------------------------------------------------- decoding table
     const sampleMeeting = await importInto(open, sample, 'Décodage');
     const variants: { label: string; model: string; threads: number; decoding: FinalDecoding }[] = [
@@ -267,9 +282,5 @@ export async function finalPassRows(whisperCli: string): Promise<BenchRow[]> {
         note: `${decodingMin} min of the meeting, cost per hour of audio`,
       });
     }
-  } finally {
-    await open.vault.lock();
-    rmSync(home, { recursive: true, force: true });
   }
-  return rows;
 }

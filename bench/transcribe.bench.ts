@@ -28,8 +28,11 @@ import { benchModels } from '../tests/helpers/models.js';
 import { median, type Bench, type BenchRow } from './report.js';
 import { finalPassRows } from './final-pass.js';
 
-/** GREFFIER_BENCH_PARTS=engine,final (default both): the engine comparison, the final pass. */
-const PARTS = (process.env.GREFFIER_BENCH_PARTS ?? 'engine,final').split(',');
+/**
+ * GREFFIER_BENCH_PARTS=engine,final,decoding (default all): the engine comparison, the final
+ * pass (recorded meeting and import), the decoding table.
+ */
+const PARTS = (process.env.GREFFIER_BENCH_PARTS ?? 'engine,final,decoding').split(',');
 
 // A random base-size decoder runs every window to its token limit (tens of
 // seconds per run on 2 busy cores), so few runs: GREFFIER_BENCH_RUNS raises it.
@@ -116,7 +119,10 @@ async function compare(
 
 const bench: Bench = async () => {
   const engine = PARTS.includes('engine') ? await engineSection() : undefined;
-  const final = PARTS.includes('final') ? await finalPassRows(await ensureWhisperCli()) : [];
+  const meeting = PARTS.includes('final');
+  const decoding = PARTS.includes('decoding');
+  const final =
+    meeting || decoding ? await finalPassRows(await ensureWhisperCli(), { meeting, decoding }) : [];
   return {
     title: engine?.title ?? 'Transcription: the final-quality pass',
     rows: [...(engine?.rows ?? []), ...final],
