@@ -5,13 +5,11 @@ import {
   SAMPLE_RATE,
   toWhisperPcm,
 } from '../audio/index.js';
-import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.js';
 import { GreffierError } from '../errors.js';
 import {
   LanguageSchema,
   type LanguageChoice,
   type MeetingSegment,
-  type Transcript,
 } from '../../shared/transcript.js';
 import { applyTurns, type SpeakerTurn } from '../speakers/turns.js';
 import {
@@ -53,30 +51,6 @@ export async function importWav(
     await meetings.delete(meeting.id).catch(() => undefined);
     throw error;
   }
-}
-
-/** The meeting's samples, decrypted one journal chunk at a time. */
-async function* meetingSamples(meetings: Meetings, meetingId: string): AsyncGenerator<Int16Array> {
-  for await (const chunk of meetings.readAudio(meetingId)) yield chunk.samples;
-}
-
-/**
- * Transcribes a meeting's own audio: its encrypted journal is decrypted
- * chunk by chunk straight into whisper-cli's standard input (each chunk
- * zeroed once written), and the result comes back through a pipe. No
- * plaintext audio or transcript touches the disk, and the meeting is never
- * held whole in this process.
- */
-export async function transcribeMeetingAudio(
-  meetings: Meetings,
-  meetingId: string,
-  options: TranscribeOptions,
-): Promise<Transcript> {
-  const run = await transcribeStreamDetailed(meetingSamples(meetings, meetingId), {
-    ...options,
-    what: `meeting ${meetingId}`,
-  });
-  return run.transcript;
 }
 
 /**
