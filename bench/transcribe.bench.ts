@@ -26,6 +26,13 @@ import { projectRoot } from '../src/core/paths.js';
 import { speechToolsMissing, spokenWav } from '../tests/helpers/fixtures.js';
 import { benchModels } from '../tests/helpers/models.js';
 import { median, type Bench, type BenchRow } from './report.js';
+import { finalPassRows } from './final-pass.js';
+
+/**
+ * GREFFIER_BENCH_PARTS=engine,final,decoding (default all): the engine comparison, the final
+ * pass (recorded meeting and import), the decoding table.
+ */
+const PARTS = (process.env.GREFFIER_BENCH_PARTS ?? 'engine,final,decoding').split(',');
 
 // A random base-size decoder runs every window to its token limit (tens of
 // seconds per run on 2 busy cores), so few runs: GREFFIER_BENCH_RUNS raises it.
@@ -111,6 +118,18 @@ async function compare(
 }
 
 const bench: Bench = async () => {
+  const engine = PARTS.includes('engine') ? await engineSection() : undefined;
+  const meeting = PARTS.includes('final');
+  const decoding = PARTS.includes('decoding');
+  const final =
+    meeting || decoding ? await finalPassRows(await ensureWhisperCli(), { meeting, decoding }) : [];
+  return {
+    title: engine?.title ?? 'Transcription: the final-quality pass',
+    rows: [...(engine?.rows ?? []), ...final],
+  };
+};
+
+async function engineSection(): Promise<{ title: string; rows: BenchRow[] }> {
   const title =
     'Transcription: ours / raw whisper-cli, same audio, base-dimension generated model, 2 threads, no fallback';
   const missing = speechToolsMissing();
@@ -240,6 +259,6 @@ const bench: Bench = async () => {
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
-};
+}
 
 export default bench;

@@ -48,6 +48,15 @@ export function cliPipeline(
     host: () => (host ??= new ModelHost()),
     ...(threads ? { threads } : {}),
     env: io.env,
+    // Long imports say where they are and how long is left, one line per window.
+    onTranscribeProgress: (_job, { doneMs, totalMs, etaMs }) => {
+      // On a terminal only: scripts and pipes get a quiet standard error.
+      if (!totalMs || !(io.stderr as { isTTY?: boolean }).isTTY) return;
+      const clock = (ms: number) =>
+        `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
+      const left = etaMs === undefined ? '' : `, about ${Math.ceil(etaMs / 60_000)} min left`;
+      io.stderr.write(`greffier: transcribed ${clock(doneMs)} of ${clock(totalMs)}${left}\n`);
+    },
   });
   return { handlers, close: async () => host?.close() };
 }

@@ -345,8 +345,16 @@ export const apiEvents = {
   /** Something about this meeting changed (status, jobs, transcript, minutes): refetch it. */
   'meeting.changed': z.object({ meetingId: Id }),
   'job.progress': z.object({ meetingId: Id, job: JobViewSchema }),
-  /** New transcript lines during recording, times relative to the meeting start. */
-  'live.segments': z.object({ meetingId: Id, segments: z.array(MeetingSegmentSchema) }),
+  /**
+   * New transcript lines during recording, times relative to the meeting start.
+   * With `replaces`: full-quality lines that take the place of the live lines
+   * of that stretch (ids as the stored transcript will have them).
+   */
+  'live.segments': z.object({
+    meetingId: Id,
+    segments: z.array(MeetingSegmentSchema),
+    replaces: z.object({ fromMs: z.number(), toMs: z.number() }).optional(),
+  }),
   /** A multi-channel recording: this seat's microphone has the floor from atMs. */
   'live.speaker': z.object({ meetingId: Id, speakerId: Id, name: z.string(), atMs: z.number() }),
   'ask.progress': z.object({

@@ -156,6 +156,17 @@ export const SettingsSchema = z.object({
    * passes and imports. Ignored when no VAD model is installed.
    */
   useVad: z.boolean().default(true),
+  /** The final pass's decoding, when IT overrides the measured defaults (docs/architecture.md). */
+  finalDecoding: z
+    .object({
+      /** 1 = greedy; 2–8 = beam search with that many beams. */
+      beamSize: z.number().int().min(1).max(8),
+      /** Re-decode a window at higher temperatures when its confidence is low. */
+      fallback: z.boolean(),
+      flashAttention: z.boolean(),
+    })
+    .partial()
+    .optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

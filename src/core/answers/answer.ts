@@ -277,7 +277,8 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
       schema: answerSchema(passages, NOT_FOUND_ANSWER[language]),
       maxTokens: Math.ceil((ANSWER_CHARS + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
     },
-    { ...jobOptions(options), ...(stream ? { onToken: stream } : {}) },
+    // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.
+    { ...jobOptions(options), priority: 'question', ...(stream ? { onToken: stream } : {}) },
   );
 
   let parsed: { answer?: unknown; citations?: unknown };

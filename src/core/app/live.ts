@@ -1,6 +1,7 @@
 import type { LanguageChoice, MeetingSegment, TranscriptSegment } from '../../shared/transcript.js';
 import { rms, SAMPLE_RATE } from '../audio/index.js';
 import { audioContextFor, transcribePcmDetailed } from '../asr/index.js';
+import type { Scheduler } from '../scheduler/index.js';
 
 export interface LiveOptions {
   model: string;
@@ -19,6 +20,8 @@ export interface LiveOptions {
   }): void;
   threads?: number;
   whisperCli?: string;
+  /** The engines' scheduler: live runs come first, the final pass and notes pause for them. */
+  scheduler?: Scheduler;
 }
 
 /** Transcribe at the latest once this much new audio is waiting… */
@@ -88,16 +91,21 @@ export class LiveTranscriber {
     if (isSilent(window)) return;
     const started = performance.now();
     try {
-      const { transcript, timings } = await transcribePcmDetailed(window, {
-        model: this.options.model,
-        language: this.options.language,
-        audioContext: audioContextFor((take / SAMPLE_RATE) * 1000),
-        // A preview must come fast: no temperature fallback retries (the final pass keeps them).
-        noFallback: true,
-        signal: this.abort.signal,
-        ...(this.options.threads ? { threads: this.options.threads } : {}),
-        ...(this.options.whisperCli ? { whisperCli: this.options.whisperCli } : {}),
-      });
+      const transcribe = () =>
+        transcribePcmDetailed(window, {
+          model: this.options.model,
+          language: this.options.language,
+          audioContext: audioContextFor((take / SAMPLE_RATE) * 1000),
+          // A preview must come fast: no temperature fallback retries (the final pass keeps them).
+          noFallback: true,
+          signal: this.abort.signal,
+          ...(this.options.threads ? { threads: this.options.threads } : {}),
+          ...(this.options.whisperCli ? { whisperCli: this.options.whisperCli } : {}),
+        });
+      const { scheduler } = this.options;
+      const { transcript, timings } = scheduler
+        ? await scheduler.run('live', transcribe, { signal: this.abort.signal })
+        : await transcribe();
       const lines = transcript.segments
         .filter((segment) => segment.text.trim().length > 0)
         .map((segment) => ({

@@ -6,6 +6,8 @@ import { int16FromBase64, SAMPLE_RATE } from '../audio/index.js';
 import { withSpeakers } from '../speakers/turns.js';
 import { detectLanguage } from '../text/language.js';
 import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
+import { finalDecoding } from '../asr/index.js';
+import { FinalPass } from '../meetings/final-pass.js';
 import { LiveTranscriber } from './live.js';
 import { RecordingChannels } from './live-channels.js';
 import type { Handlers } from './service.js';
@@ -25,6 +27,10 @@ interface Recording {
   minutes: LiveMinutes | undefined;
   /** A multi-channel input: who has the floor, from the seats' microphones. */
   channels?: RecordingChannels;
+  /** The final-quality pass, window by window as the audio is journalled. */
+  final: FinalPass | undefined;
+  /** Stops the final pass when the vault locks (windows done stay sealed in the vault). */
+  finalAbort: AbortController;
 }
 
 const durationMs = (samples: number) => (samples / SAMPLE_RATE) * 1000;
@@ -39,7 +45,10 @@ export function recordingCalls(session: AppSession): Handlers {
 
   // Live notes are the session's: it cancels them on lock.
   const stopAll = async () => {
-    for (const recording of recordings.values()) await recording.live?.stop();
+    for (const recording of recordings.values()) {
+      recording.finalAbort.abort();
+      await recording.live?.stop();
+    }
     recordings.clear();
   };
   session.onTeardown(stopAll);
@@ -121,14 +130,44 @@ export function recordingCalls(session: AppSession): Handlers {
         liveCount: 0,
         llm: asr ? await models.resolve('llm') : undefined,
         minutes: undefined,
+        final: undefined,
+        finalAbort: new AbortController(),
       };
       if (channels && channels > 1) {
         recording.channels = new RecordingChannels(session, meeting.id, channels, seats ?? []);
       }
       if (asr) {
+        const vadModel = await models.resolve('vad');
+        recording.final = new FinalPass(open.meetings, meeting.id, {
+          model: asr,
+          language,
+          ...(vadModel ? { vadModel } : {}),
+          threads: session.threads,
+          decoding: finalDecoding(open.vault.getSettings()),
+          scheduler: session.scheduler,
+          signal: recording.finalAbort.signal,
+          // Full-quality lines replace the live ones of the same stretch on screen.
+          onWindow: (window) => {
+            if (window.segments.length === 0) return;
+            void readNotes(open.meetings, meeting.id).then(
+              (notes) => {
+                const segments = withSpeakers(window.segments, notes.turns);
+                session.dispatcher.emit('live.segments', {
+                  meetingId: meeting.id,
+                  segments,
+                  replaces: { fromMs: window.fromMs, toMs: window.toMs },
+                });
+              },
+              () => undefined,
+            );
+          },
+        });
+      }
+      if (asr) {
         recording.live = new LiveTranscriber({
           model: asr,
           language,
+          scheduler: session.scheduler,
           ...(session.options.threads ? { threads: session.options.threads } : {}),
           onSegments: (lines) => {
             void readNotes(open.meetings, meeting.id).then(
@@ -138,6 +177,8 @@ export function recordingCalls(session: AppSession): Handlers {
                   id: `live-${++recording.liveCount}`,
                 }));
                 session.dispatcher.emit('live.segments', { meetingId: meeting.id, segments });
+                // Notes follow the live lines (fast, many small lines fill a chunk); the minutes
+                // step maps their citations onto the final ids (reuseLiveNotes).
                 feedLiveNotes(recording, segments);
               },
               () => undefined,
@@ -171,6 +212,7 @@ export function recordingCalls(session: AppSession): Handlers {
       // The audio is safe in the journal; who spoke is decided after it.
       if (levels && recording.channels)
         await recording.channels.push(Buffer.from(levels, 'base64'));
+      recording.final?.push(samples);
       return { acknowledgedSeq: seq, durationMs: durationMs(recording.samples) };
     },
 
@@ -225,6 +267,18 @@ export function recordingCalls(session: AppSession): Handlers {
       const recording = recordings.get(meetingId);
       recordings.delete(meetingId);
       await recording?.live?.stop();
+      // The final pass does the tail now; the transcribe job waits for it, then reuses every window.
+      const final = recording?.final?.finish();
+      if (final) {
+        session.finalPasses.set(
+          meetingId,
+          // A failed window is redone by the job from the journal: nothing to report here.
+          final.then(
+            () => undefined,
+            () => undefined,
+          ),
+        );
+      }
       // Its notes (session.liveNotes) finish in the background; the minutes step waits for them.
       const open = session.vault;
       await open.meetings.finish(meetingId);

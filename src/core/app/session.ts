@@ -12,6 +12,7 @@ import type { KdfCost } from '../vault/index.js';
 import { locateVault } from '../vault/location.js';
 import type { Job, ModelKind } from '../../shared/meetings.js';
 import type { JobView } from '../../shared/api.js';
+import { Scheduler } from '../scheduler/index.js';
 import { AppDispatcher } from './service.js';
 
 export interface AppServiceOptions {
@@ -46,6 +47,10 @@ export class AppSession {
   readonly env: NodeJS.ProcessEnv;
   /** Notes written from the live transcript, until the meeting's minutes step takes them. */
   readonly liveNotes = new Map<string, LiveMinutes>();
+  /** The two cores: live transcription, questions, the final pass and notes take turns here. */
+  readonly scheduler = new Scheduler();
+  /** A recording's final pass finishing its tail after stop: the transcribe job waits for it. */
+  readonly finalPasses = new Map<string, Promise<void>>();
   private open: OpenVault | undefined;
   private location: string | undefined;
   private host: ModelHost | undefined;
@@ -100,9 +105,10 @@ export class AppSession {
   }
 
   modelHost(): ModelHost {
-    this.host ??= new ModelHost(
-      this.options.hostLauncher ? { launcher: this.options.hostLauncher } : {},
-    );
+    this.host ??= new ModelHost({
+      ...(this.options.hostLauncher ? { launcher: this.options.hostLauncher } : {}),
+      scheduler: this.scheduler,
+    });
     return this.host;
   }
 
@@ -204,6 +210,11 @@ export class AppSession {
       threads: this.threads,
       env: this.env,
       onProgress: (job, fraction) => this.reportProgress(job, fraction),
+      scheduler: this.scheduler,
+      beforeTranscribe: async (meetingId) => {
+        await this.finalPasses.get(meetingId)?.catch(() => undefined);
+        this.finalPasses.delete(meetingId);
+      },
       beforeMinutes: async (meetingId) => {
         const notes = this.liveNotes.get(meetingId);
         if (!notes) return;

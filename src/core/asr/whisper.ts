@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { GreffierError } from '../errors.js';
@@ -30,6 +30,17 @@ export interface TranscribeOptions {
    * final passes keep the fallback for accuracy.
    */
   noFallback?: boolean;
+  /**
+   * Decoding of the final pass (see decoding.ts): 1 = greedy, more = beam
+   * search with that many beams. Undefined: whisper-cli's own default (5).
+   */
+  beamSize?: number;
+  /** Candidates sampled when a window falls back to a higher temperature (whisper's -bo). */
+  bestOf?: number;
+  /** false: whisper's -nfa (its cli turns flash attention on by default). */
+  flashAttention?: boolean;
+  /** The engine process once started: the scheduler freezes and thaws it. */
+  onSpawn?: (child: ChildProcess) => void;
   signal?: AbortSignal;
   /** 0..100 as whisper reports it. */
   onProgress?: (percent: number) => void;
@@ -137,6 +148,9 @@ function buildArgs(audioPath: string, outBase: string, options: TranscribeOption
   if (options.prompt) args.push('--prompt', options.prompt);
   if (options.audioContext) args.push('-ac', String(options.audioContext));
   if (options.noFallback) args.push('-nf');
+  if (options.beamSize !== undefined) args.push('-bs', String(options.beamSize));
+  if (options.bestOf !== undefined) args.push('-bo', String(options.bestOf));
+  if (options.flashAttention === false) args.push('-nfa');
   return args;
 }
 
@@ -206,6 +220,7 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
           // Some failures (e.g. ELOOP while the engine is being rebuilt) are thrown, not emitted.
           return reject(notStarted(error as Error));
         }
+        options.onSpawn?.(child);
         if ('pcm' in input) {
           // whisper-cli may exit before reading everything (a bad model, a cancel): the
           // write then fails with EPIPE, and the exit code tells the real story.

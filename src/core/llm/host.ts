@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GreffierError } from '../errors.js';
+import { CAN_PAUSE_PROCESSES, type Scheduler } from '../scheduler/index.js';
 import { projectRoot } from '../paths.js';
 import {
   HostEventSchema,
@@ -123,12 +124,21 @@ export interface JobOptions {
   /** Streamed text as the model writes it. */
   onToken?: (text: string) => void;
   onProgress?: (stage: 'loading' | 'generating', fraction: number) => void;
+  /**
+   * With the host's scheduler: a question pre-empts notes (a notes job cut
+   * short is cancelled in the host and run again once the question is done),
+   * and live transcription pre-empts both. Without a priority, jobs run as
+   * they come.
+   */
+  priority?: 'question' | 'notes';
 }
 
 export interface ModelHostOptions {
   launcher?: HostLauncher;
   /** Unload models after this long without a job (ms); 0 keeps them. */
   idleUnloadMs?: number;
+  /** The engines' scheduler (the app's), for jobs that give a priority. */
+  scheduler?: Scheduler;
 }
 
 interface Pending {
@@ -148,6 +158,7 @@ export class ModelHost {
   private transport: HostTransport | undefined;
   private readonly launcher: HostLauncher;
   private readonly idleUnloadMs: number;
+  private readonly scheduler: Scheduler | undefined;
   private readonly pending = new Map<number, Pending>();
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
@@ -160,6 +171,7 @@ export class ModelHost {
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
     this.idleUnloadMs = options.idleUnloadMs ?? 60_000;
+    this.scheduler = options.scheduler;
   }
 
   /** Process id of the running host, if one is running. */
@@ -209,6 +221,34 @@ export class ModelHost {
   }
 
   private enqueue(job: JobSpec, options: JobOptions): Promise<unknown> {
+    const { scheduler } = this;
+    const { priority } = options;
+    if (!scheduler || !priority) return this.enqueueNow(job, options);
+    // The scheduler's pre-emption hook: notes restart (cancelled in the host, run again),
+    // a question is frozen with the host process while live transcription runs.
+    return scheduler.run(
+      priority,
+      (task) => {
+        const pid = this.transport?.pid;
+        if (priority === 'question' && pid) {
+          task.hold({
+            pause: () => process.kill(pid, 'SIGSTOP'),
+            resume: () => process.kill(pid, 'SIGCONT'),
+          });
+        }
+        const signal = options.signal
+          ? AbortSignal.any([options.signal, task.signal])
+          : task.signal;
+        return this.enqueueNow(job, { ...options, signal });
+      },
+      {
+        preemption: priority === 'notes' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause',
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+  }
+
+  private enqueueNow(job: JobSpec, options: JobOptions): Promise<unknown> {
     if (this.closed) {
       return Promise.reject(
         new GreffierError('llm-host-closed', 'the model host was closed', {

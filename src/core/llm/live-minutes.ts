@@ -128,6 +128,8 @@ export class LiveMinutes {
       language,
       template,
       signal: this.abort.signal,
+      // Questions pre-empt these notes; live transcription and the final pass come first too.
+      priority: 'notes',
       ...(meetingTitle === undefined ? {} : { meetingTitle }),
       ...(onChunk ? { onChunk } : {}),
     };

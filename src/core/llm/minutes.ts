@@ -34,6 +34,8 @@ export interface SummarizeOptions {
   language: Language;
   template?: MinutesTemplate;
   signal?: AbortSignal;
+  /** The engines' scheduler priority of its model jobs (live notes: 'notes'). */
+  priority?: JobOptions['priority'];
   /** Tokens of the final merge as the model writes them. */
   onToken?: (text: string) => void;
   /** After each chunk's notes are done (count so far). */
@@ -700,7 +702,10 @@ export async function summarizeTranscript(
 }
 
 function jobOptions(options: SummarizeOptions): JobOptions {
-  return options.signal ? { signal: options.signal } : {};
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.priority ? { priority: options.priority } : {}),
+  };
 }
 
 function sum(list: Counted[]): number {

@@ -1,36 +1,18 @@
 import { concatInt16, SAMPLE_RATE } from '../audio/index.js';
-import { transcribeStreamDetailed, type TranscribeOptions } from '../asr/index.js';
-import { LanguageSchema, type Transcript } from '../../shared/transcript.js';
-import { applyTurns } from '../speakers/turns.js';
+import { GreffierError } from '../errors.js';
+import { LanguageSchema, type MeetingSegment } from '../../shared/transcript.js';
+import { applyTurns, type SpeakerTurn } from '../speakers/turns.js';
+import {
+  FinalPass,
+  joinWindows,
+  type FinalPassFigures,
+  type FinalPassOptions,
+} from './final-pass.js';
 import { readNotes } from './notes.js';
 import type { Meetings } from './meetings.js';
 
 /** Imports go through the streaming importer (any format, bounded memory); the old name stays. */
 export { importAudio, importAudio as importWav } from './import.js';
-
-/** The meeting's samples, decrypted one journal chunk at a time. */
-async function* meetingSamples(meetings: Meetings, meetingId: string): AsyncGenerator<Int16Array> {
-  for await (const chunk of meetings.readAudio(meetingId)) yield chunk.samples;
-}
-
-/**
- * Transcribes a meeting's own audio: its encrypted journal is decrypted
- * chunk by chunk straight into whisper-cli's standard input (each chunk
- * zeroed once written), and the result comes back through a pipe. No
- * plaintext audio or transcript touches the disk, and the meeting is never
- * held whole in this process.
- */
-export async function transcribeMeetingAudio(
-  meetings: Meetings,
-  meetingId: string,
-  options: TranscribeOptions,
-): Promise<Transcript> {
-  const run = await transcribeStreamDetailed(meetingSamples(meetings, meetingId), {
-    ...options,
-    what: `meeting ${meetingId}`,
-  });
-  return run.transcript;
-}
 
 /**
  * A range of a meeting's audio (for playback), decrypting only the chunks up
@@ -59,26 +41,64 @@ export async function readMeetingSamples(
 }
 
 /**
- * The final pass of a meeting: its audio through whisper.cpp, the clerk's
- * speaker turns applied (segments cut where the floor changed), the
- * transcript stored once, and the language whisper heard recorded for an
- * "auto" meeting. The models are the caller's, already resolved.
+ * Speaker turns applied to lines that already have ids: a line cut at a turn
+ * keeps its id for its first part and its other parts get b, c… after it, so
+ * an id a note already cites still points at the start of the same words.
+ */
+export function applyTurnsKeepingIds(
+  segments: MeetingSegment[],
+  turns: SpeakerTurn[],
+): MeetingSegment[] {
+  return segments.flatMap((segment) =>
+    applyTurns([segment], turns).map((part, i) => ({
+      ...part,
+      id: i === 0 ? segment.id : `${segment.id}${String.fromCharCode(97 + Math.min(i, 25))}`,
+      ...(segment.edited ? { edited: true } : {}),
+    })),
+  );
+}
+
+/**
+ * The final pass of a meeting: its journal replayed window by window through
+ * the final-quality pass (windows the recording already did, or a pass
+ * before a crash, are taken from the vault, not redone), the clerk's speaker
+ * turns applied (segments cut where the floor changed), the transcript
+ * stored once, and the language whisper heard recorded for an "auto"
+ * meeting. The models are the caller's, already resolved. Memory stays at a
+ * couple of windows whatever the meeting's length.
  */
 export async function transcribeMeeting(
   meetings: Meetings,
   meetingId: string,
-  options: TranscribeOptions,
-): Promise<void> {
+  options: FinalPassOptions,
+): Promise<FinalPassFigures> {
   const meeting = meetings.getMeeting(meetingId);
-  const transcript = await transcribeMeetingAudio(meetings, meetingId, {
+  const pass = new FinalPass(meetings, meetingId, {
     language: meeting.language,
+    totalMs: meeting.durationMs,
     ...options,
   });
+  let any = false;
+  for await (const chunk of meetings.readAudio(meetingId)) {
+    if (chunk.samples.length === 0) continue;
+    any = true;
+    pass.push(chunk.samples);
+    chunk.samples.fill(0);
+    await pass.ready(1);
+  }
+  if (!any) {
+    throw new GreffierError('no-audio', `meeting ${meetingId} has no audio to transcribe`, {
+      hint: 'record or import audio first',
+    });
+  }
+  const transcript = joinWindows(await pass.finish());
   const { turns } = await readNotes(meetings, meetingId);
-  await meetings.setTranscript(meetingId, applyTurns(transcript.segments, turns));
+  await meetings.setTranscript(meetingId, applyTurnsKeepingIds(transcript.segments, turns));
+  await pass.forget();
   const detected = LanguageSchema.safeParse(transcript.language);
   if (meeting.language === 'auto' && detected.success) {
     meetings.vault.data.meetings[meetingId]!.language = detected.data;
     await meetings.vault.save();
   }
+  return pass.figures;
 }

@@ -1,7 +1,8 @@
 import { JobNotReady, type JobContext, type JobHandlers } from '../meetings/jobs.js';
 import type { OpenVault } from '../meetings/index.js';
 import { transcribeMeeting } from '../meetings/transcription.js';
-import type { TranscribeOptions } from '../asr/index.js';
+import { finalDecoding, type TranscribeOptions } from '../asr/index.js';
+import type { Scheduler } from '../scheduler/index.js';
 import type { ModelHost } from '../llm/host.js';
 import { resolveTemplate } from '../record/templates.js';
 import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
@@ -27,6 +28,15 @@ export interface PipelineOptions {
   onProgress?: (job: Job, fraction: number) => void;
   /** Engine settings for the final pass beyond the models (tests: another whisper-cli, its log). */
   engine?: Pick<TranscribeOptions, 'whisperCli' | 'onLog'>;
+  /** The final pass's audio done, the meeting's length and the time left (ms), window by window. */
+  onTranscribeProgress?: (
+    job: Job,
+    progress: { doneMs: number; totalMs?: number; etaMs?: number },
+  ) => void;
+  /** The engines' scheduler (the app's one, shared with live transcription and questions). */
+  scheduler?: Scheduler;
+  /** Before the final pass: the app lets a recording's own pass finish its tail. */
+  beforeTranscribe?: (meetingId: string) => Promise<void>;
   /** Before the minutes are written: the app settles the notes it wrote during the recording. */
   beforeMinutes?: (meetingId: string) => Promise<void>;
 }
@@ -71,14 +81,19 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
         job.params.vadModel as string | undefined,
       );
       const step = withProgress(context);
+      // A recording's own final pass finishes its tail first: its windows are then reused.
+      await options.beforeTranscribe?.(job.meetingId);
       await transcribeMeeting(meetings, job.meetingId, {
         ...options.engine,
         model,
         ...(vadModel ? { vadModel } : {}),
         threads,
+        decoding: finalDecoding(meetings.vault.getSettings()),
+        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(signal ? { signal } : {}),
-        onProgress: (percent) => step.progress(percent / 100),
+        onProgress: ({ doneMs, totalMs }) =>
+          totalMs && step.progress(Math.min(1, doneMs / totalMs)),
       });
       // Speakers from voices when both speaker models are installed, then the minutes.
       await queueStep(context.jobs, afterSpeakers(options.models, true), job.meetingId);

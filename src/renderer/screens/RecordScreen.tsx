@@ -89,7 +89,19 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
     if (!session) return;
     return api.on('live.segments', (event) => {
       if (event.meetingId === session.meetingId) {
-        setLines((current) => [...current, ...event.segments]);
+        // Full-quality lines replace the live lines of their stretch, in time order.
+        const { replaces } = event;
+        setLines((current) =>
+          replaces
+            ? [
+                ...current.filter((line) => {
+                  const middle = (line.startMs + line.endMs) / 2;
+                  return middle < replaces.fromMs || middle >= replaces.toMs;
+                }),
+                ...event.segments,
+              ].sort((a, b) => a.startMs - b.startMs)
+            : [...current, ...event.segments],
+        );
       }
     });
   }, [api, session]);

@@ -86,3 +86,4 @@ function writePair(options: SynthOptions, seed: number): SynthResult {
   writeSpeakerModels({ segmentation, embedding: voiceprint }, (seed ^ 0x27d4eb2f) >>> 0);
   return { whisper, llm, segmentation, voiceprint };
 }
+export { quantizeWhisperModel, type WhisperQuantType } from './whisper-quantize.js';

@@ -1,0 +1,45 @@
+import type { Settings } from '../../shared/meetings.js';
+import type { TranscribeOptions } from './whisper.js';
+
+/** How the final-quality pass decodes: chosen from `npm run bench transcribe` (docs/architecture.md). */
+export interface FinalDecoding {
+  /** 1 = greedy; more = beam search. */
+  beamSize: number;
+  /** Temperature fallback when a window's confidence is low (entropy / log-probability thresholds). */
+  fallback: boolean;
+  flashAttention: boolean;
+}
+
+/**
+ * The defaults, from the figures: greedy decoding with the temperature
+ * fallback costs a fraction of beam search 5 per hour of audio on two
+ * cores, and whisper's authors and whisper.cpp report a small accuracy
+ * difference between them (see docs/architecture.md for the figures and
+ * their sources). Flash attention is whisper.cpp's own default.
+ */
+export const DEFAULT_FINAL_DECODING: FinalDecoding = {
+  beamSize: 1,
+  fallback: true,
+  flashAttention: true,
+};
+
+/** The decoding in force: the vault's settings (IT's override) over the defaults. */
+export function finalDecoding(settings?: Pick<Settings, 'finalDecoding'>): FinalDecoding {
+  return { ...DEFAULT_FINAL_DECODING, ...settings?.finalDecoding };
+}
+
+/** whisper-cli's options for a decoding. */
+export function decodingOptions(
+  decoding: FinalDecoding,
+): Pick<TranscribeOptions, 'beamSize' | 'noFallback' | 'flashAttention'> {
+  return {
+    beamSize: decoding.beamSize,
+    noFallback: !decoding.fallback,
+    flashAttention: decoding.flashAttention,
+  };
+}
+
+/** A short stable name, stored with each window so a changed decoding redoes it. */
+export function decodingKey(decoding: FinalDecoding): string {
+  return `bs${decoding.beamSize}${decoding.fallback ? '+fb' : ''}${decoding.flashAttention ? '+fa' : ''}`;
+}

@@ -1,0 +1,339 @@
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { SAMPLE_RATE } from '../audio/index.js';
+import {
+  decodingKey,
+  decodingOptions,
+  DEFAULT_FINAL_DECODING,
+  transcribePcmDetailed,
+  WindowCutter,
+  PLAIN_WINDOWS,
+  VAD_WINDOWS,
+  type AudioWindow,
+  type FinalDecoding,
+  type TranscribeOptions,
+} from '../asr/index.js';
+import { setPriority, constants } from 'node:os';
+import { CAN_PAUSE_PROCESSES, pausableProcess, Scheduler } from '../scheduler/index.js';
+import { MeetingSegmentSchema, type MeetingSegment } from '../../shared/transcript.js';
+import type { Meetings } from './meetings.js';
+
+/**
+ * The final-quality pass, window by window: the meeting's audio is cut into
+ * ~30 s windows at pauses (asr/windows.ts) and each goes through whisper with
+ * its full audio context and the chosen decoding, as a 'final' task of the
+ * scheduler (paused whenever live transcription or a question needs the
+ * cores). During a recording the windows are fed as the audio is journalled,
+ * so at stop only the tail remains; an import or a restarted pass feeds them
+ * from the journal. Each window's lines are sealed in the vault as soon as
+ * they are known, so after a crash only the windows not yet done are redone.
+ *
+ * Segment ids are the window's number and the line's place in it
+ * (w0003-02): a line keeps its id from the moment it is shown to the moment
+ * the transcript is stored, so notes citing it during the meeting stay right.
+ */
+
+const WINDOW_BLOB_VERSION = 1;
+const StoredWindowSchema = z.object({
+  version: z.literal(WINDOW_BLOB_VERSION),
+  index: z.number().int().nonnegative(),
+  from: z.number().int().nonnegative(),
+  samples: z.number().int().nonnegative(),
+  /** The model file and decoding it was made with: another one redoes the window. */
+  engine: z.string(),
+  language: z.string(),
+  segments: z.array(MeetingSegmentSchema),
+});
+type StoredWindow = z.infer<typeof StoredWindowSchema>;
+
+export function windowBlobName(index: number): string {
+  return `final-w${String(index).padStart(5, '0')}`;
+}
+
+export function segmentId(window: number, line: number): string {
+  return `w${String(window + 1).padStart(4, '0')}-${String(line + 1).padStart(2, '0')}`;
+}
+
+/** A window done: its lines, with times from the meeting start. */
+export interface FinalWindow {
+  index: number;
+  fromMs: number;
+  toMs: number;
+  language: string;
+  segments: MeetingSegment[];
+  /** Taken from the vault (done before a restart) rather than transcribed now. */
+  reused: boolean;
+}
+
+export interface FinalPassOptions extends Omit<TranscribeOptions, 'onProgress' | 'audioContext'> {
+  scheduler?: Scheduler;
+  decoding?: FinalDecoding;
+  /** Each window as it is done, in order. */
+  onWindow?: (window: FinalWindow) => void;
+  /** Audio done (windows complete) and the total when known, in ms. */
+  onProgress?: (progress: { doneMs: number; totalMs?: number; etaMs?: number }) => void;
+  /** The meeting's length, when known (an import, a replay), for progress and ETA. */
+  totalMs?: number;
+}
+
+export interface FinalPassFigures {
+  transcribed: number;
+  reused: number;
+  /** Audio transcribed in this process, ms, and the wall time its windows took (for ETA). */
+  transcribedMs: number;
+  wallMs: number;
+}
+
+export class FinalPass {
+  readonly #cutter: WindowCutter;
+  readonly #scheduler: Scheduler;
+  readonly #decoding: FinalDecoding;
+  readonly #engine: string;
+  #chain: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #drained: (() => void)[] = [];
+  #failure: unknown;
+  readonly #windows: FinalWindow[] = [];
+  readonly figures: FinalPassFigures = { transcribed: 0, reused: 0, transcribedMs: 0, wallMs: 0 };
+  #doneSamples = 0;
+
+  constructor(
+    private readonly meetings: Meetings,
+    private readonly meetingId: string,
+    private readonly options: FinalPassOptions,
+  ) {
+    this.#cutter = new WindowCutter(options.vadModel ? VAD_WINDOWS : PLAIN_WINDOWS);
+    this.#scheduler = options.scheduler ?? new Scheduler();
+    this.#decoding = options.decoding ?? DEFAULT_FINAL_DECODING;
+    this.#engine = `${basename(options.model)}:${decodingKey(this.#decoding)}${options.vadModel ? '+vad' : ''}`;
+  }
+
+  /** Samples as journalled; complete windows are queued for the final pass. */
+  push(samples: Int16Array): void {
+    for (const window of this.#cutter.push(samples)) this.#enqueue(window);
+  }
+
+  /** Windows waiting or running: a reader faster than whisper waits on `ready()`. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Resolves once at most `max` windows wait: memory stays at a couple of windows. */
+  async ready(max = 1): Promise<void> {
+    while (this.#queued > max) await new Promise<void>((done) => this.#drained.push(done));
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Audio not yet in a window (the tail the pass still owes), ms. */
+  get pendingMs(): number {
+    return (this.#cutter.pendingSamples / SAMPLE_RATE) * 1000;
+  }
+
+  /**
+   * The end of the audio: the tail becomes the last window, and the lines of
+   * every window come back in order once all are done.
+   */
+  async finish(): Promise<FinalWindow[]> {
+    const tail = this.#cutter.flush();
+    if (tail) this.#enqueue(tail);
+    await this.#chain;
+    if (this.#failure) throw this.#failure;
+    return this.#windows;
+  }
+
+  /** Removes the per-window lines once the transcript is stored (they would outlive a correction). */
+  async forget(): Promise<void> {
+    for (const window of this.#windows) {
+      await this.meetings.vault.deleteMeetingBlob(this.meetingId, windowBlobName(window.index));
+    }
+  }
+
+  #enqueue(window: AudioWindow): void {
+    this.#queued++;
+    this.#chain = this.#chain
+      .then(async () => {
+        if (this.#failure) return;
+        try {
+          const done = await this.#window(window);
+          this.#windows.push(done);
+          this.#doneSamples = window.from + window.samples.length;
+          this.options.onWindow?.(done);
+          this.#progress();
+        } catch (error) {
+          this.#failure = error;
+        } finally {
+          window.samples.fill(0);
+        }
+      })
+      .finally(() => {
+        this.#queued--;
+        for (const wake of this.#drained.splice(0)) wake();
+      });
+  }
+
+  #progress(): void {
+    const doneMs = (this.#doneSamples / SAMPLE_RATE) * 1000;
+    const { totalMs } = this.options;
+    const rate =
+      this.figures.transcribedMs > 0 ? this.figures.wallMs / this.figures.transcribedMs : undefined;
+    this.options.onProgress?.({
+      doneMs,
+      ...(totalMs === undefined ? {} : { totalMs }),
+      ...(totalMs !== undefined && rate !== undefined
+        ? { etaMs: Math.max(0, totalMs - doneMs) * rate }
+        : {}),
+    });
+  }
+
+  async #window(window: AudioWindow): Promise<FinalWindow> {
+    const fromMs = (window.from / SAMPLE_RATE) * 1000;
+    const toMs = ((window.from + window.samples.length) / SAMPLE_RATE) * 1000;
+    const saved = await this.#saved(window);
+    if (saved) {
+      this.figures.reused++;
+      return {
+        index: window.index,
+        fromMs,
+        toMs,
+        language: saved.language,
+        segments: saved.segments,
+        reused: true,
+      };
+    }
+    const started = performance.now();
+    const {
+      scheduler: _scheduler,
+      decoding: _decoding,
+      onWindow: _onWindow,
+      onProgress: _onProgress,
+      totalMs: _totalMs,
+      ...engine
+    } = this.options;
+    const run = await this.#scheduler.run(
+      'final',
+      (task) =>
+        transcribePcmDetailed(window.samples.slice(), {
+          ...engine,
+          ...decodingOptions(this.#decoding),
+          signal: this.options.signal
+            ? AbortSignal.any([this.options.signal, task.signal])
+            : task.signal,
+          onSpawn: (child) => {
+            task.hold(pausableProcess(child));
+            // Where it cannot be frozen, the system at least favours the live transcript over it.
+            if (!CAN_PAUSE_PROCESSES && child.pid) lowerPriority(child.pid);
+            this.options.onSpawn?.(child);
+          },
+        }),
+      {
+        // Frozen while urgent work runs. Where processes cannot be frozen (Windows) a window is
+        // not restarted (live runs every few seconds: it would never finish): it goes on at
+        // the lowest priority instead.
+        preemption: 'pause',
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+        label: `window ${window.index}`,
+      },
+    );
+    this.figures.transcribed++;
+    this.figures.transcribedMs += toMs - fromMs;
+    this.figures.wallMs += performance.now() - started;
+    const segments = run.transcript.segments
+      .filter((segment) => segment.text.trim().length > 0)
+      .map((segment, line) =>
+        MeetingSegmentSchema.parse({
+          ...segment,
+          id: segmentId(window.index, line),
+          text: segment.text.trim(),
+          startMs: Math.round(fromMs + segment.startMs),
+          endMs: Math.round(fromMs + segment.endMs),
+          ...(segment.tokens
+            ? {
+                tokens: segment.tokens.map((t) => ({
+                  ...t,
+                  startMs: Math.round(fromMs + t.startMs),
+                  endMs: Math.round(fromMs + t.endMs),
+                })),
+              }
+            : {}),
+        }),
+      );
+    const stored: StoredWindow = {
+      version: WINDOW_BLOB_VERSION,
+      index: window.index,
+      from: window.from,
+      samples: window.samples.length,
+      engine: this.#engine,
+      language: run.transcript.language,
+      segments,
+    };
+    const bytes = Buffer.from(JSON.stringify(stored), 'utf8');
+    try {
+      await this.meetings.vault.writeMeetingBlob(
+        this.meetingId,
+        windowBlobName(window.index),
+        bytes,
+      );
+    } finally {
+      bytes.fill(0);
+    }
+    return {
+      index: window.index,
+      fromMs,
+      toMs,
+      language: stored.language,
+      segments,
+      reused: false,
+    };
+  }
+
+  /** The window's lines from before a restart, if they were made from the same audio the same way. */
+  async #saved(window: AudioWindow): Promise<StoredWindow | undefined> {
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await this.meetings.vault.readMeetingBlob(
+        this.meetingId,
+        windowBlobName(window.index),
+      );
+    } catch {
+      return undefined; // damaged: redone
+    }
+    if (!bytes) return undefined;
+    try {
+      const parsed = StoredWindowSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+      if (!parsed.success) return undefined;
+      const saved = parsed.data;
+      const same =
+        saved.index === window.index &&
+        saved.from === window.from &&
+        saved.samples === window.samples.length &&
+        saved.engine === this.#engine;
+      return same ? saved : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      bytes.fill(0);
+    }
+  }
+}
+
+/** The whole transcript from the windows, in order, with the language heard most. */
+export function joinWindows(windows: FinalWindow[]): {
+  language: string;
+  segments: MeetingSegment[];
+} {
+  const heard = new Map<string, number>();
+  for (const w of windows) {
+    const ms = w.segments.reduce((sum, s) => sum + (s.endMs - s.startMs), 0);
+    heard.set(w.language, (heard.get(w.language) ?? 0) + ms);
+  }
+  const language = [...heard.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'auto';
+  return { language, segments: windows.flatMap((w) => w.segments) };
+}
+
+function lowerPriority(pid: number): void {
+  try {
+    setPriority(pid, constants.priority.PRIORITY_LOW);
+  } catch {
+    // Not allowed here or already gone: it runs at normal priority.
+  }
+}
