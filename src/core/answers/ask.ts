@@ -8,7 +8,7 @@ import { currentIndex, embedMissing, vaultSegmentLookup } from '../search/store.
 import { detectLanguage } from '../text/language.js';
 import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
-import type { Answer, SearchFilter } from '../../shared/minutes.js';
+import type { Answer, SearchFilter, SearchHit } from '../../shared/minutes.js';
 import {
   composeAnswer,
   notFound,
@@ -82,6 +82,8 @@ export interface AskResult {
   /** The turn this question adds to its conversation. */
   turn: Turn;
   evidence?: Evidence;
+  /** The passages the model read (empty when nothing was retrieved). */
+  hits: SearchHit[];
 }
 
 /** Typed questions may read more; a spoken one wants its first words fast. */
@@ -212,6 +214,7 @@ function result(
       meetingIds: cited.length > 0 ? cited : read,
     },
     ...(evidence ? { evidence } : {}),
+    hits: prepared?.hits ?? [],
   };
 }
 
