@@ -9,7 +9,8 @@
 //    folded bound, a full chunk of transcript not yet summarised); only
 //    finish() is timed, as the app only waits for that after stop;
 // 3. retrieval p95 over 1,000 meetings (60,000 passages);
-// 4. a 5-second spoken question → first character of the answer.
+// 4. a 5-second question spoken with the key held → evidence said, first
+//    answer token; a follow-up question; raw node-llama-cpp on the same prompt.
 //
 // Random weights fill every bounded string of the schema, so outputs are as
 // long as the schema allows: a real model writes less. Input and output
@@ -17,8 +18,12 @@
 import { existsSync } from 'node:fs';
 import type { LlamaChatSession as ChatSessionType } from 'node-llama-cpp';
 import { answerQuestion } from '../src/core/answers/answer.js';
+import { HeldQuestionAsk, type QuestionSources } from '../src/core/answers/ask.js';
+import type { Turn } from '../src/core/answers/conversation.js';
+import { whisperHear, type Hear } from '../src/core/answers/listen.js';
+import { floatToInt16 } from '../src/core/audio/pcm.js';
+import { readWavFile } from '../src/core/audio/wav.js';
 import { ensureWhisperCli } from '../src/core/asr/engine.js';
-import { transcribeFile } from '../src/core/asr/whisper.js';
 import { ModelHost } from '../src/core/llm/host.js';
 import { MinutesSession, segmentLine, type SummarySegment } from '../src/core/llm/minutes.js';
 import { loadTemplate } from '../src/core/llm/prompts.js';
@@ -214,13 +219,12 @@ async function stopToMinutes(model: ModelRef, template: MinutesTemplate): Promis
   }
 }
 
-/** 3. Retrieval p95 over 1,000 meetings. */
-async function retrieval(): Promise<BenchRow[]> {
+/** 1,000 meetings of 60 passages: corpus sentences mixed in a seeded order. */
+function thousandMeetings(index: SearchIndex): { id: string; startedAt: string }[] {
   const next = random(3);
-  const index = new SearchIndex();
-  const buildStarted = performance.now();
   const meetings = 1000;
   const perMeeting = 60;
+  const dated: { id: string; startedAt: string }[] = [];
   for (let m = 0; m < meetings; m++) {
     const language: 'fr' | 'en' = m % 3 === 0 ? 'en' : 'fr';
     const pool = SENTENCES.filter((s) => s.language === language);
@@ -243,7 +247,16 @@ async function retrieval(): Promise<BenchRow[]> {
       }),
     };
     index.addMeeting(meeting);
+    dated.push({ id: meeting.id, startedAt: meeting.startedAt });
   }
+  return dated;
+}
+
+/** 3. Retrieval p95 over 1,000 meetings. */
+async function retrieval(): Promise<BenchRow[]> {
+  const index = new SearchIndex();
+  const buildStarted = performance.now();
+  thousandMeetings(index);
   const buildMs = performance.now() - buildStarted;
   const serialised = index.toJSON();
   const queries = corpus.questions.map((q) => q.q);
@@ -306,7 +319,88 @@ async function retrieval(): Promise<BenchRow[]> {
   ];
 }
 
-/** 4. A 5-second spoken question → first character of the answer on screen. */
+/** Where a slice of the question's audio starts in the whole (the stand-in hearing needs it). */
+function offsetIn(whole: Int16Array, part: Int16Array): number {
+  const probe = Math.min(64, part.length);
+  outer: for (let at = 0; at + part.length <= whole.length; at++) {
+    for (let i = 0; i < probe; i++) if (whole[at + i] !== part[i]) continue outer;
+    return at;
+  }
+  return 0;
+}
+
+/**
+ * Hears with the real whisper (its time is paid in full) and returns the
+ * words of the question that this slice of audio holds: random weights
+ * would hear nonsense, and retrieval on nonsense measures nothing.
+ */
+function standInHearing(
+  whisperModel: string,
+  whisperCli: string,
+  whole: Int16Array,
+  text: string,
+): Hear {
+  const real = whisperHear({ model: whisperModel, threads: THREADS, whisperCli });
+  const words = text.split(' ');
+  return async (pcm, options) => {
+    await real(pcm, options);
+    const from = offsetIn(whole, pcm) / whole.length;
+    const to = from + pcm.length / whole.length;
+    return {
+      text: words.slice(Math.round(from * words.length), Math.round(to * words.length)).join(' '),
+      language: 'fr',
+    };
+  };
+}
+
+/** Audio arrives as the microphone sends it: 1 s chunks, one a second (the key is held). */
+async function holdAndSpeak(ask: HeldQuestionAsk, pcm: Int16Array): Promise<void> {
+  for (let at = 0; at < pcm.length; at += 16_000) {
+    ask.push(pcm.slice(at, at + 16_000));
+    if (at + 16_000 < pcm.length) await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function rawFirstToken(model: ModelRef, job: GenerateJob): Promise<number> {
+  const { getLlama, LlamaChatSession, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, maxThreads: THREADS, logLevel: LlamaLogLevel.error });
+  const loaded = await llama.loadModel({ modelPath: model.path });
+  const context = await loaded.createContext({ contextSize: model.contextSize!, threads: THREADS });
+  try {
+    const grammar = await llama.createGrammarForJsonSchema(job.schema as never);
+    const session: ChatSessionType = new LlamaChatSession({
+      contextSequence: context.getSequence(),
+      systemPrompt: job.system,
+    });
+    const controller = new AbortController();
+    const started = performance.now();
+    let first: number | undefined;
+    await session
+      .prompt(job.prompt, {
+        grammar,
+        maxTokens: job.maxTokens,
+        temperature: 0,
+        signal: controller.signal,
+        stopOnAbortSignal: true,
+        onTextChunk: () => {
+          first ??= performance.now() - started;
+          controller.abort();
+        },
+      })
+      .catch(() => undefined);
+    return first ?? performance.now() - started;
+  } finally {
+    await context.dispose();
+    await loaded.dispose();
+  }
+}
+
+/**
+ * 4. A 5-second question spoken while the key is held, over the 1,000-meeting
+ * index: release → evidence (the first words said) → first answer token;
+ * then a follow-up in the same conversation; raw node-llama-cpp on the same
+ * final prompt (a fresh context, so it reads all of it) beside ours.
+ */
 async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<BenchRow[]> {
   const missing = speechToolsMissing();
   if (missing)
@@ -314,49 +408,85 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
       { measure: '5 s spoken question → first answer token', ours: 'skipped', note: missing },
     ];
   const whisperCli = await ensureWhisperCli();
-  const wav = spokenWav({
-    lang: 'fr',
-    text: 'Combien de voix ont voté pour le budget primitif lors du conseil municipal ?',
-  });
+  const first = 'Combien de voix ont voté pour le budget primitif lors du conseil municipal ?';
+  const second = 'Et qui l’a présenté au conseil ?';
+  const audio = async (text: string) =>
+    floatToInt16((await readWavFile(spokenWav({ lang: 'fr', text }))).channels[0]!);
+  const firstPcm = await audio(first);
+  const secondPcm = await audio(second);
+
   const index = new SearchIndex();
-  for (const meeting of corpus.meetings as IndexableMeeting[]) index.addMeeting(meeting);
+  const meetings = thousandMeetings(index);
+  for (const meeting of corpus.meetings as IndexableMeeting[]) {
+    index.addMeeting(meeting);
+    meetings.push({ id: meeting.id, startedAt: meeting.startedAt });
+  }
   const segments = new Map(
     corpus.meetings.flatMap((m) => m.segments.map((s) => [`${m.id}/${s.id}`, s] as const)),
   );
   const lookup = (m: string, s: string) => segments.get(`${m}/${s}`);
+  const sources = async (): Promise<QuestionSources> => ({ index, lookup, meetings, model });
   const host = new ModelHost({ idleUnloadMs: 0 });
+  const jobs: GenerateJob[] = [];
+  const results: GenerateResult[] = [];
+  recordingHost(host, jobs, results);
+  const timed = async (text: string, pcm: Int16Array, turns: Turn[]) => {
+    const marks: { evidence?: number; token?: number } = {};
+    let released = 0;
+    const ask = new HeldQuestionAsk(
+      'fr',
+      {
+        host,
+        sources,
+        turns,
+        onEvidence: () => (marks.evidence ??= performance.now() - released),
+        onToken: () => (marks.token ??= performance.now() - released),
+      },
+      { hear: standInHearing(whisperModel, whisperCli, pcm, text) },
+    );
+    await holdAndSpeak(ask, pcm);
+    released = performance.now();
+    const result = await ask.finish();
+    const total = performance.now() - released;
+    return { ...marks, total, result, runs: ask.whisperRuns, preloads: ask.preloads };
+  };
   try {
-    // The app keeps the model loaded and has asked before: warm it the same way.
+    // The app keeps the model loaded and has been asked before: warm it the same way.
     await answerQuestion('Quel est le budget ?', { host, model, index, lookup });
-    const started = performance.now();
-    const heard = await transcribeFile(wav, {
-      model: whisperModel,
-      language: 'fr',
-      threads: THREADS,
-      whisperCli,
-      // A 5 s question needs 5 s of encoder context, not 30 (see DESIGN.md).
-      audioContext: 320,
-    });
-    const heardMs = performance.now() - started;
-    // A random whisper decoder hears nonsense; the question it would have heard is asked.
-    const text = 'Combien de voix ont voté pour le budget primitif lors du conseil municipal ?';
-    let firstMs: number | undefined;
-    const answer = await answerQuestion(text, {
-      host,
-      model,
-      index,
-      lookup,
-      onAnswerText: () => (firstMs ??= performance.now() - started),
-    });
-    const totalMs = performance.now() - started;
-    const first = firstMs ?? totalMs;
+    const one = await timed(first, firstPcm, []);
+    const firstJob = jobs.at(-1)!;
+    const firstResult = results.at(-1)!;
+    const two = await timed(second, secondPcm, [one.result.turn]);
+    const secondResult = results.at(-1)!;
+    await host.close();
+    const raw = await rawFirstToken(model, firstJob);
+    const seconds5 = (firstPcm.length / 16_000).toFixed(1);
+    const evidenceMs = one.evidence ?? one.total;
+    const tokenMs = one.token ?? one.total;
+    const followMs = two.token ?? two.total;
     return [
       {
-        measure: '5 s spoken question → first answer token',
-        ours: seconds(first),
-        ratio: first / 6000,
+        measure: `${seconds5} s spoken question (key held) → evidence said (first words)`,
+        ours: seconds(evidenceMs),
+        ratio: evidenceMs / 3000,
+        target: '≤ 3 s',
+        note: `from release; ${one.runs} whisper run(s) while held, ${one.preloads} preload(s); evidence is a verified citation: ${one.result.evidence ? 'yes' : 'none found'}; the system's speech engine adds its own start-up`,
+      },
+      {
+        measure: `${seconds5} s spoken question (key held) → first answer token`,
+        ours: seconds(tokenMs),
+        raw: seconds(raw),
+        ratio: tokenMs / 6000,
         target: '≤ 6 s',
-        note: `whisper ${seconds(heardMs)} (${heard.segments.length} segment(s)), full answer ${seconds(totalMs)}, found: ${answer.found}`,
+        note: `raw = node-llama-cpp alone on the same final prompt from a fresh context (${firstResult.inputTokens} tokens read at release by ours, raw reads all): ours/raw ${(tokenMs / raw).toFixed(2)}; full answer ${seconds(one.total)}, found: ${one.result.answer.found}`,
+      },
+      {
+        measure:
+          'second question of a conversation (« et qui l’a présenté ? ») → first answer token',
+        ours: seconds(followMs),
+        ratio: followMs / 4000,
+        target: '≤ 4 s',
+        note: `${secondResult.inputTokens} tokens read at release; passages from ${[...new Set(two.result.hits.map((h) => h.meetingId))].join(', ') || 'none'}`,
       },
     ];
   } finally {
