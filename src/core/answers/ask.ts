@@ -13,6 +13,7 @@ import {
   composeAnswer,
   notFound,
   prepareAnswer,
+  retrievePassages,
   type PrepareOptions,
   type PreparedAnswer,
 } from './answer.js';
@@ -177,10 +178,12 @@ async function answerText(
   context.onStage?.('searching', text);
   const plan = spoken ? PLAN.spoken : PLAN.typed;
   const options = preparation(text, language, sources, context, question, plan);
-  const prepared = await prepareAnswer(text, options);
-  if (!prepared) return result(notFound(text, language, 0), undefined, undefined);
-  const evidence = await findEvidence(prepared.hits, text, language, sources.lookup);
+  // Evidence before anything that waits for the model host (token counts, the model itself).
+  const hits = await retrievePassages(options.searchText ?? text, options);
+  const evidence = await findEvidence(hits, text, language, sources.lookup);
   if (evidence) context.onEvidence?.(evidence);
+  const prepared = await prepareAnswer(text, { ...options, hits });
+  if (!prepared) return result(notFound(text, language, 0), undefined, evidence);
   context.onStage?.('answering', text);
   const sentences = context.onSentence ? sentenceStream(context.onSentence) : undefined;
   const answer = await composeAnswer(prepared, {
