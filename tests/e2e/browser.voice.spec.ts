@@ -132,7 +132,7 @@ test.describe('questions by voice, in French, in Chromium', () => {
       const evidence = current.getByTestId('evidence');
       await expect(evidence).toBeVisible({ timeout: 180_000 });
       await expect(evidence).toContainText('Conseil municipal du 12 mars 2026');
-      await expect(evidence).toContainText(/a dit : «/);
+      await expect(evidence).toContainText(/a dit\u202f: «/);
       // No system voice: the screen says so, it does not stay silent.
       await expect(page.getByTestId('speech-status')).toHaveAttribute('data-speech', 'no-voice');
       await expect(page.getByTestId('speech-status')).toContainText('Aucune voix de synthèse');

@@ -172,7 +172,7 @@ describe('evidence said first', () => {
     });
     expect(evidence?.citation.quote).toBe('Le budget primitif s’élève à quatre millions d’euros.');
     expect(evidence?.spoken).toBe(
-      'Le 12 mars 2026, lors de « Commission des finances », Mme Martin a dit : « Le budget primitif s’élève à quatre millions d’euros. »',
+      'Le 12 mars 2026, lors de «\u202fCommission des finances\u202f», Mme Martin a dit\u202f: «\u202fLe budget primitif s’élève à quatre millions d’euros.\u202f»',
     );
   });
   it('never speaks a passage the stored transcript does not hold (stale index): the next one is used', async () => {

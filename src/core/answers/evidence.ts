@@ -60,11 +60,12 @@ export function evidenceSentence(
   const date = spokenDate(parts.meetingDate, language);
   if (language === 'fr') {
     const when = date ? `Le ${date}` : '';
-    const where = parts.meetingTitle ? `lors de « ${parts.meetingTitle} »` : '';
+    const where = parts.meetingTitle ? `lors de «\u202f${parts.meetingTitle}\u202f»` : '';
     const who = parts.speaker ? `${parts.speaker} a dit` : 'il a été dit';
     const head = [when, where].filter(Boolean).join(', ');
     const lead = head ? `${head}, ${who}` : who.charAt(0).toUpperCase() + who.slice(1);
-    return `${lead} : « ${parts.quote} »`;
+    // French typography: narrow no-break spaces before « : » and inside « », as on every screen.
+    return `${lead}\u202f: «\u202f${parts.quote}\u202f»`;
   }
   const when = date ? `On ${date}` : '';
   const where = parts.meetingTitle ? `in “${parts.meetingTitle}”` : '';

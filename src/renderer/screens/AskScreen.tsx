@@ -16,6 +16,9 @@ export const PUSH_TO_TALK_KEY = 'F2';
 const newId = (prefix: string) =>
   `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 
+/** A call in flight for the held question. */
+type Pending = Promise<unknown>;
+
 interface Evidence {
   citation: CitationView;
   spoken: string;
@@ -51,7 +54,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
   const capture = useRef<Capture | undefined>(undefined);
   const starting = useRef<Promise<void> | undefined>(undefined);
   /** Calls for the held question, in order: listen, audio chunks, end. */
-  const sending = useRef<Promise<unknown>>(Promise.resolve());
+  const sending = useRef<Pending>(Promise.resolve());
   const heldSamples = useRef(0);
 
   const update = (questionId: string, change: (turn: Turn) => Turn) =>
@@ -147,7 +150,7 @@ export function AskScreen({ open }: { open(route: Route): void }) {
     }
   }
 
-  function send(call: () => Promise<unknown>) {
+  function send(call: () => Pending) {
     sending.current = sending.current.then(call).catch((caught: unknown) => setError(caught));
   }
 
