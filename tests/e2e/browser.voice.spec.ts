@@ -55,6 +55,7 @@ async function seededHome(): Promise<string> {
  * machine has no voice, so the screen's behaviour with and without one is
  * set here (the only part of the flow that is not ours). Utterances never
  * end by themselves, so "speaking" lasts until something stops it.
+ * Serialised into the page: it uses nothing but its argument.
  */
 function fakeVoices(withVoice: boolean) {
   const spoken: string[] = [];
@@ -109,7 +110,7 @@ test.describe('questions by voice, in French, in Chromium', () => {
     host = await startDevhost({ locale: 'fr', home: await seededHome() });
     const browser = await launchChromium(s.questionWav);
     try {
-      const { page } = await openApp(browser, host, () => fakeVoices(false));
+      const { page } = await openApp(browser, host, { script: fakeVoices, arg: false });
       await ready(page);
 
       // Hold the key while the fake microphone speaks: the stage says it listens.
@@ -172,7 +173,7 @@ test.describe('questions by voice, in French, in Chromium', () => {
     host = await startDevhost({ locale: 'fr', home: await seededHome() });
     const browser = await launchChromium(s.questionWav);
     try {
-      const { page } = await openApp(browser, host, () => fakeVoices(true));
+      const { page } = await openApp(browser, host, { script: fakeVoices, arg: true });
       await ready(page);
       await askTyped(page, 'Quel est le montant du budget primitif ?');
       await expect(page.getByTestId('evidence')).toBeVisible({ timeout: 180_000 });
