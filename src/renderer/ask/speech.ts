@@ -17,12 +17,33 @@ export interface Speaker {
   readonly state: SpeechState;
 }
 
-function synthesis(): SpeechSynthesis | undefined {
-  return typeof speechSynthesis === 'undefined' ? undefined : speechSynthesis;
+/** The parts of the Web Speech API used here (typed locally so unit tests can load this file). */
+interface VoiceLike {
+  lang: string;
+  localService: boolean;
+}
+interface UtteranceLike {
+  voice: VoiceLike | null;
+  lang: string;
+  onend: (() => void) | null;
+  onerror: (() => void) | null;
+}
+interface SynthesisLike {
+  getVoices(): VoiceLike[];
+  speak(utterance: UtteranceLike): void;
+  cancel(): void;
+}
+interface SpeechGlobals {
+  speechSynthesis?: SynthesisLike;
+  SpeechSynthesisUtterance?: new (text: string) => UtteranceLike;
+}
+
+function synthesis(): SynthesisLike | undefined {
+  return (globalThis as SpeechGlobals).speechSynthesis;
 }
 
 /** A voice of the system for this language; none is not the same as "any voice". */
-export function voiceFor(language: 'fr' | 'en'): SpeechSynthesisVoice | undefined {
+export function voiceFor(language: 'fr' | 'en'): VoiceLike | undefined {
   const voices = synthesis()?.getVoices() ?? [];
   return (
     voices.find((v) => v.lang.toLowerCase().startsWith(language) && v.localService) ??
@@ -45,13 +66,14 @@ export function createSpeaker(onState: (state: SpeechState) => void): Speaker {
     },
     say(text, language) {
       const synth = synthesis();
+      const Utterance = (globalThis as SpeechGlobals).SpeechSynthesisUtterance;
       const voice = voiceFor(language);
-      if (!synth || !voice) {
+      if (!synth || !Utterance || !voice) {
         set('no-voice');
         return false;
       }
       const mine = generation;
-      const utterance = new SpeechSynthesisUtterance(text);
+      const utterance = new Utterance(text);
       utterance.voice = voice;
       utterance.lang = voice.lang;
       const done = () => {
