@@ -62,6 +62,17 @@ function fakeVoices(withVoice: boolean) {
   let cancels = 0;
   const voice = { lang: 'fr-FR', name: 'Test', localService: true, default: true, voiceURI: 'x' };
   const page = globalThis as unknown as Record<string, unknown>;
+  // The engine's own utterance type accepts only its own voices: both are replaced.
+  Object.defineProperty(page, 'SpeechSynthesisUtterance', {
+    configurable: true,
+    value: class {
+      voice: unknown = null;
+      lang = '';
+      onend: unknown = null;
+      onerror: unknown = null;
+      constructor(readonly text: string) {}
+    },
+  });
   Object.defineProperty(page, 'speechSynthesis', {
     configurable: true,
     value: {
