@@ -344,15 +344,22 @@ export class HeldQuestionAsk {
       const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
       if (!prepared || controller.signal.aborted) return;
       this.preloads++;
-      await this.context.host.preload(
-        {
-          model: sources.model,
-          lane: 'question',
-          system: prepared.system,
-          prompt: prepared.prompt,
-        },
-        { signal: controller.signal },
-      );
+      // Line by line (a meeting's passages each), never the question line: one
+      // evaluation batch cannot be interrupted, so at release the host is free
+      // within one line's time for whisper and the answer.
+      const lines = prepared.prompt.split('\n');
+      for (let end = 1; end < lines.length - 1; end++) {
+        if (controller.signal.aborted) return;
+        await this.context.host.preload(
+          {
+            model: sources.model,
+            lane: 'question',
+            system: prepared.system,
+            prompt: lines.slice(0, end + 1).join('\n'),
+          },
+          { signal: controller.signal },
+        );
+      }
     };
     const done = run()
       .catch(() => undefined) // a preload is only a head start: its failure costs nothing
@@ -370,9 +377,9 @@ export class HeldQuestionAsk {
   /** The key is released: hear the tail, then answer. */
   async finish(): Promise<AskResult> {
     this.context.onStage?.('transcribing');
-    const heard = await this.held.finish();
-    // What the preload read stays read; what it has not read, the answer reads itself.
+    // What the preload read stays read; stopped first so whisper has the cores for the tail.
     this.preloading?.controller.abort();
+    const heard = await this.held.finish();
     const sources = await this.sources;
     const language = heard.language ?? this.languageFor(heard.text);
     if (!heard.text) return result(notFound('', language, 0, ''), undefined, undefined);
