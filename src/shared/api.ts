@@ -290,10 +290,29 @@ export const apiCalls = {
          * question with no passage can be answered before the call returns.
          */
         questionId: Id.optional(),
+        /** Follow-ups in the same conversation read the turns before (kept in memory only). */
+        conversationId: Id.optional(),
       })
       .strict(),
     output: z.object({ questionId: Id }),
   },
+  /** Push-to-talk: the key is down; audio follows in chunks, heard as it grows. */
+  'ask.listen': {
+    input: z
+      .object({ questionId: Id, language: LanguageChoiceSchema, conversationId: Id.optional() })
+      .strict(),
+    output: Ok,
+  },
+  'ask.listenAudio': {
+    input: z.object({ questionId: Id, pcm: Pcm16Base64 }).strict(),
+    output: Ok,
+  },
+  /** The key is up: the rest is heard and the question answered (events as for ask.question). */
+  'ask.listenEnd': {
+    input: z.object({ questionId: Id, cancel: z.boolean().optional() }).strict(),
+    output: Ok,
+  },
+  'ask.clearConversation': { input: z.object({ conversationId: Id }).strict(), output: Ok },
   'export.meeting': {
     input: z
       .object({ meetingId: Id, format: z.enum(['docx', 'pdf', 'md', 'srt', 'vtt']) })
@@ -359,9 +378,20 @@ export const apiEvents = {
   'live.speaker': z.object({ meetingId: Id, speakerId: Id, name: z.string(), atMs: z.number() }),
   'ask.progress': z.object({
     questionId: Id,
-    stage: z.enum(['transcribing', 'searching', 'answering']),
+    stage: z.enum(['listening', 'transcribing', 'searching', 'answering']),
     question: z.string().optional(),
   }),
+  /** The question as heard so far, while the key is held. */
+  'ask.heard': z.object({ questionId: Id, text: z.string() }),
+  /** The best verified passage, said before the answer. */
+  'ask.evidence': z.object({
+    questionId: Id,
+    citation: CitationViewSchema,
+    meetingDate: z.string().optional(),
+    spoken: z.string(),
+  }),
+  /** A finished sentence of the answer as the model writes it, for speech. */
+  'ask.sentence': z.object({ questionId: Id, text: z.string() }),
   'ask.token': z.object({ questionId: Id, text: z.string() }),
   'ask.answer': z.object({ questionId: Id, answer: AnswerViewSchema }),
   'ask.failed': z.object({ questionId: Id, error: z.lazy(() => ApiErrorSchema) }),

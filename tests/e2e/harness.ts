@@ -95,11 +95,17 @@ export async function launchChromium(microphoneWav: string): Promise<Browser> {
 export async function openApp(
   browser: Browser,
   host: Devhost,
+  /**
+   * Runs in the page before the app (e.g. the system's speech voices as a
+   * scenario needs them); serialised, so it may use only its argument.
+   */
+  init?: { script: (arg: boolean) => void; arg: boolean },
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     acceptDownloads: true,
     viewport: { width: 1280, height: 860 },
   });
+  if (init) await context.addInitScript(init.script, init.arg);
   await context.grantPermissions(['microphone'], { origin: host.origin });
   const page = await context.newPage();
   await page.goto(host.url);

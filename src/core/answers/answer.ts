@@ -71,7 +71,11 @@ export function quotableSentences(text: string): string[] {
  * citation, or an answer with at least one citation; a citation can only
  * name a retrieved passage and one of that passage's own sentences.
  */
-export function answerSchema(passages: { key: string; text: string }[], notFound: string) {
+export function answerSchema(
+  passages: { key: string; text: string }[],
+  notFound: string,
+  answerChars = ANSWER_CHARS,
+) {
   const citation = {
     oneOf: passages.map((p) => ({
       type: 'object',
@@ -87,7 +91,7 @@ export function answerSchema(passages: { key: string; text: string }[], notFound
       {
         type: 'object',
         properties: {
-          answer: { type: 'string', maxLength: ANSWER_CHARS },
+          answer: { type: 'string', maxLength: answerChars },
           citations: { type: 'array', minItems: 1, maxItems: MAX_CITATIONS, items: citation },
         },
         required: ['answer', 'citations'],
@@ -250,7 +254,71 @@ export async function retrievePassages(
   return hits.filter((h) => h.kind === 'segment').slice(0, limit);
 }
 
-export async function answerQuestion(question: string, options: AskOptions): Promise<Answer> {
+/** A question made ready for the model: passages chosen, prompt and schema written. */
+export interface PreparedAnswer {
+  question: string;
+  language: Language;
+  hits: SearchHit[];
+  passages: { key: string; hit: SearchHit; text: string }[];
+  system: string;
+  prompt: string;
+  schema: unknown;
+  maxTokens: number;
+}
+
+export interface PrepareOptions extends Omit<AskOptions, 'onAnswerText'> {
+  /** What retrieval searches when it differs from the question (a follow-up's words). */
+  searchText?: string;
+  /** Earlier turns of the conversation, read by the model as quoted data. */
+  previous?: Array<{ q: string; a: string }>;
+  /** Most prompt tokens the passages may take, counted with the model's tokenizer. */
+  passageTokens?: number;
+  /** Longest answer text allowed by the schema (spoken answers are shorter). */
+  answerChars?: number;
+  /** Hits already retrieved for this question (skips retrieval). */
+  hits?: SearchHit[];
+}
+
+/** Tokens a passage costs beyond its text: its key, speaker and JSON punctuation. */
+const PASSAGE_OVERHEAD_TOKENS = 14;
+export const DEFAULT_PASSAGE_TOKENS = 700;
+
+/**
+ * Keeps the best hits whose passages fit the token budget, counted with the
+ * model's own tokenizer (characters over- or under-count by a factor of two
+ * between French and English, and between models). The best one always stays.
+ */
+async function withinBudget(
+  hits: SearchHit[],
+  question: string,
+  language: Language,
+  options: Pick<PrepareOptions, 'host' | 'model' | 'passageTokens' | 'signal'>,
+): Promise<SearchHit[]> {
+  const budget = options.passageTokens ?? DEFAULT_PASSAGE_TOKENS;
+  const texts = hits.map((h) => passageExcerpt(h.text, question, language));
+  const counts = await options.host.count(options.model, texts, jobOptions(options));
+  const kept: SearchHit[] = [];
+  let used = 0;
+  for (const [i, hit] of hits.entries()) {
+    const cost = counts[i]! + PASSAGE_OVERHEAD_TOKENS;
+    if (kept.length > 0 && used + cost > budget) break;
+    kept.push(hit);
+    used += cost;
+  }
+  return kept;
+}
+
+/**
+ * Retrieval, token budget, prompt and schema: everything before the model
+ * writes. Undefined when nothing was retrieved (the answer is then not-found).
+ * The prompt puts the passages before the question, so a preload of the
+ * prompt built on the partial question (while the key is held) is reused up
+ * to the question itself.
+ */
+export async function prepareAnswer(
+  question: string,
+  options: PrepareOptions,
+): Promise<PreparedAnswer | undefined> {
   const trimmed = question.trim();
   if (!trimmed) {
     throw new GreffierError('question-empty', 'the question is empty', {
@@ -259,23 +327,48 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
     });
   }
   const language = options.language ?? detectLanguage(trimmed);
-  const hits = await retrievePassages(trimmed, options);
-  if (hits.length === 0) return notFound(trimmed, language, 0);
-
+  const retrieved =
+    options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
+  if (retrieved.length === 0) return undefined;
+  const hits = await withinBudget(retrieved, trimmed, language, options);
   const prompts = loadPrompts(language);
   const { passages, lines } = promptPassages(hits, trimmed, language);
-  const prompt = [
-    fill(prompts.answerUser, { question: jsonLine(trimmed) }),
-    dataBlock(prompts, lines),
-  ].join('\n');
+  const previous =
+    options.previous && options.previous.length > 0
+      ? [jsonLine({ previous: options.previous })]
+      : [];
+  const prompt = fill(prompts.answerUser, {
+    passages: dataBlock(prompts, [...lines, ...previous]),
+    question: jsonLine(trimmed),
+  });
+  const answerChars = options.answerChars ?? ANSWER_CHARS;
+  return {
+    question: trimmed,
+    language,
+    hits,
+    passages,
+    system: prompts.answerSystem,
+    prompt,
+    schema: answerSchema(passages, NOT_FOUND_ANSWER[language], answerChars),
+    maxTokens: Math.ceil((answerChars + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
+  };
+}
+
+/** The model writes the answer (on the question lane), then every citation is checked. */
+export async function composeAnswer(
+  prepared: PreparedAnswer,
+  options: Pick<AskOptions, 'host' | 'model' | 'lookup' | 'signal' | 'onAnswerText'>,
+): Promise<Answer> {
+  const { question, language, passages } = prepared;
   const stream = options.onAnswerText ? answerTextStream(options.onAnswerText) : undefined;
   const result = await options.host.generate(
     {
       model: options.model,
-      system: prompts.answerSystem,
-      prompt,
-      schema: answerSchema(passages, NOT_FOUND_ANSWER[language]),
-      maxTokens: Math.ceil((ANSWER_CHARS + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
+      lane: 'question',
+      system: prepared.system,
+      prompt: prepared.prompt,
+      schema: prepared.schema,
+      maxTokens: prepared.maxTokens,
     },
     // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.
     { ...jobOptions(options), priority: 'question', ...(stream ? { onToken: stream } : {}) },
@@ -286,7 +379,7 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
     parsed = JSON.parse(result.text) as typeof parsed;
   } catch {
     // A cut answer cannot be trusted: nothing in it was verified.
-    return notFound(trimmed, language, 0);
+    return notFound(question, language, 0);
   }
   const byKey = new Map(passages.map((p) => [p.key, p.hit]));
   const claims: ClaimedCitation[] = [];
@@ -302,15 +395,23 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
   }
   const { citations, dropped } = await verifyCitations(claims, options.lookup);
   const answer = typeof parsed.answer === 'string' ? parsed.answer.replace(/\s+/g, ' ').trim() : '';
-  if (citations.length === 0 || !answer) return notFound(trimmed, language, dropped + unknown);
+  if (citations.length === 0 || !answer) return notFound(question, language, dropped + unknown);
   return AnswerSchema.parse({
-    question: trimmed,
+    question,
     language,
     answer,
     citations,
     found: true,
     droppedCitations: dropped + unknown,
   });
+}
+
+export async function answerQuestion(question: string, options: AskOptions): Promise<Answer> {
+  const prepared = await prepareAnswer(question, options);
+  if (!prepared) {
+    return notFound(question.trim(), options.language ?? detectLanguage(question.trim()), 0);
+  }
+  return composeAnswer(prepared, options);
 }
 
 function jobOptions(options: { signal?: AbortSignal }): JobOptions {

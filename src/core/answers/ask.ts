@@ -1,14 +1,34 @@
 import { appendAudit } from '../audit/index.js';
 import { transcribePcm } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
+import type { ModelRef } from '../llm/protocol.js';
 import type { OpenVault } from '../meetings/index.js';
 import type { ModelSource } from '../models/source.js';
+import type { SearchIndex } from '../search/index.js';
 import { currentIndex, embedMissing, vaultSegmentLookup } from '../search/store.js';
-import { rosterNames, withNamedSpeakers } from '../search/speaker-filter.js';
+import { rosterNames, speakersNamedIn } from '../search/speaker-filter.js';
+import { detectLanguage } from '../text/language.js';
 import { defaultThreads } from '../threads.js';
-import { LanguageSchema, type LanguageChoice } from '../../shared/transcript.js';
-import type { Answer, SearchFilter } from '../../shared/minutes.js';
-import { answerQuestion, notFound } from './answer.js';
+import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
+import type { Answer, SearchFilter, SearchHit } from '../../shared/minutes.js';
+import {
+  composeAnswer,
+  notFound,
+  prepareAnswer,
+  retrievePassages,
+  type PrepareOptions,
+  type PreparedAnswer,
+} from './answer.js';
+import { followUpQuery, previousTurnsLine, type Turn } from './conversation.js';
+import { findEvidence, sentenceStream, type Evidence } from './evidence.js';
+import { HeldQuestion, whisperHear, type Hear } from './listen.js';
+import {
+  bothFilters,
+  resolveReferences,
+  type DatedMeeting,
+  type SpeakerReferences,
+} from './references.js';
+import type { SegmentLookup } from './verify.js';
 
 /** A question as an official asks it: typed, or spoken (16 kHz mono samples). */
 export interface Question {
@@ -16,44 +36,240 @@ export interface Question {
   audio?: Float32Array | Int16Array;
   language: LanguageChoice;
   filter?: SearchFilter;
-  /** Passages given to the model (default 6). */
+  /** Passages given to the model (default 6 typed, 3 spoken). */
   passages?: number;
 }
 
-export type QuestionStage = 'transcribing' | 'searching' | 'answering';
+export type QuestionStage = 'listening' | 'transcribing' | 'searching' | 'answering';
+
+/** Where the question path finds its data: the vault, or (bench, tests) given directly. */
+export interface QuestionSources {
+  index: SearchIndex;
+  lookup: SegmentLookup;
+  meetings: DatedMeeting[];
+  model: ModelRef;
+  embeddingModel?: ModelRef;
+  asrModel?: string;
+}
 
 export interface QuestionContext {
-  open: OpenVault;
-  models: ModelSource;
+  /** The vault the app or the CLI opened; or `sources` for a bench or a test. */
+  open?: OpenVault;
+  models?: ModelSource;
+  sources?: () => Promise<QuestionSources>;
   host: ModelHost;
   threads?: number;
   /** Context size for the language model (CLI --context). */
   contextSize?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Earlier turns of this conversation, oldest first. */
+  turns?: readonly Turn[];
+  /** Speaker references (« qu'a dit Mme Martin »), from the speaker filter when present. */
+  speakers?: SpeakerReferences;
+  /** Today, for « en mars » (tests fix it). */
+  now?: Date;
   onStage?: (stage: QuestionStage, question?: string) => void;
+  /** The question so far, while the key is held. */
+  onHeard?: (text: string) => void;
+  /** The best verified passage, before the model writes. */
+  onEvidence?: (evidence: Evidence) => void;
   /** The answer's text as the model writes it. */
   onToken?: (text: string) => void;
+  /** Each finished sentence of the answer, for speech. */
+  onSentence?: (sentence: string) => void;
+}
+
+export interface AskResult {
+  answer: Answer;
+  /** The turn this question adds to its conversation. */
+  turn: Turn;
+  evidence?: Evidence;
+  /** The passages the model read (empty when nothing was retrieved). */
+  hits: SearchHit[];
+}
+
+/** Typed questions may read more; a spoken one wants its first words fast. */
+const PLAN = {
+  typed: { passages: 6, passageTokens: 700, answerChars: 400 },
+  spoken: { passages: 3, passageTokens: 260, answerChars: 280 },
+} as const;
+
+async function vaultSources(context: QuestionContext, threads: number): Promise<QuestionSources> {
+  const open = context.open!;
+  const models = context.models!;
+  const index = await currentIndex(open);
+  const embeddingPath = await models.resolve('embedding');
+  const embeddingModel = embeddingPath ? { path: embeddingPath, threads } : undefined;
+  if (embeddingModel) {
+    await embedMissing(
+      open,
+      index,
+      (texts, signal) => context.host.embed(embeddingModel, texts, signal ? { signal } : {}),
+      context.signal,
+    );
+  }
+  return {
+    index,
+    lookup: vaultSegmentLookup(open),
+    meetings: open.meetings.list().map((m) => ({ id: m.id, startedAt: m.startedAt })),
+    model: {
+      path: await models.require('llm'),
+      threads,
+      ...(context.contextSize ? { contextSize: context.contextSize } : {}),
+    },
+    ...(embeddingModel ? { embeddingModel } : {}),
+  };
+}
+
+function sourcesOf(context: QuestionContext, threads: number): Promise<QuestionSources> {
+  return context.sources ? context.sources() : vaultSources(context, threads);
+}
+
+/**
+ * Everything retrieval needs from a question and its conversation: a
+ * follow-up keeps to the meetings of the turn before, and the question's own
+ * time, meeting and speaker references narrow it (and replace the
+ * conversation's meetings when they name others).
+ */
+function preparation(
+  text: string,
+  language: Language,
+  sources: QuestionSources,
+  context: QuestionContext,
+  question: Pick<Question, 'filter' | 'passages'>,
+  plan: (typeof PLAN)[keyof typeof PLAN],
+): PrepareOptions {
+  const turns = context.turns ?? [];
+  const follow = followUpQuery(text, turns);
+  const references = resolveReferences(text, {
+    meetings: sources.meetings,
+    language,
+    ...(context.now ? { now: context.now } : {}),
+    speakers: context.speakers ?? namedSpeakers(context),
+  });
+  const named = references.found.some((f) => !f.startsWith('speaker:'));
+  const conversation = named ? undefined : follow.filter;
+  const filter = bothFilters(bothFilters(conversation, references.filter), question.filter);
+  return {
+    host: context.host,
+    model: sources.model,
+    index: sources.index,
+    lookup: sources.lookup,
+    language,
+    searchText: follow.text,
+    passages: question.passages ?? plan.passages,
+    passageTokens: plan.passageTokens,
+    answerChars: plan.answerChars,
+    ...(Object.keys(filter).length > 0 ? { filter } : {}),
+    ...(turns.length > 0 ? { previous: previousTurnsLine(turns) } : {}),
+    ...(sources.embeddingModel ? { embeddingModel: sources.embeddingModel } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
+  };
+}
+
+/**
+ * "Qu'a dit Mme Martin…": the people of the vault's rosters a question names
+ * narrow retrieval to their words (unless the caller brings its own rule).
+ */
+function namedSpeakers(context: QuestionContext): SpeakerReferences {
+  return (question) => {
+    if (!context.open) return undefined;
+    const named = speakersNamedIn(question, rosterNames(context.open.meetings.list()));
+    return named.length > 0 ? named : undefined;
+  };
+}
+
+/** From the question's text to the verified answer: evidence first, then the model. */
+async function answerText(
+  text: string,
+  language: Language,
+  sources: QuestionSources,
+  context: QuestionContext,
+  question: Pick<Question, 'filter' | 'passages'>,
+  spoken: boolean,
+): Promise<AskResult> {
+  // The question, never the answer: the answer can be asked again from the same record.
+  if (context.open) {
+    await appendAudit(context.open.vault, {
+      action: 'question.asked',
+      details: { question: text, spoken },
+    });
+  }
+  context.onStage?.('searching', text);
+  const plan = spoken ? PLAN.spoken : PLAN.typed;
+  const options = preparation(text, language, sources, context, question, plan);
+  // Evidence before anything that waits for the model host (token counts, the model itself).
+  const hits = await retrievePassages(options.searchText ?? text, options);
+  const evidence = await findEvidence(hits, text, language, sources.lookup);
+  if (evidence) context.onEvidence?.(evidence);
+  const prepared = await prepareAnswer(text, { ...options, hits });
+  if (!prepared) return result(notFound(text, language, 0), undefined, evidence);
+  context.onStage?.('answering', text);
+  const sentences = context.onSentence ? sentenceStream(context.onSentence) : undefined;
+  const answer = await composeAnswer(prepared, {
+    host: context.host,
+    model: sources.model,
+    lookup: sources.lookup,
+    ...(context.signal ? { signal: context.signal } : {}),
+    onAnswerText: (delta) => {
+      context.onToken?.(delta);
+      sentences?.push(delta);
+    },
+  });
+  sentences?.flush();
+  return result(answer, prepared, evidence);
+}
+
+function result(
+  answer: Answer,
+  prepared: PreparedAnswer | undefined,
+  evidence: Evidence | undefined,
+): AskResult {
+  const cited = [...new Set(answer.citations.map((c) => c.meetingId))];
+  const read = prepared ? [prepared.hits[0]!.meetingId] : [];
+  return {
+    answer,
+    turn: {
+      question: answer.question,
+      answer: answer.answer,
+      found: answer.found,
+      language: answer.language,
+      meetingIds: cited.length > 0 ? cited : read,
+    },
+    ...(evidence ? { evidence } : {}),
+    hits: prepared?.hits ?? [],
+  };
 }
 
 /**
  * The one question path, for the app and the CLI alike: a spoken question is
  * heard by whisper, then typed and spoken questions go the same way —
  * retrieval over the index (hybrid when an embedding model is installed),
- * an answer constrained to cite the passages, every citation checked
- * against the stored transcript. Silence is not an error: it gets the
- * not-found answer with an empty "heard" text, so both doors say the same.
+ * the best verified passage as evidence, an answer constrained to cite the
+ * passages, every citation checked against the stored transcript. Silence is
+ * not an error: it gets the not-found answer with an empty "heard" text, so
+ * both doors say the same.
  */
 export async function askQuestion(question: Question, context: QuestionContext): Promise<Answer> {
+  return (await askInConversation(question, context)).answer;
+}
+
+export async function askInConversation(
+  question: Question,
+  context: QuestionContext,
+): Promise<AskResult> {
   const threads = context.threads ?? defaultThreads();
   const forced = question.language === 'auto' ? undefined : question.language;
   let text = question.text?.replace(/\s+/g, ' ').trim() ?? '';
   let heard: string | undefined;
   let language = forced;
+  const sources = sourcesOf(context, threads);
+  sources.catch(() => undefined);
   if (question.audio) {
     context.onStage?.('transcribing');
     const transcript = await transcribePcm(question.audio, {
-      model: await context.models.require('asr'),
+      model: (await sources).asrModel ?? (await context.models!.require('asr')),
       language: question.language,
       threads,
       ...(context.env ? { env: context.env } : {}),
@@ -67,48 +283,134 @@ export async function askQuestion(question: Question, context: QuestionContext):
     text = heard;
     const spoken = LanguageSchema.safeParse(transcript.language);
     language ??= spoken.success ? spoken.data : undefined;
-    if (!text) return notFound('', language ?? 'fr', 0, '');
+    if (!text) return result(notFound('', language ?? 'fr', 0, ''), undefined, undefined);
   }
-  // The question, never the answer: the answer can be asked again from the same record.
-  await appendAudit(context.open.vault, {
-    action: 'question.asked',
-    details: { question: text, spoken: Boolean(question.audio) },
-  });
-  context.onStage?.('searching', text);
-  const index = await currentIndex(context.open);
-  const embeddingPath = await context.models.resolve('embedding');
-  const embeddingModel = embeddingPath ? { path: embeddingPath, threads } : undefined;
-  if (embeddingModel) {
-    await embedMissing(
-      context.open,
-      index,
-      (texts, signal) => context.host.embed(embeddingModel, texts, signal ? { signal } : {}),
-      context.signal,
-    );
-  }
-  const model = {
-    path: await context.models.require('llm'),
-    threads,
-    ...(context.contextSize ? { contextSize: context.contextSize } : {}),
-  };
-  context.onStage?.('answering', text);
-  // "Qu'a dit Mme Martin…": a person the question names narrows retrieval to their words.
-  const filter = withNamedSpeakers(
-    question.filter,
+  const done = await answerText(
     text,
-    rosterNames(context.open.meetings.list()),
+    language ?? detectLanguage(text),
+    await sources,
+    context,
+    question,
+    question.audio !== undefined,
   );
-  const answer = await answerQuestion(text, {
-    host: context.host,
-    model,
-    index,
-    lookup: vaultSegmentLookup(context.open),
-    ...(embeddingModel ? { embeddingModel } : {}),
-    ...(filter ? { filter } : {}),
-    ...(question.passages ? { passages: question.passages } : {}),
-    ...(language ? { language } : {}),
-    ...(context.signal ? { signal: context.signal } : {}),
-    ...(context.onToken ? { onAnswerText: context.onToken } : {}),
-  });
-  return heard === undefined ? answer : { ...answer, transcribedFrom: heard };
+  return heard === undefined
+    ? done
+    : { ...done, answer: { ...done.answer, transcribedFrom: heard } };
+}
+
+/**
+ * A question spoken while the key is held (push-to-talk): audio arrives in
+ * chunks, whisper hears it as it grows, and the model reads the passages the
+ * partial question retrieves (a preload on the question lane), so at release
+ * only the last second is transcribed and only the question's own tokens
+ * are left to read before the first word of the answer.
+ */
+export class HeldQuestionAsk {
+  private readonly held: HeldQuestion;
+  private readonly sources: Promise<QuestionSources>;
+  private readonly threads: number;
+  private preloading: { controller: AbortController; done: Promise<void> } | undefined;
+  private preloadedFor = '';
+  /** Preloads run while held (for the bench and tests). */
+  preloads = 0;
+
+  constructor(
+    private readonly language: LanguageChoice,
+    private readonly context: QuestionContext,
+    options: { hear?: Hear; stepMs?: number } = {},
+  ) {
+    this.threads = context.threads ?? defaultThreads();
+    this.sources = sourcesOf(context, this.threads);
+    this.sources.catch(() => undefined);
+    const hear =
+      options.hear ??
+      (async (pcm, hearOptions) => {
+        const sources = await this.sources;
+        const model = sources.asrModel ?? (await this.context.models!.require('asr'));
+        return whisperHear({
+          model,
+          threads: this.threads,
+          ...(context.env ? { env: context.env } : {}),
+        })(pcm, hearOptions);
+      });
+    context.onStage?.('listening');
+    this.held = new HeldQuestion({
+      language,
+      hear,
+      ...(options.stepMs ? { stepMs: options.stepMs } : {}),
+      onPartial: (text) => {
+        context.onHeard?.(text);
+        this.preload(text);
+      },
+    });
+  }
+
+  push(samples: Int16Array): void {
+    this.held.push(samples);
+  }
+
+  get whisperRuns(): number {
+    return this.held.runs;
+  }
+
+  /** Reads the passages of the partial question into the question lane, one preload at a time. */
+  private preload(partial: string): void {
+    if (this.preloading || !partial || partial === this.preloadedFor) return;
+    this.preloadedFor = partial;
+    const controller = new AbortController();
+    const run = async () => {
+      const sources = await this.sources;
+      const language = this.languageFor(partial);
+      const options = preparation(partial, language, sources, this.context, {}, PLAN.spoken);
+      const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
+      if (!prepared || controller.signal.aborted) return;
+      this.preloads++;
+      // Line by line (a meeting's passages each), never the question line: one
+      // evaluation batch cannot be interrupted, so at release the host is free
+      // within one line's time for whisper and the answer.
+      const lines = prepared.prompt.split('\n');
+      for (let end = 1; end < lines.length - 1; end++) {
+        if (controller.signal.aborted) return;
+        await this.context.host.preload(
+          {
+            model: sources.model,
+            lane: 'question',
+            system: prepared.system,
+            prompt: lines.slice(0, end + 1).join('\n'),
+          },
+          { signal: controller.signal },
+        );
+      }
+    };
+    const done = run()
+      .catch(() => undefined) // a preload is only a head start: its failure costs nothing
+      .finally(() => {
+        if (this.preloading?.controller === controller) this.preloading = undefined;
+      });
+    this.preloading = { controller, done };
+  }
+
+  private languageFor(text: string): Language {
+    if (this.language !== 'auto') return this.language;
+    return this.held.heardLanguage ?? detectLanguage(text);
+  }
+
+  /** The key is released: hear the tail, then answer. */
+  async finish(): Promise<AskResult> {
+    this.context.onStage?.('transcribing');
+    // What the preload read stays read; stopped first so whisper has the cores for the tail.
+    this.preloading?.controller.abort();
+    const heard = await this.held.finish();
+    const sources = await this.sources;
+    const language = heard.language ?? this.languageFor(heard.text);
+    if (!heard.text) return result(notFound('', language, 0, ''), undefined, undefined);
+    this.context.onHeard?.(heard.text);
+    const done = await answerText(heard.text, language, sources, this.context, {}, true);
+    return { ...done, answer: { ...done.answer, transcribedFrom: heard.text } };
+  }
+
+  cancel(): void {
+    this.held.cancel();
+    this.preloading?.controller.abort();
+  }
 }

@@ -1,4 +1,10 @@
-import { askQuestion } from '../answers/ask.js';
+import {
+  askInConversation,
+  HeldQuestionAsk,
+  type AskResult,
+  type QuestionContext,
+} from '../answers/ask.js';
+import { Conversations } from '../answers/conversation.js';
 import { int16FromBase64 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
@@ -9,46 +15,75 @@ function newQuestionId(): string {
   return `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Audio held for one push-to-talk question at most (a key held by mistake). */
+const MAX_HELD_SECONDS = 60;
+
 /**
- * The Ask screen: the call returns a question id at once and the answer
- * streams back as events (stages, tokens, then the answer or the failure),
- * so every question ends on screen one way or the other.
+ * The Ask screen: the call returns at once and the answer streams back as
+ * events (stages, what was heard, the evidence, tokens and sentences, then
+ * the answer or the failure), so every question ends on screen one way or
+ * the other. Conversations live here, in memory, and go when the vault locks.
  */
 export function questionCalls(session: AppSession): Handlers {
-  const answer = async (
+  const conversations = new Conversations();
+  const held = new Map<
+    string,
+    { ask: HeldQuestionAsk; conversationId?: string; samples: number }
+  >();
+  session.onTeardown(() => {
+    conversations.clearAll();
+    for (const { ask } of held.values()) ask.cancel();
+    held.clear();
+  });
+
+  const context = (questionId: string, conversationId?: string): QuestionContext => {
+    const { dispatcher } = session;
+    return {
+      open: session.vault,
+      models: session.models(),
+      host: session.modelHost(),
+      threads: session.threads,
+      env: session.env,
+      turns: conversations.turns(conversationId),
+      onStage: (stage, question) =>
+        dispatcher.emit('ask.progress', {
+          questionId,
+          stage,
+          ...(question === undefined ? {} : { question }),
+        }),
+      onHeard: (text) => dispatcher.emit('ask.heard', { questionId, text }),
+      onEvidence: (evidence) =>
+        dispatcher.emit('ask.evidence', {
+          questionId,
+          citation: {
+            ...evidence.citation,
+            ...(evidence.meetingTitle ? { meetingTitle: evidence.meetingTitle } : {}),
+          },
+          ...(evidence.meetingDate ? { meetingDate: evidence.meetingDate } : {}),
+          spoken: evidence.spoken,
+        }),
+      onToken: (text) => dispatcher.emit('ask.token', { questionId, text }),
+      onSentence: (text) => dispatcher.emit('ask.sentence', { questionId, text }),
+    };
+  };
+
+  const finish = async (
     questionId: string,
-    input: { text?: string; audio?: string; language: LanguageChoice },
+    conversationId: string | undefined,
+    work: () => Promise<AskResult>,
   ): Promise<void> => {
     const { dispatcher } = session;
     try {
-      const open = session.vault;
-      const result = await askQuestion(
-        {
-          ...(input.text ? { text: input.text } : {}),
-          ...(input.audio ? { audio: int16FromBase64(input.audio) } : {}),
-          language: input.language,
-        },
-        {
-          open,
-          models: session.models(),
-          host: session.modelHost(),
-          threads: session.threads,
-          env: session.env,
-          onStage: (stage, question) =>
-            dispatcher.emit('ask.progress', {
-              questionId,
-              stage,
-              ...(question === undefined ? {} : { question }),
-            }),
-          onToken: (text) => dispatcher.emit('ask.token', { questionId, text }),
-        },
+      const { answer, turn } = await work();
+      if (conversationId && answer.question) conversations.add(conversationId, turn);
+      const titles = new Map(
+        session.vault.meetings.list().map((meeting) => [meeting.id, meeting.title]),
       );
-      const titles = new Map(open.meetings.list().map((meeting) => [meeting.id, meeting.title]));
       dispatcher.emit('ask.answer', {
         questionId,
         answer: {
-          ...result,
-          citations: result.citations.map((citation) => {
+          ...answer,
+          citations: answer.citations.map((citation) => {
             const meetingTitle = titles.get(citation.meetingId);
             return { ...citation, ...(meetingTitle ? { meetingTitle } : {}) };
           }),
@@ -60,7 +95,7 @@ export function questionCalls(session: AppSession): Handlers {
   };
 
   return {
-    'ask.question': async ({ text, audio, language, questionId: chosen }) => {
+    'ask.question': async ({ text, audio, language, questionId: chosen, conversationId }) => {
       // Locked is said now, as the call's error, not later as a failed answer.
       void session.vault;
       if (!text?.trim() && !audio) {
@@ -69,12 +104,55 @@ export function questionCalls(session: AppSession): Handlers {
         });
       }
       const questionId = chosen ?? newQuestionId();
-      void answer(questionId, {
+      const input: { text?: string; audio?: Int16Array; language: LanguageChoice } = {
         ...(text ? { text } : {}),
-        ...(audio ? { audio } : {}),
+        ...(audio ? { audio: int16FromBase64(audio) } : {}),
         language,
-      });
+      };
+      void finish(questionId, conversationId, () =>
+        askInConversation(input, context(questionId, conversationId)),
+      );
       return { questionId };
+    },
+    'ask.listen': async ({ questionId, language, conversationId }) => {
+      void session.vault;
+      held.get(questionId)?.ask.cancel();
+      const ask = new HeldQuestionAsk(language, context(questionId, conversationId));
+      held.set(questionId, { ask, samples: 0, ...(conversationId ? { conversationId } : {}) });
+      return { ok: true };
+    },
+    'ask.listenAudio': async ({ questionId, pcm }) => {
+      const entry = held.get(questionId);
+      if (!entry) {
+        throw new GreffierError('ask-not-listening', 'No question is being listened to.', {
+          hint: 'Hold the speak key again and talk while it is down.',
+        });
+      }
+      const samples = int16FromBase64(pcm);
+      entry.samples += samples.length;
+      if (entry.samples > MAX_HELD_SECONDS * 16_000) {
+        throw new GreffierError('ask-too-long', 'The spoken question is too long.', {
+          hint: `Release the key sooner: a question lasts at most ${MAX_HELD_SECONDS} seconds.`,
+        });
+      }
+      entry.ask.push(samples);
+      return { ok: true };
+    },
+    'ask.listenEnd': async ({ questionId, cancel }) => {
+      const entry = held.get(questionId);
+      held.delete(questionId);
+      if (!entry) {
+        throw new GreffierError('ask-not-listening', 'No question is being listened to.', {
+          hint: 'Hold the speak key again and talk while it is down.',
+        });
+      }
+      if (cancel) entry.ask.cancel();
+      else void finish(questionId, entry.conversationId, () => entry.ask.finish());
+      return { ok: true };
+    },
+    'ask.clearConversation': async ({ conversationId }) => {
+      conversations.clear(conversationId);
+      return { ok: true };
     },
   };
 }

@@ -22,7 +22,9 @@ import {
   type GenerateJob,
   type HostEvent,
   type JobSpec,
+  type Lane,
   type ModelRef,
+  type PreloadJob,
 } from './protocol.js';
 
 /** Without a size from the caller: enough for a chunk of transcript, small enough for 8 GB PCs. */
@@ -59,7 +61,7 @@ interface LoadedLanguageModel {
   key: string;
   model: LlamaModel;
   context: LlamaContext;
-  sequence: LlamaContextSequence;
+  sequences: Record<Lane, LlamaContextSequence>;
 }
 
 interface LoadedEmbeddingModel {
@@ -104,8 +106,14 @@ async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLangua
   // Never beyond what the model was trained for: past it, output degrades.
   const contextSize = Math.min(ref.contextSize ?? DEFAULT_CONTEXT_CAP, model.trainContextSize);
   try {
-    const context = await model.createContext({ contextSize, threads: ref.threads });
-    languageModel = { key, model, context, sequence: context.getSequence() };
+    // Two sequences: questions keep their evaluated prefix while notes run on the other.
+    const context = await model.createContext({ contextSize, threads: ref.threads, sequences: 2 });
+    languageModel = {
+      key,
+      model,
+      context,
+      sequences: { background: context.getSequence(), question: context.getSequence() },
+    };
     return languageModel;
   } catch (error) {
     await model.dispose();
@@ -166,20 +174,42 @@ async function grammarFor(schema: unknown): Promise<LlamaGrammar> {
   return grammar;
 }
 
-async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
+async function chatSession(job: GenerateJob | PreloadJob, id: number) {
   const { LlamaChatSession } = await import('node-llama-cpp');
   const loaded = await languageModelFor(job.model, id);
-  const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
-  const meter = loaded.sequence.tokenMeter.getState();
-  const started = performance.now();
+  const sequence = loaded.sequences[job.lane ?? 'background'];
   // The sequence keeps the previous job's tokens on purpose: node-llama-cpp
-  // reuses the common prefix (the same system prompt), so a question after a
-  // question skips evaluating the instructions again.
+  // reuses the common prefix (the same system prompt, the same passages), so
+  // a question after a question, or after its own preload, skips reading them again.
   const session = new LlamaChatSession({
-    contextSequence: loaded.sequence,
+    contextSequence: sequence,
     systemPrompt: job.system,
     autoDisposeSequence: false,
   });
+  return { sequence, session };
+}
+
+async function preload(job: PreloadJob, id: number, signal: AbortSignal) {
+  const { sequence, session } = await chatSession(job, id);
+  const meter = sequence.tokenMeter.getState();
+  const started = performance.now();
+  try {
+    if (signal.aborted) throw signal.reason;
+    await session.preloadPrompt(job.prompt, { signal });
+    return {
+      inputTokens: sequence.tokenMeter.diff(meter).usedInputTokens,
+      ms: performance.now() - started,
+    };
+  } finally {
+    session.dispose({ disposeSequence: false });
+  }
+}
+
+async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
+  const { sequence, session } = await chatSession(job, id);
+  const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
+  const meter = sequence.tokenMeter.getState();
+  const started = performance.now();
   try {
     const text = await session.prompt(job.prompt, {
       ...(grammar ? { grammar } : {}),
@@ -189,7 +219,7 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
       signal,
       onTextChunk: (chunk) => send({ type: 'token', id, text: chunk }),
     });
-    const diff = loaded.sequence.tokenMeter.diff(meter);
+    const diff = sequence.tokenMeter.diff(meter);
     return {
       text,
       inputTokens: diff.usedInputTokens,
@@ -217,6 +247,8 @@ async function runJob(job: JobSpec, id: number, signal: AbortSignal): Promise<un
     }
     case 'generate':
       return generate(job, id, signal);
+    case 'preload':
+      return preload(job, id, signal);
     case 'embed': {
       const { context } = await embeddingModelFor(job.model, id);
       const vectors: number[][] = [];

@@ -199,6 +199,21 @@ export class ModelHost {
     return this.enqueue({ kind: 'generate', ...job }, options) as Promise<GenerateResult>;
   }
 
+  /**
+   * Reads a prompt into a lane's sequence ahead of the generate job that will
+   * start the same way (see PreloadJobSchema). Safe to cancel: what was read
+   * stays read.
+   */
+  preload(
+    job: Omit<Extract<JobSpec, { kind: 'preload' }>, 'kind'>,
+    options: JobOptions = {},
+  ): Promise<{ inputTokens: number; ms: number }> {
+    return this.enqueue({ kind: 'preload', ...job }, options) as Promise<{
+      inputTokens: number;
+      ms: number;
+    }>;
+  }
+
   async embed(model: ModelRef, texts: string[], options: JobOptions = {}): Promise<number[][]> {
     if (texts.length === 0) return [];
     const result = (await this.enqueue({ kind: 'embed', model, texts }, options)) as {

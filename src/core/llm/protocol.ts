@@ -21,9 +21,20 @@ export const CountJobSchema = z.object({
   model: ModelRefSchema,
   texts: z.array(z.string()),
 });
+/**
+ * Which of the host's two context sequences a job runs on. Each keeps the
+ * tokens of its last job, so a question after notes still finds its own
+ * system prompt and passages evaluated (prefix reuse), and the scheduler can
+ * cancel a background job without losing the question's state.
+ */
+export const LaneSchema = z.enum(['question', 'background']);
+export type Lane = z.infer<typeof LaneSchema>;
+
 export const GenerateJobSchema = z.object({
   kind: z.literal('generate'),
   model: ModelRefSchema,
+  /** Default: background. */
+  lane: LaneSchema.optional(),
   /** Instructions: written by us, never containing meeting text. */
   system: z.string(),
   /** The user turn: instructions plus the quoted data block. */
@@ -34,6 +45,20 @@ export const GenerateJobSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   seed: z.number().int().optional(),
 });
+/**
+ * Evaluates a prompt without generating (node-llama-cpp preloadPrompt), so
+ * the generate job that follows with the same beginning only reads what
+ * differs: asked while the official is still speaking.
+ */
+export const PreloadJobSchema = z.object({
+  kind: z.literal('preload'),
+  model: ModelRefSchema,
+  lane: LaneSchema.optional(),
+  system: z.string(),
+  prompt: z.string(),
+});
+export type PreloadJob = z.infer<typeof PreloadJobSchema>;
+
 export const EmbedJobSchema = z.object({
   kind: z.literal('embed'),
   model: ModelRefSchema,
@@ -43,6 +68,7 @@ export const JobSpecSchema = z.discriminatedUnion('kind', [
   InfoJobSchema,
   CountJobSchema,
   GenerateJobSchema,
+  PreloadJobSchema,
   EmbedJobSchema,
 ]);
 export type JobSpec = z.infer<typeof JobSpecSchema>;
@@ -77,6 +103,8 @@ export const ResultSchemas = {
   info: ModelInfoSchema,
   count: z.object({ counts: z.array(z.number().int().nonnegative()) }),
   generate: GenerateResultSchema,
+  /** Tokens the preload evaluated (0 when the sequence already held them). */
+  preload: z.object({ inputTokens: z.number().int().nonnegative(), ms: z.number().nonnegative() }),
   embed: z.object({ vectors: z.array(z.array(z.number())) }),
 } as const;
 

@@ -1,16 +1,38 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiCallError, type AnswerView } from '../../shared/api.js';
+import { ApiCallError, type AnswerView, type CitationView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
+import { createSpeaker, type SpeechState } from '../ask/speech.js';
 import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
 import { bytesToBase64, clock } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 
-/** Hold this key (outside text fields) to speak a question. */
+/** Hold this key (outside text fields) to speak a question; press it again to stop speech. */
 export const PUSH_TO_TALK_KEY = 'F2';
+
+const newId = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+
+/** A call in flight for the held question. */
+type Pending = Promise<unknown>;
+
+interface Evidence {
+  citation: CitationView;
+  spoken: string;
+}
+
+/** One question of the conversation, as shown. */
+interface Turn {
+  questionId: string;
+  question?: string;
+  evidence?: Evidence;
+  partial: string;
+  answer?: AnswerView;
+  error?: unknown;
+}
 
 export function AskScreen({
   open,
@@ -24,18 +46,30 @@ export function AskScreen({
   const { t, locale } = useI18n();
   const [text, setText] = useState('');
   const [language, setLanguage] = useState<LanguageChoice>(locale);
-  /** The question on screen: answers to earlier ones are ignored. */
+  /** The question on screen: events for other questions are ignored. */
   const asked = useRef<string | undefined>(undefined);
+  const conversationId = useRef(newId('c'));
+  const [turns, setTurns] = useState<Turn[]>([]);
   const [stage, setStage] = useState<MessageKey | undefined>();
-  const [heard, setHeard] = useState<string | undefined>();
-  const [partial, setPartial] = useState('');
-  const [answer, setAnswer] = useState<AnswerView | undefined>();
   const [error, setError] = useState<unknown>();
   const [listening, setListening] = useState(false);
-  const [speech, setSpeech] = useState<MessageKey | undefined>();
+  const [readAnswers, setReadAnswers] = useState(true);
+  const readRef = useRef(readAnswers);
+  readRef.current = readAnswers;
+  const [speech, setSpeech] = useState<SpeechState>('idle');
+  const speaker = useRef(createSpeaker(setSpeech));
   const capture = useRef<Capture | undefined>(undefined);
-  const chunks = useRef<Int16Array[]>([]);
   const starting = useRef<Promise<void> | undefined>(undefined);
+  /** Calls for the held question, in order: listen, audio chunks, end. */
+  const sending = useRef<Pending>(Promise.resolve());
+  const heldSamples = useRef(0);
+
+  const update = (questionId: string, change: (turn: Turn) => Turn) =>
+    setTurns((all) => all.map((turn) => (turn.questionId === questionId ? change(turn) : turn)));
+  const speechLanguage = (): 'fr' | 'en' => (language === 'auto' ? locale : language);
+  const say = (value: string, lang: 'fr' | 'en' = speechLanguage()) => {
+    if (spokenAnswers && readRef.current) speaker.current.say(value, lang);
+  };
 
   // Listening starts before asking: a question with no passage can be answered
   // before the call itself returns, and that answer must not be missed.
@@ -45,58 +79,115 @@ export function AskScreen({
       api.on('ask.progress', (event) => {
         if (!mine(event.questionId)) return;
         setStage(`ask.stage.${event.stage}` as MessageKey);
-        if (event.question) setHeard(event.question);
+        if (event.question)
+          update(event.questionId, (turn) => ({ ...turn, question: event.question }));
+      }),
+      api.on('ask.heard', (event) => {
+        if (mine(event.questionId))
+          update(event.questionId, (turn) => ({ ...turn, question: event.text }));
+      }),
+      api.on('ask.evidence', (event) => {
+        if (!mine(event.questionId)) return;
+        update(event.questionId, (turn) => ({ ...turn, evidence: event }));
+        say(event.spoken);
       }),
       api.on('ask.token', (event) => {
-        if (mine(event.questionId)) setPartial((current) => current + event.text);
+        if (mine(event.questionId))
+          update(event.questionId, (turn) => ({ ...turn, partial: turn.partial + event.text }));
+      }),
+      api.on('ask.sentence', (event) => {
+        if (mine(event.questionId)) say(event.text);
       }),
       api.on('ask.answer', (event) => {
         if (!mine(event.questionId)) return;
-        setAnswer(event.answer);
+        update(event.questionId, (turn) => ({
+          ...turn,
+          answer: event.answer,
+          question: event.answer.question || turn.question,
+        }));
         setStage(undefined);
+        // What was said from the stream was not checked yet: a not-found answer corrects it.
+        if (!event.answer.found) {
+          speaker.current.stop();
+          say(t('ask.notFound'), event.answer.language);
+        }
       }),
       api.on('ask.failed', (event) => {
         if (!mine(event.questionId)) return;
-        setError(new ApiCallError(event.error));
+        update(event.questionId, (turn) => ({ ...turn, error: new ApiCallError(event.error) }));
         setStage(undefined);
       }),
     ];
     return () => offs.forEach((off) => off());
   }, [api]);
 
-  async function ask(input: { text?: string; audio?: string }) {
+  // Leaving the screen stops speech (nothing keeps talking over another screen).
+  useEffect(() => () => speaker.current.stop(), []);
+
+  function begin(question?: string): string {
+    speaker.current.stop();
     setError(undefined);
-    setAnswer(undefined);
-    setSpeech(undefined);
-    setPartial('');
-    setHeard(undefined);
-    setStage('ask.stage.searching');
-    const questionId = `q${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    const questionId = newId('q');
     asked.current = questionId;
+    setTurns((all) => [...all, { questionId, partial: '', ...(question ? { question } : {}) }]);
+    return questionId;
+  }
+
+  async function askTyped(question: string) {
+    const questionId = begin(question);
+    setStage('ask.stage.searching');
     try {
-      await api.call('ask.question', { ...input, language, questionId });
+      await api.call('ask.question', {
+        text: question,
+        language,
+        questionId,
+        conversationId: conversationId.current,
+      });
     } catch (caught) {
       setStage(undefined);
-      setError(caught);
+      update(questionId, (turn) => ({ ...turn, error: caught }));
     }
   }
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (text.trim()) void ask({ text: text.trim() });
+    if (text.trim()) {
+      void askTyped(text.trim());
+      setText('');
+    }
+  }
+
+  function send(call: () => Pending) {
+    sending.current = sending.current.then(call).catch((caught: unknown) => setError(caught));
   }
 
   async function startListening() {
+    // Barge-in: the key pressed again silences the answer first.
+    speaker.current.stop();
     if (capture.current || starting.current) return;
-    chunks.current = [];
+    const questionId = begin();
+    heldSamples.current = 0;
     setListening(true);
-    starting.current = startCapture({ onChunk: (pcm) => chunks.current.push(pcm) })
+    setStage('ask.stage.listening');
+    sending.current = Promise.resolve();
+    send(() =>
+      api.call('ask.listen', { questionId, language, conversationId: conversationId.current }),
+    );
+    starting.current = startCapture({
+      onChunk: (pcm) => {
+        heldSamples.current += pcm.length;
+        const bytes = bytesToBase64(pcmToBytes(pcm));
+        send(() => api.call('ask.listenAudio', { questionId, pcm: bytes }));
+      },
+    })
       .then((value) => {
         capture.current = value;
       })
       .catch((caught: unknown) => {
         setListening(false);
+        setStage(undefined);
         setError(caught);
+        send(() => api.call('ask.listenEnd', { questionId, cancel: true }));
       });
     await starting.current;
     starting.current = undefined;
@@ -109,15 +200,13 @@ export function AskScreen({
     capture.current = undefined;
     await active.stop();
     setListening(false);
-    const total = chunks.current.reduce((sum, chunk) => sum + chunk.length, 0);
-    if (total === 0) return;
-    const pcm = new Int16Array(total);
-    let offset = 0;
-    for (const chunk of chunks.current) {
-      pcm.set(chunk, offset);
-      offset += chunk.length;
-    }
-    void ask({ audio: bytesToBase64(pcmToBytes(pcm)) });
+    const questionId = asked.current!;
+    const cancel = heldSamples.current === 0;
+    if (cancel) {
+      setStage(undefined);
+      setTurns((all) => all.filter((turn) => turn.questionId !== questionId));
+    } else setStage('ask.stage.transcribing');
+    send(() => api.call('ask.listenEnd', { questionId, ...(cancel ? { cancel } : {}) }));
   }
 
   // Hold F2 anywhere on this screen to speak; release to send.
@@ -140,29 +229,59 @@ export function AskScreen({
     };
   });
 
-  function readAloud(value: AnswerView) {
-    setSpeech(undefined);
-    const synth = typeof speechSynthesis === 'undefined' ? undefined : speechSynthesis;
-    const lang = value.language === 'fr' ? 'fr' : 'en';
-    // A system with no voice at all (or none for this language) would stay silent: say so.
-    const voices = synth?.getVoices() ?? [];
-    const voice = voices.find((v) => v.lang.toLowerCase().startsWith(lang)) ?? voices[0];
-    if (!synth || !voice) {
-      setSpeech('ask.noVoice');
-      return;
+  async function clearConversation() {
+    speaker.current.stop();
+    const old = conversationId.current;
+    conversationId.current = newId('c');
+    asked.current = undefined;
+    setTurns([]);
+    setStage(undefined);
+    try {
+      await api.call('ask.clearConversation', { conversationId: old });
+    } catch (caught) {
+      setError(caught);
     }
-    const utterance = new SpeechSynthesisUtterance(value.found ? value.answer : t('ask.notFound'));
-    utterance.voice = voice;
-    utterance.lang = voice.lang;
-    utterance.onstart = () => setSpeech('ask.speaking');
-    utterance.onend = () => setSpeech(undefined);
-    utterance.onerror = (event) =>
-      setSpeech(
-        event.error === 'interrupted' || event.error === 'canceled' ? undefined : 'ask.noVoice',
-      );
-    synth.cancel();
-    synth.speak(utterance);
   }
+
+  /** The official chose to keep it: a Markdown file, the only copy outside memory. */
+  function saveConversation() {
+    const lines = turns.flatMap((turn) => [
+      `## ${turn.question ?? ''}`,
+      '',
+      turn.answer ? (turn.answer.found ? turn.answer.answer : t('ask.notFound')) : '',
+      '',
+      ...(turn.answer?.citations ?? []).map(
+        (c) =>
+          `- ${c.meetingTitle ?? c.meetingId} · ${clock(c.startMs)}${c.speaker ? ` · ${c.speaker}` : ''} — « ${c.quote} »`,
+      ),
+      '',
+    ]);
+    const url = URL.createObjectURL(
+      new Blob([[`# ${t('ask.conversation')}`, '', ...lines].join('\n')], {
+        type: 'text/markdown',
+      }),
+    );
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `conversation-${new Date().toISOString().slice(0, 10)}.md`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  const cite = (citation: CitationView) => (
+    <button
+      type="button"
+      className="cite"
+      data-citation={citation.segmentId}
+      onClick={() => open({ name: 'meeting', id: citation.meetingId, atMs: citation.startMs })}
+    >
+      <span translate="no">{citation.meetingTitle ?? citation.meetingId}</span> ·{' '}
+      {clock(citation.startMs)}
+      {citation.speaker ? ` · ${citation.speaker}` : ''}
+    </button>
+  );
+
+  const current = turns.at(-1);
 
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
@@ -178,6 +297,20 @@ export function AskScreen({
           />
         </label>
         <LanguageField label={t('record.language')} value={language} onChange={setLanguage} />
+        {spokenAnswers && (
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="read-answers"
+              checked={readAnswers}
+              onChange={(event) => {
+                setReadAnswers(event.target.checked);
+                if (!event.target.checked) speaker.current.stop();
+              }}
+            />
+            {t('ask.readAnswers')}
+          </label>
+        )}
         <div className="actions">
           <button type="submit" className="primary" disabled={!text.trim()}>
             {t('ask.send')}
@@ -205,69 +338,125 @@ export function AskScreen({
           >
             {listening ? t('ask.listening') : t('ask.holdToTalk', { key: PUSH_TO_TALK_KEY })}
           </button>
+          {speech === 'speaking' && (
+            <button
+              type="button"
+              data-testid="stop-speaking"
+              onClick={() => speaker.current.stop()}
+            >
+              {t('ask.stopSpeaking', { key: PUSH_TO_TALK_KEY })}
+            </button>
+          )}
         </div>
       </form>
       <ErrorNote error={error} />
       {stage && (
-        <p role="status" data-testid="ask-stage">
+        <p role="status" data-testid="ask-stage" data-stage={stage}>
           {t(stage)}
         </p>
       )}
-      {heard && (
-        <p>
-          {t('ask.heard')}{' '}
-          <q data-testid="heard" translate="no">
-            {heard}
-          </q>
+      {speech !== 'idle' && (
+        <p role="status" data-testid="speech-status" data-speech={speech}>
+          {t(speech === 'speaking' ? 'ask.speaking' : 'ask.noVoice')}
         </p>
       )}
-      {partial && !answer && (
-        <p className="partial" aria-live="polite" data-testid="partial-answer" translate="no">
-          {partial}
-        </p>
-      )}
-      {answer && (
-        <article className="answer" data-testid="answer" data-found={answer.found}>
-          <h2>{t('ask.answer')}</h2>
-          <p aria-live="polite" translate={answer.found ? 'no' : undefined}>
-            {answer.found ? answer.answer : t('ask.notFound')}
-          </p>
-          {answer.citations.length > 0 && (
-            <>
-              <h3>{t('ask.citations')}</h3>
-              <ul>
-                {answer.citations.map((citation) => (
-                  <li key={`${citation.meetingId}-${citation.segmentId}`}>
-                    <button
-                      type="button"
-                      className="cite"
-                      data-citation={citation.segmentId}
-                      onClick={() =>
-                        open({ name: 'meeting', id: citation.meetingId, atMs: citation.startMs })
-                      }
-                    >
-                      <span translate="no">{citation.meetingTitle ?? citation.meetingId}</span> ·{' '}
-                      {clock(citation.startMs)}
-                      {citation.speaker ? ` · ${citation.speaker}` : ''}
-                    </button>{' '}
-                    <q translate="no">{citation.quote}</q>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {spokenAnswers && (
-            <button type="button" data-testid="read-aloud" onClick={() => readAloud(answer)}>
-              {t('ask.readAloud')}
+      {turns.length > 0 && (
+        <section aria-labelledby="conversation-title" data-testid="conversation">
+          <h2 id="conversation-title">{t('ask.conversation')}</h2>
+          <p className="hint">{t('ask.conversationNote')}</p>
+          <ol className="conversation">
+            {turns.map((turn) => (
+              <li
+                key={turn.questionId}
+                data-testid="turn"
+                data-current={turn === current || undefined}
+              >
+                {turn.question && (
+                  <p>
+                    {t('ask.heard')}{' '}
+                    <q data-testid="heard" translate="no">
+                      {turn.question}
+                    </q>
+                  </p>
+                )}
+                {turn.evidence && (
+                  <blockquote data-testid="evidence" className="evidence">
+                    <p translate="no">{turn.evidence.spoken}</p>
+                    <p>{cite(turn.evidence.citation)}</p>
+                  </blockquote>
+                )}
+                {turn.partial && !turn.answer && (
+                  <p
+                    className="partial"
+                    aria-live="polite"
+                    data-testid="partial-answer"
+                    translate="no"
+                  >
+                    {turn.partial}
+                  </p>
+                )}
+                <ErrorNote error={turn.error} />
+                {turn.answer && answerView(turn.answer, turn === current)}
+              </li>
+            ))}
+          </ol>
+          <div className="actions">
+            <button
+              type="button"
+              data-testid="clear-conversation"
+              onClick={() => void clearConversation()}
+            >
+              {t('ask.clearConversation')}
             </button>
-          )}
-          {speech && (
-            <p role="status" data-testid="speech-status">
-              {t(speech)}
-            </p>
-          )}
-        </article>
+            <button type="button" data-testid="save-conversation" onClick={saveConversation}>
+              {t('ask.saveConversation')}
+            </button>
+          </div>
+        </section>
       )}
     </section>
   );
+
+  /** An answer of the conversation; only the latest is announced (aria-live). */
+  function answerView(answer: AnswerView, latest: boolean) {
+    return (
+      <article
+        className="answer"
+        data-testid={latest ? 'answer' : 'earlier-answer'}
+        data-found={answer.found}
+      >
+        <h3>{t('ask.answer')}</h3>
+        <p aria-live={latest ? 'polite' : undefined} translate={answer.found ? 'no' : undefined}>
+          {answer.found ? answer.answer : t('ask.notFound')}
+        </p>
+        {answer.citations.length > 0 && (
+          <>
+            <h4>{t('ask.citations')}</h4>
+            <ul>
+              {answer.citations.map((citation) => (
+                <li key={`${citation.meetingId}-${citation.segmentId}`}>
+                  {cite(citation)} <q translate="no">{citation.quote}</q>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {spokenAnswers && (
+          <button
+            type="button"
+            data-testid="read-aloud"
+            onClick={() => {
+              speaker.current.stop();
+              speaker.current.say(
+                answer.found ? answer.answer : t('ask.notFound'),
+                answer.language,
+              );
+            }}
+          >
+            {t('ask.readAloud')}
+          </button>
+        )}
+      </article>
+    );
+  }
 }
