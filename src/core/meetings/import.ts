@@ -1,5 +1,6 @@
 import { floatToInt16, SAMPLE_RATE } from '../audio/index.js';
 import { probeAudio, type AudioInfo } from '../audio/probe.js';
+import type { SizedSource } from '../audio/source.js';
 import { whisperSamples, type AudioWarning, type DecodeProgress } from '../audio/stream.js';
 import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
@@ -16,6 +17,8 @@ export interface ImportOptions {
   onWarning?: (warning: AudioWarning) => void;
   /** Stops the import between pieces; the half-made meeting is deleted. */
   signal?: AbortSignal;
+  /** Read the recording from here (the app's sealed upload); `path` is then only its name. */
+  source?: SizedSource;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function importAudio(
   input: { title: string; language?: LanguageChoice; startedAt?: string },
   options: ImportOptions = {},
 ): Promise<Meeting> {
-  const info = await probeAudio(path);
+  const info = await probeAudio(path, options.source);
   if (info.refusal) throw info.refusal;
   options.onProbe?.(info);
   const meeting = await meetings.create(input);
