@@ -49,15 +49,14 @@ test.describe('importing a recording in the French UI', () => {
       await check(page, 'import-probed');
       await panel.getByLabel('Titre de la réunion').fill('Conseil importé');
       // A 20 s file imports in a blink: what the panel showed is recorded as it changes.
-      await page.evaluate(() => {
-        const seen: string[] = [];
-        (window as unknown as { importSeen: string[] }).importSeen = seen;
-        const target = document.querySelector('[data-testid="import-panel"]')!;
+      await page.evaluate(`(() => {
+        const seen = (window.importSeen = []);
+        const target = document.querySelector('[data-testid="import-panel"]');
         new MutationObserver(() => {
           const progress = target.querySelector('[data-testid="import-progress"]');
-          if (progress) seen.push(progress.textContent ?? '');
+          if (progress) seen.push(progress.textContent || '');
         }).observe(target, { subtree: true, childList: true, characterData: true });
-      });
+      })()`);
       await panel.getByRole('button', { name: 'Importer', exact: true }).click();
 
       // The meeting opens once imported, its transcription waiting for a speech model.
@@ -65,9 +64,7 @@ test.describe('importing a recording in the French UI', () => {
       await expect(meeting.getByRole('heading', { name: 'Conseil importé' })).toBeVisible();
       await expect(meeting).toContainText(/Transcription · en (attente|cours)/);
       await expect(meeting.locator('.meeting-meta')).toContainText(/(19|20|21)\ss/);
-      const seen = await page.evaluate(
-        () => (window as unknown as { importSeen: string[] }).importSeen,
-      );
+      const seen: string[] = await page.evaluate('window.importSeen');
       expect(seen.some((text) => /Import de l’enregistrement · \d+\s?%/.test(text))).toBe(true);
       await check(page, 'import-meeting');
     } finally {

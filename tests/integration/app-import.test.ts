@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
 import type { CallName, CallOutput, EventName, EventPayload } from '../../src/shared/api.js';
 import { IMPORT_CHUNK_BYTES } from '../../src/shared/import-api.js';
 import { privateTempDir } from '../../src/core/tempfiles.js';
+import { startDevhost } from '../../src/devhost/server.js';
 import {
   encodedSpeech,
   ffmpegMissing,
@@ -153,5 +155,39 @@ describe.skipIf(missing)('importing a recording in the app', () => {
     });
     expect(gap).toMatchObject({ ok: false, error: { code: 'import-upload' } });
     expect(sealedFiles()).toEqual([]);
+  });
+
+  it('sends full 1 MiB chunks through the browser host, under its request limit', async () => {
+    h = new Harness();
+    const rendererDir = mkdtempSync(join(tmpdir(), 'greffier-renderer-'));
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+    const host = await startDevhost({ dispatcher: h.service.dispatcher, rendererDir });
+    try {
+      const call = async (name: string, input: unknown) => {
+        const res = await fetch(new URL('/api/call', host.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-greffier-token': host.token },
+          body: JSON.stringify({ name, input }),
+        });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { ok: boolean; value?: unknown };
+      };
+      expect(await call('vault.create', { passphrase: PASS })).toMatchObject({ ok: true });
+      const size = 2 * IMPORT_CHUNK_BYTES + 10;
+      const begun = await call('import.begin', { fileName: 'gros.wav', size });
+      const { importId } = begun.value as { importId: string };
+      const chunk = Buffer.alloc(IMPORT_CHUNK_BYTES, 0x55).toString('base64');
+      for (const offset of [0, IMPORT_CHUNK_BYTES]) {
+        expect(await call('import.chunk', { importId, offset, base64: chunk })).toEqual({
+          ok: true,
+          value: { received: offset + IMPORT_CHUNK_BYTES },
+        });
+      }
+      expect(await call('import.cancel', { importId })).toMatchObject({ ok: true });
+      expect(sealedFiles()).toEqual([]);
+    } finally {
+      await host.close();
+      rmSync(rendererDir, { recursive: true, force: true });
+    }
   });
 });

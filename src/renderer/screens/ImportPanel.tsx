@@ -34,6 +34,9 @@ export function ImportPanel({ onImported }: { onImported: (meetingId: string) =>
   const [title, setTitle] = useState('');
   const [language, setLanguage] = useState<LanguageChoice>(locale === 'fr' ? 'fr' : 'en');
   const current = useRef<string | undefined>(undefined);
+  // The latest callback, so the event subscriptions below are made once.
+  const imported = useRef(onImported);
+  imported.current = onImported;
 
   useEffect(() => {
     const offProgress = api.on('import.progress', (event) => {
@@ -49,7 +52,7 @@ export function ImportPanel({ onImported }: { onImported: (meetingId: string) =>
       if (event.importId !== current.current) return;
       current.current = undefined;
       setStep({ name: 'idle' });
-      onImported(event.meetingId);
+      imported.current(event.meetingId);
     });
     const offFailed = api.on('import.failed', (event) => {
       if (event.importId !== current.current) return;
@@ -63,7 +66,7 @@ export function ImportPanel({ onImported }: { onImported: (meetingId: string) =>
       offFinished();
       offFailed();
     };
-  }, [api, onImported]);
+  }, [api]);
 
   const send = async (file: File) => {
     setError(undefined);
@@ -79,6 +82,7 @@ export function ImportPanel({ onImported }: { onImported: (meetingId: string) =>
         await api.call('import.chunk', { importId, offset, base64: bytesToBase64(bytes) });
         setStep({ name: 'sending', fraction: Math.min(1, (offset + bytes.length) / file.size) });
       }
+      if (current.current !== importId) return;
       const probe = await api.call('import.probe', { importId });
       if (probe.refusal) {
         current.current = undefined;
