@@ -11,6 +11,7 @@ import { AnswerSchema, CitationSchema, MinutesSchema } from './minutes.js';
 import { recordApiCalls } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 import { auditApiCalls } from './audit-api.js';
+import { importApiCalls } from './import-api.js';
 
 /**
  * The one contract between the UI and the core. Electron IPC (preload ↔ main)
@@ -346,6 +347,8 @@ export const apiCalls = {
     output: Ok,
   },
   ...auditApiCalls,
+  // Importing a recording from the window (src/shared/import-api.ts).
+  ...importApiCalls,
 } as const;
 
 export type CallName = keyof typeof apiCalls;
@@ -397,6 +400,22 @@ export const apiEvents = {
   'ask.failed': z.object({ questionId: Id, error: z.lazy(() => ApiErrorSchema) }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle']) }),
   'security.blocked': BlockedRequestSchema,
+  /** An import under way: fraction of the file read, audio decoded, time left once known. */
+  'import.progress': z.object({
+    importId: Id,
+    fraction: z.number().min(0).max(1),
+    decodedMs: z.number().nonnegative(),
+    etaMs: z.number().nonnegative().optional(),
+  }),
+  /** Done: the meeting is saved and queued for transcription; damage stepped over, by time. */
+  'import.finished': z.object({
+    importId: Id,
+    meetingId: Id,
+    warnings: z.array(
+      z.object({ kind: z.enum(['damaged', 'truncated']), atMs: z.number().nonnegative() }),
+    ),
+  }),
+  'import.failed': z.object({ importId: Id, error: z.lazy(() => ApiErrorSchema) }),
 } as const;
 
 export type EventName = keyof typeof apiEvents;

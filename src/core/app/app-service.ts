@@ -1,4 +1,5 @@
 import { exportCalls } from './export-calls.js';
+import { importCalls } from './import-calls.js';
 import { meetingCalls } from './meetings-calls.js';
 import { minutesCalls } from './minutes-calls.js';
 import { modelCalls } from './models-calls.js';
@@ -37,6 +38,7 @@ export class AppService {
       recordCalls,
       auditCalls,
       voiceCalls,
+      importCalls,
     ]) {
       dispatcher.register(area(this.session));
     }

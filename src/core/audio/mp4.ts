@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { ByteSource } from './source.js';
 
 /**
  * What an MP4/M4A/MOV file's audio track is, read from its "moov" box
@@ -31,7 +31,7 @@ const CODECS: Record<string, string> = {
 /** The moov box is metadata; past this size the file is not one Greffier should trust. */
 const MAX_MOOV = 64 * 1024 * 1024;
 
-export async function readMp4Audio(handle: FileHandle, fileSize: number): Promise<Mp4Audio> {
+export async function readMp4Audio(handle: ByteSource, fileSize: number): Promise<Mp4Audio> {
   let pos = 0;
   while (pos + 8 <= fileSize) {
     const header = Buffer.alloc(16);

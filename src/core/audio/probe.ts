@@ -1,10 +1,11 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { GreffierError } from '../errors.js';
 import { detectContainer, DETECT_BYTES, id3Size, type ContainerKind } from './detect.js';
 import { readWavLayout, type WavLayout } from './wav-stream.js';
 import { readMp4Audio } from './mp4.js';
 import { WebmOpusDecoder, drmError } from './decoders/webm.js';
 import { readAudioBytes } from './wav.js';
+import type { ByteSource, SizedSource } from './source.js';
 
 /** What `greffier audio probe` prints and the import shows before it starts. */
 export interface AudioInfo {
@@ -24,6 +25,8 @@ export interface AudioInfo {
   refusal?: GreffierError;
   /** For WAV: where the samples are. */
   wav?: WavLayout;
+  /** Read from here rather than from `file` (then only the name shown in messages). */
+  source?: ByteSource;
 }
 
 const CONVERT_HINT_EN =
@@ -46,29 +49,42 @@ function unsupported(file: string, problem: string): GreffierError {
   });
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: ByteSource, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(Math.max(0, length));
   const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
   return buffer.subarray(0, bytesRead);
 }
 
-export async function probeAudio(file: string): Promise<AudioInfo> {
+/**
+ * What a recording is, from its content. With `source`, the bytes are read
+ * from it (the app's sealed upload) and `file` is only the name messages use.
+ */
+export async function probeAudio(file: string, source?: SizedSource): Promise<AudioInfo> {
   // readAudioBytes' messages (missing, folder, permission) for a path that cannot be opened.
-  const size = await stat(file).then(
-    (s) => (s.isDirectory() ? -1 : s.size),
-    () => -2,
-  );
+  const size = source
+    ? source.size
+    : await stat(file).then(
+        (s) => (s.isDirectory() ? -1 : s.size),
+        () => -2,
+      );
   if (size < 0) await readAudioBytes(file);
   if (size === 0) {
     throw new GreffierError('audio-unsupported', `${file} is empty (0 bytes)`, {
       hint: 'record or export it again',
     });
   }
-  const handle = await open(file, 'r');
+  const fileHandle = source ? undefined : await open(file, 'r');
+  const handle: ByteSource = source ?? fileHandle!;
   try {
     const head = await readAt(handle, 0, DETECT_BYTES);
     const detected = detectContainer(head);
-    const base = { file, bytes: size, container: detected.container, what: detected.what };
+    const base = {
+      file,
+      bytes: size,
+      container: detected.container,
+      what: detected.what,
+      ...(source ? { source } : {}),
+    };
     switch (detected.container) {
       case 'wav':
       case 'rf64': {
@@ -131,7 +147,7 @@ export async function probeAudio(file: string): Promise<AudioInfo> {
         };
     }
   } finally {
-    await handle.close();
+    await fileHandle?.close();
   }
 }
 
@@ -159,7 +175,7 @@ function flacInfo(head: Uint8Array): CodecInfo {
 
 async function oggInfo(
   file: string,
-  handle: FileHandle,
+  handle: ByteSource,
   size: number,
   head: Uint8Array,
   codec: string,
@@ -215,7 +231,7 @@ const MP3_BITRATES = {
 };
 const MP3_RATES = [44100, 48000, 32000];
 
-async function mp3Info(handle: FileHandle, size: number, head: Uint8Array): Promise<CodecInfo> {
+async function mp3Info(handle: ByteSource, size: number, head: Uint8Array): Promise<CodecInfo> {
   let start = id3Size(head);
   const bytes =
     start + 4096 > head.length ? await readAt(handle, start, 4096) : head.subarray(start);

@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { sourceChunks } from './source.js';
 import { GreffierError } from '../errors.js';
 import { SAMPLE_RATE } from '../../shared/audio.js';
 import { probeAudio, type AudioInfo } from './probe.js';
@@ -78,10 +80,20 @@ export async function* whisperSamples(
   if (info.refusal) throw info.refusal;
   const { onProgress, onWarning } = options;
   const wav = info.wav;
-  const stream = createReadStream(info.file, {
-    highWaterMark: options.readSize ?? READ_SIZE,
-    ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
-  });
+  const readSize = options.readSize ?? READ_SIZE;
+  const stream = info.source
+    ? Readable.from(
+        sourceChunks(
+          info.source,
+          wav?.dataOffset ?? 0,
+          wav ? wav.dataOffset + wav.dataSize : info.bytes,
+          readSize,
+        ),
+      )
+    : createReadStream(info.file, {
+        highWaterMark: readSize,
+        ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
+      });
   const decoder = wav ? undefined : await decoderFor(info);
   let resampler: StreamResampler | undefined;
   let bytesRead = wav ? wav.dataOffset : 0;

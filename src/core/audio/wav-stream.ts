@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { ByteSource } from './source.js';
 import { GreffierError } from '../errors.js';
 import { parseWavHeader, type WavEncoding } from './wav.js';
 
@@ -21,14 +21,14 @@ const HEADER_PROBE = 64 * 1024;
 /** RF64 writes 0xFFFFFFFF in the 32-bit sizes and the real ones in "ds64"; streaming writers leave 0. */
 const SIZE_IN_DS64 = 0xffffffff;
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: ByteSource, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
   return buffer.subarray(0, bytesRead);
 }
 
 export async function readWavLayout(
-  handle: FileHandle,
+  handle: ByteSource,
   fileSize: number,
   file: string,
 ): Promise<WavLayout> {

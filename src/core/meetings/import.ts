@@ -1,5 +1,6 @@
 import { floatToInt16, SAMPLE_RATE } from '../audio/index.js';
 import { probeAudio, type AudioInfo } from '../audio/probe.js';
+import type { SizedSource } from '../audio/source.js';
 import { whisperSamples, type AudioWarning, type DecodeProgress } from '../audio/stream.js';
 import { GreffierError } from '../errors.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
@@ -20,6 +21,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   /** With a seat plan: who spoke, from the microphones' levels (and silent channels). */
   onChannels?: (result: ChannelSpeakers) => void;
+  /** Read the recording from here (the app's sealed upload); `path` is then only its name. */
+  source?: SizedSource;
 }
 
 /**
@@ -35,7 +38,7 @@ export async function importAudio(
   input: { title: string; language?: LanguageChoice; startedAt?: string; seats?: Seat[] },
   options: ImportOptions = {},
 ): Promise<Meeting> {
-  const info = await probeAudio(path);
+  const info = await probeAudio(path, options.source);
   if (info.refusal) throw info.refusal;
   const { seats, ...meetingInput } = input;
   // A seat plan the file cannot satisfy is refused before anything is stored.

@@ -5,6 +5,7 @@ import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { ImportPanel } from './ImportPanel.js';
 
 const STATUSES: MeetingStatus[] = [
   'recording',
@@ -29,6 +30,9 @@ export function MeetingsScreen(props: {
   const [status, setStatus] = useState<MeetingStatus | ''>('');
   const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
   const [error, setError] = useState<unknown>();
+
+  const { open } = props;
+  const onImported = useCallback((id: string) => open({ name: 'meeting', id }), [open]);
 
   const load = useCallback(() => {
     api
@@ -72,6 +76,7 @@ export function MeetingsScreen(props: {
           {t('meetings.new')}
         </button>
       </div>
+      <ImportPanel onImported={onImported} />
       {!props.status.hasAsrModel && (
         <div className="notice" role="note" data-testid="no-models">
           <p>{t('meetings.noModels')}</p>
