@@ -1,3 +1,4 @@
+import { deleteMeeting } from '../../core/retention/index.js';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { importAudio } from '../../core/meetings/import.js';
 import { runPipeline } from '../../core/pipeline/pipeline.js';
@@ -279,7 +280,7 @@ Options:
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, passOption);
     const id = oneId(positionals, 'delete');
-    await withOpenVault(io, values['passphrase-file'], ({ meetings }) => meetings.delete(id));
+    await withOpenVault(io, values['passphrase-file'], (open) => deleteMeeting(open, id));
     writeLine(io.stdout, `deleted ${id}`);
   },
 };

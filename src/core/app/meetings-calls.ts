@@ -1,3 +1,4 @@
+import { deleteMeeting } from '../retention/index.js';
 import { appendAudit } from '../audit/index.js';
 import { encodeWav16 } from '../audio/index.js';
 import { GreffierError } from '../errors.js';
@@ -43,7 +44,7 @@ export function meetingCalls(session: AppSession): Handlers {
     'meetings.delete': async ({ id }) => {
       await session.liveNotes.get(id)?.cancel();
       session.liveNotes.delete(id);
-      await session.vault.meetings.delete(id);
+      await deleteMeeting(session.vault, id);
       session.dispatcher.emit('meeting.changed', { meetingId: id });
       return { ok: true };
     },

@@ -17,4 +17,10 @@ export {
   type RetentionItem,
   type RetentionPlan,
 } from './apply.js';
-export { setMeetingRule, setLegalHold, retentionOf, type RetentionView } from './settings.js';
+export {
+  deleteMeeting,
+  setMeetingRule,
+  setLegalHold,
+  retentionOf,
+  type RetentionView,
+} from './settings.js';

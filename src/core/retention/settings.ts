@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/index.js';
+import { GreffierError } from '../errors.js';
 import type { OpenVault } from '../meetings/index.js';
 import {
   effectiveRule,
@@ -77,4 +78,23 @@ export async function setLegalHold(
     meetingId,
     details: { on, ...(note ? { note } : {}) },
   });
+}
+
+/**
+ * Deletes a meeting for the clerk (both doors), unless it is under legal
+ * hold: a hold suspends every deletion, not only retention's.
+ */
+export async function deleteMeeting(open: OpenVault, meetingId: string): Promise<void> {
+  open.meetings.getMeeting(meetingId);
+  const own = meetingRetention(await readRetention(open.vault), meetingId);
+  if (own.hold) {
+    throw new GreffierError(
+      'legal-hold',
+      `meeting ${meetingId} is under legal hold since ${own.hold.since}: it cannot be deleted`,
+      {
+        hint: 'lift the legal hold first (greffier retention hold <id> --off), if the law allows it',
+      },
+    );
+  }
+  await open.meetings.delete(meetingId);
 }
