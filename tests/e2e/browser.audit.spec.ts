@@ -37,6 +37,14 @@ test.describe('the audit screen, in Chromium and French', () => {
       await expect(hold).toContainText('Pas de gel juridique.');
       await hold.getByRole('button', { name: 'Placer sous gel juridique' }).click();
       await expect(hold).toContainText('Gel juridique actif depuis le');
+      // A negative number of days is refused in French, never silently changed.
+      const retention = page.getByTestId('retention');
+      await retention.locator('input[data-retention="audio"]').fill('-3');
+      await retention.getByRole('button', { name: 'Enregistrer' }).click();
+      await expect(page.getByRole('alert')).toContainText(
+        'La règle de conservation n’est pas valide',
+      );
+      await retention.locator('input[data-retention="audio"]').fill('');
       await expectAccessible(page, 'meeting-record-panels');
       await expectFrenchOnly(page, 'meeting-record-panels');
       const download = page.waitForEvent('download');

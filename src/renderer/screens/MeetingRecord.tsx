@@ -6,13 +6,17 @@ import type {
   RetentionMeetingView,
 } from '../../shared/audit-api.js';
 import { useApi } from '../api/context.js';
+import { uiError } from '../i18n/errors.js';
 import { useI18n } from '../i18n/i18n.js';
 
 type Props = { meeting: MeetingDetailView; onError(error: unknown): void };
 
-/** Days typed in a field: empty means "kept". */
+/** Days typed in a field: empty means "kept"; anything but 0–36500 whole days is refused, never altered. */
 function days(value: string): number | undefined {
-  return value.trim() === '' ? undefined : Math.max(0, Math.round(Number(value)));
+  if (value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 36_500) throw uiError('bad-retention-rule');
+  return n;
 }
 
 /** The meeting's retention rule and its legal hold. */
@@ -38,11 +42,22 @@ export function RetentionPanel({ meeting, onError }: Props) {
   useEffect(load, [load, meeting.updatedAt]);
 
   const save = async () => {
-    const rule = {
-      ...(days(form.audio) === undefined ? {} : { audioDays: days(form.audio)! }),
-      ...(days(form.transcript) === undefined ? {} : { transcriptDays: days(form.transcript)! }),
-      ...(days(form.minutes) === undefined ? {} : { minutesDays: days(form.minutes)! }),
-    };
+    let rule;
+    try {
+      const [audio, transcript, minutes] = [
+        days(form.audio),
+        days(form.transcript),
+        days(form.minutes),
+      ];
+      rule = {
+        ...(audio === undefined ? {} : { audioDays: audio }),
+        ...(transcript === undefined ? {} : { transcriptDays: transcript }),
+        ...(minutes === undefined ? {} : { minutesDays: minutes }),
+      };
+    } catch (error) {
+      onError(error);
+      return;
+    }
     await api.call('retention.setRule', { meetingId: meeting.id, rule }).then(load, onError);
   };
   const hold = async (on: boolean) =>
