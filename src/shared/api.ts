@@ -280,6 +280,11 @@ export const apiCalls = {
     output: Ok,
   },
   'minutes.templates': { input: Empty, output: z.array(z.string()) },
+  /** The clerk's own text for draft or returned minutes (checked again in core). */
+  'minutes.edit': {
+    input: z.object({ meetingId: Id, minutes: z.unknown() }).strict(),
+    output: Ok,
+  },
   'ask.question': {
     input: z
       .object({

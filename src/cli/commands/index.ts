@@ -145,6 +145,11 @@ export const commands: CommandEntry[] = [
     modules.record,
   ),
   entry(
+    'minutes edit',
+    'save draft or returned minutes edited by hand (JSON file)',
+    modules.record,
+  ),
+  entry(
     'minutes history',
     'show the versions of the minutes: who, when, what changed',
     modules.record,

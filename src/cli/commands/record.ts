@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
+import { editMinutes } from '../../core/record/edit.js';
 import { PART_HEADINGS } from '../../core/app/export-common.js';
 import { exportMeeting } from '../../core/app/signed-export.js';
 import {
@@ -60,7 +61,7 @@ function printHistory(out: NodeJS.WritableStream, history: MinutesHistory): void
 }
 
 const minutesUsage = `
-Usage: greffier minutes <submit|approve|return|correct|history|export> <meeting-id> [options]
+Usage: greffier minutes <submit|approve|return|correct|edit|history|export> <meeting-id> [options]
 
 The minutes' way to becoming the official record: a draft is submitted, then
 approved (signed with the approver's Ed25519 key, created in the vault on
@@ -72,6 +73,7 @@ version with its reason, which is submitted and approved again.
   approve <id> --approver NAME [--key FPR]      approve and sign (NAME as typed)
   return  <id> --comment TEXT [--by NAME]       send back to the clerk
   correct <id> --reason TEXT [--from F.json]    new version of approved minutes
+  edit <id> --from F.json                       save draft or returned minutes edited by hand
   history <id> [--json]                         versions, who, when, diffs
   export  <id> --format pdf|docx|md [--out F]   write the file, and F.sig.json when approved
 
@@ -98,8 +100,14 @@ function minutesCommand(word: string, summary: string): Command {
         out: { type: 'string' },
       });
       const id = oneId(positionals, `minutes ${word}`);
+      if (word === 'edit' && !values.from) {
+        throw new UsageError(
+          'minutes edit needs --from F.json',
+          'start from: greffier show <id> --json (its "summary")',
+        );
+      }
       const corrected =
-        word === 'correct' && values.from
+        (word === 'correct' || word === 'edit') && values.from
           ? (JSON.parse(await readFile(values.from, 'utf8')) as unknown)
           : undefined;
       await withOpenVault(io, values['passphrase-file'], async (open) => {
@@ -131,6 +139,12 @@ function minutesCommand(word: string, summary: string): Command {
           writeLine(
             io.stdout,
             `minutes of ${id}: version ${v.version} opened as a draft (${reason})`,
+          );
+        } else if (word === 'edit') {
+          const minutes = await editMinutes(open, id, corrected);
+          writeLine(
+            io.stdout,
+            `minutes of ${id} saved (${minutes.decisions.length} decisions, ${minutes.actionItems.length} action items)`,
           );
         } else if (word === 'history') {
           const history = await record.history(id);
@@ -165,6 +179,7 @@ export const minutesCommands: Command[] = [
   minutesCommand('approve', 'approve submitted minutes and sign them (Ed25519)'),
   minutesCommand('return', 'return submitted minutes to the clerk with a comment'),
   minutesCommand('correct', 'correct approved minutes as a new version with a reason'),
+  minutesCommand('edit', 'save draft or returned minutes edited by hand (JSON file)'),
   minutesCommand('history', 'show the versions of the minutes: who, when, what changed'),
   minutesCommand('export', 'export minutes as PDF, DOCX or Markdown, signed when approved'),
 ];

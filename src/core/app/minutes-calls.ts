@@ -1,5 +1,6 @@
 import { GreffierError } from '../errors.js';
 import { refuseIfLocked } from '../meetings/locks.js';
+import { editMinutes } from '../record/edit.js';
 import { listAllTemplates } from '../record/templates.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
@@ -9,6 +10,12 @@ export function minutesCalls(session: AppSession): Handlers {
   return {
     'minutes.templates': async () =>
       (await listAllTemplates(session.vault.vault)).map((e) => e.template.id),
+
+    'minutes.edit': async ({ meetingId, minutes }) => {
+      await editMinutes(session.vault, meetingId, minutes);
+      session.dispatcher.emit('meeting.changed', { meetingId });
+      return { ok: true };
+    },
 
     'minutes.regenerate': async ({ meetingId, template }) => {
       const ids = (await listAllTemplates(session.vault.vault)).map((e) => e.template.id);

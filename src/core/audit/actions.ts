@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'minutes.approved',
   'minutes.returned',
   'minutes.corrected',
+  'minutes.edited',
   'template.saved',
   'template.removed',
   'question.asked',

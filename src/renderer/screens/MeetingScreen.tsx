@@ -8,6 +8,7 @@ import { base64ToBytes, clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { ApprovalPanel } from './ApprovalPanel.js';
+import { MinutesEditor } from './MinutesEditor.js';
 import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
 import { RedactionPanel, RetentionPanel } from './MeetingRecord.js';
@@ -30,6 +31,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   const [now, setNow] = useState<{ ms: number; playing: boolean } | undefined>();
   const [templates, setTemplates] = useState<string[]>([]);
   const [template, setTemplate] = useState('');
+  const [editing, setEditing] = useState(false);
   const player = useRef<PlayerHandle>(null);
   const onTime = useCallback((ms: number, playing: boolean) => setNow({ ms, playing }), []);
 
@@ -161,6 +163,8 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
   }
   const minutes = meeting.minutes;
   const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
+  // Only a draft or returned minutes can be edited: the editor closes if they get locked.
+  const editingMinutes = editing && !!minutes && !locked;
 
   const segmentLinks = (ids: string[]) =>
     ids
@@ -273,7 +277,19 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
           <section aria-labelledby="minutes-title" data-testid="minutes">
             <h2 id="minutes-title">{t('meeting.minutes')}</h2>
             {!minutes && <p>{t('meeting.noMinutes')}</p>}
-            {minutes && (
+            {minutes && editingMinutes && (
+              <MinutesEditor
+                meetingId={meeting.id}
+                minutes={minutes}
+                onSaved={() => {
+                  setEditing(false);
+                  load();
+                }}
+                onCancel={() => setEditing(false)}
+                onError={setError}
+              />
+            )}
+            {minutes && !editingMinutes && (
               <>
                 <h3 translate="no">{minutes.title}</h3>
                 <p translate="no">{minutes.overview}</p>
@@ -318,6 +334,11 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                   ))}
                 </ul>
               </>
+            )}
+            {minutes && !locked && !editingMinutes && (
+              <button type="button" data-testid="minutes-edit" onClick={() => setEditing(true)}>
+                {t('minutesEdit.open')}
+              </button>
             )}
             <div className="inline">
               <label>

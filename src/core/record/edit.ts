@@ -1,0 +1,100 @@
+import { GreffierError } from '../errors.js';
+import { refuseIfLocked } from '../meetings/locks.js';
+import type { OpenVault } from '../meetings/index.js';
+import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
+import { audit, recordHooks, type RecordHooks } from './hooks.js';
+import { minutesHash } from './approval.js';
+
+type Open = Pick<OpenVault, 'vault' | 'meetings'>;
+
+/**
+ * The clerk rewrites the draft (or returned) minutes by hand: the one path the
+ * app's editor and `greffier minutes edit` share. Submitted or approved
+ * minutes stay read-only (a correction opens a new version first).
+ */
+export async function editMinutes(
+  open: Open,
+  meetingId: string,
+  value: unknown,
+  options: { hooks?: RecordHooks } = {},
+): Promise<Minutes> {
+  refuseIfLocked(open.meetings.getMeeting(meetingId));
+  refuseEmptyText(value);
+  const parsed = MinutesSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GreffierError(
+      'minutes-invalid',
+      `the edited minutes are not valid: ${issue?.path.join('.') || 'file'}: ${issue?.message}`,
+      { hint: `start from: greffier show ${meetingId} --json (its "summary")`, exitCode: 2 },
+    );
+  }
+  if (parsed.data.meetingId !== meetingId) {
+    throw new GreffierError(
+      'minutes-invalid',
+      `the edited minutes are those of meeting ${parsed.data.meetingId}, not ${meetingId}`,
+      { hint: 'edit the minutes of this meeting', exitCode: 2 },
+    );
+  }
+  // A citation must point at a segment that still exists (segments can be merged or redacted).
+  const known = new Set((await open.meetings.getSegments(meetingId)).map((s) => s.id));
+  const keep = (ids: string[]) => ids.filter((id) => known.has(id));
+  const m = parsed.data;
+  const minutes: Minutes = {
+    ...m,
+    title: m.title.trim(),
+    overview: m.overview.trim(),
+    decisions: m.decisions.map((d) => ({
+      ...d,
+      text: d.text.trim(),
+      segmentIds: keep(d.segmentIds),
+    })),
+    actionItems: m.actionItems.map((a) => ({
+      ...a,
+      owner: a.owner.trim(),
+      task: a.task.trim(),
+      segmentIds: keep(a.segmentIds),
+    })),
+    openQuestions: m.openQuestions.map((q) => q.trim()),
+  };
+  await open.meetings.setSummary(meetingId, minutes);
+  await audit(options.hooks ?? recordHooks(open.vault), 'minutes.edited', meetingId, {
+    minutesSha256: minutesHash(minutes),
+    decisions: minutes.decisions.length,
+    actionItems: minutes.actionItems.length,
+    openQuestions: minutes.openQuestions.length,
+  });
+  return minutes;
+}
+
+const blank = (text: unknown) => typeof text !== 'string' || text.trim() === '';
+
+/** An empty field is said by name, before the schema's generic message. */
+function refuseEmptyText(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
+  const m = value as Record<string, unknown>;
+  if ('overview' in m && blank(m.overview)) {
+    throw emptyField('minutes-overview-empty', 'the overview');
+  }
+  const items = (key: string) => (Array.isArray(m[key]) ? (m[key] as unknown[]) : []);
+  items('decisions').forEach((d, i) => {
+    if (blank((d as { text?: unknown } | null)?.text)) {
+      throw emptyField('minutes-decision-empty', `decision ${i + 1}`);
+    }
+  });
+  items('actionItems').forEach((a, i) => {
+    if (blank((a as { task?: unknown } | null)?.task)) {
+      throw emptyField('minutes-action-empty', `the task of action item ${i + 1}`);
+    }
+  });
+  items('openQuestions').forEach((q, i) => {
+    if (blank(q)) throw emptyField('minutes-question-empty', `open question ${i + 1}`);
+  });
+}
+
+function emptyField(code: string, field: string): GreffierError {
+  return new GreffierError(code, `${field} is empty`, {
+    hint: `write its text, or remove the item`,
+    exitCode: 2,
+  });
+}
