@@ -14,6 +14,7 @@ import { launchChromium, openApp, setup, startDevhost, type Devhost } from './ha
 import { Shell, UnlockPage, screenshot } from './pages.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
+const EDITED_OVERVIEW = 'Le conseil a adopté le budget par douze voix contre trois';
 
 async function check(page: Page, state: string): Promise<void> {
   await expectAccessible(page, state);
@@ -86,6 +87,27 @@ test.describe('approval in the French UI', () => {
       await expect(page.getByRole('button', { name: 'Rédiger à nouveau' })).toBeDisabled();
       await check(page, 'approval-submitted');
 
+      // The chair returns them; the clerk edits the overview in the app and submits again.
+      await page.getByLabel('Commentaire pour le greffier').fill('Préciser le résultat du vote');
+      await page.getByRole('button', { name: 'Renvoyer au greffier' }).click();
+      await expect(status).toHaveText('Renvoyé au greffier');
+      const minutes = page.getByTestId('minutes');
+      await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
+      const editor = page.getByTestId('minutes-editor');
+      await editor.getByLabel('Résumé').fill('  ');
+      await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      await expect(page.getByText('Le résumé du compte rendu est vide.')).toBeVisible();
+      await editor.getByLabel('Résumé').fill(EDITED_OVERVIEW);
+      await check(page, 'minutes-editor');
+      await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      await expect(editor).toHaveCount(0);
+      await expect(minutes).toContainText(EDITED_OVERVIEW);
+      await page.getByTestId('submit-minutes').click();
+      await expect(status).toHaveText('Soumis pour approbation');
+      await expect(minutes.getByRole('button', { name: 'Modifier le compte rendu' })).toHaveCount(
+        0,
+      );
+
       // The chair types their name and approves.
       await page.getByTestId('approver-name').fill('Marie Dupont');
       await page.getByTestId('approve-minutes').click();
@@ -106,11 +128,13 @@ test.describe('approval in the French UI', () => {
       const text = md.file.bytes.toString('utf8');
       expect(text).toContain('## Approbation');
       expect(text).toContain('Approuvé par Marie Dupont');
+      expect(text).toContain(EDITED_OVERVIEW);
       expect(text).toMatch(/Empreinte de la clé\u202f: [0-9A-F]{4} [0-9A-F]{4}/);
       const pdf = await exportSigned(page, 'pdf');
       const lines = await exportLines('pdf', pdf.file.bytes);
       expect(lines).toContain('Approbation');
       expect(lines.some((l) => l.startsWith('Approuvé par Marie Dupont'))).toBe(true);
+      expect(lines.join(' ')).toContain(EDITED_OVERVIEW);
       for (const { file, sig } of [md, pdf]) {
         const report = await verifyExport(
           file.bytes,
