@@ -340,29 +340,31 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
                 {t('minutesEdit.open')}
               </button>
             )}
-            <div className="inline">
-              <label>
-                {t('meeting.template')}
-                <select value={template} onChange={(event) => setTemplate(event.target.value)}>
-                  {templates.map((id) => (
-                    <option key={id} value={id}>
-                      {templateName(id, t)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <button
-                type="button"
-                disabled={!template || meeting.segments.length === 0 || locked}
-                onClick={() =>
-                  void api
-                    .call('minutes.regenerate', { meetingId: meeting.id, template })
-                    .then(load, setError)
-                }
-              >
-                {t('meeting.regenerate')}
-              </button>
-            </div>
+            {!editingMinutes && (
+              <div className="inline">
+                <label>
+                  {t('meeting.template')}
+                  <select value={template} onChange={(event) => setTemplate(event.target.value)}>
+                    {templates.map((id) => (
+                      <option key={id} value={id}>
+                        {templateName(id, t)}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button
+                  type="button"
+                  disabled={!template || meeting.segments.length === 0 || locked}
+                  onClick={() =>
+                    void api
+                      .call('minutes.regenerate', { meetingId: meeting.id, template })
+                      .then(load, setError)
+                  }
+                >
+                  {t('meeting.regenerate')}
+                </button>
+              </div>
+            )}
           </section>
 
           <ApprovalPanel meeting={meeting} onChanged={load} onError={setError} />
