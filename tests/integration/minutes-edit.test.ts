@@ -150,4 +150,28 @@ describe('minutes edited by the clerk', () => {
       expect(edits).toHaveLength(2);
     });
   });
+
+  it('edits approved minutes once a correction has opened a new draft version', async () => {
+    await withVault(async (open) => {
+      await new MinutesRecord(open).correct(approved, { reason: 'Erreur sur le vote' });
+    });
+    const service = new AppService({ home, kdf: TEST_KDF });
+    try {
+      await service.dispatcher.call('vault.unlock', { passphrase: PASS });
+      const saved = await service.dispatcher.call('minutes.edit', {
+        meetingId: approved,
+        minutes: { ...original, meetingId: approved, overview: 'Vote corrigé : 11 pour.' },
+      });
+      expect(saved.ok).toBe(true);
+    } finally {
+      await service.close();
+    }
+    await withVault(async (open) => {
+      const stored = MinutesSchema.parse(await open.meetings.getSummary(approved));
+      expect(stored.overview).toBe('Vote corrigé : 11 pour.');
+      const history = await new MinutesRecord(open).history(approved);
+      expect(history.versions.map((v) => v.status)).toEqual(['approved', 'draft']);
+      expect(history.versions[1]!.minutes?.overview).toBe('Vote corrigé : 11 pour.');
+    });
+  });
 });
