@@ -168,6 +168,7 @@ test.describe('approval in the French UI', () => {
       await verify.getByRole('button', { name: 'Vérifier' }).click();
       await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'true');
       await expect(page.getByTestId('verify-result')).toContainText('Signature valide');
+      await expect(page.getByTestId('verify-verdict')).toContainText('VALIDE —');
       await verify.locator('input[name="export"]').setInputFiles({
         name: md.file.name,
         mimeType: 'text/markdown',
@@ -175,6 +176,8 @@ test.describe('approval in the French UI', () => {
       });
       await verify.getByRole('button', { name: 'Vérifier' }).click();
       await expect(page.getByTestId('verify-result')).toHaveAttribute('data-ok', 'false');
+      // The verdict comes first, so a tampered file never reads like an approval.
+      await expect(page.getByTestId('verify-verdict')).toContainText('NON VALIDE');
       await expect(page.getByTestId('verify-result')).toContainText(
         'La transcription de ce fichier n’est pas celle qui a été signée.',
       );

@@ -85,6 +85,10 @@ export function VerifyPanel() {
       <ErrorNote error={error} />
       {report && (
         <div role="status" data-testid="verify-result" data-ok={report.ok}>
+          {/* The verdict first: a tampered file must not read like an approval. */}
+          <p className={report.ok ? 'verdict ok' : 'verdict error'} data-testid="verify-verdict">
+            <strong>{t(report.ok ? 'verify.valid' : 'verify.invalid')}</strong>
+          </p>
           {report.signer && (
             <p>
               {t('approval.approvedBy', {
