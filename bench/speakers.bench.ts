@@ -14,7 +14,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSpeakerModels } from '../src/core/models/synth/speaker-models.js';
 import { chooseChannels, measureLevels } from '../src/core/speakers/channels.js';
-import { diarizeInWorker } from '../src/core/speakers/voices-thread.js';
 import { speechToolsMissing } from '../tests/helpers/fixtures.js';
 import { chamber } from '../tests/helpers/seats.js';
 import { median, type Bench, type BenchRow } from './report.js';
@@ -70,6 +69,12 @@ const bench: Bench = async () => {
     const sherpa = createRequire(import.meta.url)('sherpa-onnx-node') as {
       OfflineSpeakerDiarization: new (c: unknown) => { process(s: Float32Array): unknown[] };
     };
+    // The shipped path: the compiled worker from dist (`npm run bench` builds
+    // first). From the sources the worker would first compile TypeScript,
+    // which the app never does.
+    const { diarizeInWorker } = (await import(
+      new URL('../dist/core/speakers/voices-thread.js', import.meta.url).href
+    )) as typeof import('../src/core/speakers/voices-thread.js');
     const ratios: number[] = [];
     const ours: number[] = [];
     const raw: number[] = [];
