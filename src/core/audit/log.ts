@@ -58,7 +58,7 @@ export function auditPath(vault: Vault): string {
   return join(vault.dir, 'audit', 'audit.log');
 }
 
-export function sha256Hex(text: string | Buffer): string {
+export function sha256Hex(text: string | Uint8Array): string {
   // The one-shot form: verifying 100,000 entries spends much of its time here.
   return oneShotHash('sha256', text, 'hex');
 }

@@ -282,6 +282,25 @@ export class MinutesRecord {
     return { meetingId, status: current.status, versions };
   }
 
+  /**
+   * What retention needs, from one read of the record: the template the
+   * current minutes were written with, and when they were approved. No
+   * history, no diffs: retention asks this of every meeting, hourly.
+   */
+  async retentionFacts(meetingId: string): Promise<{ template?: string; approvedAt?: string }> {
+    const current = (await this.#read(meetingId)).versions.at(-1)!;
+    // A draft's minutes are the stored ones; older records only have the generation event.
+    const draft = current.minutes
+      ? undefined
+      : MinutesSchema.safeParse(await this.open.meetings.getSummary(meetingId));
+    const template =
+      current.minutes?.template ??
+      (draft?.success ? draft.data.template : undefined) ??
+      current.events.filter((e) => e.action === 'generated' && e.comment).at(-1)?.comment;
+    const approvedAt = current.status === 'approved' ? current.approval?.approvedAt : undefined;
+    return { ...(template ? { template } : {}), ...(approvedAt ? { approvedAt } : {}) };
+  }
+
   /** The approval in force: the last version, when approved. */
   async approval(meetingId: string): Promise<{ version: number; approval: Approval } | undefined> {
     const current = (await this.#read(meetingId)).versions.at(-1)!;

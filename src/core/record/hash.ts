@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../audit/log.js';
 
 /**
  * JSON with object keys sorted at every level: the same value always gives
@@ -16,9 +16,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function sha256(bytes: string | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** SHA-256 in hex: the audit trail's one-shot helper, one hashing helper for the record. */
+export const sha256 = sha256Hex;
 
 export function sha256Json(value: unknown): string {
   return sha256(canonicalJson(value));

@@ -20,15 +20,9 @@ export async function recordRetentionSource(
   const templateOf = new Map<string, string>();
   const approvedAt = new Map<string, string>();
   for (const id of Object.keys(open.vault.data.meetings)) {
-    const history = await record.history(id);
-    const generated = history.versions
-      .flatMap((v) => v.events)
-      .filter((e) => e.action === 'generated' && e.comment);
-    // The minutes name their template; older records only have the generation event.
-    const last = history.versions.at(-1)?.minutes?.template ?? generated.at(-1)?.comment;
-    if (last) templateOf.set(id, last);
-    const approval = await record.approval(id);
-    if (approval) approvedAt.set(id, approval.approval.approvedAt);
+    const facts = await record.retentionFacts(id);
+    if (facts.template) templateOf.set(id, facts.template);
+    if (facts.approvedAt) approvedAt.set(id, facts.approvedAt);
   }
   return {
     ruleFor: (meeting) => {
