@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  FinalDecodingChoiceSchema,
   JobSchema,
   MeetingSchema,
   MeetingStatusSchema,
@@ -78,6 +79,7 @@ export type ModelView = z.infer<typeof ModelViewSchema>;
 export const SettingsViewSchema = SettingsSchema.pick({
   defaultLanguage: true,
   autoLockMinutes: true,
+  finalDecoding: true,
 });
 export type SettingsView = z.infer<typeof SettingsViewSchema>;
 
@@ -92,6 +94,7 @@ export const MachinePolicyViewSchema = z.object({
   modelsFolder: z.string().optional(),
   uiLanguage: UiLocaleSchema.optional(),
   featuresOff: z.array(z.enum(['spokenAnswers', 'exports'])),
+  finalDecoding: FinalDecodingChoiceSchema.optional(),
 });
 export type MachinePolicyView = z.infer<typeof MachinePolicyViewSchema>;
 

@@ -39,6 +39,7 @@ function entry(
 
 const modules = {
   models: () => import('./models.js'),
+  decoding: () => import('./decoding.js'),
   engine: () => import('./engine.js'),
   transcribe: () => import('./transcribe.js'),
   vault: () => import('./vault.js'),
@@ -98,6 +99,11 @@ export const commands: CommandEntry[] = [
     'models vad',
     'say whether the installed VAD model skips silence, or turn it on or off',
     modules.models,
+  ),
+  entry(
+    'models decoding',
+    'show or choose how the final transcript decodes (fast or accurate)',
+    modules.decoding,
   ),
   entry(
     'engine build',
