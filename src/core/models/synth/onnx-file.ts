@@ -111,10 +111,17 @@ export interface OnnxNode {
   floatAttributes?: Record<string, number>;
 }
 
+/** A graph input or output; float32 unless `int64` is set (token ids, lengths). */
+export interface OnnxValue {
+  name: string;
+  dims: Dim[];
+  int64?: boolean;
+}
+
 export interface OnnxGraph {
   name: string;
-  inputs: { name: string; dims: Dim[] }[];
-  outputs: { name: string; dims: Dim[] }[];
+  inputs: OnnxValue[];
+  outputs: OnnxValue[];
   nodes: OnnxNode[];
   /** Weights: float32 tensors, or int64 ones (shapes, axes) when `int64` is set. */
   weights: { name: string; dims: number[]; data: Float32Array | BigInt64Array }[];
@@ -122,12 +129,12 @@ export interface OnnxGraph {
   opset?: number;
 }
 
-function valueInfo(value: { name: string; dims: Dim[] }) {
+function valueInfo(value: OnnxValue) {
   return {
     name: value.name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType: value.int64 ? INT64 : FLOAT,
         shape: {
           dim: value.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
         },
