@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GreffierError } from '../../src/core/errors.js';
-import { encodeOnnx } from '../../src/core/models/synth/onnx-file.js';
+import { encodeOnnx, onnxMetadata } from '../../src/core/models/synth/onnx-file.js';
 import { segmentationGraph } from '../../src/core/models/synth/speaker-models.js';
 import {
   ENGLISH_VOICE,
   VOICE_HOP,
   VOICE_SAMPLE_RATE,
+  voiceGraph,
   writeVoiceModel,
 } from '../../src/core/models/synth/voice-model.js';
 import { espeakDataCandidates } from '../../src/core/speech/voice-files.js';
@@ -38,10 +39,14 @@ describe.skipIf(noEspeak !== undefined)(
   'neural voice (sherpa-onnx OfflineTts, generated voice)',
   () => {
     let french: Synthesiser;
+    // Loadable copies of published voices go under GREFFIER_HOME, here a scratch folder.
+    const env = { ...process.env, GREFFIER_HOME: join(dir.path, 'home') };
+    let published: { model: string; config?: string };
 
     beforeAll(async () => {
-      const voice = writeVoiceModel(join(dir.path, 'fr'), 1);
-      french = await Synthesiser.open(voice.model);
+      // The layout Piper publishes its voices in: model.onnx + model.onnx.json, no sherpa metadata.
+      published = writeVoiceModel(join(dir.path, 'fr'), 1);
+      french = await Synthesiser.open(published.model, { env });
     }, 120_000);
     afterAll(async () => {
       await french?.close();
@@ -117,9 +122,28 @@ describe.skipIf(noEspeak !== undefined)(
       expect(heard).toEqual([]);
     });
 
+    it('leaves the published voice file as it was (its checksum stays the catalogue’s)', () => {
+      expect(onnxMetadata(readFileSync(published.model))).toEqual({});
+      const bytes = Buffer.from(encodeOnnx({ ...voiceGraph(1), metadata: {} }));
+      expect(readFileSync(published.model).equals(bytes)).toBe(true);
+    });
+
+    it('speaks with a voice exported for sherpa-onnx too (metadata inside, tokens.txt beside)', async () => {
+      const voice = writeVoiceModel(join(dir.path, 'sherpa'), 4, undefined, 'sherpa');
+      const sherpa = await Synthesiser.open(voice.model, { env });
+      try {
+        const heard: SpokenSentence[] = [];
+        await sherpa.speak('La séance est ouverte.', (s) => heard.push(s));
+        expect(heard).toHaveLength(1);
+        expect(heard[0]!.samples.length).toBeGreaterThan(VOICE_SAMPLE_RATE / 2);
+      } finally {
+        await sherpa.close();
+      }
+    });
+
     it('speaks English with an English voice (espeak-ng en-us phonemes)', async () => {
       const voice = writeVoiceModel(join(dir.path, 'en'), 2, ENGLISH_VOICE);
-      const english = await Synthesiser.open(voice.model);
+      const english = await Synthesiser.open(voice.model, { env });
       try {
         const heard: SpokenSentence[] = [];
         await english.speak('The council approved the budget.', (s) => heard.push(s));
@@ -131,7 +155,8 @@ describe.skipIf(noEspeak !== undefined)(
     });
 
     it('says clearly when there is no voice file', async () => {
-      const error = await Synthesiser.open(join(dir.path, 'nowhere', 'voice.onnx')).catch((e) => e);
+      const missing = join(dir.path, 'nowhere', 'voice.onnx');
+      const error = await Synthesiser.open(missing, { env }).catch((e) => e);
       expect(error).toBeInstanceOf(GreffierError);
       expect((error as GreffierError).code).toBe('speech-voice-missing');
       expect((error as GreffierError).hint).toMatch(/models add/);
@@ -142,22 +167,29 @@ describe.skipIf(noEspeak !== undefined)(
       mkdirSync(other, { recursive: true });
       writeFileSync(join(other, 'model.onnx'), encodeOnnx(segmentationGraph(1)));
       writeFileSync(join(other, 'tokens.txt'), '_ 0\n');
-      const error = await Synthesiser.open(join(other, 'model.onnx')).catch((e) => e);
+      const error = await Synthesiser.open(join(other, 'model.onnx'), { env }).catch((e) => e);
       expect((error as GreffierError).code).toBe('speech-voice-invalid');
-      expect((error as GreffierError).message).toMatch(/n_speakers/);
+      expect((error as GreffierError).message).toMatch(/n_speakers.*model\.onnx\.json/);
       // This process is still alive and the loaded voice still speaks.
       const heard: string[] = [];
       await french.speak('Toujours là.', (s) => heard.push(s.text));
       expect(heard).toEqual(['Toujours là.']);
     });
 
-    it('refuses a voice without its tokens.txt', async () => {
-      const lone = join(dir.path, 'lone');
-      const voice = writeVoiceModel(lone, 3);
-      rmSync(voice.tokens);
-      const error = await Synthesiser.open(voice.model).catch((e) => e);
+    it('refuses a sherpa-style voice without its tokens.txt', async () => {
+      const voice = writeVoiceModel(join(dir.path, 'lone'), 3, undefined, 'sherpa');
+      rmSync(voice.tokens!);
+      const error = await Synthesiser.open(voice.model, { env }).catch((e) => e);
       expect((error as GreffierError).code).toBe('speech-voice-invalid');
       expect((error as GreffierError).message).toMatch(/tokens\.txt/);
+    });
+
+    it('refuses a Piper configuration that is not one', async () => {
+      const voice = writeVoiceModel(join(dir.path, 'bad-config'), 5);
+      writeFileSync(voice.config!, JSON.stringify({ audio: {} }));
+      const error = await Synthesiser.open(voice.model, { env }).catch((e) => e);
+      expect((error as GreffierError).code).toBe('speech-voice-invalid');
+      expect((error as GreffierError).message).toMatch(/not a Piper voice's/);
     });
   },
 );

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { onnxMetadata } from '../models/synth/onnx-file.js';
 import { GreffierError } from '../errors.js';
+import { homePaths, resourcesRoot } from '../paths.js';
+import {
+  piperConfigPath,
+  piperMetadata,
+  preparePiperVoice,
+  readPiperConfig,
+} from './piper-voice.js';
 
 /**
  * What sherpa-onnx's OfflineTts needs to speak with a Piper (VITS) voice:
@@ -31,7 +38,7 @@ const REQUIRED_KEYS = ['sample_rate', 'n_speakers', 'language', 'comment'] as co
 /**
  * The espeak-ng data folders tried in order: one beside the voice (the layout
  * of sherpa's voice archives), then the one GREFFIER_ESPEAK_DATA names, then
- * the system's (Debian/Ubuntu espeak-ng-data package).
+ * Greffier's resources, then the system's (Debian/Ubuntu espeak-ng-data).
  */
 export function espeakDataCandidates(
   model: string,
@@ -40,6 +47,7 @@ export function espeakDataCandidates(
   return [
     join(dirname(model), 'espeak-ng-data'),
     ...(env.GREFFIER_ESPEAK_DATA ? [env.GREFFIER_ESPEAK_DATA] : []),
+    join(resourcesRoot(env), 'espeak-ng-data'),
     '/usr/lib/x86_64-linux-gnu/espeak-ng-data',
     '/usr/lib/aarch64-linux-gnu/espeak-ng-data',
     '/usr/share/espeak-ng-data',
@@ -55,12 +63,19 @@ function invalid(model: string, problem: string, hint: string): GreffierError {
 }
 
 const PIPER_HINT =
-  'give a Piper voice exported for sherpa-onnx (the .onnx of a "vits-piper-…" archive, with its tokens.txt and espeak-ng-data beside it)';
+  'give a Piper voice: its .onnx with the .onnx.json published beside it (or a sherpa-onnx "vits-piper-…" voice with its tokens.txt)';
+
+/** Where published Piper voices are made loadable: Greffier's own models folder. */
+export function preparedVoicesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(homePaths(env).models, 'prepared-voices');
+}
 
 /**
- * The files for a voice model, checked: the model exists and carries the
- * Piper metadata sherpa reads, tokens.txt lies beside it, and an espeak-ng
- * data folder is found. Throws `speech-voice-invalid` otherwise.
+ * The files sherpa needs for the voice `model`, checked, in either layout:
+ * a voice as Piper publishes it (model + model.onnx.json: a loadable copy is
+ * prepared once, see piper-voice.ts), or one exported for sherpa-onnx
+ * (metadata inside, tokens.txt beside). Throws speech-voice-missing,
+ * speech-voice-invalid or speech-espeak-missing with what to do.
  */
 export function voiceFiles(
   model: string,
@@ -68,7 +83,7 @@ export function voiceFiles(
 ): { files: VoiceFiles; info: VoiceInfo } {
   if (!existsSync(model) || !statSync(model).isFile()) {
     throw new GreffierError('speech-voice-missing', `the voice ${model} does not exist`, {
-      hint: 'install a voice with "greffier models add <file> --kind speech", or give its path',
+      hint: 'install a voice with "greffier models add <voice.onnx> --kind speech", or give its path',
     });
   }
   let metadata: Record<string, string>;
@@ -77,13 +92,25 @@ export function voiceFiles(
   } catch {
     throw invalid(model, 'is not an ONNX model', PIPER_HINT);
   }
+  let loadable: { model: string; tokens: string };
+  const config = piperConfigPath(model);
   const missing = REQUIRED_KEYS.filter((key) => metadata[key] === undefined);
-  if (missing.length > 0) {
+  if (missing.length > 0 && existsSync(config)) {
+    const piper = readPiperConfig(config);
+    metadata = Object.fromEntries(
+      Object.entries(piperMetadata(piper)).map(([k, v]) => [k, String(v)]),
+    );
+    loadable = preparePiperVoice(model, piper, preparedVoicesDir(env));
+  } else if (missing.length > 0) {
     throw invalid(
       model,
-      `lacks the metadata sherpa-onnx reads (${missing.join(', ')}): it is not a voice exported for sherpa-onnx`,
+      `lacks the metadata sherpa-onnx reads (${missing.join(', ')}) and has no ${basename(config)} beside it`,
       PIPER_HINT,
     );
+  } else {
+    loadable = { model, tokens: join(dirname(model), 'tokens.txt') };
+    if (!existsSync(loadable.tokens))
+      throw invalid(model, 'has no tokens.txt beside it', PIPER_HINT);
   }
   if (!/piper|coqui|icefall/i.test(metadata.comment ?? '')) {
     throw invalid(model, 'is not a Piper (VITS) voice', PIPER_HINT);
@@ -91,10 +118,6 @@ export function voiceFiles(
   const sampleRate = Number(metadata.sample_rate);
   if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
     throw invalid(model, `gives no usable sample rate (${metadata.sample_rate})`, PIPER_HINT);
-  }
-  const tokens = join(dirname(model), 'tokens.txt');
-  if (!existsSync(tokens)) {
-    throw invalid(model, 'has no tokens.txt beside it', PIPER_HINT);
   }
   const dataDir = espeakDataCandidates(model, env).find(isEspeakData);
   if (!dataDir) {
@@ -107,7 +130,7 @@ export function voiceFiles(
     );
   }
   return {
-    files: { model, tokens, dataDir },
+    files: { ...loadable, dataDir },
     info: {
       sampleRate,
       language: metadata.language ?? '',

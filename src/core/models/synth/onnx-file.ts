@@ -192,3 +192,20 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
   };
   return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value]));
 }
+
+/**
+ * Metadata entries as bytes that can be appended to an ONNX file: a protobuf
+ * message's repeated field may arrive in several runs, so the file's own
+ * bytes plus these read as the same model with these keys added. Used to make
+ * a published voice loadable by sherpa-onnx without rewriting its weights.
+ */
+export function onnxMetadataBytes(metadata: Record<string, string | number>): Uint8Array {
+  return ModelProto.encode(
+    ModelProto.fromObject({
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({
+        key,
+        value: String(value),
+      })),
+    }),
+  ).finish();
+}

@@ -106,18 +106,54 @@ export function voiceGraph(seed: number, shape: VoiceShape = FRENCH_VOICE): Onnx
   };
 }
 
-export const VOICE_SYNTH_FILES = { model: 'voice-synth.onnx', tokens: 'tokens.txt' } as const;
+export const VOICE_SYNTH_FILES = {
+  model: 'voice-synth.onnx',
+  config: 'voice-synth.onnx.json',
+  tokens: 'tokens.txt',
+} as const;
 
-/** Writes a generated voice (model + tokens.txt) into `dir`; same seed, same bytes. */
+/**
+ * The voice's Piper configuration (the .onnx.json published beside every
+ * Piper voice): its phoneme ids, sample rate, espeak-ng voice and speaker
+ * count — what Greffier turns into sherpa's metadata and tokens.txt.
+ */
+export function voiceConfig(shape: VoiceShape = FRENCH_VOICE): Record<string, unknown> {
+  return {
+    audio: { sample_rate: VOICE_SAMPLE_RATE, quality: 'medium' },
+    espeak: { voice: shape.espeakVoice },
+    language: { code: shape.espeakVoice, name_english: shape.language },
+    inference: { noise_scale: 0.667, length_scale: 1, noise_w: 0.8 },
+    phoneme_type: 'espeak',
+    num_symbols: PHONEMES.length,
+    num_speakers: 1,
+    phoneme_id_map: Object.fromEntries(PHONEMES.map((symbol, id) => [symbol, [id]])),
+    dataset: 'greffier-synth',
+  };
+}
+
+/**
+ * Writes a generated voice into `dir`; same seed, same bytes. Two layouts:
+ * `piper` as Piper publishes its voices (model.onnx without sherpa's
+ * metadata + model.onnx.json), `sherpa` as sherpa-onnx's voice archives are
+ * (metadata inside the model, tokens.txt beside it).
+ */
 export function writeVoiceModel(
   dir: string,
   seed: number,
   shape: VoiceShape = FRENCH_VOICE,
-): { model: string; tokens: string } {
+  layout: 'piper' | 'sherpa' = 'piper',
+): { model: string; config?: string; tokens?: string } {
   mkdirSync(dir, { recursive: true });
   const model = join(dir, VOICE_SYNTH_FILES.model);
-  const tokens = join(dir, VOICE_SYNTH_FILES.tokens);
-  writeFileSync(model, encodeOnnx(voiceGraph(seed, shape)));
-  writeFileSync(tokens, voiceTokens(), 'utf8');
-  return { model, tokens };
+  const graph = voiceGraph(seed, shape);
+  if (layout === 'sherpa') {
+    const tokens = join(dir, VOICE_SYNTH_FILES.tokens);
+    writeFileSync(model, encodeOnnx(graph));
+    writeFileSync(tokens, voiceTokens(), 'utf8');
+    return { model, tokens };
+  }
+  const config = join(dir, VOICE_SYNTH_FILES.config);
+  writeFileSync(model, encodeOnnx({ ...graph, metadata: {} }));
+  writeFileSync(config, JSON.stringify(voiceConfig(shape), null, 2), 'utf8');
+  return { model, config };
 }
