@@ -13,7 +13,8 @@ import {
 } from '../../src/core/models/synth/voice-model.js';
 import { espeakDataCandidates } from '../../src/core/speech/voice-files.js';
 import { Synthesiser, type SpokenSentence } from '../../src/core/speech/synthesiser.js';
-import { tempDir } from '../helpers/vault.js';
+import { createTestVault, tempDir } from '../helpers/vault.js';
+import { addModelFile, modelKindOf } from '../../src/core/models/import.js';
 
 // Issue 14, item 6: offline neural voices. The real sherpa-onnx OfflineTts
 // speaks with the project's generated Piper-shaped voice (seeded tones, one
@@ -151,6 +152,31 @@ describe.skipIf(noEspeak !== undefined)(
         expect(heard[0]!.samples.length / english.sampleRate).toBeGreaterThan(1);
       } finally {
         await english.close();
+      }
+    });
+
+    it('installs a published voice like any model: its kind read from the file, its .onnx.json copied beside Greffier’s copy', async () => {
+      const open = await createTestVault(join(dir.path, 'vault'));
+      try {
+        const voice = writeVoiceModel(join(dir.path, 'usb'), 6);
+        expect(await modelKindOf(voice.model)).toEqual({ kind: 'speech' });
+        const added = await addModelFile(open.vault, voice.model, undefined, {
+          modelsDir: join(dir.path, 'home', 'models'),
+          trustUnlisted: true,
+        });
+        expect(added.kind).toBe('speech');
+        expect(added.path).not.toBe(voice.model);
+        expect(existsSync(`${added.path}.json`)).toBe(true);
+        const installed = await Synthesiser.open(added.path, { env });
+        try {
+          const heard: string[] = [];
+          await installed.speak('Le procès-verbal est approuvé.', (s) => heard.push(s.text));
+          expect(heard).toEqual(['Le procès-verbal est approuvé.']);
+        } finally {
+          await installed.close();
+        }
+      } finally {
+        await open.vault.lock();
       }
     });
 

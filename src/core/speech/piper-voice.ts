@@ -25,11 +25,6 @@ const PiperConfigSchema = z.object({
 });
 export type PiperConfig = z.infer<typeof PiperConfigSchema>;
 
-/** Where Piper puts a voice's configuration: beside it, named after it. */
-export function piperConfigPath(model: string): string {
-  return `${model}.json`;
-}
-
 export function readPiperConfig(path: string): PiperConfig {
   let json: unknown;
   try {

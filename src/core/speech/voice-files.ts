@@ -1,14 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { onnxMetadata } from '../models/synth/onnx-file.js';
+import { voiceCompanions } from '../models/voice-companions.js';
 import { GreffierError } from '../errors.js';
 import { homePaths, resourcesRoot } from '../paths.js';
-import {
-  piperConfigPath,
-  piperMetadata,
-  preparePiperVoice,
-  readPiperConfig,
-} from './piper-voice.js';
+import { piperMetadata, preparePiperVoice, readPiperConfig } from './piper-voice.js';
 
 /**
  * What sherpa-onnx's OfflineTts needs to speak with a Piper (VITS) voice:
@@ -93,7 +89,8 @@ export function voiceFiles(
     throw invalid(model, 'is not an ONNX model', PIPER_HINT);
   }
   let loadable: { model: string; tokens: string };
-  const config = piperConfigPath(model);
+  const companions = voiceCompanions(model);
+  const config = companions.config;
   const missing = REQUIRED_KEYS.filter((key) => metadata[key] === undefined);
   if (missing.length > 0 && existsSync(config)) {
     const piper = readPiperConfig(config);
