@@ -135,3 +135,14 @@ export function voiceFiles(
     },
   };
 }
+
+/** Whether a voice reads `language` (fr, en): its metadata's language or espeak-ng voice says so. */
+export function speaksLanguage(info: VoiceInfo, language: 'fr' | 'en'): boolean {
+  const names = language === 'fr' ? ['fr', 'french', 'français'] : ['en', 'english'];
+  const said = [info.language.toLowerCase(), info.espeakVoice.toLowerCase()];
+  return said.some((value) =>
+    names.some(
+      (name) => value === name || value.startsWith(`${name}-`) || value.startsWith(`${name}_`),
+    ),
+  );
+}
