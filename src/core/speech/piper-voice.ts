@@ -58,11 +58,16 @@ export function readPiperConfig(path: string): PiperConfig {
   return parsed.data;
 }
 
-/** tokens.txt as sherpa reads it: "symbol id" a line, the space written as its id alone. */
+/**
+ * tokens.txt as sherpa reads it: "symbol id" a line, the space written as its
+ * id alone. Sherpa splits lines on whitespace and ends the process on a line
+ * it cannot read, so only single symbols are written and, of the whitespace,
+ * only the space.
+ */
 export function piperTokens(config: PiperConfig): string {
   return (
     Object.entries(config.phoneme_id_map)
-      .filter(([symbol]) => symbol !== '\n' && [...symbol].length === 1)
+      .filter(([symbol]) => [...symbol].length === 1 && (symbol === ' ' || !/^\s$/u.test(symbol)))
       .map(([symbol, ids]) => (symbol === ' ' ? ` ${ids[0]}` : `${symbol} ${ids[0]}`))
       .join('\n') + '\n'
   );
