@@ -8,8 +8,9 @@ import { SeededRandom } from './random.js';
  * OfflineTts loads it: phoneme ids in (`input`, `input_lengths`, and the
  * three `scales`: noise, length, noise_w), a waveform out, the metadata keys
  * the engine reads (`comment` naming piper, `sample_rate`, `n_speakers`,
- * `language`, `voice` — the espeak-ng voice used to phonemise), and a
- * tokens.txt of phonemes. Each token id plays a short seeded tone, so the
+ * `language`, `voice` — the espeak-ng voice used to phonemise) and its
+ * phonemes, written as Piper publishes voices or as sherpa's archives hold
+ * them (see writeVoiceModel). Each token id plays a short seeded tone, so the
  * audio lasts in proportion to the phonemes and to the length scale (the
  * speaking rate), like a real voice; it sounds like beeps, not speech.
  */
