@@ -109,7 +109,10 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
-/** segmentation and voiceprint: the two ONNX models of speakers from voices (sherpa-onnx). */
+/**
+ * segmentation and voiceprint: the two ONNX models of speakers from voices
+ * (sherpa-onnx); speech: a Piper voice that reads answers aloud (sherpa-onnx).
+ */
 export const ModelKindSchema = z.enum([
   'asr',
   'vad',
@@ -117,6 +120,7 @@ export const ModelKindSchema = z.enum([
   'embedding',
   'segmentation',
   'voiceprint',
+  'speech',
 ]);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 

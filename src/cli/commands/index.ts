@@ -57,6 +57,7 @@ const modules = {
   release: () => import('./release.js'),
   audio: () => import('./audio.js'),
   voices: () => import('./voices.js'),
+  speech: () => import('./speech.js'),
 };
 
 /**
@@ -245,4 +246,9 @@ export const commands: CommandEntry[] = [
   entry('voices suggestions', "remembered voices a meeting's speakers sound like", modules.voices),
   entry('voices confirm', 'accept a suggested voice for a speaker', modules.voices),
   entry('voices reject', 'reject a suggested voice for a speaker', modules.voices),
+  entry(
+    'say',
+    'read a text aloud with an offline neural voice (Piper) into a WAV file',
+    modules.speech,
+  ),
 ];
