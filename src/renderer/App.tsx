@@ -13,7 +13,7 @@ import { UnlockScreen } from './screens/UnlockScreen.js';
 
 export type Route =
   | { name: 'meetings' }
-  | { name: 'record' }
+  | { name: 'record'; resume?: string }
   | { name: 'meeting'; id: string; atMs?: number }
   | { name: 'ask' }
   | { name: 'audit' }
@@ -103,9 +103,17 @@ export function App({ api }: { api: GreffierApi }) {
     body = (
       <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
         {route.name === 'meetings' && <MeetingsScreen open={setRoute} status={status} />}
-        {route.name === 'record' && <RecordScreen open={setRoute} />}
+        {route.name === 'record' && (
+          <RecordScreen key={route.resume ?? ''} open={setRoute} resume={route.resume} />
+        )}
         {route.name === 'meeting' && (
-          <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
+          <MeetingScreen
+            key={route.id}
+            id={route.id}
+            atMs={route.atMs}
+            exportsOff={status.policy.featuresOff.includes('exports')}
+            open={setRoute}
+          />
         )}
         {route.name === 'ask' && (
           <AskScreen

@@ -11,7 +11,8 @@ export function meetingBadge(meeting: {
   jobs: Pick<JobView, 'kind' | 'state' | 'errorCode'>[];
 }): { key: MessageKey; className: string } {
   const transcriptionWaits = meeting.jobs.some(
-    (job) => job.kind === 'transcribe' && job.state === 'queued' && job.errorCode === 'no-asr-model',
+    (job) =>
+      job.kind === 'transcribe' && job.state === 'queued' && job.errorCode === 'no-asr-model',
   );
   if (transcriptionWaits && meeting.status !== 'recording') {
     return { key: 'status.waitingModel', className: 'waiting' };

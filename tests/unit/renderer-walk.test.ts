@@ -6,6 +6,7 @@ import { checkNewPassphrase } from '../../src/core/vault/vault.js';
 import { GreffierError } from '../../src/core/errors.js';
 import { assessPassphrase } from '../../src/shared/passphrase.js';
 import { auditDetails } from '../../src/renderer/audit-details.js';
+import { parseDay } from '../../src/renderer/format.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
 import { meetingBadge } from '../../src/renderer/meeting-status.js';
 import { templateFieldLabel } from '../../src/renderer/template-fields.js';
@@ -90,6 +91,17 @@ describe('audit details', () => {
       'Interrupted: yes',
     ]);
     expect(shown('vault.opened', { zorglub: 'x', later: 2 })).toEqual(['zorglub: x', 'later: 2']);
+  });
+});
+
+describe('a day typed in the audit filter', () => {
+  it('is read the French and British way, or as ISO, and a day that does not exist is refused', () => {
+    expect(parseDay('03/11/2026')).toBe('2026-11-03');
+    expect(parseDay(' 3.11.2026 ')).toBe('2026-11-03');
+    expect(parseDay('2026-11-03')).toBe('2026-11-03');
+    expect(parseDay('31/02/2026')).toBeUndefined();
+    expect(parseDay('11/3/26')).toBeUndefined();
+    expect(parseDay('demain')).toBeUndefined();
   });
 });
 

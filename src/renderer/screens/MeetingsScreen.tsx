@@ -5,7 +5,9 @@ import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { meetingBadge } from '../meeting-status.js';
 import { ImportPanel } from './ImportPanel.js';
+import { InterruptedRecordings } from './InterruptedRecordings.js';
 
 const STATUSES: MeetingStatus[] = [
   'recording',
@@ -76,6 +78,7 @@ export function MeetingsScreen(props: {
           {t('meetings.new')}
         </button>
       </div>
+      <InterruptedRecordings open={props.open} onError={setError} />
       <ImportPanel onImported={onImported} />
       {!props.status.hasAsrModel && (
         <div className="notice" role="note" data-testid="no-models">
@@ -128,7 +131,7 @@ export function MeetingsScreen(props: {
                   {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
                 </span>
               </button>
-              <span className={`badge ${meeting.status}`}>{t(statusKey(meeting.status))}</span>
+              <Badge meeting={meeting} />
               {meeting.jobs
                 .filter((job) => job.state === 'running' || job.state === 'queued')
                 .map((job) => (
@@ -145,4 +148,10 @@ export function MeetingsScreen(props: {
       )}
     </section>
   );
+}
+
+function Badge({ meeting }: { meeting: MeetingView }) {
+  const { t } = useI18n();
+  const badge = meetingBadge(meeting);
+  return <span className={`badge ${badge.className}`}>{t(badge.key)}</span>;
 }
