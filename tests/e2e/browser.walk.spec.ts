@@ -98,7 +98,9 @@ test.describe('the French walk’s findings (Chromium)', () => {
       await expect(since).toHaveAttribute('placeholder', 'jj/mm/aaaa');
       const today = new Date();
       const two = (n: number) => String(n).padStart(2, '0');
-      await since.fill(`${two(today.getDate())}/${two(today.getMonth() + 1)}/${today.getFullYear()}`);
+      await since.fill(
+        `${two(today.getDate())}/${two(today.getMonth() + 1)}/${today.getFullYear()}`,
+      );
       await expect(page.locator('tr[data-action="vault.created"]')).toHaveCount(1);
       const tomorrow = new Date(today.getTime() + 86_400_000);
       await since.fill(
@@ -176,4 +178,3 @@ test.describe('the French walk’s findings (Chromium)', () => {
     }
   });
 });
-

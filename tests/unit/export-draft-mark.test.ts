@@ -61,7 +61,11 @@ async function visibleText(
   return pdfText(bytes);
 }
 
-const formats = ['md', 'docx', ...(pdftotextMissing ? [] : ['pdf'])] as const;
+const formats: ('md' | 'docx' | 'pdf')[] = [
+  'md',
+  'docx',
+  ...(pdftotextMissing ? [] : ['pdf' as const]),
+];
 
 describe('the draft mark on exports', () => {
   it('marks a draft that was never submitted, in every format', async () => {

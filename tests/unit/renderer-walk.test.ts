@@ -47,27 +47,22 @@ describe('the meeting badge', () => {
 
 describe('audit details', () => {
   const shown = (action: string, details: Record<string, unknown>, locale: 'fr' | 'en' = 'fr') =>
-    auditDetails(
-      { action, details: details as never },
-      locale === 'fr' ? fr : en,
-      locale,
-    ).map((d) => `${d.label}: ${spaces(d.value)}`);
+    auditDetails({ action, details: details as never }, locale === 'fr' ? fr : en, locale).map(
+      (d) => `${d.label}: ${spaces(d.value)}`,
+    );
 
   it('names each detail in French and formats its value', () => {
-    expect(shown('recording.stopped', { chunks: 1234, interrupted: false, failed: true })).toEqual(
-      ['Morceaux d’audio: 1 234', 'Interrompu: non', 'Échec d’écriture: oui'],
-    );
-    expect(shown('archive.exported', { meetings: ['m1', 'm2'], file: 'a.greffier', bytes: 1_500_000 })).toEqual([
-      'Réunions: m1, m2',
-      'Fichier: a.greffier',
-      'Taille: 1,5 Mo',
+    expect(shown('recording.stopped', { chunks: 1234, interrupted: false, failed: true })).toEqual([
+      'Morceaux d’audio: 1 234',
+      'Interrompu: non',
+      'Échec d’écriture: oui',
     ]);
-    expect(shown('export.meeting', { what: 'meeting', format: 'md', fileName: 'x.md', signed: true })).toEqual([
-      'Objet: réunion',
-      'Format: Markdown',
-      'Fichier: x.md',
-      'Signé: oui',
-    ]);
+    expect(
+      shown('archive.exported', { meetings: ['m1', 'm2'], file: 'a.greffier', bytes: 1_500_000 }),
+    ).toEqual(['Réunions: m1, m2', 'Fichier: a.greffier', 'Taille: 1,5 Mo']);
+    expect(
+      shown('export.meeting', { what: 'meeting', format: 'md', fileName: 'x.md', signed: true }),
+    ).toEqual(['Objet: réunion', 'Format: Markdown', 'Fichier: x.md', 'Signé: oui']);
     const [due] = shown('retention.deleted', { dueAt: '2026-03-03T18:00:00.000Z' });
     expect(due).toMatch(/^Échéance: 3 mars 2026/);
     expect(shown('retention.deleted', { part: 'audio' })).toEqual(['Partie: audio']);
