@@ -71,6 +71,10 @@ test.describe('the French walk’s findings (Chromium)', () => {
       const notice = page.getByTestId('interrupted-recordings');
       await expect(notice).toContainText('Séance rechargée');
       await expect(notice).toContainText('interrompu');
+      // Its row no longer claims to be recording.
+      await expect(
+        page.locator('li[data-status]', { hasText: 'Séance rechargée' }).locator('.badge'),
+      ).toHaveText('Interrompu');
       await expect(
         notice.getByRole('button', { name: 'Reprendre l’enregistrement' }),
       ).toBeVisible();

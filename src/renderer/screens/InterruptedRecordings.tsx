@@ -13,17 +13,17 @@ import type { ActiveRecording } from './PendingRecordings.js';
  * the app stopped mid-recording say what was kept and what to check.
  */
 export function InterruptedRecordings(props: {
+  /** Recordings the host holds open (no page captures them: leaving Record stops the microphone). */
+  active: ActiveRecording[];
   open(route: Route): void;
   onError(error: unknown): void;
 }) {
   const api = useApi();
   const { t } = useI18n();
-  const { open, onError } = props;
-  const [active, setActive] = useState<ActiveRecording[]>([]);
+  const { active, open, onError } = props;
   const [recovered, setRecovered] = useState<MeetingView[]>([]);
 
   const load = useCallback(() => {
-    api.call('recording.active', {}).then(setActive, () => undefined);
     api.call('meetings.list', { status: 'recovered' }).then(
       // Once its minutes are approved, a recovered meeting needs nothing more from the clerk.
       (list) => setRecovered(list.filter((meeting) => meeting.minutesStatus !== 'approved')),

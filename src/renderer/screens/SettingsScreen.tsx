@@ -322,6 +322,8 @@ function skippedLine(line: string, t: Translate, locale: 'fr' | 'en'): string {
     [/has the name of the catalogue/, 'model-checksum'],
     [/changed while it was being checked/, 'model-changing'],
     [/cut short|holds no model weights/, 'model-damaged'],
+    // The machine policy's allow-list: IT's rule is named as the reason.
+    [/not allowed by this machine's policy/, 'policy-model-refused'],
   ];
   const known = code.find(([pattern]) => pattern.test(reason));
   if (known) {
