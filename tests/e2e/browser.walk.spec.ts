@@ -120,6 +120,43 @@ test.describe('the French walk’s findings (Chromium)', () => {
     }
   });
 
+  test('after the host is killed mid-recording, the list says the meeting was recovered and what to do', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const home = host.home;
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('record');
+      const record = new RecordPage(page);
+      await record.start('Séance coupée');
+      await recordedAtLeast(page, 3);
+      // The PC loses power: no goodbye, the vault's journal is all that is left.
+      host.process.kill('SIGKILL');
+      await host.stop();
+      host = await startDevhost({ locale: 'fr', home });
+      const { page: again } = await openApp(browser, host);
+      await new UnlockPage(again).unlock(PASSPHRASE);
+      await again.locator('[data-screen="meetings"]').waitFor();
+      const recovered = again.getByTestId('recovered-notice');
+      await expect(recovered).toContainText('Séance coupée');
+      await expect(recovered).toContainText('ouvrez la réunion pour vérifier où il s’arrête');
+      await expect(
+        again.locator('li[data-status="recovered"]', { hasText: 'Séance coupée' }),
+      ).toBeVisible();
+      await expect(again.getByTestId('interrupted-recordings')).toHaveCount(0);
+      await check(again, 'list-recovered-after-kill');
+      await recovered.getByRole('button', { name: 'Séance coupée' }).click();
+      await expect(again.getByTestId('meeting-status')).toHaveText('En attente d’un modèle');
+      await expect(again.locator('.meeting-meta')).toContainText(
+        'L’enregistrement a été interrompu',
+      );
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('a machine policy names itself when it refuses, and exports it turns off are not offered', async () => {
     const s = setup();
     const policy = join(mkdtempSync(join(tmpdir(), 'greffier-e2e-policy-')), 'policy.json');
