@@ -36,7 +36,8 @@ export function App({ api }: { api: GreffierApi }) {
 
   useEffect(() => {
     refreshStatus()
-      .then((first) => setLocaleState(initialLocale(first.systemLocale)))
+      // IT's language (machine policy) wins over the one this browser profile remembers.
+      .then((first) => setLocaleState(first.policy.uiLanguage ?? initialLocale(first.systemLocale)))
       .catch(setStartupError)
       // The e2e tests and the Electron shell wait for this, never for a delay.
       .finally(() => {
@@ -175,17 +176,19 @@ function Shell(props: {
           ))}
         </nav>
         {/* The visible name starts the accessible one (axe: label-content-name-mismatch). */}
-        <button
-          type="button"
-          className="link"
-          data-testid="switch-language"
-          onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
-        >
-          <span lang={locale === 'fr' ? 'en' : 'fr'}>
-            {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
-          </span>
-          <span className="visually-hidden"> — {t('nav.languageAction')}</span>
-        </button>
+        {!props.status.policy.uiLanguage && (
+          <button
+            type="button"
+            className="link"
+            data-testid="switch-language"
+            onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
+          >
+            <span lang={locale === 'fr' ? 'en' : 'fr'}>
+              {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
+            </span>
+            <span className="visually-hidden"> — {t('nav.languageAction')}</span>
+          </button>
+        )}
         <button
           type="button"
           className="lock"

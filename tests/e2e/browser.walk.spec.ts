@@ -164,6 +164,7 @@ test.describe('the French walk’s findings (Chromium)', () => {
       policy,
       JSON.stringify({
         minPassphraseLength: 16,
+        uiLanguage: 'fr',
         featuresOff: ['exports'],
         allowedModelSha256: ['0'.repeat(64)],
       }),
@@ -183,7 +184,12 @@ test.describe('the French walk’s findings (Chromium)', () => {
 
       // A model the policy does not list is refused, and the policy is named as the reason.
       const shell = new Shell(page);
+      // IT chose French: no switch to English in the bar, and Settings says whose choice it is.
+      await expect(page.getByTestId('switch-language')).toHaveCount(0);
       await shell.go('settings');
+      await expect(page.locator('#ui-language-policy')).toHaveText(
+        'Imposé par la politique de ce poste, fixée par le service informatique.',
+      );
       await page.locator('input[name="folder"]').fill(dirname(s.models.whisper));
       await page.locator('label.check input[type="checkbox"]').check();
       await page.locator('form:has(input[name="folder"]) button[type="submit"]').click();

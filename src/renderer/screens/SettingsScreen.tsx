@@ -195,12 +195,18 @@ export function SettingsScreen({
           <select
             value={locale}
             disabled={Boolean(policy?.uiLanguage)}
+            aria-describedby={policy?.uiLanguage ? 'ui-language-policy' : undefined}
             onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}
           >
             <option value="fr">{t('language.nameFr')}</option>
             <option value="en">{t('language.nameEn')}</option>
           </select>
         </label>
+        {policy?.uiLanguage && (
+          <p className="hint" id="ui-language-policy">
+            {t('policy.setByIt')}
+          </p>
+        )}
         {settings && (
           <>
             <LanguageField
@@ -215,10 +221,18 @@ export function SettingsScreen({
                 min={0}
                 max={1440}
                 disabled={policy?.autoLockMinutes !== undefined}
+                aria-describedby={
+                  policy?.autoLockMinutes !== undefined ? 'auto-lock-policy' : undefined
+                }
                 value={settings.autoLockMinutes}
                 onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
               />
             </label>
+            {policy?.autoLockMinutes !== undefined && (
+              <p className="hint" id="auto-lock-policy">
+                {t('policy.setByIt')}
+              </p>
+            )}
           </>
         )}
       </section>
