@@ -173,6 +173,9 @@ test.describe('the French walk’s findings (Chromium)', () => {
     const browser = await launchChromium(s.meetingWav);
     try {
       const { page } = await openApp(browser, host);
+      // An empty field is said by the page in French, not by the browser's own bubble.
+      await page.locator('form button[type="submit"]').click();
+      await expect(page.getByRole('alert')).toContainText('Tapez la phrase secrète du coffre.');
       // Strong but 12 characters: the policy's minimum, said as the policy's.
       await page.locator('input[name="passphrase"]').fill('Vq7#mPz9!kLw');
       const strength = page.getByTestId('strength');

@@ -130,6 +130,7 @@ export function TemplatesPanel() {
                 {t(`templates.limit.${key}` as MessageKey)}
                 <input
                   type="number"
+                  aria-invalid={field === `limits.${key}` || undefined}
                   value={draft.limits?.[key] ?? ''}
                   onChange={(event) =>
                     set((d) => {
@@ -150,6 +151,7 @@ export function TemplatesPanel() {
                 {t(`templates.retention.${key}` as MessageKey)}
                 <input
                   type="number"
+                  aria-invalid={field === `retention.${key}` || undefined}
                   value={draft.retention?.[key] ?? ''}
                   onChange={(event) =>
                     set((d) => {
