@@ -12,6 +12,7 @@ import { count, dateTime, fileSize } from '../format.js';
 import { describeError, uiError, type ErrorCode } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
+import { PolicySection } from './PolicySection.js';
 import { TemplatesPanel } from './TemplatesPanel.js';
 import { VerifyPanel } from './VerifyPanel.js';
 
@@ -361,46 +362,4 @@ function BlockedDetail({ detail }: { detail: string }) {
   const key = `blocked.detail.${detail}` as MessageKey;
   const said = t(key);
   return said === key ? <code translate="no">{detail}</code> : <>{said}</>;
-}
-
-/** What IT decided for this PC (machine policy), shown read-only so nobody looks for the switch. */
-function PolicySection({ policy }: { policy: MachinePolicyView }) {
-  const { t } = useI18n();
-  const rows: [string, string][] = [];
-  if (policy.vaultFolder) rows.push([t('policy.vaultFolder'), policy.vaultFolder]);
-  if (policy.minPassphraseLength)
-    rows.push([t('policy.minPassphraseLength'), String(policy.minPassphraseLength)]);
-  if (policy.autoLockMinutes)
-    rows.push([t('policy.autoLockMinutes'), String(policy.autoLockMinutes)]);
-  if (policy.allowedModels !== undefined)
-    rows.push([t('policy.allowedModels'), String(policy.allowedModels)]);
-  if (policy.modelsFolder) rows.push([t('policy.modelsFolder'), policy.modelsFolder]);
-  if (policy.uiLanguage) rows.push([t('policy.uiLanguage'), policy.uiLanguage]);
-  for (const feature of policy.featuresOff) {
-    rows.push([
-      t('policy.featureOff'),
-      t(feature === 'exports' ? 'policy.exports' : 'policy.spokenAnswers'),
-    ]);
-  }
-  return (
-    <section aria-labelledby="policy-title" data-testid="policy">
-      <h2 id="policy-title">{t('policy.title')}</h2>
-      {rows.length === 0 ? (
-        <p>{t('policy.none')}</p>
-      ) : (
-        <>
-          <p>{t('policy.intro')}</p>
-          <dl>
-            {rows.map(([label, value]) => (
-              <div key={`${label}:${value}`}>
-                <dt>{label}</dt>
-                <dd translate="no">{value}</dd>
-              </div>
-            ))}
-          </dl>
-          <p translate="no">{policy.path}</p>
-        </>
-      )}
-    </section>
-  );
 }
