@@ -79,6 +79,11 @@ test.describe('the French walk’s findings (Chromium)', () => {
         notice.getByRole('button', { name: 'Reprendre l’enregistrement' }),
       ).toBeVisible();
       await check(page, 'list-recording-interrupted');
+      // Its page says the same, and resumes it too.
+      await page.getByRole('button', { name: /Séance rechargée/ }).click();
+      await expect(page.getByTestId('meeting-status')).toHaveText('Interrompu');
+      await expect(page.getByTestId('left-open')).toContainText('reprenez l’enregistrement');
+      await new Shell(page).go('meetings');
       // Resuming from the list goes on recording where the audio stopped.
       await notice.getByRole('button', { name: 'Reprendre l’enregistrement' }).click();
       await page.getByTestId('recording').waitFor();
@@ -98,6 +103,8 @@ test.describe('the French walk’s findings (Chromium)', () => {
       await expect(stopped).toContainText('Morceaux d’audio');
       await expect(stopped).toContainText('Interrompu');
       await expect(stopped).not.toContainText('chunks');
+      // The meeting is named by its title, its id kept aside.
+      await expect(stopped).toContainText('Séance rechargée');
       const since = page.getByTestId('audit-since');
       await expect(since).toHaveAttribute('placeholder', 'jj/mm/aaaa');
       const today = new Date();

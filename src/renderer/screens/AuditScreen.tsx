@@ -60,6 +60,14 @@ export function AuditScreen() {
       .catch(setError);
   }, [api, since, action]);
   useEffect(load, [load]);
+  // Meetings named by their title (a deleted one keeps its id: the trail outlives it).
+  const [titles, setTitles] = useState(new Map<string, string>());
+  useEffect(() => {
+    api
+      .call('meetings.list', {})
+      .then((list) => setTitles(new Map(list.map((m) => [m.id, m.title]))))
+      .catch(() => undefined);
+  }, [api]);
 
   const actions = [...new Set((entries ?? []).map((e) => e.action))].sort();
   const verify = () => api.call('audit.verify', {}).then(setReport, setError);
@@ -149,7 +157,9 @@ export function AuditScreen() {
                 <td>{dateTime(entry.at, locale)}</td>
                 <td translate="no">{entry.user}</td>
                 <td>{actionLabel(entry.action, t)}</td>
-                <td translate="no">{entry.meetingId ?? ''}</td>
+                <td translate="no" title={entry.meetingId}>
+                  {entry.meetingId ? (titles.get(entry.meetingId) ?? entry.meetingId) : ''}
+                </td>
                 <td>
                   <Details entry={entry} />
                 </td>

@@ -36,6 +36,8 @@ export function MeetingScreen(props: {
   const [now, setNow] = useState<{ ms: number; playing: boolean } | undefined>();
   const player = useRef<PlayerHandle>(null);
   const onTime = useCallback((ms: number, playing: boolean) => setNow({ ms, playing }), []);
+  // Still « recording » but left open by a reload or a screen left: no page captures it.
+  const [leftOpen, setLeftOpen] = useState(false);
 
   const load = useCallback(() => {
     api
@@ -43,6 +45,11 @@ export function MeetingScreen(props: {
       .then((value) => {
         setMeeting(value);
         setError(undefined);
+        if (value.status !== 'recording') return setLeftOpen(false);
+        api.call('recording.active', {}).then(
+          (active) => setLeftOpen(active.some((each) => each.meetingId === value.id)),
+          () => undefined,
+        );
       })
       .catch(setError);
   }, [api, props.id]);
@@ -130,7 +137,9 @@ export function MeetingScreen(props: {
     }
   }
   const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
-  const badge = meetingBadge(meeting);
+  const badge = leftOpen
+    ? { key: 'status.interrupted' as const, className: 'recovered' }
+    : meetingBadge(meeting);
 
   const segmentLinks = (ids: string[]) =>
     ids
@@ -165,6 +174,18 @@ export function MeetingScreen(props: {
         {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
         {statusNote(meeting, locale, t)}
       </p>
+      {leftOpen && (
+        <p className="notice" data-testid="left-open">
+          {t('meetings.interruptedHelp')}{' '}
+          <button
+            type="button"
+            className="primary"
+            onClick={() => props.open({ name: 'record', resume: meeting.id })}
+          >
+            {t('record.resumeRecording')}
+          </button>
+        </p>
+      )}
       {running.map((job) => (
         <div key={job.id}>
           <ProgressBar
