@@ -9,6 +9,7 @@ import {
 } from 'electron';
 import { join } from 'node:path';
 import { AppService } from '../core/app/app-service.js';
+import { chromiumLanguage } from '../core/app/locale.js';
 import { projectRoot } from '../core/paths.js';
 import { machinePolicyProblem } from '../core/policy.js';
 import { CallRequestSchema, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/api.js';
@@ -41,6 +42,9 @@ if (app.isPackaged) {
   // Core finds engines and catalogues without importing Electron: the installer's own.
   packagedEnvironment(process.env, process.resourcesPath);
 }
+
+// Chromium's own controls in the UI's starting language (a switch read before ready only).
+app.commandLine.appendSwitch('lang', chromiumLanguage(process.env));
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },

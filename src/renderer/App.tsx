@@ -13,7 +13,7 @@ import { UnlockScreen } from './screens/UnlockScreen.js';
 
 export type Route =
   | { name: 'meetings' }
-  | { name: 'record' }
+  | { name: 'record'; resume?: string }
   | { name: 'meeting'; id: string; atMs?: number }
   | { name: 'ask' }
   | { name: 'audit' }
@@ -36,7 +36,8 @@ export function App({ api }: { api: GreffierApi }) {
 
   useEffect(() => {
     refreshStatus()
-      .then((first) => setLocaleState(initialLocale(first.systemLocale)))
+      // IT's language (machine policy) wins over the one this browser profile remembers.
+      .then((first) => setLocaleState(first.policy.uiLanguage ?? initialLocale(first.systemLocale)))
       .catch(setStartupError)
       // The e2e tests and the Electron shell wait for this, never for a delay.
       .finally(() => {
@@ -103,9 +104,17 @@ export function App({ api }: { api: GreffierApi }) {
     body = (
       <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
         {route.name === 'meetings' && <MeetingsScreen open={setRoute} status={status} />}
-        {route.name === 'record' && <RecordScreen open={setRoute} />}
+        {route.name === 'record' && (
+          <RecordScreen key={route.resume ?? ''} open={setRoute} resume={route.resume} />
+        )}
         {route.name === 'meeting' && (
-          <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
+          <MeetingScreen
+            key={route.id}
+            id={route.id}
+            atMs={route.atMs}
+            exportsOff={status.policy.featuresOff.includes('exports')}
+            open={setRoute}
+          />
         )}
         {route.name === 'ask' && (
           <AskScreen
@@ -167,17 +176,19 @@ function Shell(props: {
           ))}
         </nav>
         {/* The visible name starts the accessible one (axe: label-content-name-mismatch). */}
-        <button
-          type="button"
-          className="link"
-          data-testid="switch-language"
-          onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
-        >
-          <span lang={locale === 'fr' ? 'en' : 'fr'}>
-            {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
-          </span>
-          <span className="visually-hidden"> — {t('nav.languageAction')}</span>
-        </button>
+        {!props.status.policy.uiLanguage && (
+          <button
+            type="button"
+            className="link"
+            data-testid="switch-language"
+            onClick={() => setLocale(locale === 'fr' ? 'en' : 'fr')}
+          >
+            <span lang={locale === 'fr' ? 'en' : 'fr'}>
+              {locale === 'fr' ? t('language.nameEn') : t('language.nameFr')}
+            </span>
+            <span className="visually-hidden"> — {t('nav.languageAction')}</span>
+          </button>
+        )}
         <button
           type="button"
           className="lock"

@@ -84,3 +84,24 @@ export function base64ToBytes(base64: string): Uint8Array<ArrayBuffer> {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes;
 }
+
+/**
+ * A day typed the way French and British clerks write it (03/11/2026, 3.11.2026,
+ * 3-11-2026) or as ISO (2026-11-03), as ISO; undefined when it is no real day.
+ * The app reads dates itself: a browser's date field follows the browser's
+ * language, not the UI's.
+ */
+export function parseDay(text: string): string | undefined {
+  const typed = text.trim();
+  const dmy = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(typed);
+  const ymd = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(typed);
+  const [day, month, year] = dmy
+    ? [dmy[1], dmy[2], dmy[3]].map(Number)
+    : ymd
+      ? [ymd[3], ymd[2], ymd[1]].map(Number)
+      : [];
+  if (!day || !month || !year) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return undefined;
+  return date.toISOString().slice(0, 10);
+}

@@ -28,6 +28,8 @@ export interface PassphraseVerdict {
   length: number;
   /** Why it is refused, in the asked language; absent when ok. */
   problem?: string;
+  /** True when it is refused for the machine policy's minimum length (IT's rule, not ours). */
+  byPolicy?: boolean;
   /** What to do instead, in the asked language. */
   hint: string;
   /** The meter's word for the score, in the asked language. */
@@ -38,6 +40,7 @@ const WORDS = {
   fr: {
     tooShort: (n: number, min: number) =>
       `la phrase secrète est trop courte (${n} caractère${n > 1 ? 's' : ''} ; il en faut au moins ${min})`,
+    byPolicy: 'minimum fixé par la politique de ce poste (service informatique)',
     guessable: (why: string | undefined) =>
       `la phrase secrète est trop facile à deviner${why ? ` : ${lower(why)}` : ''}`,
     hint: 'choisissez plusieurs mots sans lien entre eux (quatre ou plus), par exemple « girafe cadastre lundi perce-neige »',
@@ -46,6 +49,7 @@ const WORDS = {
   en: {
     tooShort: (n: number, min: number) =>
       `the passphrase is too short (${n} character${n > 1 ? 's' : ''}; at least ${min} are needed)`,
+    byPolicy: "the minimum of this machine's policy, set by IT",
     guessable: (why: string | undefined) =>
       `the passphrase is too easy to guess${why ? `: ${lower(why)}` : ''}`,
     hint: 'choose several unrelated words (four or more), e.g. "giraffe ledger monday snowdrop"',
@@ -91,7 +95,14 @@ export function assessPassphrase(
   const result = estimate(passphrase);
   const score = result.score as PassphraseScore;
   const base = { score, length, hint: words.hint, label: words.labels[score] };
-  if (length < min) return { ...base, ok: false, problem: words.tooShort(length, min) };
+  if (length < min) {
+    // Past the rule's own minimum, the length asked is IT's: the refusal says so.
+    const byPolicy = min > MIN_PASSPHRASE_CHARS;
+    const problem = words.tooShort(length, min);
+    return byPolicy
+      ? { ...base, ok: false, byPolicy, problem: `${problem} — ${words.byPolicy}` }
+      : { ...base, ok: false, problem };
+  }
   if (score < MIN_PASSPHRASE_SCORE) {
     return {
       ...base,

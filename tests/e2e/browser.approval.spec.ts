@@ -192,7 +192,7 @@ test.describe('approval in the French UI', () => {
       await form.getByRole('spinbutton', { name: 'Décisions' }).fill('99');
       await form.getByRole('button', { name: 'Enregistrer le modèle' }).click();
       await expect(page.getByTestId('template-field')).toHaveText(
-        'Champ à corriger\u202f: limits.decisions',
+        'Champ à corriger\u202f: Décisions (nombre maximal)',
       );
       await check(page, 'templates-refused');
     } finally {

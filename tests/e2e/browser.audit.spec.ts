@@ -67,7 +67,10 @@ test.describe('the audit screen, in Chromium and French', () => {
         ).toHaveCount(1);
       }
       await expect(rows.filter({ hasText: 'Enregistrement commencé' })).toHaveCount(1);
-      await expect(page.locator('tr[data-action="export.meeting"]')).toContainText('format: md');
+      // Details with French labels and values: « Format : Markdown », not "format: md".
+      const exported = page.locator('tr[data-action="export.meeting"]');
+      await expect(exported.locator('[data-detail="format"]')).toHaveText('FormatMarkdown');
+      await expect(exported.locator('[data-detail="signed"]')).toHaveText('Signénon');
 
       // Filtered by action: only the exports.
       await page.getByTestId('audit-action').selectOption('export.meeting');

@@ -33,7 +33,13 @@ export interface Devhost {
  * it prints, never for a delay.
  */
 export async function startDevhost(
-  options: { locale?: 'fr' | 'en'; args?: string[]; home?: string } = {},
+  options: {
+    locale?: 'fr' | 'en';
+    args?: string[];
+    home?: string;
+    /** Extra environment, e.g. GREFFIER_POLICY for a machine policy. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Devhost> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'greffier-e2e-'));
   const s = setup();
@@ -46,6 +52,7 @@ export async function startDevhost(
         GREFFIER_HOME: home,
         GREFFIER_WHISPER_CLI: s.whisperCli,
         GREFFIER_LOCALE: options.locale ?? 'en',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

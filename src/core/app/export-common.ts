@@ -40,6 +40,7 @@ export const LABELS = {
     version: 'version',
     fingerprint: 'Empreinte de la clé',
     speakers: 'Intervenants (temps de parole)',
+    draft: 'Projet — non approuvé',
     // French puts a narrow no-break space before « : ».
     colon: '\u202f:',
   },
@@ -63,6 +64,7 @@ export const LABELS = {
     version: 'version',
     fingerprint: 'Key fingerprint',
     speakers: 'Speakers (speaking time)',
+    draft: 'Draft — not approved',
     colon: ':',
   },
 } as const;
@@ -145,6 +147,15 @@ export function segmentRefs(meeting: ExportableMeeting): (ids: string[]) => stri
     const times = ids.flatMap((id) => (byId.has(id) ? [clock(byId.get(id)!.startMs)] : []));
     return times.length ? ` (${l.seg} ${times.join(', ')})` : '';
   };
+}
+
+/**
+ * The mark every export of minutes that are not approved carries (a draft,
+ * submitted or returned minutes, the correction of approved ones), so a
+ * draft never reads as the record; undefined for approved minutes.
+ */
+export function draftMark(meeting: ExportableMeeting): string | undefined {
+  return meeting.approval ? undefined : LABELS[lang(meeting)].draft;
 }
 
 /**

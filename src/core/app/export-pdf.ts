@@ -7,6 +7,7 @@ import {
   approvalLines,
   clock,
   dateLine,
+  draftMark,
   lang,
   segmentRefs,
   speakerName,
@@ -117,7 +118,9 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
   };
 
   const refs = segmentRefs(meeting);
+  const draft = draftMark(meeting);
   add(meeting.title, { bold: true, size: 16 });
+  if (draft) add(draft, { bold: true, size: 12 });
   add(dateLine(meeting, timeZone));
   add('');
   add(l.minutes, { bold: true, size: 13 });
@@ -162,6 +165,18 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
     add('');
     add(l.approval, { bold: true, size: 13 });
     for (const line of approval) add(line);
+  }
+  // A draft says so at the top of every page, where a printed page is read.
+  if (draft) {
+    const text = printable(draft, glyphs.get(bold)!);
+    for (const each of pdf.getPages()) {
+      each.drawText(text, {
+        x: PAGE.margin,
+        y: PAGE.height - PAGE.margin / 2,
+        size: 9,
+        font: bold,
+      });
+    }
   }
   return Buffer.from(await pdf.save({ useObjectStreams: false }));
 }

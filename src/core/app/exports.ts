@@ -1,9 +1,10 @@
-import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
+import { Document, Header, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
 import {
   LABELS,
   approvalLines,
   clock,
   dateLine,
+  draftMark,
   lang,
   meetingDate,
   segmentRefs,
@@ -62,9 +63,11 @@ export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): strin
   const l = LABELS[lang(meeting)];
   const md = escapeMarkdown;
   const refs = segmentRefs(meeting);
+  const draft = draftMark(meeting);
   const lines = [
     `# ${md(meeting.title)}`,
     '',
+    ...(draft ? [`**${md(draft)}**`, ''] : []),
     `- ${l.date}${l.colon} ${meetingDate(meeting, timeZone)}`,
     `- ${l.duration}${l.colon} ${clock(meeting.durationMs)}`,
     '',
@@ -122,8 +125,12 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
     new Paragraph({ text, heading: level });
   const bullet = (runs: TextRun[]) => new Paragraph({ children: runs, bullet: { level: 0 } });
   // The title and date open the body itself, not only the file's properties.
+  const draft = draftMark(meeting);
+  const mark = (text: string) =>
+    new Paragraph({ children: [new TextRun({ text, bold: true, color: 'B00020' })] });
   const children: Paragraph[] = [
     heading(meeting.title, HeadingLevel.TITLE),
+    ...(draft ? [mark(draft)] : []),
     new Paragraph({ text: dateLine(meeting, timeZone) }),
     heading(l.minutes, HeadingLevel.HEADING_1),
   ];
@@ -208,7 +215,13 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
   const document = new Document({
     creator: 'Greffier',
     title: meeting.title,
-    sections: [{ children }],
+    // A draft says so at the top of every page too, where a printed page is read.
+    sections: [
+      {
+        ...(draft ? { headers: { default: new Header({ children: [mark(draft)] }) } } : {}),
+        children,
+      },
+    ],
   });
   return Packer.toBuffer(document);
 }

@@ -27,3 +27,13 @@ export function systemUiLocale(env: NodeJS.ProcessEnv = process.env): UiLocale {
   }
   return 'en';
 }
+
+/**
+ * The language Electron's Chromium starts in (`--lang`), so the few controls
+ * it draws itself (validation bubbles, a spell-check menu, the file dialog's
+ * title on some systems) match the UI's starting language. It is read before
+ * the app is ready, so from the policy and the environment only.
+ */
+export function chromiumLanguage(env: NodeJS.ProcessEnv = process.env): 'fr' | 'en-GB' {
+  return systemUiLocale(env) === 'fr' ? 'fr' : 'en-GB';
+}

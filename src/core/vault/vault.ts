@@ -73,7 +73,9 @@ export function checkNewPassphrase(
   // The estimator needs a string: it lives until collected (threat model, finding 3).
   const verdict = assessPassphrase(passphrase.toString('utf8'), options);
   if (!verdict.ok) {
-    throw new GreffierError('weak-passphrase', verdict.problem!, { hint: verdict.hint });
+    // Too short for the machine policy's minimum: its own code, so the refusal names the policy.
+    const code = verdict.byPolicy ? 'policy-passphrase-short' : 'weak-passphrase';
+    throw new GreffierError(code, verdict.problem!, { hint: verdict.hint });
   }
 }
 

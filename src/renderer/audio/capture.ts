@@ -58,20 +58,25 @@ export async function startCapture(options: CaptureOptions): Promise<Capture> {
     else flushed?.();
   };
   source.connect(node);
+  // Stopping twice (the Stop button, then leaving the screen) stops once.
+  let stopped: Promise<void> | undefined;
   return {
     channels,
     pause: () => node.port.postMessage('pause'),
     resume: () => node.port.postMessage('resume'),
-    async stop() {
-      await new Promise<void>((resolve) => {
-        flushed = resolve;
-        node.port.postMessage('flush');
-        setTimeout(resolve, 500);
-      });
-      source.disconnect();
-      node.disconnect();
-      for (const track of stream.getTracks()) track.stop();
-      await context.close();
+    stop() {
+      stopped ??= (async () => {
+        await new Promise<void>((resolve) => {
+          flushed = resolve;
+          node.port.postMessage('flush');
+          setTimeout(resolve, 500);
+        });
+        source.disconnect();
+        node.disconnect();
+        for (const track of stream.getTracks()) track.stop();
+        await context.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -2,6 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CallOutput } from '../../shared/api.js';
 import type { AuditEntryView, RetentionPlanView } from '../../shared/audit-api.js';
 import { useApi } from '../api/context.js';
+import { auditDetails } from '../audit-details.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
+import { DateField } from '../components/DateField.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { dateTime } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
@@ -15,10 +18,23 @@ function actionLabel(action: string, t: (key: MessageKey) => string): string {
   return label === key ? action : label;
 }
 
-function detailsText(entry: AuditEntryView): string {
-  return Object.entries(entry.details ?? {})
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
-    .join(' · ');
+/** An entry's details, labelled in the UI's language (values as the trail stored them). */
+function Details({ entry }: { entry: AuditEntryView }) {
+  const { t, locale } = useI18n();
+  const shown = auditDetails(entry, t, locale);
+  if (shown.length === 0) return null;
+  return (
+    <dl className="audit-details">
+      {shown.map((detail) => (
+        <div key={detail.key} data-detail={detail.key}>
+          <dt>{detail.label}</dt>
+          <dd translate="no" title={detail.full}>
+            {detail.value}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
 }
 
 /** For the security officer: who did what with the record, whether the trail is intact, and retention. */
@@ -44,12 +60,19 @@ export function AuditScreen() {
       .catch(setError);
   }, [api, since, action]);
   useEffect(load, [load]);
+  // Meetings named by their title (a deleted one keeps its id: the trail outlives it).
+  const [titles, setTitles] = useState(new Map<string, string>());
+  useEffect(() => {
+    api
+      .call('meetings.list', {})
+      .then((list) => setTitles(new Map(list.map((m) => [m.id, m.title]))))
+      .catch(() => undefined);
+  }, [api]);
 
   const actions = [...new Set((entries ?? []).map((e) => e.action))].sort();
   const verify = () => api.call('audit.verify', {}).then(setReport, setError);
   const preview = () => api.call('retention.preview', {}).then(setPlan, setError);
   const apply = async () => {
-    if (!window.confirm(t('retention.applyConfirm'))) return;
     await api
       .call('retention.apply', {})
       .then((done) => {
@@ -92,15 +115,12 @@ export function AuditScreen() {
         </div>
       )}
       <div className="actions" role="search">
-        <label>
-          {t('audit.since')}
-          <input
-            type="date"
-            data-testid="audit-since"
-            value={since}
-            onChange={(e) => setSince(e.target.value)}
-          />
-        </label>
+        <DateField
+          label={t('audit.since')}
+          value={since}
+          onChange={setSince}
+          testId="audit-since"
+        />
         <label>
           {t('audit.action')}
           <select
@@ -137,8 +157,12 @@ export function AuditScreen() {
                 <td>{dateTime(entry.at, locale)}</td>
                 <td translate="no">{entry.user}</td>
                 <td>{actionLabel(entry.action, t)}</td>
-                <td translate="no">{entry.meetingId ?? ''}</td>
-                <td translate="no">{detailsText(entry)}</td>
+                <td translate="no" title={entry.meetingId}>
+                  {entry.meetingId ? (titles.get(entry.meetingId) ?? entry.meetingId) : ''}
+                </td>
+                <td>
+                  <Details entry={entry} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -153,14 +177,13 @@ export function AuditScreen() {
             {t('retention.preview')}
           </button>
           {plan && plan.items.length > 0 && (
-            <button
-              type="button"
-              className="danger"
-              data-testid="retention-apply"
-              onClick={() => void apply()}
+            <ConfirmButton
+              question={t('retention.applyConfirm')}
+              onConfirm={() => void apply()}
+              testId="retention-apply"
             >
               {t('retention.apply', { count: plan.items.length })}
-            </button>
+            </ConfirmButton>
           )}
         </div>
         {plan && (

@@ -6,6 +6,7 @@ import type {
   RetentionMeetingView,
 } from '../../shared/audit-api.js';
 import { useApi } from '../api/context.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { uiError } from '../i18n/errors.js';
 import { useI18n } from '../i18n/i18n.js';
 
@@ -147,7 +148,6 @@ export function RedactionPanel({ meeting, onError }: Props) {
     setSuggestions(undefined);
   };
   const erase = async () => {
-    if (!window.confirm(t('redaction.eraseConfirm'))) return;
     await api.call('redaction.erase', { meetingId: meeting.id }).then(load, onError);
   };
 
@@ -163,9 +163,9 @@ export function RedactionPanel({ meeting, onError }: Props) {
           {t('redaction.suggest')}
         </button>
         {marks.some((m) => m.text !== undefined) && (
-          <button type="button" className="danger" onClick={() => void erase()}>
+          <ConfirmButton question={t('redaction.eraseConfirm')} onConfirm={() => void erase()}>
             {t('redaction.erase')}
-          </button>
+          </ConfirmButton>
         )}
       </div>
       {note && <p role="status">{note}</p>}

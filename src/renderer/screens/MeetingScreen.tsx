@@ -4,36 +4,40 @@ import { withMarkersInPlace } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
-import { base64ToBytes, clock, dateTime, duration } from '../format.js';
+import { clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
+import { meetingBadge } from '../meeting-status.js';
 import { ApprovalPanel } from './ApprovalPanel.js';
-import { MinutesEditor } from './MinutesEditor.js';
+import { MeetingExport } from './MeetingExport.js';
+import { MeetingMinutes } from './MeetingMinutes.js';
 import { MeetingPlayer, type PlayerHandle } from './MeetingPlayer.js';
 import { DeletePanel, SegmentRow, SpeakersPanel } from './MeetingParts.js';
 import { RedactionPanel, RetentionPanel } from './MeetingRecord.js';
-import { statusKey } from './MeetingsScreen.js';
 import { SpeakerTimeline } from './SpeakerTimeline.js';
 
-/** A minutes template's name in the UI's language; a template IT added keeps its file name. */
-export function templateName(id: string, t: Translate): string {
-  const key = `template.${id}` as MessageKey;
-  const name = t(key);
-  return name === key ? id.replace(/[-_]+/g, ' ') : name;
-}
+export { templateName } from './MeetingMinutes.js';
 
-export function MeetingScreen(props: { id: string; atMs?: number; open(route: Route): void }) {
+/** Job codes that mean "waiting for a model to be installed": the page offers the import. */
+const WAITS_FOR_MODELS = new Set(['no-asr-model', 'no-llm-model', 'no-voice-models']);
+
+export function MeetingScreen(props: {
+  id: string;
+  atMs?: number;
+  /** The machine policy turned exports off on this PC. */
+  exportsOff?: boolean;
+  open(route: Route): void;
+}) {
   const api = useApi();
   const { t, locale } = useI18n();
   const [meeting, setMeeting] = useState<MeetingDetailView | undefined>();
   const [error, setError] = useState<unknown>();
   const [focusId, setFocusId] = useState<string | undefined>();
   const [now, setNow] = useState<{ ms: number; playing: boolean } | undefined>();
-  const [templates, setTemplates] = useState<string[]>([]);
-  const [template, setTemplate] = useState('');
-  const [editing, setEditing] = useState(false);
   const player = useRef<PlayerHandle>(null);
   const onTime = useCallback((ms: number, playing: boolean) => setNow({ ms, playing }), []);
+  // Still « recording » but left open by a reload or a screen left: no page captures it.
+  const [leftOpen, setLeftOpen] = useState(false);
 
   const load = useCallback(() => {
     api
@@ -41,6 +45,11 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
       .then((value) => {
         setMeeting(value);
         setError(undefined);
+        if (value.status !== 'recording') return setLeftOpen(false);
+        api.call('recording.active', {}).then(
+          (active) => setLeftOpen(active.some((each) => each.meetingId === value.id)),
+          () => undefined,
+        );
       })
       .catch(setError);
   }, [api, props.id]);
@@ -60,15 +69,6 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
           },
       );
     });
-    api
-      .call('minutes.templates', {})
-      .then((list) => {
-        setTemplates(list);
-        setTemplate(
-          (current) => current || (list.includes('general') ? 'general' : (list[0] ?? '')),
-        );
-      })
-      .catch(() => undefined);
     return () => {
       off();
       offProgress();
@@ -110,31 +110,6 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
       ?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }, [currentId, following]);
 
-  async function download(format: 'docx' | 'pdf' | 'md' | 'srt' | 'vtt') {
-    try {
-      const file = await api.call('export.meeting', { meetingId: props.id, format });
-      const url = URL.createObjectURL(new Blob([base64ToBytes(file.base64)], { type: file.mime }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = file.fileName;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      // Approved minutes: the detached signature goes beside the file.
-      if (file.signature) {
-        const sig = URL.createObjectURL(
-          new Blob([file.signature.json], { type: 'application/json' }),
-        );
-        const sigLink = document.createElement('a');
-        sigLink.href = sig;
-        sigLink.download = file.signature.fileName;
-        sigLink.click();
-        setTimeout(() => URL.revokeObjectURL(sig), 10_000);
-      }
-    } catch (caught) {
-      setError(caught);
-    }
-  }
-
   if (!meeting) {
     return (
       <section data-screen="meeting">
@@ -161,10 +136,10 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
       setError(caught);
     }
   }
-  const minutes = meeting.minutes;
   const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
-  // Only a draft or returned minutes can be edited: the editor closes if they get locked.
-  const editingMinutes = editing && !!minutes && !locked;
+  const badge = leftOpen
+    ? { key: 'status.interrupted' as const, className: 'recovered' }
+    : meetingBadge(meeting);
 
   const segmentLinks = (ids: string[]) =>
     ids
@@ -191,14 +166,26 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
         <h1 id="meeting-title" translate="no">
           {meeting.title}
         </h1>
-        <span className={`badge ${meeting.status}`} data-testid="meeting-status">
-          {t(statusKey(meeting.status))}
+        <span className={`badge ${badge.className}`} data-testid="meeting-status">
+          {t(badge.key)}
         </span>
       </div>
       <p className="meeting-meta">
         {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
         {statusNote(meeting, locale, t)}
       </p>
+      {leftOpen && (
+        <p className="notice" data-testid="left-open">
+          {t('meetings.interruptedHelp')}{' '}
+          <button
+            type="button"
+            className="primary"
+            onClick={() => props.open({ name: 'record', resume: meeting.id })}
+          >
+            {t('record.resumeRecording')}
+          </button>
+        </p>
+      )}
       {running.map((job) => (
         <div key={job.id}>
           <ProgressBar
@@ -208,7 +195,12 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
           />
           {job.state === 'queued' && job.errorCode && (
             <p className="hint" data-testid="job-waiting">
-              {Object.values(describeJobError(job, locale)).join(' ')}
+              {Object.values(describeJobError(job, locale)).join(' ')}{' '}
+              {WAITS_FOR_MODELS.has(job.errorCode) && (
+                <button type="button" onClick={() => props.open({ name: 'settings' })}>
+                  {t('meeting.importModels')}
+                </button>
+              )}
             </p>
           )}
         </div>
@@ -274,123 +266,23 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
         </section>
 
         <aside className="side">
-          <section aria-labelledby="minutes-title" data-testid="minutes">
-            <h2 id="minutes-title">{t('meeting.minutes')}</h2>
-            {!minutes && <p>{t('meeting.noMinutes')}</p>}
-            {minutes && editingMinutes && (
-              <MinutesEditor
-                meetingId={meeting.id}
-                minutes={minutes}
-                onSaved={() => {
-                  setEditing(false);
-                  load();
-                }}
-                onCancel={() => setEditing(false)}
-                onError={setError}
-              />
-            )}
-            {minutes && !editingMinutes && (
-              <>
-                <h3 translate="no">{minutes.title}</h3>
-                <p translate="no">{minutes.overview}</p>
-                <h3>{t('minutes.decisions')}</h3>
-                {minutes.decisions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
-                <ul data-testid="decisions">
-                  {minutes.decisions.map((item, index) => (
-                    <li key={index}>
-                      <span translate="no">{item.text}</span> {segmentLinks(item.segmentIds)}
-                    </li>
-                  ))}
-                </ul>
-                <h3>{t('minutes.actions')}</h3>
-                {minutes.actionItems.length === 0 && <p className="hint">{t('minutes.none')}</p>}
-                <ul data-testid="actions">
-                  {minutes.actionItems.map((item, index) => (
-                    <li key={index}>
-                      <strong translate="no">{item.owner}</strong>{' '}
-                      <span translate="no">{item.task}</span>
-                      {item.due && <span translate="no"> ({item.due})</span>}{' '}
-                      {segmentLinks(item.segmentIds)}
-                    </li>
-                  ))}
-                </ul>
-                <h3>{t('minutes.questions')}</h3>
-                {minutes.openQuestions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
-                <ul>
-                  {minutes.openQuestions.map((text, index) => (
-                    <li key={index} translate="no">
-                      {text}
-                    </li>
-                  ))}
-                </ul>
-                <h3>{t('minutes.interventions')}</h3>
-                {minutes.interventions.length === 0 && <p className="hint">{t('minutes.none')}</p>}
-                <ul>
-                  {minutes.interventions.map((item, index) => (
-                    <li key={index}>
-                      <strong translate="no">{item.speaker}</strong>
-                      {t('common.colon')} <span translate="no">{item.summary}</span>
-                    </li>
-                  ))}
-                </ul>
-              </>
-            )}
-            {minutes && !locked && !editingMinutes && (
-              <button type="button" data-testid="minutes-edit" onClick={() => setEditing(true)}>
-                {t('minutesEdit.open')}
-              </button>
-            )}
-            {!editingMinutes && (
-              <div className="inline">
-                <label>
-                  {t('meeting.template')}
-                  <select value={template} onChange={(event) => setTemplate(event.target.value)}>
-                    {templates.map((id) => (
-                      <option key={id} value={id}>
-                        {templateName(id, t)}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <button
-                  type="button"
-                  disabled={!template || meeting.segments.length === 0 || locked}
-                  onClick={() =>
-                    void api
-                      .call('minutes.regenerate', { meetingId: meeting.id, template })
-                      .then(load, setError)
-                  }
-                >
-                  {t('meeting.regenerate')}
-                </button>
-              </div>
-            )}
-          </section>
+          <MeetingMinutes
+            meeting={meeting}
+            locked={locked}
+            segmentLinks={segmentLinks}
+            onChanged={load}
+            onError={setError}
+          />
 
           <ApprovalPanel meeting={meeting} onChanged={load} onError={setError} />
 
           <SpeakersPanel meeting={meeting} onChanged={load} onError={setError} />
 
-          <section aria-labelledby="export-title">
-            <h2 id="export-title">{t('meeting.export')}</h2>
-            <div className="actions">
-              <button type="button" data-export="docx" onClick={() => void download('docx')}>
-                {t('export.docx')}
-              </button>
-              <button type="button" data-export="pdf" onClick={() => void download('pdf')}>
-                {t('export.pdf')}
-              </button>
-              <button type="button" data-export="md" onClick={() => void download('md')}>
-                {t('export.md')}
-              </button>
-              <button type="button" data-export="srt" onClick={() => void download('srt')}>
-                {t('export.srt')}
-              </button>
-              <button type="button" data-export="vtt" onClick={() => void download('vtt')}>
-                {t('export.vtt')}
-              </button>
-            </div>
-          </section>
+          <MeetingExport
+            meetingId={meeting.id}
+            exportsOff={props.exportsOff ?? false}
+            onError={setError}
+          />
 
           <RedactionPanel meeting={meeting} onError={setError} />
           <RetentionPanel meeting={meeting} onError={setError} />

@@ -5,7 +5,10 @@ import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { meetingBadge } from '../meeting-status.js';
 import { ImportPanel } from './ImportPanel.js';
+import { InterruptedRecordings } from './InterruptedRecordings.js';
+import type { ActiveRecording } from './PendingRecordings.js';
 
 const STATUSES: MeetingStatus[] = [
   'recording',
@@ -30,6 +33,8 @@ export function MeetingsScreen(props: {
   const [status, setStatus] = useState<MeetingStatus | ''>('');
   const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
   const [error, setError] = useState<unknown>();
+  // Recordings left open (a reload, or the Record screen left): no page captures them.
+  const [active, setActive] = useState<ActiveRecording[]>([]);
 
   const { open } = props;
   const onImported = useCallback((id: string) => open({ name: 'meeting', id }), [open]);
@@ -45,6 +50,7 @@ export function MeetingsScreen(props: {
         setError(undefined);
       })
       .catch(setError);
+    api.call('recording.active', {}).then(setActive, () => undefined);
   }, [api, query, status]);
 
   useEffect(() => {
@@ -76,6 +82,7 @@ export function MeetingsScreen(props: {
           {t('meetings.new')}
         </button>
       </div>
+      <InterruptedRecordings active={active} open={props.open} onError={setError} />
       <ImportPanel onImported={onImported} />
       {!props.status.hasAsrModel && (
         <div className="notice" role="note" data-testid="no-models">
@@ -114,35 +121,49 @@ export function MeetingsScreen(props: {
       {meetings && meetings.length === 0 && <p>{t('meetings.empty')}</p>}
       {meetings && meetings.length > 0 && (
         <ul className="meeting-list" aria-label={t('meetings.title')}>
-          {meetings.map((meeting) => (
-            <li key={meeting.id} data-meeting-id={meeting.id} data-status={meeting.status}>
-              <button
-                type="button"
-                className="meeting-link"
-                onClick={() => props.open({ name: 'meeting', id: meeting.id })}
-              >
-                <span className="meeting-title" translate="no">
-                  {meeting.title}
-                </span>
-                <span className="meeting-meta">
-                  {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
-                </span>
-              </button>
-              <span className={`badge ${meeting.status}`}>{t(statusKey(meeting.status))}</span>
-              {meeting.jobs
-                .filter((job) => job.state === 'running' || job.state === 'queued')
-                .map((job) => (
-                  <ProgressBar
-                    key={job.id}
-                    value={job.progress}
-                    label={t(`job.${job.kind}` as MessageKey)}
-                    queued={job.state === 'queued'}
-                  />
-                ))}
-            </li>
-          ))}
+          {meetings.map((meeting) => {
+            const open = active.find((recording) => recording.meetingId === meeting.id);
+            return (
+              <li key={meeting.id} data-meeting-id={meeting.id} data-status={meeting.status}>
+                <button
+                  type="button"
+                  className="meeting-link"
+                  onClick={() => props.open({ name: 'meeting', id: meeting.id })}
+                >
+                  <span className="meeting-title" translate="no">
+                    {meeting.title}
+                  </span>
+                  <span className="meeting-meta">
+                    {dateTime(meeting.startedAt, locale)} ·{' '}
+                    {duration(open ? open.durationMs : meeting.durationMs, locale)}
+                  </span>
+                </button>
+                {open ? (
+                  <span className="badge recovered">{t('status.interrupted')}</span>
+                ) : (
+                  <Badge meeting={meeting} />
+                )}
+                {meeting.jobs
+                  .filter((job) => job.state === 'running' || job.state === 'queued')
+                  .map((job) => (
+                    <ProgressBar
+                      key={job.id}
+                      value={job.progress}
+                      label={t(`job.${job.kind}` as MessageKey)}
+                      queued={job.state === 'queued'}
+                    />
+                  ))}
+              </li>
+            );
+          })}
         </ul>
       )}
     </section>
   );
+}
+
+function Badge({ meeting }: { meeting: MeetingView }) {
+  const { t } = useI18n();
+  const badge = meetingBadge(meeting);
+  return <span className={`badge ${badge.className}`}>{t(badge.key)}</span>;
 }

@@ -8,20 +8,26 @@ import { SeatChannels, seatPlan, type SeatSetup } from './SeatChannels.js';
 import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
-import { bytesToBase64, clock } from '../format.js';
+import { bytesToBase64 } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
-
-/** Drops a marker while recording (outside text fields). */
-export const MARKER_KEY = 'M';
-
 import { PendingRecordings, type ActiveRecording } from './PendingRecordings.js';
+import { MARKER_KEY, RecordingPanel } from './RecordingPanel.js';
+
+export { MARKER_KEY } from './RecordingPanel.js';
 
 interface Session {
   meetingId: string;
   capture: Capture;
 }
 
-export function RecordScreen({ open }: { open(route: Route): void }) {
+export function RecordScreen({
+  open,
+  resume: resumeId,
+}: {
+  open(route: Route): void;
+  /** A recording left open to resume at once (chosen on the meetings list). */
+  resume?: string | undefined;
+}) {
   const api = useApi();
   const { t } = useI18n();
   const [title, setTitle] = useState('');
@@ -60,6 +66,29 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
     api.call('recording.active', {}).then(setActive, () => undefined);
     api.call('meetings.list', { status: 'recovered' }).then(setRecovered, () => undefined);
   }, [api, session]);
+
+  // Resume asked from the meetings list: once, as soon as the open recording is known.
+  const resumed = useRef(false);
+  useEffect(() => {
+    const recording = active.find((each) => each.meetingId === resumeId);
+    if (!recording || resumed.current || session) return;
+    resumed.current = true;
+    void resume(recording);
+  });
+
+  // Leaving the screen stops the microphone; the recording stays open, with its audio kept,
+  // and the meetings list offers to resume or finish it (a capture nobody sees is never left on).
+  const live = useRef<Session | undefined>(undefined);
+  live.current = session;
+  useEffect(
+    () => () => {
+      const left = live.current;
+      if (!left) return;
+      delete document.documentElement.dataset.recording;
+      void left.capture.stop();
+    },
+    [],
+  );
 
   useEffect(() => {
     listMicrophones()
@@ -112,14 +141,6 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
       if (event.meetingId === session.meetingId) setLiveSpeaker(event.name);
     });
   }, [api, session]);
-
-  // The newest live line stays in view, unless the clerk is typing somewhere on the page.
-  const liveList = useRef<HTMLOListElement>(null);
-  useEffect(() => {
-    const active = document.activeElement;
-    if (active && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) return;
-    liveList.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
-  }, [lines]);
 
   useEffect(() => {
     if (!session) return;
@@ -350,62 +371,19 @@ export function RecordScreen({ open }: { open(route: Route): void }) {
       </section>
 
       {session && (
-        <div className="recording" data-testid="recording">
-          <p className="elapsed" aria-live="off">
-            <span className="dot" aria-hidden="true" /> {t('record.elapsed')}{' '}
-            <time data-testid="elapsed">{clock(elapsedMs)}</time>
-            {paused && <strong> · {t('record.paused')}</strong>}
-          </p>
-          {liveSpeaker && (
-            <p className="live-speaker" aria-live="polite" data-testid="live-speaker">
-              {t('record.liveSpeaker', { name: liveSpeaker })}
-            </p>
-          )}
-          <meter
-            aria-label={t('record.level')}
-            min={0}
-            max={1}
-            low={0.1}
-            high={0.9}
-            value={level}
-            data-testid="level"
-          />
-          <div className="actions">
-            <button type="button" onClick={togglePause} aria-pressed={paused}>
-              {paused ? t('record.resume') : t('record.pause')}
-            </button>
-            <button type="button" onClick={addMarker}>
-              {t('record.marker')} <kbd>{MARKER_KEY}</kbd>
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => void stop()}
-              disabled={stopping}
-              data-testid="stop-recording"
-            >
-              {t('record.stop')}
-            </button>
-          </div>
-          {markers.length > 0 && (
-            <p>{t('record.markers', { list: markers.map((ms) => clock(ms)).join(', ') })}</p>
-          )}
-          <h2>{t('record.live')}</h2>
-          <ol className="live" aria-live="polite" data-testid="live-transcript" ref={liveList}>
-            {lines.map((line) => (
-              <li key={line.id}>
-                <time>{clock(line.startMs)}</time>{' '}
-                <span className="who" translate="no">
-                  {speakerName(line.speakerId)}
-                </span>{' '}
-                <span className="text" translate="no">
-                  {line.text}
-                </span>
-              </li>
-            ))}
-          </ol>
-          {lines.length === 0 && <p className="hint">{t('record.waiting')}</p>}
-        </div>
+        <RecordingPanel
+          elapsedMs={elapsedMs}
+          paused={paused}
+          level={level}
+          liveSpeaker={liveSpeaker}
+          markers={markers}
+          lines={lines}
+          speakerName={speakerName}
+          stopping={stopping}
+          onTogglePause={togglePause}
+          onMarker={addMarker}
+          onStop={() => void stop()}
+        />
       )}
       <ErrorNote error={error} />
     </section>

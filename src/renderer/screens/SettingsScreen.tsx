@@ -12,6 +12,7 @@ import { count, dateTime, fileSize } from '../format.js';
 import { describeError, uiError, type ErrorCode } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
+import { PolicySection } from './PolicySection.js';
 import { TemplatesPanel } from './TemplatesPanel.js';
 import { VerifyPanel } from './VerifyPanel.js';
 import { DecodingField } from './DecodingField.js';
@@ -196,12 +197,18 @@ export function SettingsScreen({
           <select
             value={locale}
             disabled={Boolean(policy?.uiLanguage)}
+            aria-describedby={policy?.uiLanguage ? 'ui-language-policy' : undefined}
             onChange={(event) => setLocale(event.target.value as 'fr' | 'en')}
           >
             <option value="fr">{t('language.nameFr')}</option>
             <option value="en">{t('language.nameEn')}</option>
           </select>
         </label>
+        {policy?.uiLanguage && (
+          <p className="hint" id="ui-language-policy">
+            {t('policy.setByIt')}
+          </p>
+        )}
         {settings && (
           <>
             <LanguageField
@@ -216,10 +223,18 @@ export function SettingsScreen({
                 min={0}
                 max={1440}
                 disabled={policy?.autoLockMinutes !== undefined}
+                aria-describedby={
+                  policy?.autoLockMinutes !== undefined ? 'auto-lock-policy' : undefined
+                }
                 value={settings.autoLockMinutes}
                 onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
               />
             </label>
+            {policy?.autoLockMinutes !== undefined && (
+              <p className="hint" id="auto-lock-policy">
+                {t('policy.setByIt')}
+              </p>
+            )}
             {settings.finalDecoding && (
               <DecodingField
                 value={settings.finalDecoding}
@@ -330,6 +345,8 @@ function skippedLine(line: string, t: Translate, locale: 'fr' | 'en'): string {
     [/has the name of the catalogue/, 'model-checksum'],
     [/changed while it was being checked/, 'model-changing'],
     [/cut short|holds no model weights/, 'model-damaged'],
+    // The machine policy's allow-list: IT's rule is named as the reason.
+    [/not allowed by this machine's policy/, 'policy-model-refused'],
   ];
   const known = code.find(([pattern]) => pattern.test(reason));
   if (known) {
@@ -353,53 +370,4 @@ function BlockedDetail({ detail }: { detail: string }) {
   const key = `blocked.detail.${detail}` as MessageKey;
   const said = t(key);
   return said === key ? <code translate="no">{detail}</code> : <>{said}</>;
-}
-
-/** What IT decided for this PC (machine policy), shown read-only so nobody looks for the switch. */
-function PolicySection({ policy }: { policy: MachinePolicyView }) {
-  const { t } = useI18n();
-  const rows: [string, string][] = [];
-  if (policy.vaultFolder) rows.push([t('policy.vaultFolder'), policy.vaultFolder]);
-  if (policy.minPassphraseLength)
-    rows.push([t('policy.minPassphraseLength'), String(policy.minPassphraseLength)]);
-  if (policy.autoLockMinutes)
-    rows.push([t('policy.autoLockMinutes'), String(policy.autoLockMinutes)]);
-  if (policy.allowedModels !== undefined)
-    rows.push([t('policy.allowedModels'), String(policy.allowedModels)]);
-  if (policy.modelsFolder) rows.push([t('policy.modelsFolder'), policy.modelsFolder]);
-  if (policy.uiLanguage) rows.push([t('policy.uiLanguage'), policy.uiLanguage]);
-  if (policy.finalDecoding) {
-    const { beamSize = 1 } = policy.finalDecoding;
-    rows.push([
-      t('settings.decoding.title'),
-      t(beamSize > 1 ? 'settings.decoding.beam' : 'settings.decoding.greedy'),
-    ]);
-  }
-  for (const feature of policy.featuresOff) {
-    rows.push([
-      t('policy.featureOff'),
-      t(feature === 'exports' ? 'policy.exports' : 'policy.spokenAnswers'),
-    ]);
-  }
-  return (
-    <section aria-labelledby="policy-title" data-testid="policy">
-      <h2 id="policy-title">{t('policy.title')}</h2>
-      {rows.length === 0 ? (
-        <p>{t('policy.none')}</p>
-      ) : (
-        <>
-          <p>{t('policy.intro')}</p>
-          <dl>
-            {rows.map(([label, value]) => (
-              <div key={`${label}:${value}`}>
-                <dt>{label}</dt>
-                <dd translate="no">{value}</dd>
-              </div>
-            ))}
-          </dl>
-          <p translate="no">{policy.path}</p>
-        </>
-      )}
-    </section>
-  );
 }

@@ -4,6 +4,7 @@ import type { MinutesTemplate } from '../../shared/minutes.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { templateFieldLabel } from '../template-fields.js';
 
 const LIMITS = ['decisions', 'actionItems', 'openQuestions', 'topics', 'interventions'] as const;
 const RETENTION = ['audioDays', 'transcriptDays', 'minutesDays'] as const;
@@ -129,6 +130,7 @@ export function TemplatesPanel() {
                 {t(`templates.limit.${key}` as MessageKey)}
                 <input
                   type="number"
+                  aria-invalid={field === `limits.${key}` || undefined}
                   value={draft.limits?.[key] ?? ''}
                   onChange={(event) =>
                     set((d) => {
@@ -149,6 +151,7 @@ export function TemplatesPanel() {
                 {t(`templates.retention.${key}` as MessageKey)}
                 <input
                   type="number"
+                  aria-invalid={field === `retention.${key}` || undefined}
                   value={draft.retention?.[key] ?? ''}
                   onChange={(event) =>
                     set((d) => {
@@ -178,7 +181,7 @@ export function TemplatesPanel() {
       <ErrorNote error={error} />
       {field && (
         <p className="hint" data-testid="template-field">
-          {t('templates.badField', { field })}
+          {t('templates.badField', { field: templateFieldLabel(field, t) })}
         </p>
       )}
     </section>

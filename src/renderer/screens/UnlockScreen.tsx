@@ -33,6 +33,11 @@ export function UnlockScreen(props: {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(undefined);
+    // Said by the page, not by the browser's own bubble (drawn in the browser's language).
+    if (!passphrase) {
+      setError(uiError('passphrase-empty'));
+      return;
+    }
     if (creating && passphrase !== confirm) {
       setError(uiError('passphrase-mismatch'));
       return;
@@ -54,7 +59,7 @@ export function UnlockScreen(props: {
     <main className="unlock" data-screen="unlock" id="main">
       <h1>{t('app.title')}</h1>
       <p className="tagline">{t('app.tagline')}</p>
-      <form onSubmit={(event) => void submit(event)} aria-busy={busy}>
+      <form onSubmit={(event) => void submit(event)} aria-busy={busy} noValidate>
         <h2>{creating ? t('unlock.createTitle') : t('unlock.title')}</h2>
         {props.lockedByIdle && <p role="status">{t('unlock.lockedIdle')}</p>}
         {creating && <p>{t('unlock.createHelp')}</p>}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { VerifyReport } from '../../shared/record.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { FileField } from '../components/FileField.js';
 import { dateTime } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 import { shortFingerprint } from './ApprovalPanel.js';
@@ -51,33 +52,19 @@ export function VerifyPanel() {
     <section aria-labelledby="verify-title" data-testid="verify">
       <h2 id="verify-title">{t('verify.title')}</h2>
       <form onSubmit={(event) => void verify(event)}>
-        <label>
-          {t('verify.file')}
-          <input
-            type="file"
-            name="export"
-            accept=".pdf,.docx,.md"
-            onChange={(event) => setFile(event.target.files?.[0])}
-          />
-        </label>
-        <label>
-          {t('verify.signature')}
-          <input
-            type="file"
-            name="signature"
-            accept=".json"
-            onChange={(event) => setSig(event.target.files?.[0])}
-          />
-        </label>
-        <label>
-          {t('verify.publicKey')}
-          <input
-            type="file"
-            name="publicKey"
-            accept=".pem"
-            onChange={(event) => setKey(event.target.files?.[0])}
-          />
-        </label>
+        <FileField
+          label={t('verify.file')}
+          name="export"
+          accept=".pdf,.docx,.md"
+          onChange={setFile}
+        />
+        <FileField
+          label={t('verify.signature')}
+          name="signature"
+          accept=".json"
+          onChange={setSig}
+        />
+        <FileField label={t('verify.publicKey')} name="publicKey" accept=".pem" onChange={setKey} />
         <button type="submit" disabled={!file || !sig}>
           {t('verify.run')}
         </button>
