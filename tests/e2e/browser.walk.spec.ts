@@ -201,7 +201,9 @@ test.describe('the French walk’s findings (Chromium)', () => {
         'Imposé par la politique de ce poste, fixée par le service informatique.',
       );
       await page.locator('input[name="folder"]').fill(dirname(s.models.whisper));
-      await page.locator('label.check input[type="checkbox"]').check();
+      await page
+        .locator('form:has(input[name="folder"]) label.check input[type="checkbox"]')
+        .check();
       await page.locator('form:has(input[name="folder"]) button[type="submit"]').click();
       const result = page.getByTestId('import-result');
       await expect(result).toContainText('n’est pas autorisé par la politique de ce poste');
