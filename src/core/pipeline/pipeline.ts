@@ -9,7 +9,7 @@ import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
 import { defaultThreads } from '../threads.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import { summarizeMeeting } from './minutes.js';
-import { afterSpeakers, diarizeStep } from './voices-step.js';
+import { afterSpeakers, diarizeStep, warmSpeakers } from './voices-step.js';
 import type { ModelSource } from '../models/source.js';
 
 /**
@@ -83,6 +83,8 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
       const step = withProgress(context);
       // A recording's own final pass finishes its tail first: its windows are then reused.
       await options.beforeTranscribe?.(job.meetingId);
+      // The speakers step's worker loads its models meanwhile (not awaited: best effort).
+      void warmSpeakers(options.models, threads);
       await transcribeMeeting(meetings, job.meetingId, {
         ...options.engine,
         model,

@@ -33,7 +33,10 @@ export interface VoiceSegment {
 
 export interface Diarization {
   segments: VoiceSegment[];
-  /** One voiceprint per cluster (its speech taken together), for remembering and suggesting. */
+  /**
+   * One voiceprint per cluster (its longest speech), for suggesting voices on
+   * file; empty unless asked for (see runDiarizer).
+   */
   voiceprints: { cluster: number; vector: number[] }[];
 }
 
@@ -146,28 +149,51 @@ export function sherpaEngine(): SherpaModule {
 
 const SAMPLE_RATE = 16_000;
 
+type Diarizer = InstanceType<SherpaModule['OfflineSpeakerDiarization']> & {
+  setConfig(config: { clustering: { numClusters: number; threshold: number } }): void;
+};
+
 /**
- * Runs the diarization on 16 kHz mono samples, in this thread: call it from
- * the voices worker (see diarize-worker.ts) so the app stays responsive.
+ * The diarization engine with its two models loaded: the costly start
+ * (reading and preparing the models) apart from the run, so a worker can load
+ * while the final pass still runs and be ready when the step starts.
  */
-export function diarizeSamples(
-  samples: Float32Array,
-  models: VoiceModels,
-  options: DiarizeOptions = {},
-): Diarization {
+export function loadDiarizer(models: VoiceModels, threads = 1): Diarizer {
   const engine = sherpaEngine();
-  const threads = Math.max(1, options.threads ?? 1);
-  const diarizer = new engine.OfflineSpeakerDiarization({
-    segmentation: { pyannote: { model: models.segmentation }, numThreads: threads, debug: 0 },
-    embedding: { model: models.voiceprint, numThreads: threads, debug: 0 },
-    clustering: {
-      numClusters: options.speakers ?? -1,
-      threshold: options.threshold ?? 0.5,
-    },
+  const count = Math.max(1, threads);
+  return new engine.OfflineSpeakerDiarization({
+    segmentation: { pyannote: { model: models.segmentation }, numThreads: count, debug: 0 },
+    embedding: { model: models.voiceprint, numThreads: count, debug: 0 },
+    clustering: { numClusters: -1, threshold: 0.5 },
     minDurationOn: 0.3,
     minDurationOff: 0.5,
+  }) as Diarizer;
+}
+
+/** What one run cost inside the engine, for the benchmark's account of the step. */
+export interface DiarizeTiming {
+  processMs: number;
+  voiceprintMs: number;
+}
+
+/**
+ * Runs a loaded diarizer on 16 kHz mono samples, in this thread (the voices
+ * worker calls it, so the app stays responsive). Voiceprints are made only
+ * when asked: they serve to compare with voices on file, and a meeting keeps
+ * none otherwise (biometric data is made only when it has a use).
+ */
+export function runDiarizer(
+  diarizer: Diarizer,
+  samples: Float32Array,
+  models: VoiceModels,
+  options: DiarizeOptions & { voiceprints?: boolean } = {},
+): Diarization & { timing: DiarizeTiming } {
+  diarizer.setConfig({
+    clustering: { numClusters: options.speakers ?? -1, threshold: options.threshold ?? 0.5 },
   });
+  const started = performance.now();
   const raw = diarizer.process(samples);
+  const processed = performance.now();
   const segments = raw
     .map((s) => ({
       startMs: Math.round(s.start * 1000),
@@ -175,7 +201,29 @@ export function diarizeSamples(
       cluster: s.speaker,
     }))
     .sort((a, b) => a.startMs - b.startMs);
-  return { segments, voiceprints: clusterVoiceprints(samples, segments, models, threads) };
+  const voiceprints = options.voiceprints
+    ? clusterVoiceprints(samples, segments, models, Math.max(1, options.threads ?? 1))
+    : [];
+  return {
+    segments,
+    voiceprints,
+    timing: { processMs: processed - started, voiceprintMs: performance.now() - processed },
+  };
+}
+
+/** Loads and runs in one go, in this thread (tests and one-off calls). */
+export function diarizeSamples(
+  samples: Float32Array,
+  models: VoiceModels,
+  options: DiarizeOptions & { voiceprints?: boolean } = {},
+): Diarization {
+  const { timing: _timing, ...result } = runDiarizer(
+    loadDiarizer(models, options.threads),
+    samples,
+    models,
+    options,
+  );
+  return result;
 }
 
 /** One voiceprint per cluster, from its longest turns (see VOICEPRINT_SPEECH_MS). */
@@ -211,7 +259,7 @@ function clusterVoiceprints(
  */
 export const VOICEPRINT_SPEECH_MS = 30_000;
 
-function longestSpeech<T extends { startMs: number; endMs: number }>(ranges: T[]): T[] {
+export function longestSpeech<T extends { startMs: number; endMs: number }>(ranges: T[]): T[] {
   const chosen: T[] = [];
   let total = 0;
   for (const range of [...ranges].sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs))) {
