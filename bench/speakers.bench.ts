@@ -153,7 +153,6 @@ const bench: Bench = async () => {
         threads: THREADS,
         force: true,
         modelSha,
-        voiceprintModel: models.voiceprint,
       });
       const ms = performance.now() - started;
       if (!('cost' in outcome))

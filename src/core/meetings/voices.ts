@@ -235,7 +235,6 @@ export async function diarizeMeeting(
     signal?: AbortSignal;
     force?: boolean;
     modelSha?: string;
-    voiceprintModel?: string;
   } = {},
 ): Promise<DiarizeOutcome> {
   // The clerk's keys or the microphone channels already say who spoke: they win.
@@ -246,7 +245,7 @@ export async function diarizeMeeting(
   let started = performance.now();
   const samples = await meetingFloats(meetings, meetingId);
   const journalMs = performance.now() - started;
-  const { signal, force: _force, modelSha, voiceprintModel, ...engine } = options;
+  const { signal, force: _force, modelSha, ...engine } = options;
   // Voiceprints only when there is something on file to compare them with.
   const onFile =
     modelSha !== undefined && listVoices(meetings.vault).some((v) => v.model === modelSha);
@@ -268,7 +267,7 @@ export async function diarizeMeeting(
   await saveMeetingVoices(meetings, meetingId, {
     segments: result.segments,
     ...(modelSha ? { modelSha } : {}),
-    ...(voiceprintModel ? { voiceprintModel } : {}),
+    voiceprintModel: models.voiceprint,
     suggestions,
   });
   const clusters = [...new Set(result.segments.map((s) => s.cluster))].sort((a, b) => a - b);

@@ -53,7 +53,6 @@ export async function diarizeStep(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(job.params.force ? { force: true } : {}),
       modelSha,
-      voiceprintModel: voiceprint,
     },
   );
 }

@@ -3,8 +3,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { GreffierError } from '../errors.js';
-import type { Diarization, DiarizeOptions, DiarizeTiming, VoiceModels } from './voices.js';
+import type { Diarization, DiarizeOptions, DiarizeTiming, VoiceModels } from './voices-engine.js';
 import type { VoicesJob, VoicesReply, VoicesSetup } from './voices-worker.js';
+
+/**
+ * Where a file of the app is on disk: in the packaged app the voices worker
+ * and the little it imports are unpacked beside app.asar (electron-builder.yml,
+ * asarUnpack), so the thread loads plain files and the sherpa-onnx add-on
+ * next to them; elsewhere the path is unchanged.
+ */
+export function unpackedPath(path: string): string {
+  return path.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
 
 /**
  * The compiled worker when running from dist; from the sources (tests,
@@ -13,7 +23,7 @@ import type { VoicesJob, VoicesReply, VoicesSetup } from './voices-worker.js';
  */
 function startWorker(options: WorkerOptions): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = join(here, 'voices-worker.js');
+  const compiled = unpackedPath(join(here, 'voices-worker.js'));
   if (existsSync(compiled)) return new Worker(compiled, options);
   const source = pathToFileURL(join(here, 'voices-worker.ts')).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;

@@ -6,7 +6,7 @@ import {
   voiceprintOfRanges,
   type DiarizeOptions,
   type VoiceModels,
-} from './voices.js';
+} from './voices-engine.js';
 
 /**
  * The voices engine off the main thread: sherpa-onnx runs for seconds to
