@@ -96,11 +96,16 @@ class VoicesWorker {
     this.#worker.unref();
   }
 
+  /** Someone waits on it: the process stays up until it answers. */
+  busy(): void {
+    this.#worker.ref();
+  }
+
   async run<T>(job: VoicesJob, signal?: AbortSignal): Promise<T> {
     let abort: (() => void) | undefined;
     try {
       if (signal?.aborted) throw cancelled();
-      this.#worker.ref();
+      this.busy();
       await this.ready;
       return await new Promise<T>((resolve, reject) => {
         this.#answer = (reply) => {
@@ -153,7 +158,14 @@ export function warmDiarizer(models: VoiceModels, threads: number): void {
 
 /** The warm worker's start once it is ready; undefined when none is warm (tests, the bench). */
 export async function warmedReady(): Promise<WorkerStart | undefined> {
-  return warm?.worker.ready;
+  const worker = warm?.worker;
+  if (!worker) return undefined;
+  worker.busy();
+  try {
+    return await worker.ready;
+  } finally {
+    if (warm?.worker === worker) worker.idle();
+  }
 }
 
 /** Ends the warm worker, if any (the vault locked, the models changed). */
@@ -194,6 +206,7 @@ export async function diarizeInWorker(
 ): Promise<Diarization & { cost: DiarizeCost }> {
   const { threads = 1, ...rest } = options;
   const { worker, warmed } = takeWorker({ task: 'diarize', models, threads });
+  worker.busy();
   const asked = performance.now();
   const start = await worker.ready.catch((error: unknown) => {
     worker.end();
