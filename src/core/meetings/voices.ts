@@ -11,6 +11,7 @@ import {
 import {
   diarizeInWorker,
   voiceprintInWorker,
+  warmDiarizer,
   type DiarizeCost,
 } from '../speakers/voices-thread.js';
 import { sha256File } from '../models/verify.js';
@@ -242,6 +243,8 @@ export async function diarizeMeeting(
   if (marked.length > 0 && !options.force) return { skipped: 'turns' };
   const meeting = meetings.getMeeting(meetingId);
   if (!meeting.audio?.samples) return { skipped: 'no-audio' };
+  // Not warmed during the final pass (a step run alone): the worker loads while the journal is read.
+  warmDiarizer(models, options.threads ?? 1);
   let started = performance.now();
   const samples = await meetingFloats(meetings, meetingId);
   const journalMs = performance.now() - started;
