@@ -8,6 +8,9 @@ import {
   warmedReady,
 } from '../../src/core/speakers/voices-thread.js';
 import { diarizeSamples } from '../../src/core/speakers/voices.js';
+import { vaultModelSource } from '../../src/core/models/source.js';
+import { warmSpeakers } from '../../src/core/pipeline/voices-step.js';
+import { createTestVault } from '../helpers/vault.js';
 import { speechToolsMissing } from '../helpers/fixtures.js';
 import { chamber } from '../helpers/seats.js';
 import { tempDir } from '../helpers/vault.js';
@@ -58,6 +61,25 @@ describe.skipIf(skip !== undefined)('the warm diarization worker (real sherpa-on
     expect(cold.segments).toEqual(here.segments);
     expect(cold.voiceprints.length).toBeGreaterThan(0);
     expect(cold.voiceprints[0]!.vector).toHaveLength(192);
+  }, 300_000);
+
+  it('is started by the pipeline only for models that pass the check', async () => {
+    const open = await createTestVault(join(dir.path, 'vault'));
+    try {
+      // A segmentation model that is not one: sherpa-onnx would end the process; nothing starts.
+      const wrong = vaultModelSource(open, {
+        explicit: { segmentation: models.voiceprint, voiceprint: models.voiceprint },
+      });
+      await warmSpeakers(wrong, 2);
+      expect(await warmedReady()).toBeUndefined();
+      const right = vaultModelSource(open, { explicit: models });
+      await warmSpeakers(right, 2);
+      expect(await warmedReady()).toMatchObject({ modelMs: expect.any(Number) });
+      const result = await diarizeInWorker(mix.slice(), models, { threads: 2 });
+      expect(result.cost.warmed).toBe(true);
+    } finally {
+      await open.vault.lock();
+    }
   }, 300_000);
 
   it('is ended when a step needs other settings, and a cancelled step says so', async () => {
