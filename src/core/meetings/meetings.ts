@@ -454,6 +454,10 @@ export class Meetings {
       const { minutes, changed } = renameInMinutes(await this.getSummary(meetingId), from, to);
       if (changed) await this.#writeSummary(meetingId, minutes);
     }
+    // While recording, the notes are still being written from memory (src/core/llm/live-minutes.ts):
+    // rewriting the saved copy would race them and be overwritten by the next chunk.
+    const record = this.#record(meetingId);
+    if (this.#recordings.has(meetingId) || record.status === 'recording') return;
     const bytes = await this.vault.readMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
     if (!bytes) return;
     try {
