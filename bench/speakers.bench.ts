@@ -129,7 +129,15 @@ const bench: Bench = async () => {
       (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))) / 32768,
     );
 
+    // CPU time of the whole process (every thread: ours, the worker's, onnxruntime's), beside the
+    // wall clock: on a machine others load, it still says what each side spends.
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
+    const cpu: Record<string, number> = {};
     const direct = async () => {
+      const cpuStart = process.cpuUsage();
       const started = performance.now();
       const engine = new sherpa.OfflineSpeakerDiarization({
         segmentation: { pyannote: { model: models.segmentation }, numThreads: THREADS, debug: 0 },
@@ -139,6 +147,7 @@ const bench: Bench = async () => {
         minDurationOff: 0.5,
       });
       engine.process(samples);
+      cpu.direct = cpuMs(cpuStart);
       return performance.now() - started;
     };
     type Cost = Extract<Awaited<ReturnType<typeof diarizeMeeting>>, { cost: unknown }>['cost'];
@@ -148,6 +157,7 @@ const bench: Bench = async () => {
       // As the pipeline does while the final pass runs: the worker starts and loads ahead.
       thread.warmDiarizer(models, THREADS);
       await thread.warmedReady();
+      const cpuStart = process.cpuUsage();
       const started = performance.now();
       const outcome = await diarizeMeeting(open.meetings, meetingId, models, {
         threads: THREADS,
@@ -155,6 +165,7 @@ const bench: Bench = async () => {
         modelSha,
       });
       const ms = performance.now() - started;
+      cpu[which] = cpuMs(cpuStart);
       if (!('cost' in outcome))
         throw new Error(`the bench meeting was skipped: ${outcome.skipped}`);
       if ((which === 'onFile') !== outcome.voiceprints > 0) {
@@ -175,6 +186,7 @@ const bench: Bench = async () => {
     const raw: number[] = [];
     const ours: Record<'none' | 'onFile', number[]> = { none: [], onFile: [] };
     const ratios: Record<'none' | 'onFile', number[]> = { none: [], onFile: [] };
+    const cpuRatios: Record<'none' | 'onFile', number[]> = { none: [], onFile: [] };
     for (let run = 0; run < VOICE_RUNS; run++) {
       // Rotate the order, so each side sees the same share of the machine's load.
       const order = [
@@ -191,6 +203,7 @@ const bench: Bench = async () => {
       for (const which of ['none', 'onFile'] as const) {
         ours[which].push(took[which]!);
         ratios[which].push(took[which]! / took.direct!);
+        cpuRatios[which].push(cpu[which]! / cpu.direct!);
       }
     }
     await none.open.vault.lock();
@@ -210,6 +223,15 @@ const bench: Bench = async () => {
         ratio: median(ratios[which]),
         target: '≤ 1.10',
         note: `per-run ratios ${ratios[which].map((r) => r.toFixed(3)).join(', ')}; parts (medians): ${parts(which)}`,
+      });
+    }
+    for (const which of ['none', 'onFile'] as const) {
+      rows.push({
+        measure: `same, CPU time of all threads, ${which === 'none' ? 'no voice on file' : 'a voice on file'}: our step / sherpa-onnx direct`,
+        ours: '',
+        ratio: median(cpuRatios[which]),
+        target: '(load-independent view of the above)',
+        note: `per-run ratios ${cpuRatios[which].map((r) => r.toFixed(3)).join(', ')}`,
       });
     }
     // The worker path alone, as the previous figure measured it: the step less its journal read and save.
