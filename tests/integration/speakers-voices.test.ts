@@ -6,11 +6,13 @@ import type { OpenVault } from '../../src/core/meetings/index.js';
 import { importWav } from '../../src/core/meetings/transcription.js';
 import {
   confirmSuggestion,
+  diarizeMeeting,
   readMeetingVoices,
   rememberSpeakerVoice,
   voiceSuggestions,
 } from '../../src/core/meetings/voices.js';
-import { forgetVoice, listVoices } from '../../src/core/speakers/voice-store.js';
+import { forgetVoice, listVoices, readVoiceprint } from '../../src/core/speakers/voice-store.js';
+import { sha256File } from '../../src/core/models/verify.js';
 import { vaultModelSource } from '../../src/core/models/source.js';
 import { writeSpeakerModels } from '../../src/core/models/synth/speaker-models.js';
 import { meetingPipeline, runPipeline } from '../../src/core/pipeline/pipeline.js';
@@ -93,7 +95,14 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
     ]);
     const voices = await readMeetingVoices(open.meetings, meeting.id);
     expect(voices!.segments.length).toBeGreaterThan(0);
-    expect(voices!.voiceprints[0]!.vector).toHaveLength(192);
+    // No voice on file: no voiceprint was made, and the meeting keeps none.
+    expect(voices!.voiceprints).toBeUndefined();
+    expect(voices!.voiceprintModel).toBe(models.voiceprint);
+    const again = await diarizeMeeting(open.meetings, meeting.id, models, {
+      threads: 2,
+      modelSha: await sha256File(models.voiceprint),
+    });
+    expect(again).toMatchObject({ voiceprints: 0 });
     const roster = open.meetings.getMeeting(meeting.id).speakers;
     expect(roster.map((s) => s.name)).toContain('Intervenant A');
     const segments = await open.meetings.getSegments(meeting.id);
@@ -140,6 +149,9 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
     expect(listVoices(open.vault)).toEqual([
       expect.objectContaining({ id: kept.id, name: 'Mme Martin' }),
     ]);
+    // Made from the first meeting's audio when the consent was recorded.
+    expect(await readVoiceprint(open.vault, kept.id)).toHaveLength(192);
+    expect((await readMeetingVoices(open.meetings, firstMeeting))!.voiceprints).toBeUndefined();
     // On disk the voiceprint is sealed: its 192 floats do not appear.
     const sealed = readFileSync(join(open.vault.dir, 'voices', `${kept.id}.enc`));
     expect(sealed.length).toBeGreaterThan(192 * 4);
@@ -156,6 +168,14 @@ describe.skipIf(skip !== undefined)('speakers from voices (sherpa-onnx, generate
       expect.objectContaining({ speakerId: 'voice1', voiceId: kept.id, name: 'Mme Martin' }),
     ]);
     expect(suggestions[0]!.score).toBeGreaterThanOrEqual(0.75);
+    // With a voice of the same model on file, the step makes one voiceprint per voice heard.
+    const withVoice = await diarizeMeeting(open.meetings, second.id, models, {
+      threads: 2,
+      modelSha: await sha256File(models.voiceprint),
+    });
+    expect(withVoice).toMatchObject({ voiceprints: expect.any(Number) });
+    expect((withVoice as { voiceprints: number }).voiceprints).toBeGreaterThan(0);
+    expect(await voiceSuggestions(open.meetings, second.id)).toEqual(suggestions);
     await confirmSuggestion(open.meetings, second.id, 'voice1');
     expect(open.meetings.getMeeting(second.id).speakers.find((s) => s.id === 'voice1')?.name).toBe(
       'Mme Martin',

@@ -20,7 +20,8 @@ import type { ModelRef } from './protocol.js';
  * that still says the same thing, so only the tail and the merge remain.
  */
 
-export const LIVE_MINUTES_BLOB = 'live-minutes';
+export { LIVE_MINUTES_BLOB } from '../meetings/renames.js';
+import { LIVE_MINUTES_BLOB } from '../meetings/renames.js';
 
 type VaultParts = Pick<OpenVault, 'vault' | 'meetings'>;
 

@@ -96,16 +96,8 @@ export function fill(text: string, values: Record<string, string | number>): str
   );
 }
 
-/**
- * One JSON value per line, with every character that could close or fake the
- * data markers escaped: whatever a speaker said (or a transcript was made to
- * contain) stays inside the block as data.
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
+// One JSON value per line, markers escaped: lives in text/ so the meetings can rewrite notes too.
+export { jsonLine } from '../text/json-line.js';
 
 export function dataBlock(prompts: Prompts, lines: string[]): string {
   return [prompts.dataOpen, ...lines, prompts.dataClose].join('\n');

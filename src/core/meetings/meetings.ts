@@ -18,6 +18,7 @@ import {
 import { appendAudit, sha256Hex } from '../audit/index.js';
 import type { MinutesStatus } from '../../shared/record.js';
 import { refuseIfLocked } from './locks.js';
+import { LIVE_MINUTES_BLOB, renameInLiveNotes, renameInMinutes } from './renames.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
   AudioJournalWriter,
@@ -401,7 +402,12 @@ export class Meetings {
     return segment;
   }
 
-  /** Names (or adds) a speaker of the meeting. */
+  /**
+   * Names (or adds) a speaker of the meeting. The draft minutes and the notes
+   * kept for them say the new name too (see renames.ts). Refused once the
+   * minutes are submitted or approved: the names are part of the record that
+   * was approved; a correction (a new draft version) allows it again.
+   */
   async renameSpeaker(
     meetingId: string,
     speakerId: string,
@@ -409,6 +415,9 @@ export class Meetings {
     role?: string,
   ): Promise<Speaker> {
     const record = this.#record(meetingId);
+    // An archive being imported restores its record as it was, approved or not.
+    const importing = this.#imports.has(meetingId);
+    if (!importing) refuseIfLocked(record);
     const trimmed = name.trim();
     if (!trimmed) {
       throw new GreffierError('bad-speaker', 'a speaker needs a name', {
@@ -416,12 +425,16 @@ export class Meetings {
       });
     }
     let speaker = record.speakers.find((s) => s.id === speakerId);
+    const previous = speaker?.name;
     if (!speaker) {
       speaker = { id: speakerId, name: trimmed };
       record.speakers.push(speaker);
     }
     speaker.name = trimmed;
     if (role !== undefined) speaker.role = role;
+    if (previous && previous !== trimmed && !importing) {
+      await this.#renameInMinutes(meetingId, previous, trimmed);
+    }
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
     // The id, not the name: the trail outlives a deleted meeting and must not keep its people.
@@ -433,6 +446,32 @@ export class Meetings {
       });
     }
     return { ...speaker };
+  }
+
+  /** The draft minutes and the recording's notes say a speaker's new name. */
+  async #renameInMinutes(meetingId: string, from: string, to: string): Promise<void> {
+    if (this.#record(meetingId).hasSummary) {
+      const { minutes, changed } = renameInMinutes(await this.getSummary(meetingId), from, to);
+      if (changed) await this.#writeSummary(meetingId, minutes);
+    }
+    // While recording, the notes are still being written from memory (src/core/llm/live-minutes.ts):
+    // rewriting the saved copy would race them and be overwritten by the next chunk.
+    const record = this.#record(meetingId);
+    if (this.#recordings.has(meetingId) || record.status === 'recording') return;
+    const bytes = await this.vault.readMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
+    if (!bytes) return;
+    try {
+      const { state, changed } = renameInLiveNotes(JSON.parse(bytes.toString('utf8')), from, to);
+      if (changed) {
+        const renamed = Buffer.from(JSON.stringify(state), 'utf8');
+        await this.vault.writeMeetingBlob(meetingId, LIVE_MINUTES_BLOB, renamed);
+        renamed.fill(0);
+      }
+    } catch {
+      // Damaged notes are not reused anyway (loadLiveMinutes): nothing to rename.
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   async setTitle(meetingId: string, title: string): Promise<Meeting> {
@@ -447,13 +486,17 @@ export class Meetings {
   async setSummary(meetingId: string, summary: unknown): Promise<Meeting> {
     const record = this.#record(meetingId);
     refuseIfLocked(record);
-    const bytes = Buffer.from(JSON.stringify(summary ?? null));
-    await this.vault.writeMeetingFile(meetingId, 'summary', SUMMARY_SCHEMA_VERSION, bytes);
-    bytes.fill(0);
+    await this.#writeSummary(meetingId, summary);
     record.hasSummary = true;
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
     return publicMeeting(record);
+  }
+
+  async #writeSummary(meetingId: string, summary: unknown): Promise<void> {
+    const bytes = Buffer.from(JSON.stringify(summary ?? null));
+    await this.vault.writeMeetingFile(meetingId, 'summary', SUMMARY_SCHEMA_VERSION, bytes);
+    bytes.fill(0);
   }
 
   async getSummary(meetingId: string): Promise<unknown> {

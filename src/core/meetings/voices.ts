@@ -2,16 +2,25 @@ import { applyTurns, type SpeakerTurn } from '../speakers/turns.js';
 import {
   clusterLabel,
   clusterSpeakerId,
+  longestSpeech,
   type Diarization,
   type DiarizeOptions,
   type VoiceModels,
   type VoiceSegment,
 } from '../speakers/voices.js';
-import { diarizeInWorker } from '../speakers/voices-thread.js';
+import {
+  diarizeInWorker,
+  voiceprintInWorker,
+  warmDiarizer,
+  type DiarizeCost,
+} from '../speakers/voices-thread.js';
+import { sha256File } from '../models/verify.js';
 import { readNotes } from './notes.js';
 import { GreffierError } from '../errors.js';
 import {
+  listVoices,
   rememberVoice,
+  requireConsent,
   suggestVoices,
   type RememberedVoice,
   type VoiceConsent,
@@ -23,24 +32,37 @@ import type { Meetings } from './meetings.js';
  * Speakers from voices for one meeting, after its final pass: the meeting's
  * audio (decrypted in memory only) through the diarization worker, turns
  * applied to the transcript (segments cut on token times), each voice in the
- * roster as « Intervenant A », B… for the clerk to name. The clusters and
- * their voiceprints stay sealed in the meeting, so naming a voice can
- * remember it and later meetings can suggest it.
+ * roster as « Intervenant A », B… for the clerk to name. The clusters stay
+ * sealed in the meeting. Voiceprints (biometric data) are made only when they
+ * have a use: at diarization when a voice of the same model is on file (to
+ * suggest it), and when the clerk records a person's consent (to keep it).
+ * The meeting itself keeps none.
  */
 
 const VOICES_BLOB = 'voice-clusters';
 
 export interface MeetingVoices {
   segments: VoiceSegment[];
-  voiceprints: Diarization['voiceprints'];
+  /** Only in meetings diarized before voiceprints were made on demand. */
+  voiceprints?: Diarization['voiceprints'];
   /** SHA-256 of the voiceprint model: remembered voices are compared only within one model. */
   modelSha?: string;
+  /** The voiceprint model file, to make a voiceprint later when consent is recorded. */
+  voiceprintModel?: string;
   /** Remembered voices this meeting's speakers sound like, waiting for the clerk. */
   suggestions?: VoiceSuggestion[];
 }
 
 export type DiarizeOutcome =
-  { skipped: 'turns' | 'no-audio' | 'no-speech' } | { clusters: number; turns: number };
+  | { skipped: 'turns' | 'no-audio' | 'no-speech' }
+  | {
+      clusters: number;
+      turns: number;
+      /** Voiceprints made (0 unless a voice of the same model is on file). */
+      voiceprints: number;
+      /** Where the time went (the benchmark prints it). */
+      cost: DiarizeCost & { journalMs: number; saveMs: number };
+    };
 
 /** The meeting's audio as floats, one decrypted chunk at a time into one array. */
 export async function meetingFloats(meetings: Meetings, meetingId: string): Promise<Float32Array> {
@@ -144,11 +166,12 @@ export async function rememberSpeakerVoice(
   meetingId: string,
   speakerId: string,
   consent: VoiceConsent,
+  options: { threads?: number } = {},
 ): Promise<RememberedVoice> {
   const voices = await requireVoices(meetings, meetingId);
   const speaker = meetings.getMeeting(meetingId).speakers.find((s) => s.id === speakerId);
-  const print = voices.voiceprints.find((v) => clusterSpeakerId(v.cluster) === speakerId);
-  if (!speaker || !print || !voices.modelSha) {
+  const turns = voices.segments.filter((s) => clusterSpeakerId(s.cluster) === speakerId);
+  if (!speaker || turns.length === 0 || !voices.modelSha) {
     throw new GreffierError(
       'no-voiceprint',
       `speaker ${speakerId} of meeting ${meetingId} has no voiceprint to keep`,
@@ -161,31 +184,79 @@ export async function rememberSpeakerVoice(
       exitCode: 2,
     });
   }
+  // Refused before any voiceprint is made: no consent, no biometric data.
+  requireConsent(speaker.name, consent);
+  const vector =
+    voices.voiceprints?.find((v) => clusterSpeakerId(v.cluster) === speakerId)?.vector ??
+    (await speakerVoiceprint(meetings, meetingId, voices, turns, options.threads ?? 1));
   return rememberVoice(meetings.vault, {
     name: speaker.name,
-    vector: print.vector,
+    vector,
     model: voices.modelSha,
     consent,
   });
+}
+
+/** A speaker's voiceprint made now from the meeting's audio, with the model the meeting was diarized with. */
+async function speakerVoiceprint(
+  meetings: Meetings,
+  meetingId: string,
+  voices: MeetingVoices,
+  turns: VoiceSegment[],
+  threads: number,
+): Promise<number[]> {
+  const model = voices.voiceprintModel;
+  const sha = model ? await sha256File(model).catch(() => undefined) : undefined;
+  if (!model || sha !== voices.modelSha) {
+    throw new GreffierError(
+      'voice-model-changed',
+      `the voiceprint model meeting ${meetingId} was diarized with is no longer installed`,
+      {
+        hint: 'install that model again, or run the speakers step again with the current one',
+      },
+    );
+  }
+  const samples = await meetingFloats(meetings, meetingId);
+  const vector = await voiceprintInWorker(samples, longestSpeech(turns), model, threads);
+  if (!vector) {
+    throw new GreffierError(
+      'no-voiceprint',
+      `speaker ${clusterSpeakerId(turns[0]!.cluster)} of meeting ${meetingId} has too little speech for a voiceprint`,
+      { hint: 'only voices heard for a few seconds or more can be remembered' },
+    );
+  }
+  return vector;
 }
 
 export async function diarizeMeeting(
   meetings: Meetings,
   meetingId: string,
   models: VoiceModels,
-  options: DiarizeOptions & { signal?: AbortSignal; force?: boolean; modelSha?: string } = {},
+  options: DiarizeOptions & {
+    signal?: AbortSignal;
+    force?: boolean;
+    modelSha?: string;
+  } = {},
 ): Promise<DiarizeOutcome> {
   // The clerk's keys or the microphone channels already say who spoke: they win.
   const { turns: marked } = await readNotes(meetings, meetingId);
   if (marked.length > 0 && !options.force) return { skipped: 'turns' };
   const meeting = meetings.getMeeting(meetingId);
   if (!meeting.audio?.samples) return { skipped: 'no-audio' };
+  // Not warmed during the final pass (a step run alone): the worker loads while the journal is read.
+  warmDiarizer(models, options.threads ?? 1);
+  let started = performance.now();
   const samples = await meetingFloats(meetings, meetingId);
+  const journalMs = performance.now() - started;
   const { signal, force: _force, modelSha, ...engine } = options;
-  const result = await diarizeInWorker(samples, models, engine, signal);
+  // Voiceprints only when there is something on file to compare them with.
+  const onFile =
+    modelSha !== undefined && listVoices(meetings.vault).some((v) => v.model === modelSha);
+  const result = await diarizeInWorker(samples, models, { ...engine, voiceprints: onFile }, signal);
   if (result.segments.length === 0) return { skipped: 'no-speech' };
+  started = performance.now();
   // Remembered voices (with consent on file) this meeting's voices sound like.
-  const suggestions = modelSha
+  const suggestions = onFile
     ? await suggestVoices(
         meetings.vault,
         result.voiceprints.map((v) => ({
@@ -195,10 +266,11 @@ export async function diarizeMeeting(
         modelSha,
       )
     : [];
+  for (const print of result.voiceprints) print.vector.fill(0);
   await saveMeetingVoices(meetings, meetingId, {
     segments: result.segments,
-    voiceprints: result.voiceprints,
     ...(modelSha ? { modelSha } : {}),
+    voiceprintModel: models.voiceprint,
     suggestions,
   });
   const clusters = [...new Set(result.segments.map((s) => s.cluster))].sort((a, b) => a - b);
@@ -220,7 +292,12 @@ export async function diarizeMeeting(
     const unnumbered = segments.map(({ id: _id, ...segment }) => segment);
     await meetings.setTranscript(meetingId, applyTurns(unnumbered, turns));
   }
-  return { clusters: clusters.length, turns: turns.length };
+  return {
+    clusters: clusters.length,
+    turns: turns.length,
+    voiceprints: result.voiceprints.length,
+    cost: { ...result.cost, journalMs, saveMs: performance.now() - started },
+  };
 }
 
 /** Seconds of speech per roster speaker, from the transcript's segments. */

@@ -10,7 +10,7 @@ import { defaultThreads } from '../threads.js';
 import { machinePolicy } from '../policy.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import { summarizeMeeting } from './minutes.js';
-import { afterSpeakers, diarizeStep } from './voices-step.js';
+import { afterSpeakers, diarizeStep, warmSpeakers } from './voices-step.js';
 import type { ModelSource } from '../models/source.js';
 
 /**
@@ -84,6 +84,8 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
       const step = withProgress(context);
       // A recording's own final pass finishes its tail first: its windows are then reused.
       await options.beforeTranscribe?.(job.meetingId);
+      // The speakers step's worker loads its models meanwhile (not awaited: best effort).
+      void warmSpeakers(options.models, threads);
       await transcribeMeeting(meetings, job.meetingId, {
         ...options.engine,
         model,

@@ -2,6 +2,7 @@ import { JobNotReady } from '../meetings/jobs.js';
 import type { OpenVault } from '../meetings/index.js';
 import { diarizeMeeting } from '../meetings/voices.js';
 import { checkVoiceModel } from '../speakers/voices.js';
+import { warmDiarizer } from '../speakers/voices-thread.js';
 import { sha256File } from '../models/verify.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import type { ModelSource } from '../models/source.js';
@@ -54,4 +55,25 @@ export async function diarizeStep(
       modelSha,
     },
   );
+}
+
+/**
+ * Starts the diarization worker while the final pass runs, when the step
+ * will follow it: the worker's start, sherpa-onnx's loading and the models'
+ * preparation are then off the step's clock. Best effort: a model that
+ * cannot be resolved or checked is reported by the step itself, not here.
+ */
+export async function warmSpeakers(models: ModelSource, threads: number): Promise<void> {
+  if (afterSpeakers(models, true) !== 'diarize') return;
+  try {
+    const segmentation = await models.resolve('segmentation');
+    const voiceprint = await models.resolve('voiceprint');
+    if (!segmentation || !voiceprint) return;
+    // sherpa-onnx stops the whole process on a model it cannot read: checked first, as in the step.
+    await checkVoiceModel(segmentation, 'segmentation');
+    await checkVoiceModel(voiceprint, 'voiceprint');
+    warmDiarizer({ segmentation, voiceprint }, threads);
+  } catch {
+    // The step says what is wrong, in its job's error.
+  }
 }

@@ -63,6 +63,19 @@ export function listVoices(vault: Vault): RememberedVoice[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Who consented, or the refusal: checked before any voiceprint is even made. */
+export function requireConsent(name: string, consent: VoiceConsent): string {
+  const by = consent.by.trim();
+  if (!by) {
+    throw new GreffierError(
+      'voice-consent-missing',
+      `the voice of ${name} cannot be kept without the person's consent`,
+      { hint: 'record who consented (and how) before keeping a voice', exitCode: 2 },
+    );
+  }
+  return by;
+}
+
 /**
  * Keeps a named speaker's voiceprint, with the consent given. Refused
  * without a consent that says who gave it.
@@ -71,14 +84,7 @@ export async function rememberVoice(
   vault: Vault,
   input: { name: string; vector: number[]; model: string; consent: VoiceConsent },
 ): Promise<RememberedVoice> {
-  const by = input.consent.by.trim();
-  if (!by) {
-    throw new GreffierError(
-      'voice-consent-missing',
-      `the voice of ${input.name} cannot be kept without the person's consent`,
-      { hint: 'record who consented (and how) before keeping a voice', exitCode: 2 },
-    );
-  }
+  const by = requireConsent(input.name, input.consent);
   const id = `v${randomBytes(8).toString('hex')}`;
   const key = newKey();
   const bytes = Buffer.from(Float32Array.from(input.vector).buffer);

@@ -143,6 +143,8 @@ export function SpeakersPanel(props: {
   const [from, setFrom] = useState('');
   const [into, setInto] = useState('');
   const { meeting } = props;
+  // Submitted or approved minutes name the speakers as approved: renaming waits for a correction.
+  const locked = meeting.minutesStatus === 'submitted' || meeting.minutesStatus === 'approved';
   if (meeting.speakers.length === 0) return null;
   return (
     <section aria-labelledby="speakers-title">
@@ -165,10 +167,13 @@ export function SpeakersPanel(props: {
                 {t('meeting.renameSpeaker', { name: speaker.name })}
                 <input
                   value={names[speaker.id] ?? speaker.name}
+                  readOnly={locked}
                   onChange={(event) => setNames({ ...names, [speaker.id]: event.target.value })}
                 />
               </label>
-              <button type="submit">{t('common.save')}</button>
+              <button type="submit" disabled={locked}>
+                {t('common.save')}
+              </button>
             </form>
           </li>
         ))}
