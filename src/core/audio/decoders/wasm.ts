@@ -4,6 +4,7 @@ import { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
 import { OggOpusDecoder } from 'ogg-opus-decoder';
 import { SAMPLE_RATE } from '../../../shared/audio.js';
 import { OggPageChecker } from './ogg-pages.js';
+import { WorkerDecoder, type DecodedLike } from './worker.js';
 import { emptyPiece, type DecodedPiece, type StreamDecoder } from './types.js';
 
 /** The shape shared by the @wasm-audio-decoders family (MIT wrappers over mpg123, libFLAC, libvorbis, libopus). */
@@ -12,13 +13,6 @@ interface WasmDecoder {
   decode(bytes: Uint8Array): DecodedLike | Promise<DecodedLike>;
   flush?(): Promise<DecodedLike>;
   free(): void | Promise<void>;
-}
-
-interface DecodedLike {
-  channelData: Float32Array[];
-  samplesDecoded: number;
-  sampleRate: number;
-  errors: { message: string; outputSamples: number }[];
 }
 
 function piece(decoded: DecodedLike): DecodedPiece {
@@ -53,22 +47,29 @@ export async function quietly<T>(work: () => T | Promise<T>): Promise<T> {
 
 class WasmStreamDecoder implements StreamDecoder {
   private readonly pages: OggPageChecker | undefined;
+  readonly pipelined: boolean;
 
   constructor(
     readonly codec: string,
-    private readonly decoder: WasmDecoder,
+    private readonly decoder: WasmDecoder | WorkerDecoder,
     /** For Ogg streams: the rate their granule positions count in. */
     private readonly granuleRate?: number,
   ) {
     this.pages = granuleRate ? new OggPageChecker() : undefined;
+    this.pipelined = decoder instanceof WorkerDecoder;
+  }
+
+  /** The worker quiets its own console; swapping ours around overlapping calls would tangle it. */
+  private run(bytes: Uint8Array): Promise<DecodedLike> {
+    if (this.decoder instanceof WorkerDecoder) return this.decoder.decode(bytes);
+    return quietly(() => this.decoder.decode(bytes));
   }
 
   async decode(bytes: Uint8Array): Promise<DecodedPiece> {
-    if (!this.pages) return piece(await quietly(() => this.decoder.decode(bytes)));
+    // The request leaves before the first await: overlapping calls keep the file's order.
+    if (!this.pages) return piece(await this.run(bytes));
     const checked = this.pages.push(bytes);
-    const decoded = checked.pages.length
-      ? piece(await quietly(() => this.decoder.decode(checked.pages)))
-      : emptyPiece();
+    const decoded = checked.pages.length ? piece(await this.run(checked.pages)) : emptyPiece();
     for (const damage of checked.damaged) {
       decoded.errors.push({
         message: 'a damaged Ogg page was dropped',
@@ -88,24 +89,80 @@ class WasmStreamDecoder implements StreamDecoder {
   }
 }
 
-async function ready(
-  codec: string,
-  decoder: WasmDecoder,
-  granuleRate?: number,
-): Promise<StreamDecoder> {
-  await decoder.ready;
-  return new WasmStreamDecoder(codec, decoder, granuleRate);
+interface DecoderChoice {
+  codec: string;
+  /** The npm package and the class it exports (the same class in the worker and here). */
+  pkg: string;
+  className: string;
+  inProcess: (options?: object) => WasmDecoder;
+  options?: object;
+  /** For Ogg streams: the rate their granule positions count in. */
+  granuleRate?: number;
 }
 
-export const mp3Decoder = () => ready('mp3', new MPEGDecoder() as unknown as WasmDecoder);
-export const flacDecoder = () => ready('flac', new FLACDecoder() as unknown as WasmDecoder);
+/**
+ * The decoder in a worker thread (decoding overlaps resampling), or in this
+ * thread when `inThread` is asked or a worker cannot start here.
+ */
+async function ready(choice: DecoderChoice, inThread = false): Promise<StreamDecoder> {
+  if (!inThread) {
+    const worker = await WorkerDecoder.start(choice.pkg, choice.className, choice.options).catch(
+      () => undefined,
+    );
+    if (worker) return new WasmStreamDecoder(choice.codec, worker, choice.granuleRate);
+  }
+  const decoder = choice.inProcess(choice.options);
+  await decoder.ready;
+  return new WasmStreamDecoder(choice.codec, decoder, choice.granuleRate);
+}
+
+export const mp3Decoder = (inThread?: boolean) =>
+  ready(
+    {
+      codec: 'mp3',
+      pkg: 'mpg123-decoder',
+      className: 'MPEGDecoder',
+      inProcess: () => new MPEGDecoder() as unknown as WasmDecoder,
+    },
+    inThread,
+  );
+export const flacDecoder = (inThread?: boolean) =>
+  ready(
+    {
+      codec: 'flac',
+      pkg: '@wasm-audio-decoders/flac',
+      className: 'FLACDecoder',
+      inProcess: () => new FLACDecoder() as unknown as WasmDecoder,
+    },
+    inThread,
+  );
 /** Vorbis granules count samples at the stream's own rate (from the probe). */
-export const vorbisDecoder = (sampleRate: number) =>
-  ready('vorbis', new OggVorbisDecoder() as unknown as WasmDecoder, sampleRate);
+export const vorbisDecoder = (sampleRate: number, inThread?: boolean) =>
+  ready(
+    {
+      codec: 'vorbis',
+      pkg: '@wasm-audio-decoders/ogg-vorbis',
+      className: 'OggVorbisDecoder',
+      inProcess: () => new OggVorbisDecoder() as unknown as WasmDecoder,
+      granuleRate: sampleRate,
+    },
+    inThread,
+  );
 /** Opus decodes straight to 16 kHz (libopus resamples internally): no resampling pass after it. */
-export const oggOpusDecoder = () => {
-  // The option exists in the library but not in its type declarations.
-  const options = { sampleRate: SAMPLE_RATE } as ConstructorParameters<typeof OggOpusDecoder>[0];
-  // Opus granules always count 48 kHz samples.
-  return ready('opus', new OggOpusDecoder(options) as unknown as WasmDecoder, 48_000);
-};
+export const oggOpusDecoder = (inThread?: boolean) =>
+  ready(
+    {
+      codec: 'opus',
+      pkg: 'ogg-opus-decoder',
+      className: 'OggOpusDecoder',
+      // The sampleRate option exists in the library but not in its type declarations.
+      inProcess: (options) =>
+        new OggOpusDecoder(
+          options as ConstructorParameters<typeof OggOpusDecoder>[0],
+        ) as unknown as WasmDecoder,
+      options: { sampleRate: SAMPLE_RATE },
+      // Opus granules always count 48 kHz samples.
+      granuleRate: 48_000,
+    },
+    inThread,
+  );
