@@ -184,17 +184,7 @@ export class StreamResampler {
     const start = this.table.length;
     const first = start + this.base - half + 1 - this.bufferStart;
     const outAt = start + this.buffer.length;
-    this.kernel!.run(
-      first * 4,
-      0,
-      outAt * 4,
-      count,
-      this.phase,
-      up,
-      down,
-      taps,
-      taps - (taps % 4),
-    );
+    this.kernel!.run(first * 4, 0, outAt * 4, count, this.phase, up, down, taps, taps - (taps % 4));
     out.set(this.heap.subarray(outAt, outAt + count));
     const steps = this.phase + count * down;
     this.base += Math.floor(steps / up);

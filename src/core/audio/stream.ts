@@ -58,7 +58,8 @@ export function formatTime(ms: number): string {
     : `${minutes}:${seconds}`;
 }
 
-async function decoderFor(info: AudioInfo, inThread?: boolean): Promise<StreamDecoder> {
+/** The decoder for a probed file that is not WAV (the bench times it alone too). */
+export async function decoderFor(info: AudioInfo, inThread?: boolean): Promise<StreamDecoder> {
   switch (info.container) {
     case 'mp3':
       return mp3Decoder(inThread);
