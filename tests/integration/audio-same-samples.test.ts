@@ -7,6 +7,7 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/core/audio/probe.js';
+import { readWhisperSamples } from '../../src/core/audio/index.js';
 import { decoderFor, whisperSamples } from '../../src/core/audio/stream.js';
 import { downmix } from '../../src/core/audio/downmix.js';
 import { wavFrames } from '../../src/core/audio/wav-stream.js';
@@ -95,6 +96,8 @@ describe.skipIf(missing)('the faster import gives the same samples as before', (
     expect(before.length).toBeGreaterThan(16_000 * 15);
     expectSameSamples(await importPath(file), before);
     expectSameSamples(await importPath(file, true), before);
+    // A spoken question (ask --audio) goes through the same decoders: every format an import reads.
+    expectSameSamples(await readWhisperSamples(file), before);
   });
 
   it.each([44_100, 48_000])('WAV %i Hz stereo', async (rate) => {
