@@ -92,6 +92,10 @@ describe.skipIf(missing)('the faster import gives the same samples as before', (
   const encodings: Encoding[] = ['mp3', 'flac', 'vorbis', 'ogg-opus'];
   it.each(encodings)('%s: worker thread, pipelined, SIMD resampler', async (encoding) => {
     const file = encodedSpeech(encoding);
+    // The worker really starts here (it falls back to this thread only where it cannot).
+    const decoder = await decoderFor(await probeAudio(file));
+    expect(decoder.pipelined).toBe(true);
+    decoder.free();
     const before = await previousPath(file);
     expect(before.length).toBeGreaterThan(16_000 * 15);
     expectSameSamples(await importPath(file), before);

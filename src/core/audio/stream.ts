@@ -64,7 +64,7 @@ export async function decoderFor(info: AudioInfo, inThread?: boolean): Promise<S
     case 'mp3':
       return mp3Decoder(inThread);
     case 'flac':
-      return flacDecoder(inThread);
+      return flacDecoder(info.sampleRate ?? 44_100, inThread);
     case 'ogg':
       return info.codec === 'opus'
         ? oggOpusDecoder(inThread)

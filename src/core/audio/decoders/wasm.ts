@@ -5,12 +5,14 @@ import { OggOpusDecoder } from 'ogg-opus-decoder';
 import { SAMPLE_RATE } from '../../../shared/audio.js';
 import { OggPageChecker } from './ogg-pages.js';
 import { WorkerDecoder, type DecodedLike } from './worker.js';
+import { FlacFrameSplitter } from './flac-frames.js';
 import { emptyPiece, type DecodedPiece, type StreamDecoder } from './types.js';
 
 /** The shape shared by the @wasm-audio-decoders family (MIT wrappers over mpg123, libFLAC, libvorbis, libopus). */
 interface WasmDecoder {
   ready: Promise<void>;
   decode(bytes: Uint8Array): DecodedLike | Promise<DecodedLike>;
+  decodeFrames?(frames: Uint8Array[]): DecodedLike | Promise<DecodedLike>;
   flush?(): Promise<DecodedLike>;
   free(): void | Promise<void>;
 }
@@ -35,7 +37,11 @@ function piece(decoded: DecodedLike): DecodedPiece {
 export async function quietly<T>(work: () => T | Promise<T>): Promise<T> {
   const original = console.error;
   console.error = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && /^(libopus -|mpg123-decoder: )/.test(args[0])) return;
+    if (
+      typeof args[0] === 'string' &&
+      /^(libopus -|mpg123-decoder: |@wasm-audio-decoders\/flac)/.test(args[0])
+    )
+      return;
     original(...args);
   };
   try {
@@ -47,6 +53,7 @@ export async function quietly<T>(work: () => T | Promise<T>): Promise<T> {
 
 class WasmStreamDecoder implements StreamDecoder {
   private readonly pages: OggPageChecker | undefined;
+  private readonly frames: FlacFrameSplitter | undefined;
   readonly pipelined: boolean;
 
   constructor(
@@ -54,9 +61,28 @@ class WasmStreamDecoder implements StreamDecoder {
     private readonly decoder: WasmDecoder | WorkerDecoder,
     /** For Ogg streams: the rate their granule positions count in. */
     private readonly granuleRate?: number,
+    /** For FLAC: the stream's rate (from the probe), to give damage its time. */
+    private readonly frameRate?: number,
   ) {
     this.pages = granuleRate ? new OggPageChecker() : undefined;
+    this.frames = codec === 'flac' ? new FlacFrameSplitter() : undefined;
     this.pipelined = decoder instanceof WorkerDecoder;
+  }
+
+  /** FLAC: checked frames to the decoder, damaged ones reported with their time. */
+  private async decodeFlac(bytes: Uint8Array, final: boolean): Promise<DecodedPiece> {
+    const cut = this.frames!.push(bytes, final);
+    const decoded = cut.frames.length ? piece(await this.runFrames(cut.frames)) : emptyPiece();
+    // libFLAC notices the frame numbers jump after a dropped frame: that damage is reported below, with its time.
+    decoded.errors = decoded.errors.filter((error) => !/MISSING_FRAME/.test(error.message));
+    for (const damage of cut.damaged) {
+      decoded.errors.push({
+        message: 'a damaged FLAC frame was dropped',
+        outputSamples: 0,
+        atMs: (damage.atSample / (this.frameRate || 44_100)) * 1000,
+      });
+    }
+    return decoded;
   }
 
   /** The worker quiets its own console; swapping ours around overlapping calls would tangle it. */
@@ -65,8 +91,14 @@ class WasmStreamDecoder implements StreamDecoder {
     return quietly(() => this.decoder.decode(bytes));
   }
 
+  private runFrames(frames: Uint8Array[]): Promise<DecodedLike> {
+    if (this.decoder instanceof WorkerDecoder) return this.decoder.decodeFrames(frames);
+    return quietly(() => this.decoder.decodeFrames!(frames));
+  }
+
   async decode(bytes: Uint8Array): Promise<DecodedPiece> {
     // The request leaves before the first await: overlapping calls keep the file's order.
+    if (this.frames) return this.decodeFlac(bytes, false);
     if (!this.pages) return piece(await this.run(bytes));
     const checked = this.pages.push(bytes);
     const decoded = checked.pages.length ? piece(await this.run(checked.pages)) : emptyPiece();
@@ -81,6 +113,7 @@ class WasmStreamDecoder implements StreamDecoder {
   }
 
   async flush(): Promise<DecodedPiece> {
+    if (this.frames) return this.decodeFlac(new Uint8Array(0), true);
     return this.decoder.flush ? piece(await this.decoder.flush()) : emptyPiece();
   }
 
@@ -98,6 +131,8 @@ interface DecoderChoice {
   options?: object;
   /** For Ogg streams: the rate their granule positions count in. */
   granuleRate?: number;
+  /** For FLAC: the stream's rate, to give damaged frames their time. */
+  frameRate?: number;
 }
 
 /**
@@ -109,11 +144,13 @@ async function ready(choice: DecoderChoice, inThread = false): Promise<StreamDec
     const worker = await WorkerDecoder.start(choice.pkg, choice.className, choice.options).catch(
       () => undefined,
     );
-    if (worker) return new WasmStreamDecoder(choice.codec, worker, choice.granuleRate);
+    if (worker) {
+      return new WasmStreamDecoder(choice.codec, worker, choice.granuleRate, choice.frameRate);
+    }
   }
   const decoder = choice.inProcess(choice.options);
   await decoder.ready;
-  return new WasmStreamDecoder(choice.codec, decoder, choice.granuleRate);
+  return new WasmStreamDecoder(choice.codec, decoder, choice.granuleRate, choice.frameRate);
 }
 
 export const mp3Decoder = (inThread?: boolean) =>
@@ -126,10 +163,11 @@ export const mp3Decoder = (inThread?: boolean) =>
     },
     inThread,
   );
-export const flacDecoder = (inThread?: boolean) =>
+export const flacDecoder = (sampleRate: number, inThread?: boolean) =>
   ready(
     {
       codec: 'flac',
+      frameRate: sampleRate,
       pkg: '@wasm-audio-decoders/flac',
       className: 'FLACDecoder',
       inProcess: () => new FLACDecoder() as unknown as WasmDecoder,

@@ -35,7 +35,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 // mpg123-decoder and opus-decoder print each bad frame; the main thread reports it once, with its time.
 const print = console.error;
 console.error = (...args) => {
-  if (typeof args[0] === 'string' && /^(libopus -|mpg123-decoder: )/.test(args[0])) return;
+  if (typeof args[0] === 'string' && /^(libopus -|mpg123-decoder: |@wasm-audio-decoders.flac)/.test(args[0])) return;
   print(...args);
 };
 let queue = import(workerData.url).then(async (library) => {
@@ -56,8 +56,8 @@ parentPort.on('message', ({ id, command, bytes }) => {
   queue = queue.then(async (decoder) => {
     try {
       const d =
-        command === 'decode'
-          ? await decoder.decode(bytes)
+        command === 'decode' || command === 'decodeFrames'
+          ? await decoder[command](bytes)
           : decoder.flush
             ? await decoder.flush()
             : { channelData: [], samplesDecoded: 0, sampleRate: 0, errors: [] };
@@ -125,7 +125,10 @@ export class WorkerDecoder {
     return decoder;
   }
 
-  private ask(command: 'decode' | 'flush', bytes?: Uint8Array): Promise<DecodedLike> {
+  private ask(
+    command: 'decode' | 'decodeFrames' | 'flush',
+    bytes?: Uint8Array | Uint8Array[],
+  ): Promise<DecodedLike> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -137,6 +140,11 @@ export class WorkerDecoder {
 
   decode(bytes: Uint8Array): Promise<DecodedLike> {
     return this.ask('decode', bytes);
+  }
+
+  /** Whole frames cut by the caller (FLAC: see flac-frames.ts). */
+  decodeFrames(frames: Uint8Array[]): Promise<DecodedLike> {
+    return this.ask('decodeFrames', frames);
   }
 
   flush(): Promise<DecodedLike> {
