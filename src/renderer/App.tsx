@@ -6,6 +6,7 @@ import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } fr
 import { AskScreen } from './screens/AskScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { MeetingScreen } from './screens/MeetingScreen.js';
+import type { ImportWarningView } from './components/ImportWarnings.js';
 import { MeetingsScreen } from './screens/MeetingsScreen.js';
 import { RecordScreen } from './screens/RecordScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
@@ -14,7 +15,7 @@ import { UnlockScreen } from './screens/UnlockScreen.js';
 export type Route =
   | { name: 'meetings' }
   | { name: 'record' }
-  | { name: 'meeting'; id: string; atMs?: number }
+  | { name: 'meeting'; id: string; atMs?: number; importWarnings?: ImportWarningView[] }
   | { name: 'ask' }
   | { name: 'audit' }
   | { name: 'settings' };
@@ -105,7 +106,13 @@ export function App({ api }: { api: GreffierApi }) {
         {route.name === 'meetings' && <MeetingsScreen open={setRoute} status={status} />}
         {route.name === 'record' && <RecordScreen open={setRoute} />}
         {route.name === 'meeting' && (
-          <MeetingScreen key={route.id} id={route.id} atMs={route.atMs} open={setRoute} />
+          <MeetingScreen
+            key={route.id}
+            id={route.id}
+            atMs={route.atMs}
+            importWarnings={route.importWarnings}
+            open={setRoute}
+          />
         )}
         {route.name === 'ask' && (
           <AskScreen

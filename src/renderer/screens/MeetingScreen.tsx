@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ImportWarnings, type ImportWarningView } from '../components/ImportWarnings.js';
 import type { MeetingDetailView } from '../../shared/api.js';
 import { withMarkersInPlace } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
@@ -22,7 +23,13 @@ export function templateName(id: string, t: Translate): string {
   return name === key ? id.replace(/[-_]+/g, ' ') : name;
 }
 
-export function MeetingScreen(props: { id: string; atMs?: number; open(route: Route): void }) {
+export function MeetingScreen(props: {
+  id: string;
+  atMs?: number;
+  /** Damage the import of this meeting stepped over (only right after an import). */
+  importWarnings?: ImportWarningView[];
+  open(route: Route): void;
+}) {
   const api = useApi();
   const { t, locale } = useI18n();
   const [meeting, setMeeting] = useState<MeetingDetailView | undefined>();
@@ -199,6 +206,7 @@ export function MeetingScreen(props: { id: string; atMs?: number; open(route: Ro
         {dateTime(meeting.startedAt, locale)} · {duration(meeting.durationMs, locale)}
         {statusNote(meeting, locale, t)}
       </p>
+      <ImportWarnings warnings={props.importWarnings} />
       {running.map((job) => (
         <div key={job.id}>
           <ProgressBar

@@ -6,6 +6,7 @@ import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 import { ImportPanel } from './ImportPanel.js';
+import type { ImportWarningView } from '../components/ImportWarnings.js';
 
 const STATUSES: MeetingStatus[] = [
   'recording',
@@ -32,7 +33,11 @@ export function MeetingsScreen(props: {
   const [error, setError] = useState<unknown>();
 
   const { open } = props;
-  const onImported = useCallback((id: string) => open({ name: 'meeting', id }), [open]);
+  const onImported = useCallback(
+    (id: string, importWarnings: ImportWarningView[]) =>
+      open({ name: 'meeting', id, importWarnings }),
+    [open],
+  );
 
   const load = useCallback(() => {
     api
