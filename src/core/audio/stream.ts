@@ -42,10 +42,12 @@ const MAX_DAMAGE_REPORTS = 20;
 /**
  * Pieces asked of a worker decoder before the first is taken: one decoding
  * while this thread resamples the one before, one waiting. Bounded: at most
- * this many pieces of decoded audio (~11 MB each for 64 kb/s stereo MP3) are
+ * this many pieces of decoded audio (~3 MB each for 64 kb/s stereo MP3) are
  * held at once, whatever the file's length.
  */
 const DECODE_AHEAD = 3;
+/** Bytes per request to a worker decoder: 8 s of 64 kb/s MP3, 2.8 MB decoded. */
+const DECODE_REQUEST = 64 * 1024;
 
 /** "1:02:03.4" for messages: where in the recording something happened. */
 export function formatTime(ms: number): string {
@@ -168,15 +170,20 @@ export async function* whisperSamples(
         onProgress?.({ bytesRead, bytesTotal: info.bytes, decodedMs });
         continue;
       }
-      const piece = decodeOrExplain(decoder!, chunk, info, () => decodedMs);
-      // Awaited in turn below; until then a failure must not count as unhandled.
-      piece.catch(() => undefined);
-      ahead.push({ piece, bytesRead });
-      if (ahead.length < depth) continue;
-      const next = ahead.shift()!;
-      const out = toWhisper(await next.piece);
-      if (out) yield out;
-      onProgress?.({ bytesRead: next.bytesRead, bytesTotal: info.bytes, decodedMs });
+      // A worker gets smaller requests: each decoded piece held ahead stays a few MB.
+      const step = depth > 1 ? DECODE_REQUEST : chunk.length;
+      for (let at = 0; at < chunk.length; at += step) {
+        const part = chunk.subarray(at, at + step);
+        const piece = decodeOrExplain(decoder!, part, info, () => decodedMs);
+        // Awaited in turn below; until then a failure must not count as unhandled.
+        piece.catch(() => undefined);
+        ahead.push({ piece, bytesRead: bytesRead - chunk.length + at + part.length });
+        if (ahead.length < depth) continue;
+        const next = ahead.shift()!;
+        const out = toWhisper(await next.piece);
+        if (out) yield out;
+        onProgress?.({ bytesRead: next.bytesRead, bytesTotal: info.bytes, decodedMs });
+      }
     }
     for (const next of ahead.splice(0)) {
       const out = toWhisper(await next.piece);
