@@ -3,7 +3,7 @@
 // ≤ 2.0 for MP3 and AAC); the resampler's quality against sox (SNR, ≥ 40 dB)
 // and its speed against the previous one. GREFFIER_BENCH_LONG=1 adds the
 // 4-hour files (48 kHz stereo WAV, MP3): convert time and the child's maxRSS.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,34 +29,48 @@ const { create: createLibsamplerate, ConverterType } = libsamplerate;
 const MINUTES = Number(process.env.GREFFIER_BENCH_AUDIO_MINUTES ?? 10);
 const RUNS = 3;
 
+const FFMPEG_ARGS = (file: string) => [
+  '-loglevel',
+  'error',
+  '-threads',
+  '1',
+  '-i',
+  file,
+  '-ar',
+  '16000',
+  '-ac',
+  '1',
+  '-f',
+  's16le',
+  '-y',
+  '/dev/null',
+];
+
+/** CPU time ffmpeg used (user + system, ms), from GNU time when installed: steadier than wall time on a loaded machine. */
+function ffmpegCpuMs(file: string): number | undefined {
+  const run = spawnSync('/usr/bin/time', ['-f', '%U %S', 'ffmpeg', ...FFMPEG_ARGS(file)], {
+    encoding: 'utf8',
+  });
+  const match = /([\d.]+) ([\d.]+)\s*$/.exec(run.stderr ?? '');
+  return run.status === 0 && match ? (Number(match[1]) + Number(match[2])) * 1000 : undefined;
+}
+
 function ffmpegMs(file: string): number {
   const t = performance.now();
-  runTool('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-threads',
-    '1',
-    '-i',
-    file,
-    '-ar',
-    '16000',
-    '-ac',
-    '1',
-    '-f',
-    's16le',
-    '-y',
-    '/dev/null',
-  ]);
+  runTool('ffmpeg', FFMPEG_ARGS(file));
   return performance.now() - t;
 }
 
-async function oursMs(file: string): Promise<number> {
+/** Wall time, and CPU time of the whole process (both threads: the worker decoding, this one resampling). */
+async function oursMs(file: string): Promise<{ ms: number; cpuMs: number }> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const info = await probeAudio(file);
   let samples = 0;
   for await (const piece of whisperSamples(info)) samples += piece.length;
   if (samples === 0) throw new Error(`${file}: nothing decoded`);
-  return performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /**
@@ -199,13 +213,17 @@ const bench: Bench = async () => {
         });
         continue;
       }
-      const ours: number[] = [];
-      for (let i = 0; i < RUNS; i++) ours.push(await oursMs(file));
-      const oursMedian = median(ours);
+      const runs: { ms: number; cpuMs: number }[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await oursMs(file));
+      const oursMedian = median(runs.map((run) => run.ms));
+      const oursCpu = median(runs.map((run) => run.cpuMs));
+      const theirCpu = median(
+        Array.from({ length: RUNS }, () => ffmpegCpuMs(file)).filter((ms) => ms !== undefined),
+      );
       rows.push({
         measure: `${name}: decode + resample ${MINUTES} min`,
         ours: `${oursMedian.toFixed(0)} ms (${((MINUTES * 60_000) / oursMedian).toFixed(0)}× real time)`,
-        raw: `${theirs.toFixed(0)} ms ffmpeg`,
+        raw: `${theirs.toFixed(0)} ms ffmpeg; CPU: ours ${oursCpu.toFixed(0)} ms (both threads), ffmpeg ${Number.isFinite(theirCpu) ? theirCpu.toFixed(0) : '?'} ms`,
         ratio: oursMedian / theirs,
         target: name === 'mp3' ? '≤ 2.0' : '',
       });
