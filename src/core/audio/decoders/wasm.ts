@@ -22,9 +22,11 @@ function piece(decoded: DecodedLike): DecodedPiece {
     // The decoders reuse nothing between calls, but trim to what was decoded.
     channels: decoded.channelData.map((channel) => channel.subarray(0, decoded.samplesDecoded)),
     sampleRate: decoded.sampleRate,
+    // The family counts outputSamples from the decoder's start, not from this call: a time, then.
     errors: decoded.errors.map((error) => ({
       message: error.message,
-      outputSamples: error.outputSamples,
+      outputSamples: 0,
+      atMs: decoded.sampleRate ? (error.outputSamples / decoded.sampleRate) * 1000 : undefined,
     })),
   };
 }

@@ -184,7 +184,12 @@ export class WebmOpusDecoder implements StreamDecoder {
       sampleRate: decoded.sampleRate,
       errors: [
         ...damageErrors(damageAfterFrames, (n) => Math.round(n * perFrame)),
-        ...decoded.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples })),
+        // opus-decoder counts outputSamples from its start, not from this call.
+        ...decoded.errors.map((e) => ({
+          message: e.message,
+          outputSamples: 0,
+          atMs: (e.outputSamples / decoded.sampleRate) * 1000,
+        })),
       ],
     };
   }
