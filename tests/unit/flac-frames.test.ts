@@ -62,7 +62,8 @@ describe('FLAC frame splitter', () => {
 
   it('drops a frame whose CRC-16 fails, names its first sample, and resumes at the next', () => {
     const damaged = Uint8Array.from(stream);
-    damaged[STREAM_HEAD.length + frames[0]!.length + 40] ^= 0x10; // inside frame 1's body
+    const at = STREAM_HEAD.length + frames[0]!.length + 40; // inside frame 1's body
+    damaged[at] = damaged[at]! ^ 0x10;
     for (const cut of [7, 64, 1000]) {
       expect(split(damaged, cut)).toEqual({
         frames: [frames[0], frames[2], frames[3]],
