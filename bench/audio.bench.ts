@@ -3,13 +3,19 @@
 // ≤ 2.0 for MP3 and AAC); the resampler's quality against sox (SNR, ≥ 40 dB)
 // and its speed against the previous one. GREFFIER_BENCH_LONG=1 adds the
 // 4-hour files (48 kHz stereo WAV, MP3): convert time and the child's maxRSS.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeAudio } from '../src/core/audio/probe.js';
-import { whisperSamples } from '../src/core/audio/stream.js';
-import { resampleAll } from '../src/core/audio/resampler.js';
+import { decoderFor, whisperSamples } from '../src/core/audio/stream.js';
+import { resampleAll, StreamResampler } from '../src/core/audio/resampler.js';
+import { resampleAll as resampleV2 } from './baseline/resampler-v2.js';
+import { wavFrames } from '../src/core/audio/wav-stream.js';
+import { floatToInt16 } from '../src/core/audio/pcm.js';
+import { createVault, type OpenVault } from '../src/core/meetings/index.js';
+import { createReadStream } from 'node:fs';
+import type { AudioInfo } from '../src/core/audio/probe.js';
 import { decodeWav } from '../src/core/audio/wav.js';
 import { downmix } from '../src/core/audio/resample.js';
 import { projectRoot } from '../src/core/paths.js';
@@ -23,34 +29,117 @@ const { create: createLibsamplerate, ConverterType } = libsamplerate;
 const MINUTES = Number(process.env.GREFFIER_BENCH_AUDIO_MINUTES ?? 10);
 const RUNS = 3;
 
+const FFMPEG_ARGS = (file: string) => [
+  '-loglevel',
+  'error',
+  '-threads',
+  '1',
+  '-i',
+  file,
+  '-ar',
+  '16000',
+  '-ac',
+  '1',
+  '-f',
+  's16le',
+  '-y',
+  '/dev/null',
+];
+
+/** CPU time ffmpeg used (user + system, ms), from GNU time when installed: steadier than wall time on a loaded machine. */
+function ffmpegCpuMs(file: string): number | undefined {
+  const run = spawnSync('/usr/bin/time', ['-f', '%U %S', 'ffmpeg', ...FFMPEG_ARGS(file)], {
+    encoding: 'utf8',
+  });
+  const match = /([\d.]+) ([\d.]+)\s*$/.exec(run.stderr ?? '');
+  return run.status === 0 && match ? (Number(match[1]) + Number(match[2])) * 1000 : undefined;
+}
+
 function ffmpegMs(file: string): number {
   const t = performance.now();
-  runTool('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-threads',
-    '1',
-    '-i',
-    file,
-    '-ar',
-    '16000',
-    '-ac',
-    '1',
-    '-f',
-    's16le',
-    '-y',
-    '/dev/null',
-  ]);
+  runTool('ffmpeg', FFMPEG_ARGS(file));
   return performance.now() - t;
 }
 
-async function oursMs(file: string): Promise<number> {
+/** Wall time, and CPU time of the whole process (both threads: the worker decoding, this one resampling). */
+async function oursMs(file: string): Promise<{ ms: number; cpuMs: number }> {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const info = await probeAudio(file);
   let samples = 0;
   for await (const piece of whisperSamples(info)) samples += piece.length;
   if (samples === 0) throw new Error(`${file}: nothing decoded`);
-  return performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/**
+ * Where the time goes, each step alone in this thread (the import overlaps
+ * decoding with the rest in a worker): read, decode, downmix, resample, and
+ * the journal (16-bit samples appended a second at a time to an encrypted
+ * meeting, as an import stores them).
+ */
+async function partsMs(info: AudioInfo, open: OpenVault): Promise<Record<string, number>> {
+  const parts = { read: 0, decode: 0, downmix: 0, resample: 0, journal: 0 };
+  const wav = info.wav;
+  const decoder = wav ? undefined : await decoderFor(info, true);
+  let resampler: StreamResampler | undefined;
+  const meeting = await open.meetings.create({ title: 'bench' });
+  const pending: Float32Array[] = [];
+  let pendingLength = 0;
+  const take = async (channels: Float32Array[], sampleRate: number) => {
+    if (!channels[0]?.length) return;
+    let t = performance.now();
+    const mono = downmix(channels);
+    parts.downmix += performance.now() - t;
+    t = performance.now();
+    resampler ??= new StreamResampler(sampleRate, 16000);
+    const out = resampler.push(mono);
+    parts.resample += performance.now() - t;
+    t = performance.now();
+    pending.push(out);
+    pendingLength += out.length;
+    while (pendingLength >= 16000) {
+      const second = new Float32Array(16000);
+      let filled = 0;
+      while (filled < 16000) {
+        const head = pending[0]!;
+        const n = Math.min(head.length, 16000 - filled);
+        second.set(head.subarray(0, n), filled);
+        filled += n;
+        if (n === head.length) pending.shift();
+        else pending[0] = head.subarray(n);
+      }
+      pendingLength -= 16000;
+      await open.meetings.appendAudio(meeting.id, floatToInt16(second));
+    }
+    parts.journal += performance.now() - t;
+  };
+  const stream = createReadStream(info.file, {
+    highWaterMark: 256 * 1024,
+    ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
+  });
+  let t = performance.now();
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    parts.read += performance.now() - t;
+    t = performance.now();
+    const piece = wav
+      ? { channels: wavFrames(chunk, wav.encoding), sampleRate: wav.encoding.sampleRate }
+      : await decoder!.decode(chunk);
+    parts.decode += performance.now() - t;
+    await take(piece.channels, piece.sampleRate);
+    t = performance.now();
+  }
+  if (decoder) {
+    t = performance.now();
+    const tail = await decoder.flush();
+    parts.decode += performance.now() - t;
+    await take(tail.channels, tail.sampleRate);
+    decoder.free();
+  }
+  await open.meetings.finish(meeting.id);
+  await open.meetings.delete(meeting.id);
+  return parts;
 }
 
 function snrDb(reference: Float32Array, test: Float32Array): number {
@@ -109,6 +198,9 @@ const bench: Bench = async () => {
       runTool('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, ...args, out]);
       files[name] = out;
     }
+    const open = await createVault(join(dir, 'vault'), Buffer.from('bench passphrase 15'), {
+      autoLockMinutes: 0,
+    });
     for (const [name, file] of Object.entries(files)) {
       const info = await probeAudio(file);
       const theirs = median(Array.from({ length: RUNS }, () => ffmpegMs(file)));
@@ -121,15 +213,29 @@ const bench: Bench = async () => {
         });
         continue;
       }
-      const ours: number[] = [];
-      for (let i = 0; i < RUNS; i++) ours.push(await oursMs(file));
-      const oursMedian = median(ours);
+      const runs: { ms: number; cpuMs: number }[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await oursMs(file));
+      const oursMedian = median(runs.map((run) => run.ms));
+      const oursCpu = median(runs.map((run) => run.cpuMs));
+      const theirCpu = median(
+        Array.from({ length: RUNS }, () => ffmpegCpuMs(file)).filter((ms) => ms !== undefined),
+      );
       rows.push({
         measure: `${name}: decode + resample ${MINUTES} min`,
         ours: `${oursMedian.toFixed(0)} ms (${((MINUTES * 60_000) / oursMedian).toFixed(0)}× real time)`,
-        raw: `${theirs.toFixed(0)} ms ffmpeg`,
+        raw: `${theirs.toFixed(0)} ms ffmpeg; CPU: ours ${oursCpu.toFixed(0)} ms (both threads), ffmpeg ${Number.isFinite(theirCpu) ? theirCpu.toFixed(0) : '?'} ms`,
         ratio: oursMedian / theirs,
         target: name === 'mp3' ? '≤ 2.0' : '',
+      });
+      const parts = await partsMs(info, open);
+      const sum = Object.values(parts).reduce((a, b) => a + b, 0);
+      rows.push({
+        measure: `${name}: the parts, one after another in one thread`,
+        ours: Object.entries(parts)
+          .map(([part, ms]) => `${part} ${ms.toFixed(0)}`)
+          .join(', '),
+        raw: `sum ${sum.toFixed(0)} ms`,
+        note: 'import: decode in a worker, the rest overlapping it',
       });
     }
 
@@ -146,18 +252,21 @@ const bench: Bench = async () => {
       const ours = resampleAll(mono, rate, 16000);
       const newMs = performance.now() - tNew;
       const tOld = performance.now();
-      const old = resampleV1(mono, rate, 16000);
+      const old = resampleV2(mono, rate, 16000);
       const oldMs = performance.now() - tOld;
+      const v1 = resampleV1(mono, rate, 16000);
+      let same = old.length === ours.length;
+      for (let i = 0; same && i < ours.length; i++) same = old[i] === ours[i];
       rows.push({
         measure: `resampler ${rate / 1000} kHz → 16 kHz, SNR vs sox`,
         ours: `${snrDb(reference, ours).toFixed(1)} dB`,
-        raw: `previous: ${snrDb(reference, old).toFixed(1)} dB`,
+        raw: `previous: ${snrDb(reference, old).toFixed(1)} dB (${same ? 'the same samples' : 'DIFFERENT samples'}); first: ${snrDb(reference, v1).toFixed(1)} dB`,
         target: '≥ 40 dB',
       });
       rows.push({
         measure: `resampler ${rate / 1000} kHz → 16 kHz, 60 s of audio`,
         ours: `${newMs.toFixed(0)} ms`,
-        raw: `${oldMs.toFixed(0)} ms previous`,
+        raw: `${oldMs.toFixed(0)} ms previous (JavaScript loop)`,
         ratio: newMs / oldMs,
         target: '< 1 (faster)',
       });

@@ -6,6 +6,7 @@ import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } fr
 import { AskScreen } from './screens/AskScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { MeetingScreen } from './screens/MeetingScreen.js';
+import type { ImportWarningView } from './components/ImportWarnings.js';
 import { MeetingsScreen } from './screens/MeetingsScreen.js';
 import { RecordScreen } from './screens/RecordScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
@@ -14,7 +15,7 @@ import { UnlockScreen } from './screens/UnlockScreen.js';
 export type Route =
   | { name: 'meetings' }
   | { name: 'record'; resume?: string }
-  | { name: 'meeting'; id: string; atMs?: number }
+  | { name: 'meeting'; id: string; atMs?: number; importWarnings?: ImportWarningView[] }
   | { name: 'ask' }
   | { name: 'audit' }
   | { name: 'settings' };
@@ -113,6 +114,7 @@ export function App({ api }: { api: GreffierApi }) {
             id={route.id}
             atMs={route.atMs}
             exportsOff={status.policy.featuresOff.includes('exports')}
+            importWarnings={route.importWarnings}
             open={setRoute}
           />
         )}

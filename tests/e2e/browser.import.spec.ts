@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { UnlockPage, screenshot } from './pages.js';
-import { encodedSpeech } from '../helpers/audio-formats.js';
+import { encodedSpeech, garbledCopy } from '../helpers/audio-formats.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
 
@@ -67,6 +67,32 @@ test.describe('importing a recording in the French UI', () => {
       const seen: string[] = await page.evaluate('window.importSeen');
       expect(seen.some((text) => /Import de l’enregistrement · \d+\s?%/.test(text))).toBe(true);
       await check(page, 'import-meeting');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a damaged MP3 is imported, and its meeting says where, in French', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      // 4 000 bytes of garbage over the middle of the 20 s of speech (about 0:09).
+      const damaged = garbledCopy(encodedSpeech('mp3'), 4000, 'speech20-mp3-garbled.mp3');
+      await page.getByTestId('import-file').setInputFiles(damaged);
+      const panel = page.getByTestId('import-panel');
+      await expect(page.getByTestId('import-duration')).toBeVisible();
+      await panel.getByLabel('Titre de la réunion').fill('Conseil abîmé');
+      await panel.getByRole('button', { name: 'Importer', exact: true }).click();
+
+      const meeting = page.locator('[data-screen="meeting"][data-meeting-id]');
+      await expect(meeting.getByRole('heading', { name: 'Conseil abîmé' })).toBeVisible();
+      const warnings = meeting.getByTestId('import-warnings');
+      await expect(warnings).toContainText('L’enregistrement importé était abîmé');
+      await expect(warnings).toContainText(/Passage abîmé à 0:(0[7-9]|1[01])/);
+      await check(page, 'import-damaged');
     } finally {
       await browser.close();
     }

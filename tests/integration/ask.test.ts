@@ -16,6 +16,7 @@ import {
   type Answer,
 } from '../../src/shared/minutes.js';
 import { speechToolsMissing, spokenWav } from '../helpers/fixtures.js';
+import { ENCODINGS, ffmpegMissing, runTool } from '../helpers/audio-formats.js';
 import { testModels } from '../helpers/models.js';
 import { createTestVault, openTestVault, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
@@ -249,11 +250,16 @@ describe('summarize, search and ask from the CLI', () => {
     async () => {
       const cliPath = await whisperCli();
       const wav = spokenWav({ lang: 'fr', text: 'Combien de voix pour le budget ?' });
+      // As a dictaphone would give it (issue 15): an MP3 goes through the import's decoders.
+      const question = ffmpegMissing() ? wav : join(home.path, 'question.mp3');
+      if (!ffmpegMissing()) {
+        runTool('ffmpeg', ['-loglevel', 'error', '-y', '-i', wav, ...ENCODINGS.mp3.args, question]);
+      }
       process.env.GREFFIER_WHISPER_CLI = cliPath;
       const { code, stdout, stderr } = await cli([
         'ask',
         '--audio',
-        wav,
+        question,
         '--lang',
         'fr',
         '--asr-model',
@@ -282,7 +288,7 @@ describe('summarize, search and ask from the CLI', () => {
         ['search', 'x', '--from', 'yesterday'],
         /--from takes a date as YYYY-MM-DD, not "yesterday"/,
       ],
-      [['ask'], /ask needs a question, or --audio FILE.wav/],
+      [['ask'], /ask needs a question, or --audio FILE/],
       [['ask', 'q', '--audio', 'q.wav'], /not both/],
       [['ask', '--audio', '/nonexistent.wav'], /the audio file \/nonexistent.wav does not exist/],
       [['ask', 'q', '--lang', 'de'], /--lang takes fr, en or auto, not "de"/],

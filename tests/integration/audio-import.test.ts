@@ -135,9 +135,10 @@ describe.skipIf(missing)('importing every recording format', () => {
     expect(Math.abs(truncated!.atMs - meeting.durationMs)).toBeLessThan(100);
   });
 
-  // 4 000 bytes of garbage over the middle of each file (about 0:09.7 into the speech). MP3 and
-  // Ogg (pages checked by CRC) skip the damage and go on; FLAC and WebM stop there. Either
-  // way the import succeeds with what was readable and a warning at the damage's time.
+  // 4 000 bytes of garbage over the middle of each file (about 0:09.7 into the speech). Every
+  // format steps over the damage and goes on: MP3 by frame, Ogg by page (CRC), FLAC by frame
+  // (CRC-8 and CRC-16), WebM to the next cluster. The import succeeds with what was readable
+  // and a warning at the damage's time.
   it.each(['mp3', 'ogg-opus', 'vorbis', 'flac', 'webm-opus'] as const)(
     '%s with garbage in the middle: imported with a warning at the time of the damage',
     async (encoding) => {
@@ -161,6 +162,24 @@ describe.skipIf(missing)('importing every recording format', () => {
       expect(first!.message).toMatch(/0:(0[7-9]|1[01])\.\d/);
     },
   );
+
+  // Before: FLAC and WebM stopped at the damage (the meeting ended at 0:09.4 of 0:19.4).
+  it.each([
+    ['flac', 0.97],
+    ['webm-opus', 0.6],
+  ] as const)('%s resumes after mid-file damage', async (encoding, kept) => {
+    const garbled = garbledCopy(encodedSpeech(encoding), 4000, `speech20-${encoding}-garbled.bin`);
+    const warnings: AudioWarning[] = [];
+    const meeting = await importAudio(
+      open.meetings,
+      garbled,
+      { title: 'Reprise' },
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(meeting.durationMs).toBeGreaterThan(referenceMs * kept);
+    expect(warnings[0]!.kind).toBe('damaged');
+    expect(warnings.map((w) => w.message).join('\n')).not.toMatch(/truncated/);
+  });
 });
 
 describe.skipIf(missing)('greffier audio probe / convert', () => {

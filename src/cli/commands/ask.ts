@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { askQuestion } from '../../core/answers/ask.js';
-import { readWavFile, toWhisperPcm } from '../../core/audio/index.js';
+import { readWhisperSamples } from '../../core/audio/index.js';
 import { ModelHost } from '../../core/llm/host.js';
 import { clearPrivateTemp } from '../../core/tempfiles.js';
 import { cliModelSource } from '../model-flags.js';
@@ -22,7 +22,7 @@ citation is checked against the stored transcript, and an answer left
 without a verified citation says so: "not found in the recorded meetings".
 
 Options:
-  --audio <file.wav>        a spoken question, transcribed with whisper.cpp
+  --audio <file>            a spoken question (WAV, MP3, FLAC, Ogg, WebM), transcribed with whisper.cpp
   --lang fr|en|auto         language of the spoken question (default: auto)
   --asr-model <file>        whisper.cpp model for --audio (default: the vault's)
   --llm-model <file>        GGUF language model (default: the vault's)
@@ -80,7 +80,7 @@ export const askCommand: Command = {
     const audio = values.audio;
     if (!question && !audio) {
       throw new UsageError(
-        'ask needs a question, or --audio FILE.wav',
+        'ask needs a question, or --audio FILE',
         'e.g. greffier ask "Qu\'a décidé le conseil sur la cantine ?"',
       );
     }
@@ -104,9 +104,12 @@ export const askCommand: Command = {
 
     const threads = positiveInteger(values.threads, '--threads');
     const contextSize = positiveInteger(values.context, '--context');
-    // A WAV of any rate or channel count, checked before the vault is opened.
-    const decoded = audio ? await readWavFile(audio) : undefined;
-    const samples = decoded ? toWhisperPcm(decoded.channels, decoded.sampleRate) : undefined;
+    // Any format an import reads (WAV, MP3, FLAC, Ogg, WebM), checked before the vault is opened.
+    const samples = audio
+      ? await readWhisperSamples(audio, {
+          onWarning: (w) => writeLine(io.stderr, `greffier: warning: ${w.message}`),
+        })
+      : undefined;
     const { answer, titles } = await withOpenVault(io, values['passphrase-file'], async (open) => {
       const host = new ModelHost();
       try {

@@ -2,7 +2,7 @@ import { decodeWav, parseWavHeader, readAudioBytes, type WavEncoding } from './w
 import { toWhisperPcm } from './resample.js';
 import { concatInt16, floatToInt16 } from './pcm.js';
 import { probeAudio } from './probe.js';
-import { whisperSamples } from './stream.js';
+import { openAudio, whisperSamples, type DecodeOptions } from './stream.js';
 import { SAMPLE_RATE } from '../../shared/audio.js';
 
 export { SAMPLE_RATE } from '../../shared/audio.js';
@@ -69,4 +69,29 @@ export async function loadAudioForWhisper(path: string): Promise<WhisperAudio> {
     durationMs: (pcm.length / SAMPLE_RATE) * 1000,
     pcm,
   };
+}
+
+/**
+ * A short recording whole (a spoken question), as whisper hears it: 16 kHz
+ * mono floats, from any format an import reads, through the same decoders
+ * (`ask --audio`). Long files belong to `importAudio`, which streams.
+ */
+export async function readWhisperSamples(
+  path: string,
+  options: DecodeOptions = {},
+): Promise<Float32Array> {
+  const info = await openAudio(path);
+  const parts: Float32Array[] = [];
+  let length = 0;
+  for await (const piece of whisperSamples(info, options)) {
+    parts.push(piece);
+    length += piece.length;
+  }
+  const out = new Float32Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -6,7 +6,6 @@ import { SAMPLE_RATE } from '../../shared/audio.js';
 import { probeAudio, type AudioInfo } from './probe.js';
 import { wavFrames } from './wav-stream.js';
 import { StreamResampler } from './resampler.js';
-import { downmix } from './resample.js';
 import { flacDecoder, mp3Decoder, oggOpusDecoder, vorbisDecoder } from './decoders/wasm.js';
 import { WebmOpusDecoder } from './decoders/webm.js';
 import type { DecodedPiece, StreamDecoder } from './decoders/types.js';
@@ -27,6 +26,8 @@ export interface DecodeOptions {
   readSize?: number;
   /** Every channel of each decoded piece at the file's rate, before the mix (seat plans). */
   onChannels?: (channels: Float32Array[], sampleRate: number) => void;
+  /** Decode in this thread instead of a worker (tests compare both: the samples are the same). */
+  inThread?: boolean;
 }
 
 export interface AudioWarning {
@@ -38,6 +39,15 @@ export interface AudioWarning {
 const READ_SIZE = 256 * 1024;
 /** Past this many damaged frames the file is refused: it is not the recording any more. */
 const MAX_DAMAGE_REPORTS = 20;
+/**
+ * Pieces asked of a worker decoder before the first is taken: one decoding
+ * while this thread resamples the one before, one waiting. Bounded: at most
+ * this many pieces of decoded audio (~3 MB each for 64 kb/s stereo MP3) are
+ * held at once, whatever the file's length.
+ */
+const DECODE_AHEAD = 3;
+/** Bytes per request to a worker decoder: 8 s of 64 kb/s MP3, 2.8 MB decoded. */
+const DECODE_REQUEST = 64 * 1024;
 
 /** "1:02:03.4" for messages: where in the recording something happened. */
 export function formatTime(ms: number): string {
@@ -50,14 +60,17 @@ export function formatTime(ms: number): string {
     : `${minutes}:${seconds}`;
 }
 
-async function decoderFor(info: AudioInfo): Promise<StreamDecoder> {
+/** The decoder for a probed file that is not WAV (the bench times it alone too). */
+export async function decoderFor(info: AudioInfo, inThread?: boolean): Promise<StreamDecoder> {
   switch (info.container) {
     case 'mp3':
-      return mp3Decoder();
+      return mp3Decoder(inThread);
     case 'flac':
-      return flacDecoder();
+      return flacDecoder(info.sampleRate ?? 44_100, inThread);
     case 'ogg':
-      return info.codec === 'opus' ? oggOpusDecoder() : vorbisDecoder(info.sampleRate ?? 44_100);
+      return info.codec === 'opus'
+        ? oggOpusDecoder(inThread)
+        : vorbisDecoder(info.sampleRate ?? 44_100, inThread);
     case 'webm':
       return new WebmOpusDecoder(info.file);
     default:
@@ -94,7 +107,7 @@ export async function* whisperSamples(
         highWaterMark: readSize,
         ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
       });
-  const decoder = wav ? undefined : await decoderFor(info);
+  const decoder = wav ? undefined : await decoderFor(info, options.inThread);
   let resampler: StreamResampler | undefined;
   let bytesRead = wav ? wav.dataOffset : 0;
   let decodedMs = 0;
@@ -134,29 +147,48 @@ export async function* whisperSamples(
     inputSamples += frames;
     decodedMs = (inputSamples / inputRate) * 1000;
     options.onChannels?.(piece.channels, inputRate);
-    const out = resampler.push(downmix(piece.channels));
+    const out = resampler.pushChannels(piece.channels);
     return out.length ? out : undefined;
   };
 
+  // Decoded pieces asked for and not yet taken, oldest first, with the bytes read when asked.
+  const ahead: { piece: Promise<DecodedPiece>; bytesRead: number }[] = [];
+  const depth = decoder?.pipelined ? DECODE_AHEAD : 1;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytesRead += chunk.length;
-      let piece: DecodedPiece;
       if (wav) {
         const bytes = leftover.length ? Buffer.concat([leftover, chunk]) : chunk;
         const whole = bytes.length - (bytes.length % frameSize);
         leftover = bytes.subarray(whole);
-        piece = {
+        const out = toWhisper({
           channels: wavFrames(bytes.subarray(0, whole), wav.encoding),
           sampleRate: wav.encoding.sampleRate,
           errors: [],
-        };
-      } else {
-        piece = await decodeOrExplain(decoder!, chunk, info, decodedMs);
+        });
+        if (out) yield out;
+        onProgress?.({ bytesRead, bytesTotal: info.bytes, decodedMs });
+        continue;
       }
-      const out = toWhisper(piece);
+      // A worker gets smaller requests: each decoded piece held ahead stays a few MB.
+      const step = depth > 1 ? DECODE_REQUEST : chunk.length;
+      for (let at = 0; at < chunk.length; at += step) {
+        const part = chunk.subarray(at, at + step);
+        const piece = decodeOrExplain(decoder!, part, info, () => decodedMs);
+        // Awaited in turn below; until then a failure must not count as unhandled.
+        piece.catch(() => undefined);
+        ahead.push({ piece, bytesRead: bytesRead - chunk.length + at + part.length });
+        if (ahead.length < depth) continue;
+        const next = ahead.shift()!;
+        const out = toWhisper(await next.piece);
+        if (out) yield out;
+        onProgress?.({ bytesRead: next.bytesRead, bytesTotal: info.bytes, decodedMs });
+      }
+    }
+    for (const next of ahead.splice(0)) {
+      const out = toWhisper(await next.piece);
       if (out) yield out;
-      onProgress?.({ bytesRead, bytesTotal: info.bytes, decodedMs });
+      onProgress?.({ bytesRead: next.bytesRead, bytesTotal: info.bytes, decodedMs });
     }
     if (decoder) {
       const out = toWhisper(await decoder.flush());
@@ -205,7 +237,8 @@ async function decodeOrExplain(
   decoder: StreamDecoder,
   chunk: Uint8Array,
   info: AudioInfo,
-  decodedMs: number,
+  /** Read when it fails: how far the audio taken so far reaches. */
+  decodedMs: () => number,
 ): Promise<DecodedPiece> {
   try {
     return await decoder.decode(chunk);
@@ -213,7 +246,7 @@ async function decodeOrExplain(
     if (error instanceof GreffierError) throw error;
     throw new GreffierError(
       'audio-damaged',
-      `${info.file} is damaged at ${formatTime(decodedMs)}: ${(error as Error).message}`,
+      `${info.file} is damaged at ${formatTime(decodedMs())}: ${(error as Error).message}`,
       { hint: 'import another copy of the recording, or export it again', cause: error },
     );
   }

@@ -11,6 +11,12 @@ import { storeChannelSpeakers, type ChannelSpeakers } from './seats.js';
 
 /** Samples per journal chunk: one second, as the recorder sends them. */
 const CHUNK = SAMPLE_RATE;
+/**
+ * Journal chunks written (each fsynced) while decoding goes on: waiting for
+ * every second's fsync in turn made the journal the slowest part of an
+ * import. Bounded (16 × 32 KB); the import only finishes once all are on disk.
+ */
+const JOURNAL_AHEAD = 16;
 
 export interface ImportOptions {
   /** Called once the file is probed, before anything is stored: its format and duration. */
@@ -54,6 +60,14 @@ export async function importAudio(
     : undefined;
   const pending = new Float32Array(CHUNK);
   let filled = 0;
+  const writing: Promise<number>[] = [];
+  const store = async (samples: Int16Array) => {
+    const write = meetings.appendAudio(meeting.id, samples);
+    // Awaited in turn below; a failure meanwhile must not count as unhandled.
+    write.catch(() => undefined);
+    writing.push(write);
+    if (writing.length >= JOURNAL_AHEAD) await writing.shift();
+  };
   try {
     for await (const piece of whisperSamples(info, { ...options, onChannels })) {
       let at = 0;
@@ -63,7 +77,7 @@ export async function importAudio(
         filled += take;
         at += take;
         if (filled === CHUNK) {
-          await meetings.appendAudio(meeting.id, floatToInt16(pending));
+          await store(floatToInt16(pending));
           filled = 0;
         }
       }
@@ -74,12 +88,14 @@ export async function importAudio(
         });
       }
     }
-    if (filled > 0) await meetings.appendAudio(meeting.id, floatToInt16(pending, 0, filled));
+    if (filled > 0) await store(floatToInt16(pending, 0, filled));
+    for (const write of writing.splice(0)) await write;
     if (seats && meter) {
       options.onChannels?.(await storeChannelSpeakers(meetings, meeting.id, meter.finish(), seats));
     }
     return await meetings.finish(meeting.id);
   } catch (error) {
+    await Promise.allSettled(writing);
     await meetings.delete(meeting.id).catch(() => undefined);
     throw error;
   } finally {

@@ -4,6 +4,7 @@ import { IMPORT_CHUNK_BYTES, type ImportProbeView } from '../../shared/import-ap
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import type { ImportWarningView } from '../components/ImportWarnings.js';
 import { LanguageField } from '../components/LanguageField.js';
 import { bytesToBase64, duration, fileSize, percent } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -25,7 +26,12 @@ type Step =
  * once confirmed, imported into a new meeting that opens when done with its
  * transcription queued. Cancelling removes the upload and any half meeting.
  */
-export function ImportPanel({ onImported }: { onImported: (meetingId: string) => void }) {
+export function ImportPanel({
+  onImported,
+}: {
+  /** The meeting made, and the damage stepped over (shown on the meeting, by time). */
+  onImported: (meetingId: string, warnings: ImportWarningView[]) => void;
+}) {
   const api = useApi();
   const { t, locale } = useI18n();
   const input = useRef<HTMLInputElement>(null);
@@ -52,7 +58,7 @@ export function ImportPanel({ onImported }: { onImported: (meetingId: string) =>
       if (event.importId !== current.current) return;
       current.current = undefined;
       setStep({ name: 'idle' });
-      imported.current(event.meetingId);
+      imported.current(event.meetingId, event.warnings);
     });
     const offFailed = api.on('import.failed', (event) => {
       if (event.importId !== current.current) return;

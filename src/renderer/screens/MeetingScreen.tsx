@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ImportWarnings, type ImportWarningView } from '../components/ImportWarnings.js';
 import type { MeetingDetailView } from '../../shared/api.js';
 import { withMarkersInPlace } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
@@ -26,6 +27,8 @@ export function MeetingScreen(props: {
   atMs?: number;
   /** The machine policy turned exports off on this PC. */
   exportsOff?: boolean;
+  /** Damage the import of this meeting stepped over (only right after an import). */
+  importWarnings?: ImportWarningView[];
   open(route: Route): void;
 }) {
   const api = useApi();
@@ -186,6 +189,7 @@ export function MeetingScreen(props: {
           </button>
         </p>
       )}
+      <ImportWarnings warnings={props.importWarnings} />
       {running.map((job) => (
         <div key={job.id}>
           <ProgressBar

@@ -9,6 +9,7 @@ import { meetingBadge } from '../meeting-status.js';
 import { ImportPanel } from './ImportPanel.js';
 import { InterruptedRecordings } from './InterruptedRecordings.js';
 import type { ActiveRecording } from './PendingRecordings.js';
+import type { ImportWarningView } from '../components/ImportWarnings.js';
 
 const STATUSES: MeetingStatus[] = [
   'recording',
@@ -37,7 +38,11 @@ export function MeetingsScreen(props: {
   const [active, setActive] = useState<ActiveRecording[]>([]);
 
   const { open } = props;
-  const onImported = useCallback((id: string) => open({ name: 'meeting', id }), [open]);
+  const onImported = useCallback(
+    (id: string, importWarnings: ImportWarningView[]) =>
+      open({ name: 'meeting', id, importWarnings }),
+    [open],
+  );
 
   const load = useCallback(() => {
     api

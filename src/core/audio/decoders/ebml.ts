@@ -52,6 +52,23 @@ const READ = new Set<number>([
   ID.block,
 ]);
 
+/**
+ * What may follow once the clusters have begun: cluster and block-group
+ * children, the segment's own sections, Void and CRC-32. Anything else there
+ * is damage (garbage read as an element), and so is a block larger than any
+ * audio block: the reader then looks for the next cluster and goes on.
+ */
+const AFTER_CLUSTERS = new Set<number>([
+  ...[0xe7, 0xa7, 0xab, 0xa3, 0xa0, 0xa1, 0x9b, 0xfb, 0x75a2, 0x75a1, 0xa6, 0xee, 0xa5, 0x8e],
+  ...[0xe8, 0xcc, 0xfa, 0xa4, 0xa2, 0xfd, 0xaf, 0x5854, 0x58d7, 0xec, 0xbf],
+  ...[ID.cluster, 0x1c53bb6b, 0x1254c367, 0x114d9b74, 0x1043a770, 0x1941a469, ID.info, ID.tracks],
+  ...[ID.segment, 0x1a45dfa3],
+]);
+const MAX_BLOCK = 1 << 20;
+/** The mark `push` leaves among the elements where it stepped over damage. */
+export const DAMAGE = -1;
+const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];
+
 export interface EbmlElement {
   id: number;
   data: Uint8Array;
@@ -83,6 +100,26 @@ export class EbmlReader {
   private skipping = 0;
   /** Bytes consumed so far, for messages that say where the file broke. */
   offset = 0;
+  /** Set by the first cluster: from then on damage is stepped over, not refused. */
+  private inClusters = false;
+  /** Looking for the next cluster after damage. */
+  private hunting = false;
+  /** Damaged stretches stepped over so far (each one: from the damage to the next cluster). */
+  damaged = 0;
+
+  /**
+   * After damage: drops bytes up to the next cluster's ID (kept), or all but
+   * the last three when there is none yet (the ID may straddle two reads).
+   */
+  private hunt(buffer: Uint8Array, from: number): number {
+    for (let i = from; i + 4 <= buffer.length; i++) {
+      if (CLUSTER_ID.every((byte, k) => buffer[i + k] === byte)) {
+        this.hunting = false;
+        return i;
+      }
+    }
+    return Math.max(from, buffer.length - 3);
+  }
 
   /** Feeds bytes; returns the leaf elements completed by them, in file order. */
   push(bytes: Uint8Array): EbmlElement[] {
@@ -97,37 +134,59 @@ export class EbmlReader {
     const out: EbmlElement[] = [];
     let at = 0;
     for (;;) {
+      if (this.hunting) {
+        const found = this.hunt(buffer, at);
+        this.offset += found - at;
+        at = found;
+        if (this.hunting) break;
+      }
       const id = vint(buffer, at, true);
       if (!id) break;
+      const size = id.value < 0 ? undefined : vint(buffer, at + id.length, false);
+      if (id.value >= 0 && !size) break;
+      if (
+        this.inClusters &&
+        (id.value < 0 ||
+          !AFTER_CLUSTERS.has(id.value) ||
+          (size!.unknown && !DESCEND.has(id.value)) ||
+          ((id.value === ID.simpleBlock || id.value === ID.block) && size!.value > MAX_BLOCK))
+      ) {
+        // Garbage read as an element: step over it to the next cluster (marked in the output).
+        this.damaged++;
+        this.hunting = true;
+        out.push({ id: DAMAGE, data: new Uint8Array(0) });
+        at += 1;
+        this.offset += 1;
+        continue;
+      }
       if (id.value < 0) throw new Error(`not a valid WebM element at byte ${this.offset}`);
-      const size = vint(buffer, at + id.length, false);
-      if (!size) break;
-      const header = id.length + size.length;
+      if (id.value === ID.cluster) this.inClusters = true;
+      const header = id.length + size!.length;
       if (DESCEND.has(id.value)) {
         at += header; // Children follow; sizes (even unknown) need not be tracked.
         this.offset += header;
         continue;
       }
-      if (size.unknown) throw new Error(`an element of unknown size at byte ${this.offset}`);
+      if (size!.unknown) throw new Error(`an element of unknown size at byte ${this.offset}`);
       if (READ.has(id.value)) {
-        if (at + header + size.value > buffer.length) break; // Wait for the rest.
-        out.push({ id: id.value, data: buffer.slice(at + header, at + header + size.value) });
-        at += header + size.value;
-        this.offset += header + size.value;
+        if (at + header + size!.value > buffer.length) break; // Wait for the rest.
+        out.push({ id: id.value, data: buffer.slice(at + header, at + header + size!.value) });
+        at += header + size!.value;
+        this.offset += header + size!.value;
         continue;
       }
       // Skipped: video frames, cues, tags, attachments.
       const available = buffer.length - at - header;
       at += header;
       this.offset += header;
-      if (size.value > available) {
-        this.skipping = size.value - available;
+      if (size!.value > available) {
+        this.skipping = size!.value - available;
         this.offset += available;
         at = buffer.length;
         break;
       }
-      at += size.value;
-      this.offset += size.value;
+      at += size!.value;
+      this.offset += size!.value;
     }
     this.pending = at < buffer.length ? buffer.slice(at) : new Uint8Array(0);
     return out;

@@ -13,6 +13,12 @@ export interface DecodedPiece {
  */
 export interface StreamDecoder {
   readonly codec: string;
+  /**
+   * True when decode() may be called again before the last call settled (a
+   * decoder in a worker thread): the file's next pieces then decode while
+   * this thread resamples, answered in the order asked.
+   */
+  readonly pipelined?: boolean;
   decode(bytes: Uint8Array): Promise<DecodedPiece>;
   /** Whatever the decoder still holds once the file has ended. */
   flush(): Promise<DecodedPiece>;

@@ -1,7 +1,7 @@
 import { OpusDecoder } from 'opus-decoder';
 import { GreffierError } from '../../errors.js';
 import { SAMPLE_RATE } from '../../../shared/audio.js';
-import { EbmlReader, ID, readBlock, readFloat, readString, readUint } from './ebml.js';
+import { DAMAGE, EbmlReader, ID, readBlock, readFloat, readString, readUint } from './ebml.js';
 import { quietly } from './wasm.js';
 import { emptyPiece, type DecodedPiece, type StreamDecoder } from './types.js';
 
@@ -151,22 +151,46 @@ export class WebmOpusDecoder implements StreamDecoder {
 
   async decode(bytes: Uint8Array): Promise<DecodedPiece> {
     const frames: Uint8Array[] = [];
+    // Frames decoded before each damaged stretch, to give it its place in the audio.
+    const damageAfterFrames: number[] = [];
     for (const element of this.reader.push(bytes)) {
+      if (element.id === DAMAGE) {
+        damageAfterFrames.push(frames.length);
+        continue;
+      }
       if (element.id !== ID.simpleBlock && element.id !== ID.block) {
         this.header_(element.id, element.data);
         continue;
       }
       if (!this.decoder) await this.openDecoder();
-      const block = readBlock(element.data);
+      let block: ReturnType<typeof readBlock>;
+      try {
+        block = readBlock(element.data);
+      } catch {
+        damageAfterFrames.push(frames.length);
+        continue;
+      }
       if (block.track === this.audioTrack) frames.push(...block.frames);
     }
-    if (!this.decoder || frames.length === 0) return emptyPiece(SAMPLE_RATE);
+    if (!this.decoder || frames.length === 0) {
+      return { ...emptyPiece(SAMPLE_RATE), errors: damageErrors(damageAfterFrames, () => 0) };
+    }
     const decoder = this.decoder;
     const decoded = await quietly(() => decoder.decodeFrames(frames));
+    // Opus frames here are 20 ms at 16 kHz or less: place each damage by frames decoded before it.
+    const perFrame = frames.length ? decoded.samplesDecoded / frames.length : 0;
     return {
       channels: decoded.channelData.map((c) => c.subarray(0, decoded.samplesDecoded)),
       sampleRate: decoded.sampleRate,
-      errors: decoded.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples })),
+      errors: [
+        ...damageErrors(damageAfterFrames, (n) => Math.round(n * perFrame)),
+        // opus-decoder counts outputSamples from its start, not from this call.
+        ...decoded.errors.map((e) => ({
+          message: e.message,
+          outputSamples: 0,
+          atMs: (e.outputSamples / decoded.sampleRate) * 1000,
+        })),
+      ],
     };
   }
 
@@ -183,6 +207,16 @@ export class WebmOpusDecoder implements StreamDecoder {
   free(): void {
     this.decoder?.free();
   }
+}
+
+function damageErrors(
+  afterFrames: number[],
+  samplesBefore: (frames: number) => number,
+): DecodedPiece['errors'] {
+  return afterFrames.map((frames) => ({
+    message: 'a damaged stretch of the WebM file was skipped up to the next cluster',
+    outputSamples: samplesBefore(frames),
+  }));
 }
 
 function hasId(data: Uint8Array, id: number[]): boolean {

@@ -1,0 +1,114 @@
+// Issue 15, speed: the import decodes in a worker thread (pipelined), averages
+// stereo straight into the resampler, and resamples in WebAssembly SIMD. None
+// of it may change what whisper hears: for each format, the samples must be
+// exactly those of the previous path (decoding in this thread, the mixed copy,
+// the JavaScript resampler kept in bench/baseline/resampler-v2.ts).
+import { openSync, readSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probeAudio } from '../../src/core/audio/probe.js';
+import { readWhisperSamples } from '../../src/core/audio/index.js';
+import { decoderFor, whisperSamples } from '../../src/core/audio/stream.js';
+import { downmix } from '../../src/core/audio/downmix.js';
+import { wavFrames } from '../../src/core/audio/wav-stream.js';
+import { StreamResampler as PreviousResampler } from '../../bench/baseline/resampler-v2.js';
+import { tempDir } from '../helpers/vault.js';
+import {
+  encodedSpeech,
+  ffmpegMissing,
+  runTool,
+  speechSource,
+  type Encoding,
+} from '../helpers/audio-formats.js';
+
+const missing = ffmpegMissing();
+if (missing) console.warn(`audio-same-samples.test: skipped: ${missing}`);
+const dir = tempDir('greffier-same-samples-');
+afterAll(() => dir.remove());
+
+function joined(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** The path as it was: one thread, decode → mixed copy → JavaScript resampler, 256 KB reads. */
+async function previousPath(file: string): Promise<Float32Array> {
+  const info = await probeAudio(file);
+  const decoder = info.wav ? undefined : await decoderFor(info, true);
+  const fd = openSync(file, 'r');
+  const parts: Float32Array[] = [];
+  let resampler: PreviousResampler | undefined;
+  const take = (channels: Float32Array[], sampleRate: number) => {
+    if (!channels[0]?.length) return;
+    resampler ??= new PreviousResampler(sampleRate, 16_000);
+    parts.push(resampler.push(downmix(channels)));
+  };
+  try {
+    const start = info.wav?.dataOffset ?? 0;
+    const end = info.wav ? start + info.wav.dataSize : info.bytes;
+    const chunk = Buffer.alloc(256 * 1024);
+    for (let at = start; at < end;) {
+      const read = readSync(fd, chunk, 0, Math.min(chunk.length, end - at), at);
+      if (read === 0) break;
+      at += read;
+      const bytes = Buffer.from(chunk.subarray(0, read));
+      if (info.wav) take(wavFrames(bytes, info.wav.encoding), info.wav.encoding.sampleRate);
+      else {
+        const piece = await decoder!.decode(bytes);
+        take(piece.channels, piece.sampleRate);
+      }
+    }
+    if (decoder) {
+      const tail = await decoder.flush();
+      take(tail.channels, tail.sampleRate);
+    }
+  } finally {
+    closeSync(fd);
+    decoder?.free();
+  }
+  if (resampler) parts.push(resampler.flush());
+  return joined(parts);
+}
+
+async function importPath(file: string, inThread = false): Promise<Float32Array> {
+  const parts: Float32Array[] = [];
+  for await (const piece of whisperSamples(await probeAudio(file), { inThread })) parts.push(piece);
+  return joined(parts);
+}
+
+function expectSameSamples(actual: Float32Array, expected: Float32Array): void {
+  expect(actual.length).toBe(expected.length);
+  let differing = 0;
+  for (let i = 0; i < expected.length; i++) if (actual[i] !== expected[i]) differing++;
+  expect(differing).toBe(0);
+}
+
+describe.skipIf(missing)('the faster import gives the same samples as before', () => {
+  const encodings: Encoding[] = ['mp3', 'flac', 'vorbis', 'ogg-opus'];
+  it.each(encodings)('%s: worker thread, pipelined, SIMD resampler', async (encoding) => {
+    const file = encodedSpeech(encoding);
+    // The worker really starts here (it falls back to this thread only where it cannot).
+    const decoder = await decoderFor(await probeAudio(file));
+    expect(decoder.pipelined).toBe(true);
+    decoder.free();
+    const before = await previousPath(file);
+    expect(before.length).toBeGreaterThan(16_000 * 15);
+    expectSameSamples(await importPath(file), before);
+    expectSameSamples(await importPath(file, true), before);
+    // A spoken question (ask --audio) goes through the same decoders: every format an import reads.
+    expectSameSamples(await readWhisperSamples(file), before);
+  });
+
+  it.each([44_100, 48_000])('WAV %i Hz stereo', async (rate) => {
+    const file = join(dir.path, `speech-${rate}.wav`);
+    runTool('sox', [speechSource(), '-r', String(rate), '-c', '2', file]);
+    const before = await previousPath(file);
+    expect(before.length).toBeGreaterThan(16_000 * 15);
+    expectSameSamples(await importPath(file), before);
+  });
+});
