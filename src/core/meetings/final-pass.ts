@@ -215,6 +215,9 @@ export class FinalPass {
         transcribePcmDetailed(window.samples.slice(), {
           ...engine,
           ...decodingOptions(this.#decoding),
+          // One loaded model for every window (whisper-host.ts): no process start and
+          // model load per ~30 s window. onSpawn below gets the host for each window.
+          host: 'final',
           signal: this.options.signal
             ? AbortSignal.any([this.options.signal, task.signal])
             : task.signal,
