@@ -29,6 +29,11 @@
 #include <fcntl.h>
 #include <io.h>
 #endif
+#ifdef __linux__
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -407,6 +412,12 @@ int main(int argc, char ** argv) {
 #ifdef _WIN32
     _setmode(_fileno(stdin), _O_BINARY);
     _setmode(_fileno(stdout), _O_BINARY);
+#endif
+#ifdef __linux__
+    // Gone with the app even when it is killed outright while this host is frozen
+    // (SIGSTOP by the scheduler): a frozen host would never read the end of its input.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) return 0;
 #endif
     std::string model;
     std::string vad_model;

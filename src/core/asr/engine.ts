@@ -390,6 +390,8 @@ export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
 
 export interface EngineStatus {
   path?: string;
+  /** The whisper host beside whisper-cli, when built. */
+  host?: string;
   stamp?: EngineStamp;
   /** Undefined in a packaged app, which ships the binary but not the source. */
   source?: EngineSource;
@@ -430,11 +432,22 @@ export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineSt
         }
       : undefined;
   // A packaged app has no source to compare with: the binary it ships is the one to use.
+  const hostPath = path ? join(dirname(path), WHISPER_HOST_NAME) : undefined;
+  const host = hostPath && existsSync(hostPath) ? hostPath : undefined;
   const upToDate =
     !!path &&
+    !!host &&
     (!source ||
       (!!stamp &&
         stamp.nodejsWhisper === source.nodejsWhisper &&
-        stamp.whisperCpp === source.whisperCpp));
-  return { path, stamp, source, upToDate, ...(variants ? { variants } : {}) };
+        stamp.whisperCpp === source.whisperCpp &&
+        stamp.host === hostSourceHash()));
+  return {
+    path,
+    ...(host ? { host } : {}),
+    stamp,
+    source,
+    upToDate,
+    ...(variants ? { variants } : {}),
+  };
 }

@@ -84,6 +84,11 @@ export function laneHost(lane: string, options: WhisperHostOptions): WhisperHost
   return host;
 }
 
+/** Host processes a lane has started so far (benches and tests: one per pass is the point). */
+export function laneHostStarts(lane: string): number {
+  return lanes.get(lane)?.host.starts ?? 0;
+}
+
 /** Ends every lane's host (they would also exit on their own after their idle time). */
 export function closeWhisperHosts(): void {
   for (const { host } of lanes.values()) host.close();
