@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pausableProcess, Scheduler } from '../../src/core/scheduler/index.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeWav, floatToInt16 } from '../../src/core/audio/index.js';
@@ -18,6 +19,7 @@ vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
 const skip = speechToolsMissing() ?? sharedFileMissing('ggml-silero-v6.2.0.bin');
 if (skip) console.warn(`whisper host tests skipped: ${skip}`);
+if (process.platform !== 'linux') console.warn('whisper host freeze test skipped: it reads /proc');
 
 /** What the two paths must agree on: the lines, their times and their tokens. */
 const lines = (run: Awaited<ReturnType<typeof transcribePcmDetailed>>) =>
@@ -97,6 +99,43 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
     }
   });
 
+  // SIGSTOP and /proc: Linux (macOS freezes the same way but has no /proc to look).
+  it.skipIf(process.platform !== 'linux')(
+    'the scheduler freezes the host mid-window for live work, then the window finishes',
+    async () => {
+      const scheduler = new Scheduler();
+      let pid = 0;
+      let live: Promise<string> | undefined;
+      let frozenSeen = '';
+      const options = { ...base, noFallback: true };
+      const final = scheduler.run('final', (task) =>
+        transcribePcmDetailed(windows[2]!, {
+          ...options,
+          host: 'final',
+          signal: task.signal,
+          onSpawn: (child) => {
+            pid = child.pid!;
+            task.hold(pausableProcess(child));
+          },
+          // The host is working on the window: live work arrives now.
+          onLog: () => {
+            live ??= scheduler.run('live', async () => {
+              await until(() => stateOf(pid) === 'T');
+              frozenSeen = stateOf(pid);
+              return 'live lines';
+            });
+          },
+        }),
+      );
+      const hosted = await final;
+      await expect(live).resolves.toBe('live lines');
+      expect(frozenSeen).toBe('T');
+      expect(scheduler.figures().preemptions.final).toBe(1);
+      const cli = await transcribePcmDetailed(windows[2]!, options);
+      expect(lines(hosted)).toEqual(lines(cli));
+    },
+  );
+
   it('a cancel mid-window kills the host; the next window starts a new one and works', async () => {
     const host = new WhisperHost({
       binary: hostBesideCli(base.whisperCli!),
@@ -169,6 +208,16 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
     }
   });
 });
+
+/** Linux's process state letter: T when stopped. */
+function stateOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  // Yields to the event loop (no timer): the kernel delivers signals between turns.
+  while (!check()) await new Promise((done) => setImmediate(done));
+}
 
 /**
  * Where a ggml whisper file's tensors begin: magic, 11 hyper-parameters, the
