@@ -520,6 +520,13 @@ int main(int argc, char ** argv) {
             continue;
         }
 
+        if (count == 0) {
+            // Nothing to hear: whisper is not asked (its VAD wants at least one frame).
+            write_line("{\"id\":" + id + ",\"model\":{\"vocab\":" + std::to_string(whisper_model_n_vocab(ctx)) +
+                       "},\"result\":{\"language\":\"" + (language == "auto" ? std::string("unknown") : language) +
+                       "\"},\"transcription\":[],\"log\":[]}");
+            continue;
+        }
         audio.resize(pcm.size());
         for (size_t k = 0; k < pcm.size(); ++k) audio[k] = static_cast<float>(pcm[k]) / 32768.0f;
         std::fill(pcm.begin(), pcm.end(), 0);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pausableProcess, Scheduler } from '../../src/core/scheduler/index.js';
 import { join } from 'node:path';
@@ -187,6 +188,36 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
       code: 'model-damaged',
       message: (viaCli as Error).message,
     });
+  });
+
+  it('answers malformed requests with error lines, never a crash', async () => {
+    const child = spawn(hostBesideCli(base.whisperCli!), ['-m', base.model], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stdin.write('not json\n');
+    child.stdin.write('{"id":2,"samples":-1}\n');
+    child.stdin.write('{"id":3,"samples":1.5}\n');
+    child.stdin.write('{"id":4,"samples":0,"language":"fr","threads":1}\n');
+    child.stdin.end();
+    const [code] = (await new Promise((done) => child.on('close', (...a) => done(a)))) as [number];
+    const replies = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(replies[0]).toMatchObject({ event: 'ready' });
+    expect(replies.slice(1)).toEqual([
+      {
+        id: null,
+        error: { code: 'bad-request', message: expect.stringMatching(/not valid JSON/) },
+      },
+      { id: 2, error: { code: 'bad-request', message: expect.stringMatching(/samples/) } },
+      { id: 3, error: { code: 'bad-request', message: expect.stringMatching(/samples/) } },
+      expect.objectContaining({ id: 4, transcription: [] }),
+    ]);
+    // Its input closed: it left on its own, cleanly.
+    expect(code).toBe(0);
   });
 
   it('answers a bad request with an error line and keeps serving', async () => {
