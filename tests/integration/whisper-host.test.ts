@@ -201,7 +201,7 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
     child.stdin.write('{"id":3,"samples":1.5}\n');
     child.stdin.write('{"id":4,"samples":0,"language":"fr","threads":1}\n');
     child.stdin.end();
-    const [code] = (await new Promise((done) => child.on('close', (...a) => done(a)))) as [number];
+    const code = await new Promise<number | null>((done) => child.on('close', done));
     const replies = out
       .trim()
       .split('\n')

@@ -89,6 +89,11 @@ export function laneHostStarts(lane: string): number {
   return lanes.get(lane)?.host.starts ?? 0;
 }
 
+/** The pid of a lane's running host, if any (benches read its CPU time). */
+export function laneHostPid(lane: string): number | undefined {
+  return lanes.get(lane)?.host.pid;
+}
+
 /** Ends every lane's host (they would also exit on their own after their idle time). */
 export function closeWhisperHosts(): void {
   for (const { host } of lanes.values()) host.close();
