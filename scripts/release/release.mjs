@@ -81,7 +81,8 @@ function step(name, action) {
 function checkEngine(dir, nativeOk) {
   const exe = process.platform === 'win32' ? 'whisper-cli.exe' : 'whisper-cli';
   const stampFile = join(dir, 'whisper-cli.json');
-  if (!existsSync(join(dir, exe)) || !existsSync(stampFile)) {
+  const host = process.platform === 'win32' ? 'greffier-whisper-host.exe' : 'greffier-whisper-host';
+  if (!existsSync(join(dir, exe)) || !existsSync(join(dir, host)) || !existsSync(stampFile)) {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'greffier.js'), 'engine', 'build', '--variants', '--dir', dir], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -166,7 +166,9 @@ export function stageApp({ root = ROOT, out, platform = process.platform, arch =
   mkdirSync(join(resourcesDir, 'engines'), { recursive: true });
   for (const name of readdirSync(engineDir)) {
     const from = join(engineDir, name);
-    if (statSync(from).isFile() && (name === exe || /\.(so(\..*)?|dll|dylib|json)$/.test(name))) {
+    // whisper-cli (whole files), our whisper host (windows: one loaded model), their libraries.
+    const binaries = [exe, platform === 'win32' ? 'greffier-whisper-host.exe' : 'greffier-whisper-host'];
+    if (statSync(from).isFile() && (binaries.includes(name) || /\.(so(\..*)?|dll|dylib|json)$/.test(name))) {
       cpSync(from, join(resourcesDir, 'engines', name));
     }
   }

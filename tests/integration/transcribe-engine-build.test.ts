@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import {
   ensureWhisperCli,
+  hostSourceHash,
   locateWhisperCli,
+  readEngineStamp,
   WHISPER_CLI_NAME,
+  WHISPER_HOST_NAME,
   whisperCliStatus,
 } from '../../src/core/asr/engine.js';
 import { whisperCli } from '../helpers/whisper.js';
@@ -48,6 +51,13 @@ describe('whisper-cli engine build', () => {
     // With no tools on PATH, any attempt to build would fail: reuse must not try.
     await expect(ensureWhisperCli({ env: noTools })).resolves.toBe(binary);
     expect(statSync(binary).mtimeMs).toBe(mtime);
+  });
+
+  it('builds the whisper host beside whisper-cli, stamped with the hash of its source', () => {
+    // A change to native/whisper-host changes the hash, and ensureWhisperCli then rebuilds both.
+    expect(existsSync(join(dirname(binary), WHISPER_HOST_NAME))).toBe(true);
+    expect(readEngineStamp(dirname(binary))?.host).toBe(hostSourceHash());
+    expect(hostSourceHash()).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('says what to install when cmake is missing, and keeps the existing binary', async () => {

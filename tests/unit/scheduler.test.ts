@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pausableProcess, Scheduler, type Priority } from '../../src/core/scheduler/index.js';
 
@@ -210,5 +210,34 @@ describe('scheduler', () => {
     ).rejects.toThrow('engine failed');
     await expect(scheduler.run('notes', async () => 'next')).resolves.toBe('next');
     expect(scheduler.running).toBeUndefined();
+  });
+
+  it('a caller signal shared by many tasks keeps no listener once each task is done', async () => {
+    // The final pass hands every window the same signal: a listener left per window
+    // grew to MaxListenersExceededWarning on an hour's meeting.
+    const scheduler = new Scheduler();
+    const cancel = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      await scheduler.run('final', async () => i, { signal: cancel.signal });
+    }
+    await expect(
+      scheduler.run('final', async () => Promise.reject(new Error('engine failed')), {
+        signal: cancel.signal,
+      }),
+    ).rejects.toThrow('engine failed');
+    expect(getEventListeners(cancel.signal, 'abort')).toHaveLength(0);
+    // While a task runs its listener is there: a cancel still reaches it.
+    const running = scheduler.run(
+      'final',
+      (task) =>
+        new Promise((_, fail) =>
+          task.signal.addEventListener('abort', () => fail(task.signal.reason), { once: true }),
+        ),
+      { signal: cancel.signal },
+    );
+    expect(getEventListeners(cancel.signal, 'abort')).toHaveLength(1);
+    cancel.abort();
+    await expect(running).rejects.toMatchObject({ code: 'cancelled' });
+    expect(getEventListeners(cancel.signal, 'abort')).toHaveLength(0);
   });
 });

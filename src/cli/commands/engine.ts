@@ -88,6 +88,10 @@ export const engineStatusCommand: Command = {
             (status.upToDate ? '' : ' (out of date: run "greffier engine build")'),
         );
       }
+      writeLine(
+        io.stdout,
+        `whisper host: ${status.host ?? 'not built (run "npm run build:whisper")'}`,
+      );
     }
     if (!values.json && status.variants) {
       const { built, selected, forced } = status.variants;

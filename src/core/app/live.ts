@@ -98,6 +98,9 @@ export class LiveTranscriber {
           audioContext: audioContextFor((take / SAMPLE_RATE) * 1000),
           // A preview must come fast: no temperature fallback retries (the final pass keeps them).
           noFallback: true,
+          // The model stays loaded between chunks (whisper-host.ts): no start and load per chunk.
+          // Its own lane: a frozen final-pass window never holds up the live transcript.
+          host: 'live',
           signal: this.abort.signal,
           ...(this.options.threads ? { threads: this.options.threads } : {}),
           ...(this.options.whisperCli ? { whisperCli: this.options.whisperCli } : {}),

@@ -175,6 +175,14 @@ export function forcedVariantCli(cli: string, variant: string, scratch: string):
     if (cpu && cpu !== variant) continue;
     if (LIBRARY.test(file)) copyFileSync(join(from, file), join(dir, file));
   }
+  // The whisper host built beside whisper-cli goes along (hostBesideCli looks for it there).
+  const host = /^whisper-cli/.test(basename(cli))
+    ? join(from, basename(cli).replace(/^whisper-cli/, 'greffier-whisper-host'))
+    : undefined;
+  if (host && existsSync(host)) {
+    copyFileSync(host, `${join(dir, basename(host))}.partial`);
+    renameSync(`${join(dir, basename(host))}.partial`, join(dir, basename(host)));
+  }
   copyFileSync(cli, `${target}.partial`);
   renameSync(`${target}.partial`, target);
   return target;

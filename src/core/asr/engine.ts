@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   writeFileSync,
@@ -22,6 +24,8 @@ import { withFolderLock } from './lock.js';
 
 const EXE = process.platform === 'win32' ? '.exe' : '';
 export const WHISPER_CLI_NAME = `whisper-cli${EXE}`;
+/** Our own program that keeps one model loaded across windows (native/whisper-host), beside whisper-cli. */
+export const WHISPER_HOST_NAME = `greffier-whisper-host${EXE}`;
 
 /** The project-owned engine folder (gitignored), never inside node_modules. */
 export function engineDir(): string {
@@ -31,6 +35,25 @@ export function engineDir(): string {
 /** whisper.cpp's source as bundled (and pinned) by the nodejs-whisper package. */
 export function whisperSourceDir(): string {
   return join(projectRoot(), 'node_modules', 'nodejs-whisper', 'cpp', 'whisper.cpp');
+}
+
+/** The whisper host's source (ours): its CMakeLists adds whisper.cpp's tree, so one configure builds both. */
+export function hostSourceDir(): string {
+  return join(projectRoot(), 'native', 'whisper-host');
+}
+
+/** A hash of the host's source files: a change to them rebuilds the engine. */
+export function hostSourceHash(dir = hostSourceDir()): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir).sort()) {
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(dir, name)))
+      .update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 export interface EngineSource {
@@ -71,6 +94,8 @@ export interface EngineStamp extends EngineSource {
   variants?: boolean;
   platform: string;
   arch: string;
+  /** The hash of the whisper host's source it was built from (hostSourceHash). */
+  host?: string;
   builtAt?: string;
 }
 
@@ -94,6 +119,7 @@ function sameBuild(a: EngineStamp | undefined, b: EngineStamp, portable?: boolea
     a.whisperCpp === b.whisperCpp &&
     (portable === undefined || a.portable === portable) &&
     !!a.variants === !!b.variants &&
+    a.host === b.host &&
     a.platform === b.platform &&
     a.arch === b.arch
   );
@@ -211,11 +237,14 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
     ...(variants ? { variants } : {}),
     platform: process.platform,
     arch: process.arch,
+    host: hostSourceHash(),
   };
   const binary = join(dir, WHISPER_CLI_NAME);
+  const host = join(dir, WHISPER_HOST_NAME);
   const upToDate = () =>
     !options.force &&
     existsSync(binary) &&
+    existsSync(host) &&
     sameBuild(readEngineStamp(dir), want, variants ? true : options.portable);
   if (upToDate()) return binary;
 
@@ -228,16 +257,27 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
       requireTool('cmake', ['--version'], 'CMake', env);
       findCompiler(env);
       const kind = variants ? 'variants' : want.portable ? 'portable' : 'native';
-      const buildDir = join(dir, 'build', kind);
+      // Not build/<kind>: that cache was configured from whisper.cpp's own tree, not ours.
+      const buildDir = join(dir, 'build', `${kind}-host`);
       const log = options.onLog;
-      log?.(`greffier: building whisper-cli ${want.whisperCpp} (${kind}) in ${buildDir}`);
+      log?.(
+        `greffier: building whisper-cli and the whisper host ${want.whisperCpp} (${kind}) in ${buildDir}`,
+      );
+      if (!want.host) {
+        throw new GreffierError(
+          'engine-source-missing',
+          `the whisper host's source was not found in ${hostSourceDir()}`,
+          { hint: 'check out the project again: native/whisper-host is part of it' },
+        );
+      }
       await run(
         'cmake',
         [
           '-S',
-          whisperSourceDir(),
+          hostSourceDir(),
           '-B',
           buildDir,
+          `-DWHISPER_SOURCE_DIR=${whisperSourceDir()}`,
           '-DCMAKE_BUILD_TYPE=Release',
           // Variants are backends loaded at run time: shared libraries by ggml's design.
           `-DBUILD_SHARED_LIBS=${variants ? 'ON' : 'OFF'}`,
@@ -274,27 +314,34 @@ export async function ensureWhisperCli(options: BuildOptions = {}): Promise<stri
           'Release',
           '--target',
           'whisper-cli',
+          'greffier-whisper-host',
           '-j',
           String(Math.max(1, Math.min(availableParallelism(), 4))),
         ],
         { onLog: log, signal: options.signal, env },
       );
-      const built = [
-        join(buildDir, 'bin', WHISPER_CLI_NAME),
-        join(buildDir, 'bin', 'Release', WHISPER_CLI_NAME),
-      ].find((p) => existsSync(p));
-      if (!built) {
+      const builtPath = (name: string) => {
+        const found = [join(buildDir, 'bin', name), join(buildDir, 'bin', 'Release', name)].find(
+          (p) => existsSync(p),
+        );
+        if (found) return found;
         throw new GreffierError(
           'engine-build-failed',
-          `The build finished but ${WHISPER_CLI_NAME} is not in ${join(buildDir, 'bin')}`,
+          `The build finished but ${name} is not in ${join(buildDir, 'bin')}`,
           { hint: 'run "greffier engine build --force" to build again from scratch' },
         );
-      }
-      // The libraries first, then the binary (copy then rename: never seen half-written).
+      };
+      const builtCli = builtPath(WHISPER_CLI_NAME);
+      const builtHost = builtPath(WHISPER_HOST_NAME);
+      // The libraries first, then the binaries (copy then rename: never seen half-written).
       if (variants) copyVariantLibraries(buildDir, dir);
-      const partial = `${binary}.partial`;
-      copyFileSync(built, partial);
-      renameSync(partial, binary);
+      for (const [from, to] of [
+        [builtHost, host],
+        [builtCli, binary],
+      ] as const) {
+        copyFileSync(from, `${to}.partial`);
+        renameSync(`${to}.partial`, to);
+      }
       writeFileSync(
         stampPath(dir),
         JSON.stringify({ ...want, builtAt: new Date().toISOString() }, null, 2),
@@ -343,6 +390,8 @@ export function locateWhisperCli(env: NodeJS.ProcessEnv = process.env): string {
 
 export interface EngineStatus {
   path?: string;
+  /** The whisper host beside whisper-cli, when built. */
+  host?: string;
   stamp?: EngineStamp;
   /** Undefined in a packaged app, which ships the binary but not the source. */
   source?: EngineSource;
@@ -383,11 +432,22 @@ export function whisperCliStatus(env: NodeJS.ProcessEnv = process.env): EngineSt
         }
       : undefined;
   // A packaged app has no source to compare with: the binary it ships is the one to use.
+  const hostPath = path ? join(dirname(path), WHISPER_HOST_NAME) : undefined;
+  const host = hostPath && existsSync(hostPath) ? hostPath : undefined;
   const upToDate =
     !!path &&
+    !!host &&
     (!source ||
       (!!stamp &&
         stamp.nodejsWhisper === source.nodejsWhisper &&
-        stamp.whisperCpp === source.whisperCpp));
-  return { path, stamp, source, upToDate, ...(variants ? { variants } : {}) };
+        stamp.whisperCpp === source.whisperCpp &&
+        stamp.host === hostSourceHash()));
+  return {
+    path,
+    ...(host ? { host } : {}),
+    stamp,
+    source,
+    upToDate,
+    ...(variants ? { variants } : {}),
+  };
 }

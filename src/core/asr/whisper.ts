@@ -9,6 +9,7 @@ import { checkVadModel, checkWhisperModel } from './model-file.js';
 import { parseWhisperJson } from './whisper-json.js';
 import { openResultPipe } from './result-pipe.js';
 import { defaultThreads } from '../threads.js';
+import { failureReason, hostBesideCli, laneHost } from './whisper-host.js';
 
 export interface TranscribeOptions {
   /** Path of a whisper.cpp ggml model. */
@@ -48,6 +49,14 @@ export interface TranscribeOptions {
   onLog?: (line: string) => void;
   /** The binary to run; located (GREFFIER_WHISPER_CLI, resources, engines/) when absent. */
   whisperCli?: string;
+  /**
+   * Samples in memory go to the whisper host of this lane (whisper-host.ts),
+   * which keeps the model loaded across calls, instead of a whisper-cli
+   * process per call. Lanes the scheduler runs at different priorities never
+   * share a host (a frozen final window must not hold up live). `onSpawn` then
+   * receives the host process for each call.
+   */
+  host?: 'final' | 'live' | 'question';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -118,14 +127,6 @@ export function parseWhisperTimings(lines: string[]): WhisperTimings {
     if (runs) timings.encodeRuns = Number(runs[1]);
   }
   return timings;
-}
-
-/** The line most worth showing when whisper-cli fails. */
-function failureReason(lines: string[]): string {
-  const meaningful = [...lines]
-    .reverse()
-    .find((l) => /error|failed|invalid|illegal|abort|what\(\)/i.test(l));
-  return (meaningful ?? lines.at(-1) ?? 'no output').trim();
 }
 
 function buildArgs(audioPath: string, outBase: string, options: TranscribeOptions): string[] {
@@ -319,7 +320,10 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
  * whisper pads the last window to 30 s and a poor decode can place a
  * timestamp in that padding: no time may point past the end of the audio.
  */
-function clampToDuration(segments: TranscriptSegment[], durationMs: number): TranscriptSegment[] {
+export function clampToDuration(
+  segments: TranscriptSegment[],
+  durationMs: number,
+): TranscriptSegment[] {
   const clamp = (ms: number) => Math.min(Math.max(0, ms), durationMs);
   return segments.map((segment) => ({
     ...segment,
@@ -373,7 +377,69 @@ export async function transcribePcmDetailed(
   await checkModels(options);
   const ours = !(samples instanceof Int16Array);
   const pcm = samples instanceof Int16Array ? samples : floatToInt16(samples);
+  if (options.host) return runOnHost(pcm, ours, options.host, options);
   return runWhisperCli({ pcm: slices(pcm, ours) }, options);
+}
+
+/**
+ * One window through the lane's whisper host: the same flags as whisper-cli,
+ * the same JSON shape back, the same timings and VAD summary, without a
+ * process start and a model load per window.
+ */
+async function runOnHost(
+  pcm: Int16Array,
+  ours: boolean,
+  lane: NonNullable<TranscribeOptions['host']>,
+  options: TranscribeOptions,
+): Promise<WhisperRun> {
+  options.signal?.throwIfAborted();
+  const binary = hostBesideCli(options.whisperCli ?? locateWhisperCli(options.env));
+  const host = laneHost(lane, {
+    binary,
+    model: options.model,
+    ...(options.vadModel ? { vadModel: options.vadModel } : {}),
+    ...(options.flashAttention === false ? { flashAttention: false } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  let reply;
+  try {
+    reply = await host.transcribe(
+      pcm,
+      {
+        language: options.language ?? 'auto',
+        threads: options.threads ?? defaultThreads(),
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+        ...(options.audioContext ? { audioContext: options.audioContext } : {}),
+        ...(options.beamSize !== undefined ? { beamSize: options.beamSize } : {}),
+        ...(options.bestOf !== undefined ? { bestOf: options.bestOf } : {}),
+        ...(options.noFallback ? { noFallback: true } : {}),
+      },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+        ...(options.onLog ? { onLog: options.onLog } : {}),
+      },
+    );
+  } finally {
+    // A conversion of our own is wiped; the caller's array is theirs.
+    if (ours) pcm.fill(0);
+  }
+  const durationMs = (pcm.length / SAMPLE_RATE) * 1000;
+  const parsed = parseWhisperJson(reply.json);
+  const timings = parseWhisperTimings(reply.log);
+  // The model was loaded by an earlier call unless this one started the host.
+  if (!reply.started) delete timings.loadMs;
+  return {
+    transcript: {
+      language: parsed.language,
+      durationMs,
+      segments: clampToDuration(parsed.segments, durationMs),
+    },
+    timings,
+    vad: options.vadModel
+      ? (parseVadSummary(reply.log) ?? { speechSegments: 0, speechMs: 0 })
+      : undefined,
+  };
 }
 
 export async function transcribePcm(

@@ -82,6 +82,9 @@ export interface FinalPassFigures {
   /** Audio transcribed in this process, ms, and the wall time its windows took (for ETA). */
   transcribedMs: number;
   wallMs: number;
+  /** whisper's own time for those windows (its "total time") and its encoder runs (benches). */
+  whisperMs: number;
+  encodeRuns: number;
 }
 
 export class FinalPass {
@@ -94,7 +97,14 @@ export class FinalPass {
   #drained: (() => void)[] = [];
   #failure: unknown;
   readonly #windows: FinalWindow[] = [];
-  readonly figures: FinalPassFigures = { transcribed: 0, reused: 0, transcribedMs: 0, wallMs: 0 };
+  readonly figures: FinalPassFigures = {
+    transcribed: 0,
+    reused: 0,
+    transcribedMs: 0,
+    wallMs: 0,
+    whisperMs: 0,
+    encodeRuns: 0,
+  };
   #doneSamples = 0;
 
   constructor(
@@ -215,6 +225,9 @@ export class FinalPass {
         transcribePcmDetailed(window.samples.slice(), {
           ...engine,
           ...decodingOptions(this.#decoding),
+          // One loaded model for every window (whisper-host.ts): no process start and
+          // model load per ~30 s window. onSpawn below gets the host for each window.
+          host: 'final',
           signal: this.options.signal
             ? AbortSignal.any([this.options.signal, task.signal])
             : task.signal,
@@ -237,6 +250,8 @@ export class FinalPass {
     this.figures.transcribed++;
     this.figures.transcribedMs += toMs - fromMs;
     this.figures.wallMs += performance.now() - started;
+    this.figures.whisperMs += run.timings.totalMs ?? 0;
+    this.figures.encodeRuns += run.timings.encodeRuns ?? 0;
     const segments = run.transcript.segments
       .filter((segment) => segment.text.trim().length > 0)
       .map((segment, line) =>

@@ -116,13 +116,35 @@ export class Scheduler {
   ): Promise<T> {
     if (options.signal?.aborted) return Promise.reject(cancelled());
     return new Promise<T>((resolve, reject) => {
+      // The caller's signal often serves many tasks (every window of a pass): the
+      // listener goes as soon as this task settles, or they pile up on the signal.
+      const onAbort = () => {
+        const index = this.#queue.indexOf(entry);
+        // Not started (or pre-empted and not running): leaves the queue at once.
+        if (index >= 0 && !entry.inFlight) {
+          this.#queue.splice(index, 1);
+          entry.reject(cancelled());
+        } else {
+          entry.attemptAbort?.abort(cancelled());
+          // A paused attempt must run on to notice its cancel.
+          for (const p of entry.pausables) safe(() => p.resume());
+          this.#release(entry);
+        }
+      };
+      const settled = () => options.signal?.removeEventListener('abort', onAbort);
       const entry: Entry = {
         priority,
         seq: this.#seq++,
         preemption: options.preemption ?? 'pause',
         run: work,
-        resolve: resolve as (value: unknown) => void,
-        reject,
+        resolve: (value) => {
+          settled();
+          resolve(value as T);
+        },
+        reject: (error) => {
+          settled();
+          reject(error);
+        },
         ...(options.signal ? { external: options.signal } : {}),
         state: 'waiting',
         attempts: 0,
@@ -130,23 +152,7 @@ export class Scheduler {
         waiters: [],
         since: this.#now(),
       };
-      options.signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.#queue.indexOf(entry);
-          // Not started (or pre-empted and not running): leaves the queue at once.
-          if (index >= 0 && !entry.inFlight) {
-            this.#queue.splice(index, 1);
-            reject(cancelled());
-          } else {
-            entry.attemptAbort?.abort(cancelled());
-            // A paused attempt must run on to notice its cancel.
-            for (const p of entry.pausables) safe(() => p.resume());
-            this.#release(entry);
-          }
-        },
-        { once: true },
-      );
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       this.#submit(entry);
     });
   }
