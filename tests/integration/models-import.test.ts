@@ -8,6 +8,7 @@ import {
   EMBEDDING_TINY_SYNTH,
   LLM_TINY_SYNTH,
   writeLlmModel,
+  writeVoiceModel,
 } from '../../src/core/models/synth/index.js';
 import type { Vault } from '../../src/core/vault/vault.js';
 import { sharedFile, sharedFileMissing } from '../helpers/fixtures.js';
@@ -136,6 +137,22 @@ describe('importing the models of a folder', () => {
     expect(settings.models.embedding?.find((m) => m.default)?.path).toBe(
       join(modelsDir, 'minilm.gguf'),
     );
+  });
+
+  it('takes a voice with its companions, and does not call them « not a model »', async () => {
+    // The walk: importing the folder `models synth` writes a voice into listed its
+    // voice-synth.onnx.json under « Non importés », though it was copied with the voice.
+    for (const layout of ['piper', 'sherpa'] as const) {
+      const folder = join(root, `voice-${layout}`);
+      writeVoiceModel(folder, 7, undefined, layout);
+      writeFileSync(join(folder, 'lisez-moi.json'), '{}');
+      const result = await importModelsFromFolder(vault, folder, {
+        modelsDir,
+        trustUnlisted: true,
+      });
+      expect(result.imported.map((m) => m.kind)).toEqual(['speech']);
+      expect(result.skipped).toEqual(['lisez-moi.json: not a model file']);
+    }
   });
 
   it('refuses a folder that does not exist', async () => {
