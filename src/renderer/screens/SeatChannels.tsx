@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { inputChannels } from '../audio/capture.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, type Translate } from '../i18n/i18n.js';
 
 export interface SeatSetup {
   /** Channels the input gives (1: one microphone for the room). */
@@ -46,7 +46,7 @@ export function SeatChannels(props: {
       >
         {t('record.detectChannels')}
       </button>{' '}
-      <span data-testid="channel-count">{t('record.channelCount', { n: channels })}</span>
+      <span data-testid="channel-count">{channelCount(channels, t)}</span>
       {channels > 1 &&
         Array.from({ length: channels }, (_, index) => (
           <label key={index}>
@@ -72,4 +72,9 @@ export function seatPlan(setup: SeatSetup): { channel: number; name: string }[] 
   return setup.names
     .map((name, index) => ({ channel: index + 1, name: name.trim() }))
     .filter((seat) => seat.name && seat.channel <= setup.channels);
+}
+
+/** « 1 canal », « 2 canaux »: no « canal(aux) » (the walk). */
+export function channelCount(n: number, t: Translate): string {
+  return n === 1 ? t('record.channelCountOne') : t('record.channelCount', { n });
 }
