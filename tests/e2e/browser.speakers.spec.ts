@@ -34,7 +34,7 @@ test.describe('speakers from microphone channels, in Chromium', () => {
       await shell.go('record');
 
       await page.getByTestId('detect-channels').click();
-      await expect(page.getByTestId('channel-count')).toHaveText('2 canal(aux)');
+      await expect(page.getByTestId('channel-count')).toHaveText('2 canaux');
       await page.getByTestId('seat-1').fill('Mme Martin');
       await page.getByTestId('seat-2').fill('M. Durand');
       const record = new RecordPage(page);
