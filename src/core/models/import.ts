@@ -11,6 +11,7 @@ import { onnxMetadata } from './synth/onnx-file.js';
 import { installModel, type ModelSettingsStore } from './installed.js';
 import { copyVoiceCompanions, hasPiperConfig, voiceCompanions } from './voice-companions.js';
 import { checkModelKind, detectModelFormat, judgeModel } from './verify.js';
+import { checkWhisperComplete } from './whisper-layout.js';
 
 /** A model installed from a file: the vault's record, its kind, and what to tell the user. */
 export type AddedModel = InstalledModel & {
@@ -114,6 +115,8 @@ async function installFile(
   let verdict;
   try {
     requireAllowedModel({ path: file, sha256: copy.sha256 }, options.env ?? process.env);
+    // A copy cut short runs in whisper.cpp as an empty model: refused here, trusted or not.
+    if (kind === 'asr') await checkWhisperComplete(copy.path, file);
     verdict = judgeModel(
       { path: file, kind, sha256: copy.sha256, size: copy.fingerprint.size },
       { catalogue, ...(options.trustUnlisted ? { trustUnlisted: true } : {}) },
