@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { inputChannels } from '../audio/capture.js';
-import { useI18n, type Translate } from '../i18n/i18n.js';
+import { channelCount } from '../format.js';
+import { useI18n } from '../i18n/i18n.js';
 
 export interface SeatSetup {
   /** Channels the input gives (1: one microphone for the room). */
@@ -72,9 +73,4 @@ export function seatPlan(setup: SeatSetup): { channel: number; name: string }[] 
   return setup.names
     .map((name, index) => ({ channel: index + 1, name: name.trim() }))
     .filter((seat) => seat.name && seat.channel <= setup.channels);
-}
-
-/** « 1 canal », « 2 canaux »: no « canal(aux) » (the walk). */
-export function channelCount(n: number, t: Translate): string {
-  return n === 1 ? t('record.channelCountOne') : t('record.channelCount', { n });
 }
