@@ -9,7 +9,7 @@ import { auditDetails } from '../../src/renderer/audit-details.js';
 import { channelCount, parseDay } from '../../src/renderer/format.js';
 import { importFacts } from '../../src/renderer/import-facts.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
-import { meetingBadge } from '../../src/renderer/meeting-status.js';
+import { failedJobsToShow, meetingBadge } from '../../src/renderer/meeting-status.js';
 import { templateFieldLabel } from '../../src/renderer/template-fields.js';
 import { tempDir } from '../helpers/vault.js';
 
@@ -185,5 +185,20 @@ describe('the channel count of a seat console', () => {
     expect(channelCount(8, fr)).toBe('8 canaux');
     expect(channelCount(1, en)).toBe('1 channel');
     expect(channelCount(2, en)).toBe('2 channels');
+  });
+});
+
+describe('a transcription that failed twice', () => {
+  it('is reported once, by its latest failure, in words that fit every step', () => {
+    const jobs = [
+      { id: 'j1', kind: 'transcribe' as const, state: 'failed' as const, error: 'first' },
+      { id: 'j2', kind: 'summarize' as const, state: 'done' as const },
+      { id: 'j3', kind: 'transcribe' as const, state: 'failed' as const, error: 'again' },
+    ];
+    expect(failedJobsToShow(jobs).map((job) => job.id)).toEqual(['j3']);
+    // « Intervenants a échoué » was the diarization step's note.
+    expect(spaces(fr('job.failed', { job: fr('job.diarize') }))).toBe(
+      'Échec de l’étape « Intervenants ».',
+    );
   });
 });
