@@ -1,3 +1,5 @@
+import type { Translate } from './i18n/translate.js';
+
 /** 3723000 → "1:02:03", 63000 → "1:03": the clock a clerk reads on a transcript. */
 export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -104,4 +106,9 @@ export function parseDay(text: string): string | undefined {
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return undefined;
   return date.toISOString().slice(0, 10);
+}
+
+/** « 1 canal », « 2 canaux »: no « canal(aux) » (the walk). */
+export function channelCount(n: number, t: Translate): string {
+  return n === 1 ? t('record.channelCountOne') : t('record.channelCount', { n });
 }

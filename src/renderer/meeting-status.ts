@@ -19,3 +19,14 @@ export function meetingBadge(meeting: {
   }
   return { key: `status.${meeting.status}` as MessageKey, className: meeting.status };
 }
+
+/**
+ * The failed jobs a meeting page reports: one per kind, the latest (jobs come
+ * oldest first). A retried transcription that failed again showed the same
+ * note twice (the walk).
+ */
+export function failedJobsToShow<J extends Pick<JobView, 'kind' | 'state'>>(jobs: J[]): J[] {
+  const latest = new Map<J['kind'], J>();
+  for (const job of jobs) if (job.state === 'failed') latest.set(job.kind, job);
+  return [...latest.values()];
+}

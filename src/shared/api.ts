@@ -358,6 +358,11 @@ export const apiCalls = {
       .strict(),
     output: z.object({ imported: z.array(ModelViewSchema), skipped: z.array(z.string()) }),
   },
+  /** Makes an installed model the one its kind uses; answers the new list. */
+  'models.setDefault': {
+    input: z.object({ kind: ModelKindSchema, path: z.string().min(1).max(4096) }).strict(),
+    output: z.array(ModelViewSchema),
+  },
   'settings.get': { input: Empty, output: SettingsViewSchema },
   'settings.update': { input: SettingsViewSchema.partial().strict(), output: SettingsViewSchema },
   'security.blocked': { input: Empty, output: z.array(BlockedRequestSchema) },

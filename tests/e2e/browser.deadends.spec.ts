@@ -1,5 +1,8 @@
-import { dirname } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { WHISPER_TINY_SYNTH, writeWhisperModel } from '../../src/core/models/synth/index.js';
 import { expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import {
@@ -69,6 +72,19 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       await page.getByRole('button', { name: /Avant les modèles/ }).click();
       await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
       await expect(page.getByTestId('job-waiting')).toHaveCount(0);
+
+      // A second transcription model, imported later, can be made the one used (the walk:
+      // a damaged default could not be replaced from the app).
+      const usb = mkdtempSync(join(tmpdir(), 'greffier-e2e-usb-'));
+      writeWhisperModel(join(usb, 'whisper-2.bin'), WHISPER_TINY_SYNTH, 2);
+      await shell.go('settings');
+      await new SettingsPage(page).importModels(usb);
+      const second = new SettingsPage(page).models().filter({ hasText: 'whisper-2.bin' });
+      await second.getByRole('button', { name: 'Utiliser whisper-2.bin par défaut' }).click();
+      await expect(second).toContainText('(par défaut)');
+      await expect(
+        new SettingsPage(page).models().filter({ hasText: 'Utiliser par défaut' }),
+      ).toHaveCount(1);
     } finally {
       await browser.close();
     }

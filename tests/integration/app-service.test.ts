@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
+import { WHISPER_TINY_SYNTH, writeWhisperModel } from '../../src/core/models/synth/index.js';
 import type { CallName, CallOutput, EventName } from '../../src/shared/api.js';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels, type GeneratedModels } from '../helpers/models.js';
@@ -202,6 +204,21 @@ describe('app service without engines', () => {
       (await h.ok('models.list', {})).every((m) => m.verification === 'trusted-unlisted'),
     ).toBe(true);
     expect(await h.ok('app.status', {})).toMatchObject({ hasAsrModel: true, hasLlmModel: true });
+
+    // The walk: a model imported after the default stayed unused, and Settings could not
+    // choose it (a damaged default was a dead end). The user picks the default now.
+    const second = join(h.dir.path, 'usb-2');
+    mkdirSync(second);
+    writeWhisperModel(join(second, 'whisper-2.bin'), WHISPER_TINY_SYNTH, 2);
+    const [added] = (await h.ok('models.import', { folder: second, trustUnlisted: true })).imported;
+    expect(added).toMatchObject({ kind: 'asr', isDefault: false });
+    const after = await h.ok('models.setDefault', { kind: 'asr', path: added!.path });
+    expect(after.filter((m) => m.kind === 'asr' && m.isDefault).map((m) => m.path)).toEqual([
+      added!.path,
+    ]);
+    expect((await h.fails('models.setDefault', { kind: 'asr', path: '/no/such.bin' })).code).toBe(
+      'model-missing',
+    );
   });
 
   it('refuses an empty question and reports minutes templates', async () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
+import type { CallOutput, SettingsView } from '../../src/shared/api.js';
 import { DEFAULT_FINAL_DECODING, finalDecoding } from '../../src/core/asr/decoding.js';
 import { machinePolicy } from '../../src/core/policy.js';
 import { runGreffier } from '../helpers/cli.js';
@@ -55,17 +56,19 @@ describe('choosing it in the app', () => {
         true,
       );
       const before = await free.dispatcher.call('settings.get', {});
-      expect(before.ok && before.value.finalDecoding).toEqual(DEFAULT_FINAL_DECODING);
+      expect(before.ok && (before.value as SettingsView).finalDecoding).toEqual(
+        DEFAULT_FINAL_DECODING,
+      );
       const changed = await free.dispatcher.call('settings.update', {
         finalDecoding: { beamSize: 5, fallback: true, flashAttention: true },
       });
-      expect(changed.ok && changed.value.finalDecoding?.beamSize).toBe(5);
+      expect(changed.ok && (changed.value as SettingsView).finalDecoding?.beamSize).toBe(5);
       const bad = await free.dispatcher.call('settings.update', {
         finalDecoding: { beamSize: 0 },
       });
       expect(bad.ok).toBe(false);
       const after = await free.dispatcher.call('settings.get', {});
-      expect(after.ok && after.value.finalDecoding?.beamSize).toBe(5);
+      expect(after.ok && (after.value as SettingsView).finalDecoding?.beamSize).toBe(5);
     } finally {
       await free.close();
     }
@@ -77,10 +80,12 @@ describe('choosing it in the app', () => {
     try {
       await fixed.dispatcher.call('vault.create', { passphrase: APP_PASSPHRASE });
       const status = await fixed.dispatcher.call('app.status', {});
-      expect(status.ok && status.value.policy?.finalDecoding).toEqual({
-        beamSize: 1,
-        fallback: true,
-      });
+      expect(status.ok && (status.value as CallOutput<'app.status'>).policy?.finalDecoding).toEqual(
+        {
+          beamSize: 1,
+          fallback: true,
+        },
+      );
       const refused = await fixed.dispatcher.call('settings.update', {
         finalDecoding: { beamSize: 5, fallback: true, flashAttention: true },
       });

@@ -1,4 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +16,7 @@ import {
   EMBEDDING_TINY_SYNTH,
   LLM_TINY_SYNTH,
   writeLlmModel,
+  writeVoiceModel,
 } from '../../src/core/models/synth/index.js';
 import type { Vault } from '../../src/core/vault/vault.js';
 import { sharedFile, sharedFileMissing } from '../helpers/fixtures.js';
@@ -136,6 +145,41 @@ describe('importing the models of a folder', () => {
     expect(settings.models.embedding?.find((m) => m.default)?.path).toBe(
       join(modelsDir, 'minilm.gguf'),
     );
+  });
+
+  it('takes a voice with its companions, and does not call them « not a model »', async () => {
+    // The walk: importing the folder `models synth` writes a voice into listed its
+    // voice-synth.onnx.json under « Non importés », though it was copied with the voice.
+    for (const layout of ['piper', 'sherpa'] as const) {
+      const folder = join(root, `voice-${layout}`);
+      writeVoiceModel(folder, 7, undefined, layout);
+      writeFileSync(join(folder, 'lisez-moi.json'), '{}');
+      const result = await importModelsFromFolder(vault, folder, {
+        modelsDir,
+        trustUnlisted: true,
+      });
+      expect(result.imported.map((m) => m.kind)).toEqual(['speech']);
+      expect(result.skipped).toEqual(['lisez-moi.json: not a model file']);
+    }
+  });
+
+  it('refuses a whisper model cut short, even trusted, and keeps no copy', async () => {
+    // The walk: a whisper file cut at 100 kB was accepted and made the default; every
+    // transcription then failed with « Le fichier du modèle est tronqué ».
+    const models = await testModels();
+    const whole = readFileSync(models.whisper);
+    const cut = join(root, 'cut');
+    mkdirSync(cut);
+    writeFileSync(join(cut, 'a-in-vocabulary.bin'), whole.subarray(0, 100_000));
+    writeFileSync(join(cut, 'b-in-weights.bin'), whole.subarray(0, whole.length - 1000));
+    const result = await importModelsFromFolder(vault, cut, { modelsDir, trustUnlisted: true });
+    expect(result.imported).toEqual([]);
+    expect(result.skipped).toEqual([
+      expect.stringMatching(/^a-in-vocabulary\.bin: .* is cut short/),
+      expect.stringMatching(/^b-in-weights\.bin: .* is cut short/),
+    ]);
+    const copies = readdirSync(modelsDir).filter((name) => /^(a-in|b-in)/.test(name));
+    expect(copies).toEqual([]);
   });
 
   it('refuses a folder that does not exist', async () => {

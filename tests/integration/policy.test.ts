@@ -112,6 +112,24 @@ describe('a machine policy with minPassphraseLength 16', () => {
   });
 });
 
+describe('a machine policy with exports turned off', () => {
+  it('makes the CLI refuse to export minutes or an archive, as the app does', async () => {
+    // The walk: the app refused exports, while « greffier minutes export » wrote the file.
+    const env = policyEnv('no-exports-cli', { featuresOff: ['exports'] });
+    const pass = passFile('no-exports', SIXTEEN);
+    expect((await runGreffier(env, ['vault', 'init', '--passphrase-file', pass])).code).toBe(0);
+    const out = join(dir.path, 'no-exports-out');
+    for (const argv of [
+      ['minutes', 'export', 'm1', '--format', 'md', '--out', `${out}.md`],
+      ['export', 'm1', '--out', `${out}.greffier`, '--archive-passphrase-file', pass],
+    ]) {
+      const refused = await runGreffier(env, [...argv, '--passphrase-file', pass]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/exports are turned off by this machine's policy/);
+    }
+  });
+});
+
 describe('a malformed policy', () => {
   const cases: [string, unknown, string][] = [
     ['wrong-type', { minPassphraseLength: 'sixteen' }, 'minPassphraseLength'],

@@ -6,9 +6,10 @@ import { checkNewPassphrase } from '../../src/core/vault/vault.js';
 import { GreffierError } from '../../src/core/errors.js';
 import { assessPassphrase } from '../../src/shared/passphrase.js';
 import { auditDetails } from '../../src/renderer/audit-details.js';
-import { parseDay } from '../../src/renderer/format.js';
+import { channelCount, parseDay } from '../../src/renderer/format.js';
+import { importFacts } from '../../src/renderer/import-facts.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
-import { meetingBadge } from '../../src/renderer/meeting-status.js';
+import { failedJobsToShow, meetingBadge } from '../../src/renderer/meeting-status.js';
 import { templateFieldLabel } from '../../src/renderer/template-fields.js';
 import { tempDir } from '../helpers/vault.js';
 
@@ -148,5 +149,56 @@ describe('the language Chromium draws its own controls in', () => {
     expect(chromiumLanguage({ GREFFIER_POLICY: policy, LANG: 'en_US.UTF-8' })).toBe('fr');
     expect(chromiumLanguage({ GREFFIER_POLICY: none, LANG: 'fr_FR.UTF-8' })).toBe('fr');
     expect(chromiumLanguage({ GREFFIER_POLICY: none, LANG: 'en_US.UTF-8' })).toBe('en-GB');
+  });
+});
+
+describe('what the import panel says of a file it cannot read', () => {
+  const probe = {
+    fileName: 'x.mp3',
+    bytes: 50_000,
+    container: 'unknown',
+    codec: 'unknown',
+    durationExact: false,
+  };
+  it('never shows the probe’s « unknown », and agrees in French', () => {
+    expect(importFacts(probe, fr, 'fr')).toEqual({
+      format: 'non reconnu',
+      length: 'inconnue',
+      channels: 'inconnus',
+    });
+    expect(importFacts(probe, en, 'en').format).toBe('not recognised');
+    expect(importFacts({ ...probe, container: 'ogg' }, fr, 'fr').format).toBe(
+      'OGG · codec inconnu',
+    );
+    expect(
+      importFacts({ ...probe, container: 'mp4', codec: 'aac', channels: 2 }, fr, 'fr'),
+    ).toMatchObject({
+      format: 'MP4 · aac',
+      channels: 'stéréo (2)',
+    });
+  });
+});
+
+describe('the channel count of a seat console', () => {
+  it('is said in the singular for one channel', () => {
+    expect(channelCount(1, fr)).toBe('1 canal');
+    expect(channelCount(8, fr)).toBe('8 canaux');
+    expect(channelCount(1, en)).toBe('1 channel');
+    expect(channelCount(2, en)).toBe('2 channels');
+  });
+});
+
+describe('a transcription that failed twice', () => {
+  it('is reported once, by its latest failure, in words that fit every step', () => {
+    const jobs = [
+      { id: 'j1', kind: 'transcribe' as const, state: 'failed' as const, error: 'first' },
+      { id: 'j2', kind: 'summarize' as const, state: 'done' as const },
+      { id: 'j3', kind: 'transcribe' as const, state: 'failed' as const, error: 'again' },
+    ];
+    expect(failedJobsToShow(jobs).map((job) => job.id)).toEqual(['j3']);
+    // « Intervenants a échoué » was the diarization step's note.
+    expect(spaces(fr('job.failed', { job: fr('job.diarize') }))).toBe(
+      'Échec de l’étape « Intervenants ».',
+    );
   });
 });

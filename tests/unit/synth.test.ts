@@ -3,9 +3,10 @@ import { SPEAKER_SYNTH_FILES } from '../../src/core/models/synth/speaker-models.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runGreffier } from '../helpers/cli.js';
+import { modelsSynthCommand } from '../../src/cli/commands/models.js';
 import { toFloat16Bits } from '../../src/core/models/synth/binary-writer.js';
 import { SeededRandom } from '../../src/core/models/synth/random.js';
 import { synthModels, SYNTH_FILES } from '../../src/core/models/synth/index.js';
@@ -168,6 +169,15 @@ describe('models synth', () => {
       join(out, 'speakers', SPEAKER_SYNTH_FILES.embedding),
       join(out, 'speech', 'voice-synth.onnx'),
     ]);
+  });
+
+  it('says in its help every file it writes, and that each folder is imported on its own', () => {
+    // The walk: the help named two files; the voice and speaker models went unmentioned.
+    const models = synthModels({ outDir: join(scratch, 'help'), seed: 2 });
+    for (const path of Object.values(models)) {
+      expect(modelsSynthCommand.usage).toContain(`DIR/${relative(join(scratch, 'help'), path)}`);
+    }
+    expect(modelsSynthCommand.usage).toMatch(/import each folder on its own/);
   });
 
   it('refuses a missing --out with exit 2', async () => {

@@ -1,7 +1,7 @@
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { exportArchive, importArchive } from '../../core/meetings/archive.js';
 import { checkNewPassphrase } from '../../core/vault/vault.js';
-import { machinePolicy } from '../../core/policy.js';
+import { machinePolicy, requireFeature } from '../../core/policy.js';
 import { systemUiLocale } from '../../core/app/locale.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { getPassphrase } from '../passphrase.js';
@@ -31,6 +31,8 @@ Options:
     if (positionals.length === 0)
       throw new UsageError('export needs at least one meeting id', 'see "greffier list"');
     if (!values.out) throw new UsageError('export needs --out <file.greffier>');
+    // An archive takes meetings off this PC: the policy's « exports » covers it too.
+    requireFeature('exports', io.env);
     const { existsSync } = await import('node:fs');
     if (existsSync(values.out)) {
       throw new GreffierError('exists', `${values.out} already exists`, {

@@ -68,7 +68,7 @@ const modules = {
 export const commands: CommandEntry[] = [
   entry(
     'models synth',
-    'write generated test models (whisper + LLM) with seeded random weights',
+    'write generated test models (whisper, LLM, speakers, voice) with seeded random weights',
     modules.models,
   ),
   entry(

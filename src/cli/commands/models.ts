@@ -22,17 +22,23 @@ function parseSeed(value: string | undefined): number {
 
 export const modelsSynthCommand: Command = {
   path: ['models', 'synth'],
-  summary: 'write generated test models (whisper + LLM) with seeded random weights',
+  summary: 'write generated test models (whisper, LLM, speakers, voice) with seeded random weights',
   usage: `
 Usage: greffier models synth --out DIR [--bench] [--seed N]
 
-Writes two models in real formats with seeded random weights, for tests and
+Writes models in real formats with seeded random weights, for tests and
 benchmarks (their words are nonsense, their speed is real):
   DIR/whisper-synth.bin   whisper.cpp model, multilingual vocabulary, tiny dimensions
   DIR/llm-synth.gguf      llama-architecture GGUF, 64 wide, 2 blocks
-With --bench, real-dimension variants instead:
+  DIR/speakers/segmentation-synth.onnx       speaker segmentation (sherpa-onnx)
+  DIR/speakers/speaker-embedding-synth.onnx  voiceprints (sherpa-onnx)
+  DIR/speech/voice-synth.onnx                a French reading voice, Piper-shaped,
+                                             its .onnx.json beside it
+With --bench, real-dimension variants of the first two instead:
   DIR/whisper-synth-base.bin  whisper base dimensions (512 state, 6 layers), ~150 MB
   DIR/llm-synth-1.5b.gguf     shaped like a 1.5 B model, Q4_0 blocks, ~1 GB
+Importing DIR takes only the files directly in it (so speaker separation stays
+off); import each folder on its own, e.g. DIR/speech for the voice.
 
 Options:
   --out DIR    folder to write into (created if missing)

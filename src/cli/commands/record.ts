@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { editMinutes } from '../../core/record/edit.js';
+import { requireFeature } from '../../core/policy.js';
 import { PART_HEADINGS } from '../../core/app/export-common.js';
 import { exportMeeting } from '../../core/app/signed-export.js';
 import {
@@ -100,6 +101,8 @@ function minutesCommand(word: string, summary: string): Command {
         out: { type: 'string' },
       });
       const id = oneId(positionals, `minutes ${word}`);
+      // The machine policy binds both doors: the app's export call checks the same.
+      if (word === 'export') requireFeature('exports', io.env);
       if (word === 'edit' && !values.from) {
         throw new UsageError(
           'minutes edit needs --from F.json',

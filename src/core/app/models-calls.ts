@@ -1,5 +1,5 @@
 import { importModelsFromFolder } from '../models/import.js';
-import { installedModelViews } from '../models/installed.js';
+import { installedModelViews, makeDefaultModel } from '../models/installed.js';
 import { homePaths } from '../paths.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
@@ -24,6 +24,14 @@ export function modelCalls(session: AppSession): Handlers {
       // Meetings waiting for a model (recorded before any was installed) go ahead now.
       if (imported.length > 0) session.kickJobs();
       return { imported, skipped: result.skipped };
+    },
+
+    'models.setDefault': async ({ kind, path }) => {
+      const { vault } = session.vault;
+      await makeDefaultModel(vault, kind, path);
+      // Meetings waiting for a model go ahead with it (a failed one is retried by hand).
+      session.kickJobs();
+      return installedModelViews(vault.getSettings());
     },
   };
 }

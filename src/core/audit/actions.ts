@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'archive.imported',
   'meeting.deleted',
   'model.added',
+  'model.default',
   'settings.changed',
   'retention.changed',
   'retention.hold',

@@ -9,8 +9,9 @@ import { copyModelIntoFolder } from './copy.js';
 import { ggufModelKind } from './gguf-kind.js';
 import { onnxMetadata } from './synth/onnx-file.js';
 import { installModel, type ModelSettingsStore } from './installed.js';
-import { copyVoiceCompanions, hasPiperConfig } from './voice-companions.js';
+import { copyVoiceCompanions, hasPiperConfig, voiceCompanions } from './voice-companions.js';
 import { checkModelKind, detectModelFormat, judgeModel } from './verify.js';
+import { checkWhisperComplete } from './whisper-layout.js';
 
 /** A model installed from a file: the vault's record, its kind, and what to tell the user. */
 export type AddedModel = InstalledModel & {
@@ -114,6 +115,8 @@ async function installFile(
   let verdict;
   try {
     requireAllowedModel({ path: file, sha256: copy.sha256 }, options.env ?? process.env);
+    // A copy cut short runs in whisper.cpp as an empty model: refused here, trusted or not.
+    if (kind === 'asr') await checkWhisperComplete(copy.path, file);
     verdict = judgeModel(
       { path: file, kind, sha256: copy.sha256, size: copy.fingerprint.size },
       { catalogue, ...(options.trustUnlisted ? { trustUnlisted: true } : {}) },
@@ -171,6 +174,7 @@ export async function importModelsFromFolder(
       )
       .map((d) => d.name)
       .sort();
+    names = withoutVoiceCompanions(names);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new GreffierError(
@@ -213,6 +217,23 @@ export async function importModelsFromFolder(
   }
   if (names.length === 0) result.skipped.push(`${folder}: no files`);
   return result;
+}
+
+/**
+ * A voice's configuration and tokens travel with its .onnx (copyVoiceCompanions):
+ * they are no models of their own, so they are neither imported nor listed
+ * as refused (the walk saw « voice.onnx.json — ce n'est pas un fichier de modèle »).
+ */
+function withoutVoiceCompanions(names: string[]): string[] {
+  const companions = new Set(
+    names
+      .filter((name) => name.endsWith('.onnx'))
+      .flatMap((name) => {
+        const { config, tokens } = voiceCompanions(name);
+        return [config, ...tokens];
+      }),
+  );
+  return names.filter((name) => !companions.has(name));
 }
 
 /**

@@ -61,6 +61,30 @@ export async function installModel(
   return record;
 }
 
+/**
+ * Makes an installed model the one its kind uses (Settings' « Utiliser par
+ * défaut »): a model imported after the default stays unused otherwise, and a
+ * damaged default was a dead end (the walk).
+ */
+export async function makeDefaultModel(
+  store: ModelSettingsStore,
+  kind: ModelKind,
+  path: string,
+): Promise<void> {
+  const installed = store.getSettings().models[kind] ?? [];
+  if (!installed.some((m) => m.path === path)) {
+    throw new GreffierError('model-missing', `${path} is not an installed ${kind} model`, {
+      hint: 'choose one of the models listed in Models & settings',
+    });
+  }
+  const models = { ...store.getSettings().models };
+  models[kind] = installed.map((m) => ({ ...m, default: m.path === path }));
+  await store.updateSettings({ models });
+  if (store instanceof Vault) {
+    await appendAudit(store, { action: 'model.default', details: { kind, file: basename(path) } });
+  }
+}
+
 /** Status of every installed model from its fingerprint alone (cheap enough for a screen). */
 export function installedModelViews(settings: Settings): ModelView[] {
   const views: ModelView[] = [];

@@ -8,6 +8,7 @@ import type { ImportWarningView } from '../components/ImportWarnings.js';
 import { LanguageField } from '../components/LanguageField.js';
 import { bytesToBase64, duration, fileSize, percent } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
+import { importFacts } from '../import-facts.js';
 
 /** Files the picker offers; the core still decides from the content, not from this list. */
 const ACCEPT = 'audio/*,video/mp4,video/webm,.m4a,.opus,.flac,.ogg,.mp3,.wav';
@@ -200,24 +201,7 @@ export function ImportPanel({
 
 function ProbeFacts({ probe }: { probe: ImportProbeView }) {
   const { t, locale } = useI18n();
-  const format =
-    probe.codec && probe.codec !== probe.container
-      ? `${probe.container.toUpperCase()} · ${probe.codec}`
-      : probe.container.toUpperCase();
-  const length =
-    probe.durationMs === undefined
-      ? t('import.unknown')
-      : probe.durationExact
-        ? duration(probe.durationMs, locale)
-        : t('import.about', { time: duration(probe.durationMs, locale) });
-  const channels =
-    probe.channels === undefined
-      ? t('import.unknown')
-      : probe.channels === 1
-        ? t('import.mono')
-        : probe.channels === 2
-          ? t('import.stereo')
-          : String(probe.channels);
+  const { format, length, channels } = importFacts(probe, t, locale);
   return (
     <dl className="import-facts">
       <dt>{t('import.format')}</dt>

@@ -8,7 +8,7 @@ import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
-import { meetingBadge } from '../meeting-status.js';
+import { failedJobsToShow, meetingBadge } from '../meeting-status.js';
 import { ApprovalPanel } from './ApprovalPanel.js';
 import { MeetingExport } from './MeetingExport.js';
 import { MeetingMinutes } from './MeetingMinutes.js';
@@ -209,18 +209,16 @@ export function MeetingScreen(props: {
           )}
         </div>
       ))}
-      {meeting.jobs
-        .filter((job) => job.state === 'failed')
-        .map((job) => {
-          const said = describeJobError(job, locale);
-          return (
-            <div key={job.id} role="alert" className="error" data-testid="job-error">
-              <strong>{t('job.failed', { job: t(`job.${job.kind}` as MessageKey) })}</strong>{' '}
-              <span>{said.message}</span>
-              {said.hint && <p className="hint">{said.hint}</p>}
-            </div>
-          );
-        })}
+      {failedJobsToShow(meeting.jobs).map((job) => {
+        const said = describeJobError(job, locale);
+        return (
+          <div key={job.id} role="alert" className="error" data-testid="job-error">
+            <strong>{t('job.failed', { job: t(`job.${job.kind}` as MessageKey) })}</strong>{' '}
+            <span>{said.message}</span>
+            {said.hint && <p className="hint">{said.hint}</p>}
+          </div>
+        );
+      })}
       <ErrorNote error={error} />
 
       <div className="meeting-grid">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { inputChannels } from '../audio/capture.js';
+import { channelCount } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 
 export interface SeatSetup {
@@ -46,7 +47,7 @@ export function SeatChannels(props: {
       >
         {t('record.detectChannels')}
       </button>{' '}
-      <span data-testid="channel-count">{t('record.channelCount', { n: channels })}</span>
+      <span data-testid="channel-count">{channelCount(channels, t)}</span>
       {channels > 1 &&
         Array.from({ length: channels }, (_, index) => (
           <label key={index}>

@@ -84,6 +84,16 @@ export function SettingsScreen({
     }
   }
 
+  async function makeDefault(model: ModelView) {
+    setError(undefined);
+    try {
+      setModels(await api.call('models.setDefault', { kind: model.kind, path: model.path }));
+      await onChanged();
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
   const nextVerdict = usePassphraseVerdict(next, policy?.minPassphraseLength);
 
   async function changePassphrase(event: FormEvent) {
@@ -141,7 +151,21 @@ export function SettingsScreen({
                   <td>{t(`model.kind.${model.kind}` as MessageKey)}</td>
                   <td title={model.path}>
                     <span translate="no">{model.fileName}</span>
-                    {model.isDefault ? ` (${t('settings.default')})` : ''}
+                    {model.isDefault ? (
+                      ` (${t('settings.default')})`
+                    ) : (
+                      <>
+                        {' '}
+                        <button
+                          type="button"
+                          className="link"
+                          aria-label={t('settings.makeDefaultOf', { file: model.fileName })}
+                          onClick={() => void makeDefault(model)}
+                        >
+                          {t('settings.makeDefault')}
+                        </button>
+                      </>
+                    )}
                   </td>
                   <td>{fileSize(model.sizeBytes, locale)}</td>
                   <td>{t(`model.state.${model.verification}` as MessageKey)}</td>
