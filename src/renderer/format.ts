@@ -110,5 +110,5 @@ export function parseDay(text: string): string | undefined {
 
 /** « 1 canal », « 2 canaux »: no « canal(aux) » (the walk). */
 export function channelCount(n: number, t: Translate): string {
-  return n === 1 ? t('record.channelCountOne') : t('record.channelCount', { n });
+  return t('record.channelCount', { n });
 }
