@@ -431,6 +431,21 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
   const jobs: GenerateJob[] = [];
   const results: GenerateResult[] = [];
   recordingHost(host, jobs, results);
+  // The last prompt a preload finished reading into the question lane: at
+  // release, the final prompt is only read from where it differs from it.
+  let preloaded = '';
+  const preload = host.preload.bind(host);
+  host.preload = async (job, options) => {
+    const done = await preload(job, options);
+    if (job.lane === 'question') preloaded = job.prompt;
+    return done;
+  };
+  const alreadyRead = async (prompt: string) => {
+    let same = 0;
+    while (same < prompt.length && prompt[same] === preloaded[same]) same++;
+    const [common, whole] = await host.count(model, [prompt.slice(0, same), prompt]);
+    return `${common} of ${whole} prompt tokens read before release`;
+  };
   // Random weights fill every bounded string of the schema (hundreds of tokens
   // on a busy machine take minutes): each answer stops at its first token,
   // the point measured, and the conversation's turn comes from the evidence.
@@ -438,6 +453,7 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
     const marks: { evidenceMs?: number; tokenMs?: number; heardMs?: number } = {};
     let released = 0;
     let evidence: Evidence | undefined;
+    let read: Turn['read'];
     const stop = new AbortController();
     const ask = new HeldQuestionAsk(
       'fr',
@@ -449,6 +465,7 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
         onStage: (stage) => {
           if (stage === 'searching' && released) marks.heardMs ??= performance.now() - released;
         },
+        onPassages: (passages) => (read = passages),
         onEvidence: (found) => {
           evidence = found;
           marks.evidenceMs ??= performance.now() - released;
@@ -460,6 +477,8 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
       },
       { hear: standInHearing(whisperModel, whisperCli, pcm, text) },
     );
+    // The lane holds the last prompt it read: the previous answer's, until a preload finishes.
+    preloaded = jobs.at(-1)?.prompt ?? '';
     await holdAndSpeak(ask, pcm);
     released = performance.now();
     await ask.finish().catch((error: unknown) => {
@@ -471,8 +490,10 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
       found: true,
       language: 'fr',
       meetingIds: evidence ? [evidence.citation.meetingId] : [],
+      ...(read ? { read } : {}),
     };
-    return { ...marks, evidence, turn, runs: ask.whisperRuns, preloads: ask.preloads };
+    const prefix = await alreadyRead(jobs.at(-1)!.prompt);
+    return { ...marks, evidence, turn, prefix, runs: ask.whisperRuns, preloads: ask.preloads };
   };
   try {
     // The app keeps the model loaded and has been asked before: warm it the same way.
@@ -510,7 +531,7 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
         raw: seconds(raw),
         ratio: tokenMs / 6000,
         target: '≤ 6 s',
-        note: `raw = node-llama-cpp alone, same final prompt (~${counts[0]} tokens) and grammar, fresh context, prompt → first token, no whisper: model part of ours (heard → first token) / raw ${((tokenMs - (one.heardMs ?? 0)) / raw).toFixed(2)}; load average during the run ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+        note: `raw = node-llama-cpp alone, same final prompt (~${counts[0]} tokens) and grammar, fresh context, prompt → first token, no whisper: model part of ours (heard → first token) / raw ${((tokenMs - (one.heardMs ?? 0)) / raw).toFixed(2)}; ${one.prefix}; load average during the run ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
       },
       {
         measure:
@@ -518,7 +539,7 @@ async function spokenQuestion(model: ModelRef, whisperModel: string): Promise<Be
         ours: seconds(followMs),
         ratio: followMs / 4000,
         target: '≤ 4 s',
-        note: `from release, key held ${(secondPcm.length / 16_000).toFixed(1)} s, heard at ${seconds(two.heardMs ?? Number.NaN)}; prompt ~${counts[1]} tokens; evidence from ${two.evidence?.citation.meetingId ?? 'none'} (follow-up of ${one.turn.meetingIds.join(', ') || 'nothing'})`,
+        note: `from release, key held ${(secondPcm.length / 16_000).toFixed(1)} s, heard at ${seconds(two.heardMs ?? Number.NaN)}; prompt ~${counts[1]} tokens, ${two.prefix} (preload or the turn before); evidence from ${two.evidence?.citation.meetingId ?? 'none'} (follow-up of ${one.turn.meetingIds.join(', ') || 'nothing'})`,
       },
     ];
   } finally {

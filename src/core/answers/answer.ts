@@ -190,6 +190,7 @@ export function promptPassages(
   hits: SearchHit[],
   question: string,
   language: Language,
+  read?: ReadPassages,
 ): { passages: { key: string; hit: SearchHit; text: string }[]; lines: string[] } {
   const byMeeting = new Map<string, SearchHit[]>();
   for (const hit of hits)
@@ -201,7 +202,7 @@ export function promptPassages(
       const passage = {
         key: `P${passages.length + 1}`,
         hit,
-        text: passageExcerpt(hit.text, question, language),
+        text: excerptOf(hit, question, language, read),
       };
       passages.push(passage);
       return {
@@ -217,6 +218,52 @@ export function promptPassages(
     });
   });
   return { passages, lines };
+}
+
+/** A passage's identity across retrievals. */
+const hitKey = (hit: Pick<SearchHit, 'meetingId' | 'segmentId'>) =>
+  `${hit.meetingId}/${hit.segmentId}`;
+
+/**
+ * The passages the question lane has already read (evaluated by the model),
+ * in prompt order with the excerpts it read: from the preload made while the
+ * key was held, or from the turn before. A prompt that starts with the same
+ * passages, in the same order and the same words, is only read from where it
+ * differs (node-llama-cpp keeps the sequence's common token prefix).
+ */
+export interface ReadPassages {
+  order: string[];
+  excerpts: Map<string, string>;
+}
+
+export function readPassages(prepared: Pick<PreparedAnswer, 'passages'>): ReadPassages {
+  return {
+    order: prepared.passages.map((p) => hitKey(p.hit)),
+    excerpts: new Map(prepared.passages.map((p) => [hitKey(p.hit), p.text])),
+  };
+}
+
+function excerptOf(
+  hit: SearchHit,
+  question: string,
+  language: Language,
+  read: ReadPassages | undefined,
+): string {
+  return read?.excerpts.get(hitKey(hit)) ?? passageExcerpt(hit.text, question, language);
+}
+
+/**
+ * The passages already read come first, in the order they were read; the
+ * others follow in their rank order. The model is told nothing about ranks
+ * (every passage is a candidate), so only the reading time changes.
+ */
+export function readFirst(hits: SearchHit[], read: ReadPassages | undefined): SearchHit[] {
+  if (!read) return hits;
+  const position = new Map(read.order.map((key, i) => [key, i]));
+  const known = hits
+    .filter((h) => position.has(hitKey(h)))
+    .sort((a, b) => position.get(hitKey(a))! - position.get(hitKey(b))!);
+  return [...known, ...hits.filter((h) => !position.has(hitKey(h)))];
 }
 
 export function notFound(
@@ -277,6 +324,8 @@ export interface PrepareOptions extends Omit<AskOptions, 'onAnswerText'> {
   answerChars?: number;
   /** Hits already retrieved for this question (skips retrieval). */
   hits?: SearchHit[];
+  /** What the question lane has read already: kept first and word for word. */
+  read?: ReadPassages;
 }
 
 /** Tokens a passage costs beyond its text: its key, speaker and JSON punctuation. */
@@ -292,10 +341,10 @@ async function withinBudget(
   hits: SearchHit[],
   question: string,
   language: Language,
-  options: Pick<PrepareOptions, 'host' | 'model' | 'passageTokens' | 'signal'>,
+  options: Pick<PrepareOptions, 'host' | 'model' | 'passageTokens' | 'signal' | 'read'>,
 ): Promise<SearchHit[]> {
   const budget = options.passageTokens ?? DEFAULT_PASSAGE_TOKENS;
-  const texts = hits.map((h) => passageExcerpt(h.text, question, language));
+  const texts = hits.map((h) => excerptOf(h, question, language, options.read));
   const counts = await options.host.count(options.model, texts, jobOptions(options));
   const kept: SearchHit[] = [];
   let used = 0;
@@ -330,9 +379,9 @@ export async function prepareAnswer(
   const retrieved =
     options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
   if (retrieved.length === 0) return undefined;
-  const hits = await withinBudget(retrieved, trimmed, language, options);
+  const hits = readFirst(await withinBudget(retrieved, trimmed, language, options), options.read);
   const prompts = loadPrompts(language);
-  const { passages, lines } = promptPassages(hits, trimmed, language);
+  const { passages, lines } = promptPassages(hits, trimmed, language, options.read);
   const previous =
     options.previous && options.previous.length > 0
       ? [jsonLine({ previous: options.previous })]

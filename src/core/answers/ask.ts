@@ -15,9 +15,11 @@ import {
   composeAnswer,
   notFound,
   prepareAnswer,
+  readPassages,
   retrievePassages,
   type PrepareOptions,
   type PreparedAnswer,
+  type ReadPassages,
 } from './answer.js';
 import { followUpQuery, previousTurnsLine, type Turn } from './conversation.js';
 import { findEvidence, sentenceStream, type Evidence } from './evidence.js';
@@ -74,6 +76,8 @@ export interface QuestionContext {
   onHeard?: (text: string) => void;
   /** The best verified passage, before the model writes. */
   onEvidence?: (evidence: Evidence) => void;
+  /** The passages the model is given, before it reads them (a turn's `read`, for a bench that stops early). */
+  onPassages?: (read: ReadPassages) => void;
   /** The answer's text as the model writes it. */
   onToken?: (text: string) => void;
   /** Each finished sentence of the answer, for speech. */
@@ -139,8 +143,11 @@ function preparation(
   context: QuestionContext,
   question: Pick<Question, 'filter' | 'passages'>,
   plan: (typeof PLAN)[keyof typeof PLAN],
+  read?: ReadPassages,
 ): PrepareOptions {
   const turns = context.turns ?? [];
+  // What the question lane read last: this question's preload, else the turn before's prompt.
+  const alreadyRead = read ?? turns.at(-1)?.read;
   const follow = followUpQuery(text, turns);
   const references = resolveReferences(text, {
     meetings: sources.meetings,
@@ -163,6 +170,7 @@ function preparation(
     answerChars: plan.answerChars,
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
     ...(turns.length > 0 ? { previous: previousTurnsLine(turns) } : {}),
+    ...(alreadyRead ? { read: alreadyRead } : {}),
     ...(sources.embeddingModel ? { embeddingModel: sources.embeddingModel } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   };
@@ -188,6 +196,7 @@ async function answerText(
   context: QuestionContext,
   question: Pick<Question, 'filter' | 'passages'>,
   spoken: boolean,
+  read?: ReadPassages,
 ): Promise<AskResult> {
   // The question, never the answer: the answer can be asked again from the same record.
   if (context.open) {
@@ -198,13 +207,14 @@ async function answerText(
   }
   context.onStage?.('searching', text);
   const plan = spoken ? PLAN.spoken : PLAN.typed;
-  const options = preparation(text, language, sources, context, question, plan);
+  const options = preparation(text, language, sources, context, question, plan, read);
   // Evidence before anything that waits for the model host (token counts, the model itself).
   const hits = await retrievePassages(options.searchText ?? text, options);
   const evidence = await findEvidence(hits, text, language, sources.lookup);
   if (evidence) context.onEvidence?.(evidence);
   const prepared = await prepareAnswer(text, { ...options, hits });
   if (!prepared) return result(notFound(text, language, 0), undefined, evidence);
+  context.onPassages?.(readPassages(prepared));
   context.onStage?.('answering', text);
   const sentences = context.onSentence ? sentenceStream(context.onSentence) : undefined;
   const answer = await composeAnswer(prepared, {
@@ -236,6 +246,7 @@ function result(
       found: answer.found,
       language: answer.language,
       meetingIds: cited.length > 0 ? cited : read,
+      ...(prepared ? { read: readPassages(prepared) } : {}),
     },
     ...(evidence ? { evidence } : {}),
     hits: prepared?.hits ?? [],
@@ -311,6 +322,8 @@ export class HeldQuestionAsk {
   private readonly threads: number;
   private preloading: { controller: AbortController; done: Promise<void> } | undefined;
   private preloadedFor = '';
+  /** The passages the last preload gave the question lane to read. */
+  private read: ReadPassages | undefined;
   /** Preloads run while held (for the bench and tests). */
   preloads = 0;
 
@@ -361,10 +374,19 @@ export class HeldQuestionAsk {
     const run = async () => {
       const sources = await this.sources;
       const language = this.languageFor(partial);
-      const options = preparation(partial, language, sources, this.context, {}, PLAN.spoken);
+      const options = preparation(
+        partial,
+        language,
+        sources,
+        this.context,
+        {},
+        PLAN.spoken,
+        this.read,
+      );
       const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
       if (!prepared || controller.signal.aborted) return;
       this.preloads++;
+      this.read = readPassages(prepared);
       // Line by line (a meeting's passages each), never the question line: one
       // evaluation batch cannot be interrupted, so at release the host is free
       // within one line's time for whisper and the answer.
@@ -405,7 +427,7 @@ export class HeldQuestionAsk {
     const language = heard.language ?? this.languageFor(heard.text);
     if (!heard.text) return result(notFound('', language, 0, ''), undefined, undefined);
     this.context.onHeard?.(heard.text);
-    const done = await answerText(heard.text, language, sources, this.context, {}, true);
+    const done = await answerText(heard.text, language, sources, this.context, {}, true, this.read);
     return { ...done, answer: { ...done.answer, transcribedFrom: heard.text } };
   }
 
