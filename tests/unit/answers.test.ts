@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { dataBlock, fill, jsonLine, loadPrompts } from '../../src/core/llm/prompts.js';
 import {
+  answerOpening,
   answerSchema,
   answerTextStream,
   PASSAGE_CHARS,
@@ -224,5 +226,20 @@ describe('prompt passages', () => {
     // A passage no longer retrieved is dropped: the reading is reused up to it.
     const fewer = promptPassages(readFirst([b, c], read), question, 'fr', read);
     expect(fewer.passages.map((p) => p.hit.meetingId)).toEqual(['b', 'c']);
+  });
+
+  it('every answer prompt begins with the opening read when the key goes down', () => {
+    for (const language of ['fr', 'en'] as const) {
+      const prompts = loadPrompts(language);
+      const opening = answerOpening(language);
+      expect(opening.system).toBe(prompts.answerSystem);
+      const prompt = fill(prompts.answerUser, {
+        passages: dataBlock(prompts, [jsonLine({ meeting: 'Conseil', passages: [] })]),
+        question: jsonLine('Quel budget ?'),
+      });
+      expect(prompt.startsWith(opening.prompt)).toBe(true);
+      expect(opening.prompt.endsWith(prompts.dataOpen)).toBe(true);
+      expect(opening.prompt).not.toContain('Quel budget');
+    }
   });
 });

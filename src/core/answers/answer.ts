@@ -403,6 +403,22 @@ export async function prepareAnswer(
   };
 }
 
+/**
+ * How every answer prompt begins (the instructions and the opening of the
+ * data block): read into the question lane when the key goes down, with the
+ * system prompt, so that loading the model and reading them are done before
+ * any word is heard.
+ */
+export function answerOpening(language: Language): { system: string; prompt: string } {
+  const prompts = loadPrompts(language);
+  const marker = '\u0000';
+  const whole = fill(prompts.answerUser, {
+    passages: `${prompts.dataOpen}${marker}`,
+    question: '',
+  });
+  return { system: prompts.answerSystem, prompt: whole.slice(0, whole.indexOf(marker)) };
+}
+
 /** The model writes the answer (on the question lane), then every citation is checked. */
 export async function composeAnswer(
   prepared: PreparedAnswer,

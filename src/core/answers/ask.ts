@@ -12,6 +12,7 @@ import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
 import type { Answer, SearchFilter, SearchHit } from '../../shared/minutes.js';
 import {
+  answerOpening,
   composeAnswer,
   notFound,
   prepareAnswer,
@@ -322,6 +323,7 @@ export class HeldQuestionAsk {
   private readonly threads: number;
   private preloading: { controller: AbortController; done: Promise<void> } | undefined;
   private preloadedFor = '';
+  private opening: { controller: AbortController; done: Promise<void> } | undefined;
   /** The passages the last preload gave the question lane to read. */
   private read: ReadPassages | undefined;
   /** Preloads run while held (for the bench and tests). */
@@ -347,6 +349,7 @@ export class HeldQuestionAsk {
         })(pcm, hearOptions);
       });
     context.onStage?.('listening');
+    this.preloadOpening();
     this.held = new HeldQuestion({
       language,
       hear,
@@ -366,12 +369,35 @@ export class HeldQuestionAsk {
     return this.held.runs;
   }
 
+  /**
+   * Key down: the model is loaded (when it was not) and the instructions
+   * read, while the official starts speaking. Only when the language is
+   * known: in 'auto', the instructions' language comes with the first words.
+   */
+  private preloadOpening(): void {
+    if (this.language === 'auto') return;
+    const language = this.language;
+    const controller = new AbortController();
+    const done = this.sources
+      .then((sources) =>
+        this.context.host.preload(
+          { model: sources.model, lane: 'question', ...answerOpening(language) },
+          { signal: controller.signal },
+        ),
+      )
+      .then(() => undefined)
+      .catch(() => undefined); // a head start only
+    this.opening = { controller, done };
+  }
+
   /** Reads the passages of the partial question into the question lane, one preload at a time. */
   private preload(partial: string): void {
     if (this.preloading || !partial || partial === this.preloadedFor) return;
     this.preloadedFor = partial;
     const controller = new AbortController();
     const run = async () => {
+      // The passages follow the instructions: read after them, never beside them.
+      await this.opening?.done;
       const sources = await this.sources;
       const language = this.languageFor(partial);
       const options = preparation(
@@ -421,6 +447,7 @@ export class HeldQuestionAsk {
   async finish(): Promise<AskResult> {
     this.context.onStage?.('transcribing');
     // What the preload read stays read; stopped first so whisper has the cores for the tail.
+    this.opening?.controller.abort();
     this.preloading?.controller.abort();
     const heard = await this.held.finish();
     const sources = await this.sources;
@@ -433,6 +460,7 @@ export class HeldQuestionAsk {
 
   cancel(): void {
     this.held.cancel();
+    this.opening?.controller.abort();
     this.preloading?.controller.abort();
   }
 }
