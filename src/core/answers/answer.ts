@@ -234,13 +234,34 @@ const hitKey = (hit: Pick<SearchHit, 'meetingId' | 'segmentId'>) =>
 export interface ReadPassages {
   order: string[];
   excerpts: Map<string, string>;
+  /** The passages themselves, in that order: a follow-up keeps them as candidates. */
+  hits: SearchHit[];
 }
 
 export function readPassages(prepared: Pick<PreparedAnswer, 'passages'>): ReadPassages {
   return {
     order: prepared.passages.map((p) => hitKey(p.hit)),
     excerpts: new Map(prepared.passages.map((p) => [hitKey(p.hit), p.text])),
+    hits: prepared.passages.map((p) => p.hit),
   };
+}
+
+/**
+ * A follow-up's candidates: the passages the turn before read (within the
+ * follow-up's meetings), then the newly retrieved ones. The conversation was
+ * about them, and the model has read them already, so they cost no time.
+ */
+const MAX_CARRIED = 6;
+
+function carried(retrieved: SearchHit[], read: ReadPassages, filter?: SearchFilter): SearchHit[] {
+  const meetings = filter?.meetingIds ? new Set(filter.meetingIds) : undefined;
+  // Bounded, so a long conversation does not grow its prompt turn after turn;
+  // the first ones are kept, as they begin what the model has read.
+  const kept = read.hits
+    .filter((h) => !meetings || meetings.has(h.meetingId))
+    .slice(0, MAX_CARRIED);
+  const keys = new Set(kept.map(hitKey));
+  return [...kept, ...retrieved.filter((h) => !keys.has(hitKey(h)))];
 }
 
 function excerptOf(
@@ -326,6 +347,8 @@ export interface PrepareOptions extends Omit<AskOptions, 'onAnswerText'> {
   hits?: SearchHit[];
   /** What the question lane has read already: kept first and word for word. */
   read?: ReadPassages;
+  /** A follow-up: the passages of `read` stay candidates, beside the newly retrieved ones. */
+  carryRead?: boolean;
 }
 
 /** Tokens a passage costs beyond its text: its key, speaker and JSON punctuation. */
@@ -348,11 +371,23 @@ async function withinBudget(
   const counts = await options.host.count(options.model, texts, jobOptions(options));
   const kept: SearchHit[] = [];
   let used = 0;
+  let fresh = 0;
+  let full = false;
   for (const [i, hit] of hits.entries()) {
+    // The budget is reading time: a passage the model has read already costs
+    // none and stays; the best passage not read yet always comes in.
+    if (options.read?.excerpts.has(hitKey(hit))) {
+      kept.push(hit);
+      continue;
+    }
     const cost = counts[i]! + PASSAGE_OVERHEAD_TOKENS;
-    if (kept.length > 0 && used + cost > budget) break;
+    if (full || (fresh > 0 && used + cost > budget)) {
+      full = true;
+      continue;
+    }
     kept.push(hit);
     used += cost;
+    fresh++;
   }
   return kept;
 }
@@ -376,8 +411,9 @@ export async function prepareAnswer(
     });
   }
   const language = options.language ?? detectLanguage(trimmed);
+  const found = options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
   const retrieved =
-    options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
+    options.carryRead && options.read ? carried(found, options.read, options.filter) : found;
   if (retrieved.length === 0) return undefined;
   const hits = readFirst(await withinBudget(retrieved, trimmed, language, options), options.read);
   const prompts = loadPrompts(language);

@@ -171,7 +171,7 @@ function preparation(
     answerChars: plan.answerChars,
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
     ...(turns.length > 0 ? { previous: previousTurnsLine(turns) } : {}),
-    ...(alreadyRead ? { read: alreadyRead } : {}),
+    ...(alreadyRead ? { read: alreadyRead, carryRead: follow.followUp && !named } : {}),
     ...(sources.embeddingModel ? { embeddingModel: sources.embeddingModel } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   };
