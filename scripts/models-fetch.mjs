@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 /* global fetch */
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const KINDS = ['asr', 'vad', 'llm', 'embedding'];
+const KINDS = ['asr', 'vad', 'llm', 'embedding', 'segmentation', 'voiceprint', 'speech'];
 const USAGE = `Usage: npm run models:fetch -- [options]
 
 Downloads the catalogue's models into models/ (resumable, SHA-256 checked).
@@ -34,7 +34,7 @@ installer or copies it to removable media.
 
 Options:
   --only ID[,ID]      only these catalogue ids
-  --kind K            only this kind (asr, vad, llm, embedding)
+  --kind K            only this kind (asr, vad, llm, embedding, segmentation, voiceprint, speech)
   --dir DIR           where to put the files (default: models/)
   --catalogue FILE    catalogue to read (default: resources/models-catalogue.json)
   --trust-unlisted    also fetch entries whose checksum is not confirmed, and print
@@ -105,6 +105,43 @@ function sizeOf(path) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * A Piper voice (kind speech) is published with its configuration beside it
+ * (\`x.onnx.json\`, from the same pinned revision): Greffier reads the voice's
+ * phonemes and sample rate from it, so it travels with the model.
+ */
+async function fetchVoiceConfig(entry, dest, log) {
+  const target = `${dest}.json`;
+  if (existsSync(target)) return;
+  const url = `${entry.source}.json`;
+  let response;
+  try {
+    response = await fetch(url, { redirect: 'follow' });
+  } catch (error) {
+    throw new Error(`cannot reach ${url} (${error.cause?.code ?? error.message}); run again`, {
+      cause: error,
+    });
+  }
+  if (response.status !== 200) throw new Error(`${url} answered HTTP ${response.status}`);
+  const text = await response.text();
+  try {
+    if (typeof JSON.parse(text).phoneme_id_map !== 'object') throw new Error('no phoneme_id_map');
+  } catch (error) {
+    throw new Error(`${url} is not a Piper voice configuration (${error.message})`, {
+      cause: error,
+    });
+  }
+  const part = `${target}.part`;
+  const fd = openSync(part, 'w');
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(part, target);
+  log(`ok   ${entry.id}: ${target} (its Piper configuration)`);
 }
 
 /** Bytes present and checksum right: nothing to do. */
@@ -227,6 +264,7 @@ async function main() {
     try {
       if (await alreadyThere(entry, dest)) {
         log(`ok   ${entry.id}: ${dest} already present and verified`);
+        if (entry.kind === 'speech') await fetchVoiceConfig(entry, dest, log);
         continue;
       }
       log(`get  ${entry.id} from ${entry.source}`);
@@ -236,6 +274,7 @@ async function main() {
           ? `ok   ${entry.id}: ${dest} (SHA-256 verified)`
           : `WARN ${entry.id}: ${dest} fetched WITHOUT a confirmed checksum; its SHA-256 is ${sha256} — check it with the publisher before recording it in the catalogue`,
       );
+      if (entry.kind === 'speech') await fetchVoiceConfig(entry, dest, log);
     } catch (error) {
       failed++;
       process.stderr.write(`models:fetch: ${entry.id}: ${error.message}\n`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { GreffierError } from './errors.js';
+import { FinalDecodingChoiceSchema } from '../shared/meetings.js';
 
 /**
  * The machine policy: what IT decides for every user of a PC, in one JSON
@@ -42,6 +43,8 @@ export const MachinePolicySchema = z
     uiLanguage: z.enum(['fr', 'en']).optional(),
     /** Features turned off for everyone. */
     featuresOff: z.array(z.enum(['spokenAnswers', 'exports'])).optional(),
+    /** The final transcription pass's decoding (docs/architecture.md); users cannot change it. */
+    finalDecoding: FinalDecodingChoiceSchema.optional(),
   })
   .strict();
 

@@ -5,13 +5,14 @@ import { projectRoot } from '../core/paths.js';
 import { machinePolicyProblem } from '../core/policy.js';
 import { startDevhost } from './server.js';
 
-const USAGE = `Usage: node dist/devhost/main.js [--port N] [--asr-model F] [--llm-model F] [--threads N]
+const USAGE = `Usage: node dist/devhost/main.js [--port N] [--asr-model F] [--llm-model F] [--speech-model F] [--threads N]
 
 Serves the Greffier UI and its API on http://127.0.0.1 only, for a browser:
 open the printed address (it carries this launch's secret token).
   --port N        port to listen on (default: a free one)
   --asr-model F   whisper.cpp model to use when the vault has none installed
   --llm-model F   GGUF model to use when the vault has none installed
+  --speech-model F  Piper voice (.onnx, its .onnx.json beside it) that reads answers aloud
   --threads N     threads for the engines
 The vault folder is GREFFIER_HOME (default: the per-user data folder).`;
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         'asr-model': { type: 'string' },
         'llm-model': { type: 'string' },
+        'speech-model': { type: 'string' },
         threads: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     fallbackModels: {
       ...(values['asr-model'] ? { asr: values['asr-model'] } : {}),
       ...(values['llm-model'] ? { llm: values['llm-model'] } : {}),
+      ...(values['speech-model'] ? { speech: values['speech-model'] } : {}),
     },
     ...(threads && threads > 0 ? { threads } : {}),
   });

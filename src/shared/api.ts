@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  FinalDecodingChoiceSchema,
   JobSchema,
   MeetingSchema,
   MeetingStatusSchema,
@@ -78,6 +79,7 @@ export type ModelView = z.infer<typeof ModelViewSchema>;
 export const SettingsViewSchema = SettingsSchema.pick({
   defaultLanguage: true,
   autoLockMinutes: true,
+  finalDecoding: true,
 });
 export type SettingsView = z.infer<typeof SettingsViewSchema>;
 
@@ -92,6 +94,7 @@ export const MachinePolicyViewSchema = z.object({
   modelsFolder: z.string().optional(),
   uiLanguage: UiLocaleSchema.optional(),
   featuresOff: z.array(z.enum(['spokenAnswers', 'exports'])),
+  finalDecoding: FinalDecodingChoiceSchema.optional(),
 });
 export type MachinePolicyView = z.infer<typeof MachinePolicyViewSchema>;
 
@@ -319,6 +322,18 @@ export const apiCalls = {
     output: Ok,
   },
   'ask.clearConversation': { input: z.object({ conversationId: Id }).strict(), output: Ok },
+  /** Whether an installed neural voice (Piper, --kind speech) reads this language. */
+  'speech.voice': {
+    input: z.object({ language: z.enum(['fr', 'en']) }).strict(),
+    output: z.object({ available: z.boolean() }),
+  },
+  /** One text (a sentence of an answer) read by the installed neural voice, as a 16-bit WAV. */
+  'speech.say': {
+    input: z.object({ text: z.string().min(1).max(2000), language: z.enum(['fr', 'en']) }).strict(),
+    output: z.object({ wavBase64: z.string(), stopped: z.boolean() }),
+  },
+  /** Barge-in: the neural voice stops what it is reading. */
+  'speech.stop': { input: Empty, output: Ok },
   'export.meeting': {
     input: z
       .object({ meetingId: Id, format: z.enum(['docx', 'pdf', 'md', 'srt', 'vtt']) })

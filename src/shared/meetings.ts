@@ -109,7 +109,10 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
-/** segmentation and voiceprint: the two ONNX models of speakers from voices (sherpa-onnx). */
+/**
+ * segmentation and voiceprint: the two ONNX models of speakers from voices
+ * (sherpa-onnx); speech: a Piper voice that reads answers aloud (sherpa-onnx).
+ */
 export const ModelKindSchema = z.enum([
   'asr',
   'vad',
@@ -117,6 +120,7 @@ export const ModelKindSchema = z.enum([
   'embedding',
   'segmentation',
   'voiceprint',
+  'speech',
 ]);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
@@ -141,6 +145,23 @@ export const InstalledModelSchema = z.object({
 });
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 
+/**
+ * How the final-quality pass decodes, as far as it is chosen (the rest keeps
+ * the measured defaults of src/core/asr/decoding.ts). The same shape in the
+ * vault's settings and in the machine policy, which wins.
+ */
+export const FinalDecodingChoiceSchema = z
+  .object({
+    /** 1 = greedy; 2–8 = beam search with that many beams. */
+    beamSize: z.number().int().min(1).max(8),
+    /** Re-decode a window at higher temperatures when its confidence is low. */
+    fallback: z.boolean(),
+    flashAttention: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type FinalDecodingChoice = z.infer<typeof FinalDecodingChoiceSchema>;
+
 export const SettingsSchema = z.object({
   defaultLanguage: LanguageChoiceSchema,
   /** Minutes without activity before the vault locks itself; 0 never locks. */
@@ -156,17 +177,8 @@ export const SettingsSchema = z.object({
    * passes and imports. Ignored when no VAD model is installed.
    */
   useVad: z.boolean().default(true),
-  /** The final pass's decoding, when IT overrides the measured defaults (docs/architecture.md). */
-  finalDecoding: z
-    .object({
-      /** 1 = greedy; 2–8 = beam search with that many beams. */
-      beamSize: z.number().int().min(1).max(8),
-      /** Re-decode a window at higher temperatures when its confidence is low. */
-      fallback: z.boolean(),
-      flashAttention: z.boolean(),
-    })
-    .partial()
-    .optional(),
+  /** The final pass's decoding, when the clerk or IT overrides the measured defaults (docs/architecture.md). */
+  finalDecoding: FinalDecodingChoiceSchema.optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

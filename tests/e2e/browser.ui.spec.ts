@@ -75,6 +75,18 @@ test.describe('the French UI, in Chromium: accessible, translated, playable', ()
       await expect(settings.models().first()).toContainText(/\d+(,\d)?\s(Mo|ko)/);
       await check(page, 'settings');
 
+      // The final transcript's decoding: fast by default, accurate when chosen, kept.
+      const decoding = page.getByTestId('final-decoding').locator('select');
+      await expect(decoding.locator('option:checked')).toHaveText('Rapide (recommandé)');
+      await decoding.selectOption('beam');
+      await shell.go('meetings');
+      await shell.go('settings');
+      await expect(decoding.locator('option:checked')).toHaveText(
+        'Précis, plus lent (recherche en faisceau, 5)',
+      );
+      await decoding.selectOption('greedy');
+      await expect(decoding.locator('option:checked')).toHaveText('Rapide (recommandé)');
+
       // Changing the passphrase asks for it twice, and the success is seen.
       await page.locator('input[autocomplete="current-password"]').fill(PASSPHRASE);
       await page.locator('input[autocomplete="new-password"]').first().fill(NEXT_PASSPHRASE);

@@ -118,7 +118,9 @@ export class SettingsPage {
   /** Imports a folder of models, trusting files the catalogue does not list (generated ones). */
   async importModels(folder: string): Promise<void> {
     await this.page.locator('input[name="folder"]').fill(folder);
-    await this.page.locator('label.check input[type="checkbox"]').check();
+    await this.page
+      .locator('form:has(input[name="folder"]) label.check input[type="checkbox"]')
+      .check();
     await this.page.locator('form:has(input[name="folder"]) button[type="submit"]').click();
     await this.page.getByTestId('models').locator('tbody tr').first().waitFor();
   }

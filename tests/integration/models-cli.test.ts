@@ -176,7 +176,7 @@ describe('greffier models add / list', () => {
     [['models', 'add', 'x.gguf'], /--kind is required/],
     [
       ['models', 'add', 'x.gguf', '--kind', 'whisper'],
-      /--kind takes asr, vad, llm, embedding, segmentation, voiceprint, not "whisper"/,
+      /--kind takes asr, vad, llm, embedding, segmentation, voiceprint, speech, not "whisper"/,
     ],
     [['models', 'list', 'extra'], /unexpected argument "extra"/],
   ])('refuses bad usage %j with exit 2', async (argv, message) => {

@@ -37,6 +37,10 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
+    if (path === '/voice.onnx.json') {
+      res.writeHead(200).end(JSON.stringify({ phoneme_id_map: { _: [0] }, audio: {} }));
+      return;
+    }
     // Flip one byte (XOR, so it differs whatever random value it held).
     const corrupt = Buffer.from(GOOD);
     corrupt[1000] = corrupt[1000]! ^ 0xff;
@@ -119,6 +123,20 @@ describe('npm run models:fetch', () => {
     const again = await fetchModels(['--catalogue', cat, '--dir', dir]);
     expect(again.stdout).toMatch(/already present and verified/);
     expect(seen).toEqual([]);
+  });
+
+  it('fetches a Piper voice with its .onnx.json beside it (the voice’s phonemes)', async () => {
+    const dir = freshDir();
+    const cat = catalogue(dir, [
+      entry('voice', '/voice.onnx', { kind: 'speech', fileName: 'voice.onnx' }),
+    ]);
+    const result = await fetchModels(['--catalogue', cat, '--dir', dir, '--kind', 'speech']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(sha(readFileSync(join(dir, 'voice.onnx')))).toBe(sha(GOOD));
+    expect(JSON.parse(readFileSync(join(dir, 'voice.onnx.json'), 'utf8'))).toHaveProperty(
+      'phoneme_id_map',
+    );
   });
 
   it('resumes a partial download with an HTTP Range request', async () => {

@@ -27,6 +27,7 @@ describe('the shipped model catalogue', () => {
       'embedding',
       'llm',
       'segmentation',
+      'speech',
       'vad',
       'voiceprint',
     ]);
@@ -38,6 +39,8 @@ describe('the shipped model catalogue', () => {
       'silero-vad-v6.2.0',
       'qwen2.5-1.5b-instruct-q4_k_m',
       'lucie-7b-instruct-v1.1-q4_k_m',
+      'piper-fr-fr-siwis-medium',
+      'piper-en-us-lessac-medium',
     ]) {
       expect(ids).toContain(id);
     }

@@ -157,7 +157,7 @@ describe('models synth', () => {
     });
   });
 
-  it('runs from the CLI and prints the two paths', async () => {
+  it('runs from the CLI and prints the paths', async () => {
     const out = join(scratch, 'cli');
     const result = await cli(['models', 'synth', '--out', out, '--seed', '9']);
     expect(result.code).toBe(0);
@@ -166,6 +166,7 @@ describe('models synth', () => {
       join(out, SYNTH_FILES.llm),
       join(out, 'speakers', SPEAKER_SYNTH_FILES.segmentation),
       join(out, 'speakers', SPEAKER_SYNTH_FILES.embedding),
+      join(out, 'speech', 'voice-synth.onnx'),
     ]);
   });
 

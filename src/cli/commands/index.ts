@@ -39,6 +39,7 @@ function entry(
 
 const modules = {
   models: () => import('./models.js'),
+  decoding: () => import('./decoding.js'),
   engine: () => import('./engine.js'),
   transcribe: () => import('./transcribe.js'),
   vault: () => import('./vault.js'),
@@ -56,6 +57,7 @@ const modules = {
   release: () => import('./release.js'),
   audio: () => import('./audio.js'),
   voices: () => import('./voices.js'),
+  speech: () => import('./speech.js'),
 };
 
 /**
@@ -98,6 +100,11 @@ export const commands: CommandEntry[] = [
     'models vad',
     'say whether the installed VAD model skips silence, or turn it on or off',
     modules.models,
+  ),
+  entry(
+    'models decoding',
+    'show or choose how the final transcript decodes (fast or accurate)',
+    modules.decoding,
   ),
   entry(
     'engine build',
@@ -239,4 +246,9 @@ export const commands: CommandEntry[] = [
   entry('voices suggestions', "remembered voices a meeting's speakers sound like", modules.voices),
   entry('voices confirm', 'accept a suggested voice for a speaker', modules.voices),
   entry('voices reject', 'reject a suggested voice for a speaker', modules.voices),
+  entry(
+    'say',
+    'read a text aloud with an offline neural voice (Piper) into a WAV file',
+    modules.speech,
+  ),
 ];

@@ -57,7 +57,13 @@ Options:
       seed,
       onFile: (path) => writeLine(io.stderr, `writing ${path}`),
     });
-    for (const path of [result.whisper, result.llm, result.segmentation, result.voiceprint]) {
+    for (const path of [
+      result.whisper,
+      result.llm,
+      result.segmentation,
+      result.voiceprint,
+      result.speech,
+    ]) {
       writeLine(io.stdout, path);
     }
   },

@@ -9,6 +9,7 @@ import { recordCalls } from './record-calls.js';
 import { scheduleRetention } from './retention-timer.js';
 import { liveNotesChunks, recordingCalls } from './recording.js';
 import { AppSession, type AppServiceOptions } from './session.js';
+import { speechCalls } from './speech-calls.js';
 import { vaultCalls } from './vault-calls.js';
 import { voiceCalls } from './voices-calls.js';
 
@@ -39,6 +40,7 @@ export class AppService {
       auditCalls,
       voiceCalls,
       importCalls,
+      speechCalls,
     ]) {
       dispatcher.register(area(this.session));
     }

@@ -143,7 +143,7 @@ export function recordingCalls(session: AppSession): Handlers {
           language,
           ...(vadModel ? { vadModel } : {}),
           threads: session.threads,
-          decoding: finalDecoding(open.vault.getSettings()),
+          decoding: finalDecoding(open.vault.getSettings(), session.policy),
           scheduler: session.scheduler,
           signal: recording.finalAbort.signal,
           // Full-quality lines replace the live ones of the same stretch on screen.

@@ -10,11 +10,13 @@ import { systemUiLocale } from './locale.js';
 import { GreffierError } from '../errors.js';
 import { importPolicyModels } from '../models/import.js';
 import { policyPath, type MachinePolicy } from '../policy.js';
+import { finalDecoding } from '../asr/index.js';
 
 /** The settings as they apply: what the machine policy enforces wins over the vault's own. */
 const settingsView = (settings: Settings, policy: MachinePolicy) => ({
   defaultLanguage: settings.defaultLanguage,
   autoLockMinutes: policy.autoLockMinutes ?? settings.autoLockMinutes,
+  finalDecoding: finalDecoding(settings, policy),
 });
 
 /** What the settings screen shows as decided by IT (nothing when there is no policy). */
@@ -27,6 +29,7 @@ const policyView = (policy: MachinePolicy, path: string) => ({
   ...(policy.modelsFolder ? { modelsFolder: policy.modelsFolder } : {}),
   ...(policy.uiLanguage ? { uiLanguage: policy.uiLanguage } : {}),
   featuresOff: policy.featuresOff ?? [],
+  ...(policy.finalDecoding ? { finalDecoding: policy.finalDecoding } : {}),
 });
 
 const policyLocks = (policy: MachinePolicy) =>
@@ -120,6 +123,13 @@ export function vaultCalls(session: AppSession): Handlers {
         throw new GreffierError(
           'policy-enforced',
           `the auto-lock delay is set to ${policy.autoLockMinutes} minutes by this machine's policy`,
+          { hint: 'ask your IT administrator to change it' },
+        );
+      }
+      if (patch.finalDecoding !== undefined && policy.finalDecoding !== undefined) {
+        throw new GreffierError(
+          'policy-enforced',
+          "the final transcription's decoding is set by this machine's policy",
           { hint: 'ask your IT administrator to change it' },
         );
       }

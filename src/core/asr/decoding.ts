@@ -1,4 +1,4 @@
-import type { Settings } from '../../shared/meetings.js';
+import type { FinalDecodingChoice, Settings } from '../../shared/meetings.js';
 import type { TranscribeOptions } from './whisper.js';
 
 /** How the final-quality pass decodes: chosen from `npm run bench transcribe` (docs/architecture.md). */
@@ -23,9 +23,15 @@ export const DEFAULT_FINAL_DECODING: FinalDecoding = {
   flashAttention: true,
 };
 
-/** The decoding in force: the vault's settings (IT's override) over the defaults. */
-export function finalDecoding(settings?: Pick<Settings, 'finalDecoding'>): FinalDecoding {
-  return { ...DEFAULT_FINAL_DECODING, ...settings?.finalDecoding };
+/**
+ * The decoding in force: the machine policy (IT) over the vault's settings
+ * (the clerk) over the measured defaults, field by field.
+ */
+export function finalDecoding(
+  settings?: Pick<Settings, 'finalDecoding'>,
+  policy?: { finalDecoding?: FinalDecodingChoice },
+): FinalDecoding {
+  return { ...DEFAULT_FINAL_DECODING, ...settings?.finalDecoding, ...policy?.finalDecoding };
 }
 
 /** whisper-cli's options for a decoding. */

@@ -9,6 +9,7 @@ import { copyModelIntoFolder } from './copy.js';
 import { ggufModelKind } from './gguf-kind.js';
 import { onnxMetadata } from './synth/onnx-file.js';
 import { installModel, type ModelSettingsStore } from './installed.js';
+import { copyVoiceCompanions, hasPiperConfig } from './voice-companions.js';
 import { checkModelKind, detectModelFormat, judgeModel } from './verify.js';
 
 /** A model installed from a file: the vault's record, its kind, and what to tell the user. */
@@ -58,7 +59,11 @@ async function onnxModelKind(path: string): Promise<{ kind: ModelKind } | { reas
     const metadata = onnxMetadata(await readFile(path));
     if (metadata.framework) return { kind: 'voiceprint' };
     if (metadata.window_size && metadata.receptive_field_shift) return { kind: 'segmentation' };
-    return { reason: 'an ONNX model that is neither a speaker segmentation nor a voiceprint model' };
+    // A Piper voice: sherpa's export says so inside, Piper's own by its .onnx.json beside it.
+    if (/piper/i.test(metadata.comment ?? '') || (await hasPiperConfig(path))) return { kind: 'speech' };
+    return {
+      reason: 'an ONNX model that is neither a speaker model nor a Piper voice (no .onnx.json beside it)',
+    };
   } catch {
     return { reason: 'a damaged ONNX model' };
   }
@@ -117,6 +122,8 @@ async function installFile(
     if (!copy.reused) await unlink(copy.path).catch(() => undefined);
     throw error;
   }
+  // A voice needs its configuration or tokens beside Greffier's copy of it.
+  if (kind === 'speech') await copyVoiceCompanions(copy.source, copy.path);
   const record = await installModel(
     store,
     { path: copy.path, kind, sha256: copy.sha256, ...copy.fingerprint, source: copy.source, ...verdict },

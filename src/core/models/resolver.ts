@@ -54,6 +54,7 @@ const KIND_WORDS: Record<ModelKind, string> = {
   embedding: 'embedding',
   segmentation: 'speaker-segmentation',
   voiceprint: 'voiceprint (speaker-embedding)',
+  speech: 'speech (Piper voice)',
 };
 
 const FLAGS: Record<ModelKind, string> = {
@@ -63,6 +64,7 @@ const FLAGS: Record<ModelKind, string> = {
   embedding: '--embedding-model',
   segmentation: '--segmentation-model',
   voiceprint: '--voiceprint-model',
+  speech: '--voice',
 };
 
 /**
@@ -199,7 +201,8 @@ async function checkGguf(path: string, kind: ModelKind, flag: string): Promise<v
   }
   const format = await detectModelFormat(path);
   // The speaker models are ONNX files (sherpa-onnx); the language models GGUF.
-  const expected = kind === 'segmentation' || kind === 'voiceprint' ? 'onnx' : 'gguf';
+  const expected =
+    kind === 'segmentation' || kind === 'voiceprint' || kind === 'speech' ? 'onnx' : 'gguf';
   if (format !== expected) {
     const found =
       format === 'empty'

@@ -39,6 +39,7 @@ const KIND_NAMES: Record<ModelKind, string> = {
   embedding: 'a GGUF embedding model (--kind embedding)',
   segmentation: 'an ONNX speaker-segmentation model, pyannote style (--kind segmentation)',
   voiceprint: 'an ONNX speaker-embedding model, 3D-Speaker or WeSpeaker style (--kind voiceprint)',
+  speech: 'an ONNX Piper voice (--kind speech)',
 };
 
 /** What the first bytes say a file is; GGUF serves both language and embedding models. */
@@ -51,7 +52,7 @@ function kindsFor(format: GgmlFileKind): ModelKind[] {
     case 'gguf':
       return ['llm', 'embedding'];
     case 'onnx':
-      return ['segmentation', 'voiceprint'];
+      return ['segmentation', 'voiceprint', 'speech'];
     default:
       return [];
   }
@@ -66,7 +67,7 @@ function describeFormat(format: GgmlFileKind): string {
     case 'gguf':
       return 'a GGUF model (--kind llm or --kind embedding)';
     case 'onnx':
-      return 'an ONNX model (--kind segmentation or --kind voiceprint)';
+      return 'an ONNX model (--kind segmentation, --kind voiceprint or --kind speech)';
     case 'empty':
       return 'empty (0 bytes)';
     default:

@@ -7,6 +7,7 @@ import type { ModelHost } from '../llm/host.js';
 import { resolveTemplate } from '../record/templates.js';
 import { embedMissing, loadIndex, syncIndex } from '../search/store.js';
 import { defaultThreads } from '../threads.js';
+import { machinePolicy } from '../policy.js';
 import type { Job, JobKind } from '../../shared/meetings.js';
 import { summarizeMeeting } from './minutes.js';
 import { afterSpeakers, diarizeStep } from './voices-step.js';
@@ -88,7 +89,7 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
         model,
         ...(vadModel ? { vadModel } : {}),
         threads,
-        decoding: finalDecoding(meetings.vault.getSettings()),
+        decoding: finalDecoding(meetings.vault.getSettings(), machinePolicy(options.env)),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(signal ? { signal } : {}),

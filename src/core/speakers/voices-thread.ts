@@ -1,28 +1,15 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GreffierError } from '../errors.js';
+import { startWorker } from '../worker-start.js';
 import type { Diarization, DiarizeOptions, VoiceModels } from './voices.js';
 import type { VoicesRequest } from './voices-worker.js';
 
-/**
- * The compiled worker when running from dist; from the sources (tests,
- * development) a small bootstrap registers tsx in the worker first, since a
- * worker does not inherit the parent's module hooks.
- */
-function startWorker(options: WorkerOptions): Worker {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = join(here, 'voices-worker.js');
-  if (existsSync(compiled)) return new Worker(compiled, options);
-  const source = pathToFileURL(join(here, 'voices-worker.ts')).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
-}
+const here = dirname(fileURLToPath(import.meta.url));
 
 function runWorker<T>(request: VoicesRequest, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const worker = startWorker({
+    const worker = startWorker(here, 'voices-worker', {
       workerData: request,
       transferList: [request.samples.buffer as ArrayBuffer],
     });

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GreffierError } from '../errors.js';
-import { SAMPLE_RATE } from '../audio/index.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
 import type { UiLocale } from '../../shared/api.js';
 import { assessPassphrase } from '../../shared/passphrase.js';
@@ -14,14 +13,7 @@ import {
   EncryptedCatalogueFile,
 } from './catalogue.js';
 import { newKey, subkey, unwrapKey, wrapKey, zero } from './crypto.js';
-import {
-  backupPath,
-  fsyncDir,
-  readIfExists,
-  removeStaleTemps,
-  replaceBackupWithCurrent,
-  writeDurable,
-} from './durable.js';
+import { backupPath, fsyncDir, removeStaleTemps, replaceBackupWithCurrent } from './durable.js';
 import { finishRekey, hasStagedRekey, stageRekey } from './rekey.js';
 import { finishRotation, stageRotation } from './rotate.js';
 import {
@@ -32,9 +24,16 @@ import {
   unwrapMasterKey,
   type VaultHeader,
 } from './header.js';
-import { scanJournal, truncateJournal, type JournalScan } from './journal.js';
 import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js';
-import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.js';
+import { readSealedFile, writeSealedFile } from './sealed.js';
+import {
+  BLOB_SCHEMA_VERSION,
+  recoverInterrupted,
+  removeDamagedCopies,
+  removeOldMasterCopies,
+  restoreSealedFiles,
+  type RecoveryReport,
+} from './recovery.js';
 
 /**
  * A meeting's part of the search index (src/core/search/store.ts): sealed with
@@ -42,7 +41,6 @@ import { readSealedFile, sealedFileRestorable, writeSealedFile } from './sealed.
  * Derived data, rebuilt from the transcript when missing: it keeps no backup.
  */
 export const MEETING_INDEX_FILE = 'search-index';
-const BLOB_SCHEMA_VERSION = 1;
 export const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 /** Meeting ids name folders: letters, digits, dash and underscore, never first ("__proto__" is no id). */
 export const MEETING_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -56,16 +54,6 @@ export interface KdfCost {
 export interface OpenOptions {
   /** Overrides the auto-lock setting; 0 disables it (the CLI runs short commands). */
   autoLockMinutes?: number;
-}
-
-/** What the vault did on open to repair an interrupted session. */
-export interface RecoveryReport {
-  /** Meetings whose recording was interrupted and whose intact audio was kept. */
-  recovered: { meetingId: string; chunks: number; cutBytes: number }[];
-  /** Meetings whose journal is damaged in the middle (left untouched, marked failed). */
-  damaged: { meetingId: string; badChunk: number }[];
-  /** Jobs that were running when the process stopped, queued again. */
-  requeuedJobs: string[];
 }
 
 function vaultLocked(): GreffierError {
@@ -198,7 +186,9 @@ export class Vault {
       vault.db = db;
       vault.file = file;
       vault.#autoLockMs = (options.autoLockMinutes ?? db.data.settings.autoLockMinutes) * 60_000;
-      vault.lastRecovery = await vault.#recover();
+      const recovery = await recoverInterrupted(vault);
+      if (recovery.changed) await db.write();
+      vault.lastRecovery = recovery.report;
       // A re-key interrupted by a crash is finished, or undone (rekey.ts).
       for (const id of Object.keys(db.data.meetings)) {
         const meetingDir = vault.meetingDir(id);
@@ -259,7 +249,7 @@ export class Vault {
       // The catalogue is readable now: open normally to check every sealed file.
       const vault = await Vault.open(dir, passphrase, { autoLockMinutes: 0 });
       try {
-        result.files = await vault.#restoreSealedFiles();
+        result.files = await restoreSealedFiles(vault, vault.#key('blob'));
       } finally {
         await vault.lock();
       }
@@ -675,134 +665,6 @@ export class Vault {
   #blobPath(name: string): string {
     return join(this.dir, 'blobs', `${checkBlobName(name)}.enc`);
   }
-
-  // ---- recovery -----------------------------------------------------------------
-
-  /**
-   * After a crash: recordings left open get their intact chunks counted and
-   * their torn tail cut ("recovered"); running jobs are queued again.
-   */
-  async #recover(): Promise<RecoveryReport> {
-    const report: RecoveryReport = { recovered: [], damaged: [], requeuedJobs: [] };
-    const data = this.data;
-    let changed = false;
-    const now = new Date().toISOString();
-    for (const meeting of Object.values(data.meetings)) {
-      if (meeting.status !== 'recording') continue;
-      const path = this.journalPath(meeting.id);
-      const key = this.meetingKey(meeting.id);
-      const empty: JournalScan = { chunks: 0, samples: 0, intactBytes: 0, fileBytes: 0 };
-      // One unreadable journal must not keep the whole vault shut.
-      const scan: JournalScan = existsSync(path)
-        ? await scanJournal(path, meeting.id, key).catch(() => ({
-            ...empty,
-            tail: 'damaged' as const,
-            badChunk: 0,
-          }))
-        : empty;
-      if (scan.tail === 'damaged') {
-        meeting.status = 'failed';
-        meeting.statusNote = `the audio journal is damaged at chunk ${scan.badChunk}; ${scan.chunks} chunks before it are intact (nothing was cut)`;
-        report.damaged.push({ meetingId: meeting.id, badChunk: scan.badChunk ?? 0 });
-      } else {
-        if (scan.fileBytes > scan.intactBytes && scan.intactBytes > 0) {
-          await truncateJournal(path, scan.intactBytes);
-        }
-        meeting.status = 'recovered';
-        meeting.statusNote = `recording interrupted; ${scan.chunks} chunks (${(scan.samples / SAMPLE_RATE).toFixed(1)} s) recovered`;
-        report.recovered.push({
-          meetingId: meeting.id,
-          chunks: scan.chunks,
-          cutBytes: Math.max(0, scan.fileBytes - scan.intactBytes),
-        });
-      }
-      meeting.audio = {
-        sampleRate: SAMPLE_RATE,
-        channels: 1,
-        chunks: scan.chunks,
-        samples: scan.samples,
-      };
-      meeting.durationMs = Math.round(scan.samples / (SAMPLE_RATE / 1000));
-      meeting.endedAt ??= now;
-      meeting.updatedAt = now;
-      changed = true;
-    }
-    for (const job of data.jobs) {
-      if (job.state === 'running') {
-        job.state = 'queued';
-        job.updatedAt = now;
-        report.requeuedJobs.push(job.id);
-        changed = true;
-      }
-    }
-    if (changed) await this.db!.write();
-    return report;
-  }
-
-  async #restoreSealedFiles(): Promise<string[]> {
-    const restored: string[] = [];
-    for (const id of Object.keys(this.data.meetings)) {
-      const dir = this.meetingDir(id);
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of names.filter((n) => n.endsWith('.enc'))) {
-        const base = name.slice(0, -4);
-        const version = base.startsWith('blob-') ? BLOB_SCHEMA_VERSION : 1;
-        const path = join(dir, name);
-        const state = await sealedFileRestorable(
-          path,
-          this.meetingKey(id),
-          `meeting/${id}/${base}`,
-          version,
-        );
-        if (state === 'restorable') {
-          await putAsideAndRestore(path);
-          restored.push(path);
-        }
-      }
-    }
-    const blobDir = join(this.dir, 'blobs');
-    for (const name of (await readdir(blobDir).catch(() => [] as string[])).filter((n) =>
-      n.endsWith('.enc'),
-    )) {
-      const path = join(blobDir, name);
-      const state = await sealedFileRestorable(
-        path,
-        this.#key('blob'),
-        `vault/blob/${name.slice(0, -4)}`,
-        BLOB_SCHEMA_VERSION,
-      );
-      if (state === 'restorable') {
-        await putAsideAndRestore(path);
-        restored.push(path);
-      }
-    }
-    return restored;
-  }
-}
-
-/** Copies put aside as damaged are sealed with the master of their time: once it changed, they go. */
-async function removeOldMasterCopies(dir: string): Promise<void> {
-  await removeDamagedCopies(cataloguePath(dir));
-  for (const name of await readdir(join(dir, 'blobs')).catch(() => [] as string[])) {
-    if (name.includes('.damaged-')) await rm(join(dir, 'blobs', name), { force: true });
-  }
-  await fsyncDir(dir).catch(() => undefined);
-}
-
-/** Removes the `<file>.damaged-<time>` copies that restore-backup put aside. */
-async function removeDamagedCopies(file: string): Promise<void> {
-  const dir = dirname(file);
-  const prefix = `${basename(file)}.damaged-`;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith(prefix)) await rm(join(dir, name), { force: true });
-  }
-}
-
-async function putAsideAndRestore(path: string): Promise<void> {
-  const aside = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  await rename(path, aside);
-  const backup = (await readIfExists(backupPath(path)))!;
-  await writeDurable(path, backup);
 }
 
 function checkBlobName(name: string): string {
@@ -814,4 +676,4 @@ function checkBlobName(name: string): string {
   return name;
 }
 
-export { cataloguePath };
+export { cataloguePath, type RecoveryReport };

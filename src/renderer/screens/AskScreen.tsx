@@ -4,6 +4,7 @@ import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { conversationFor, evidencePlace, type TurnView } from '../ask/conversation.js';
+import { apiVoiceSource, type NeuralVoiceSource } from '../ask/neural-voice.js';
 import { createSpeaker, type SpeechState } from '../ask/speech.js';
 import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -39,7 +40,10 @@ export function AskScreen({
   const readRef = useRef(readAnswers);
   readRef.current = readAnswers;
   const [speech, setSpeech] = useState<SpeechState>('idle');
-  const speaker = useRef(createSpeaker(setSpeech));
+  // The installed neural voice reads answers when it has the language; else the system's voices.
+  const neural = useRef<NeuralVoiceSource | undefined>(undefined);
+  neural.current ??= apiVoiceSource(api);
+  const speaker = useRef(createSpeaker(setSpeech, neural.current));
   const capture = useRef<Capture | undefined>(undefined);
   const starting = useRef<Promise<void> | undefined>(undefined);
   /** Calls for the held question, in order: listen, audio chunks, end. */

@@ -14,6 +14,7 @@ import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { PassphraseMeter, usePassphraseVerdict } from '../components/PassphraseMeter.js';
 import { TemplatesPanel } from './TemplatesPanel.js';
 import { VerifyPanel } from './VerifyPanel.js';
+import { DecodingField } from './DecodingField.js';
 
 export function SettingsScreen({
   onChanged,
@@ -219,6 +220,13 @@ export function SettingsScreen({
                 onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
               />
             </label>
+            {settings.finalDecoding && (
+              <DecodingField
+                value={settings.finalDecoding}
+                lockedByPolicy={policy?.finalDecoding !== undefined}
+                onChange={(finalDecoding) => void update({ finalDecoding })}
+              />
+            )}
           </>
         )}
       </section>
@@ -360,6 +368,13 @@ function PolicySection({ policy }: { policy: MachinePolicyView }) {
     rows.push([t('policy.allowedModels'), String(policy.allowedModels)]);
   if (policy.modelsFolder) rows.push([t('policy.modelsFolder'), policy.modelsFolder]);
   if (policy.uiLanguage) rows.push([t('policy.uiLanguage'), policy.uiLanguage]);
+  if (policy.finalDecoding) {
+    const { beamSize = 1 } = policy.finalDecoding;
+    rows.push([
+      t('settings.decoding.title'),
+      t(beamSize > 1 ? 'settings.decoding.beam' : 'settings.decoding.greedy'),
+    ]);
+  }
   for (const feature of policy.featuresOff) {
     rows.push([
       t('policy.featureOff'),

@@ -4,6 +4,7 @@ import { GreffierError } from '../../errors.js';
 import { LLM_1_5B_SHAPE, LLM_TINY_SYNTH, writeLlmModel } from './gguf-file.js';
 import { WHISPER_BASE_SHAPE, WHISPER_TINY_SYNTH, writeWhisperModel } from './whisper-file.js';
 import { SPEAKER_SYNTH_FILES, writeSpeakerModels } from './speaker-models.js';
+import { writeVoiceModel } from './voice-model.js';
 
 export {
   EMBEDDING_TINY_SYNTH,
@@ -12,6 +13,14 @@ export {
   writeLlmModel,
   type LlmShape,
 } from './gguf-file.js';
+export {
+  ENGLISH_VOICE,
+  FRENCH_VOICE,
+  VOICE_HOP,
+  VOICE_SAMPLE_RATE,
+  writeVoiceModel,
+  type VoiceShape,
+} from './voice-model.js';
 export {
   WHISPER_BASE_SHAPE,
   WHISPER_TINY_SYNTH,
@@ -43,6 +52,8 @@ export interface SynthResult {
   /** ONNX speaker models for sherpa-onnx (pyannote-style, 3D-Speaker-style). */
   segmentation: string;
   voiceprint: string;
+  /** A Piper-shaped French voice for sherpa-onnx's OfflineTts (its tokens.txt beside it). */
+  speech: string;
 }
 
 /**
@@ -84,6 +95,10 @@ function writePair(options: SynthOptions, seed: number): SynthResult {
   options.onFile?.(segmentation);
   options.onFile?.(voiceprint);
   writeSpeakerModels({ segmentation, embedding: voiceprint }, (seed ^ 0x27d4eb2f) >>> 0);
-  return { whisper, llm, segmentation, voiceprint };
+  // The voice too has a folder of its own: tokens.txt must sit beside its model.
+  const speechDir = join(options.outDir, 'speech');
+  options.onFile?.(speechDir);
+  const speech = writeVoiceModel(speechDir, (seed ^ 0x165667b1) >>> 0).model;
+  return { whisper, llm, segmentation, voiceprint, speech };
 }
 export { quantizeWhisperModel, type WhisperQuantType } from './whisper-quantize.js';

@@ -111,10 +111,17 @@ export interface OnnxNode {
   floatAttributes?: Record<string, number>;
 }
 
+/** A graph input or output; float32 unless `int64` is set (token ids, lengths). */
+export interface OnnxValue {
+  name: string;
+  dims: Dim[];
+  int64?: boolean;
+}
+
 export interface OnnxGraph {
   name: string;
-  inputs: { name: string; dims: Dim[] }[];
-  outputs: { name: string; dims: Dim[] }[];
+  inputs: OnnxValue[];
+  outputs: OnnxValue[];
   nodes: OnnxNode[];
   /** Weights: float32 tensors, or int64 ones (shapes, axes) when `int64` is set. */
   weights: { name: string; dims: number[]; data: Float32Array | BigInt64Array }[];
@@ -122,12 +129,12 @@ export interface OnnxGraph {
   opset?: number;
 }
 
-function valueInfo(value: { name: string; dims: Dim[] }) {
+function valueInfo(value: OnnxValue) {
   return {
     name: value.name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType: value.int64 ? INT64 : FLOAT,
         shape: {
           dim: value.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
         },
@@ -184,4 +191,21 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
     metadataProps?: { key: string; value: string }[];
   };
   return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key, p.value]));
+}
+
+/**
+ * Metadata entries as bytes that can be appended to an ONNX file: a protobuf
+ * message's repeated field may arrive in several runs, so the file's own
+ * bytes plus these read as the same model with these keys added. Used to make
+ * a published voice loadable by sherpa-onnx without rewriting its weights.
+ */
+export function onnxMetadataBytes(metadata: Record<string, string | number>): Uint8Array {
+  return ModelProto.encode(
+    ModelProto.fromObject({
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({
+        key,
+        value: String(value),
+      })),
+    }),
+  ).finish();
 }
