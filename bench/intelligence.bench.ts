@@ -501,7 +501,7 @@ async function spokenQuestion(
       { hear: standInHearing(whisperModel, whisperCli, pcm, text) },
     );
     // The lane holds the last prompt it read: the previous answer's, until a preload finishes.
-    preloaded = jobs.at(-1)?.prompt ?? '';
+    preloaded = jobs.findLast((job) => job.lane === 'question')?.prompt ?? '';
     await holdAndSpeak(ask, pcm);
     released = performance.now();
     await ask.finish().catch((error: unknown) => {
@@ -515,7 +515,7 @@ async function spokenQuestion(
       meetingIds: evidence ? [evidence.citation.meetingId] : [],
       ...(read ? { read } : {}),
     };
-    const prefix = await alreadyRead(jobs.at(-1)!.prompt);
+    const prefix = await alreadyRead(jobs.findLast((job) => job.lane === 'question')!.prompt);
     return { ...marks, evidence, turn, prefix, runs: ask.whisperRuns, preloads: ask.preloads };
   };
   /**
