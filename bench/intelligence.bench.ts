@@ -418,6 +418,7 @@ async function spokenQuestion(
   model: ModelRef,
   whisperModel: string,
   template: MinutesTemplate,
+  want: { questions: boolean; meeting: boolean },
 ): Promise<BenchRow[]> {
   const missing = speechToolsMissing();
   if (missing)
@@ -541,7 +542,9 @@ async function spokenQuestion(
     const started = new Promise<void>((resolve) => (notesStarted = resolve));
     session.addSegments(hour.slice(0, 300));
     await started;
+    progress('meeting: a notes chunk runs; asking');
     const asked = await timed(third, thirdPcm, []);
+    progress(`meeting: answered (${JSON.stringify(asked.tokenMs)} ms); live transcript`);
     // More transcript, so notes still run while the live transcript is measured.
     session.addSegments(hour.slice(300));
     const lags: number[] = [];
@@ -564,8 +567,11 @@ async function spokenQuestion(
       live.push(fed.slice(at, at + 16_000));
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    while (lags.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    // The last window's lines (bounded: a stuck run is a figure too, not a hang).
+    for (let waited = 0; lags.length === 0 && waited < 120_000; waited += 500)
+      await new Promise((resolve) => setTimeout(resolve, 500));
     await live.stop();
+    progress(`meeting: ${lags.length} live window(s)`);
     const figures = scheduler.figures();
     stopNotes.abort();
     await session.idle().catch(() => undefined);
@@ -582,12 +588,20 @@ async function spokenQuestion(
       signal: warm.signal,
       onAnswerText: () => warm.abort(),
     }).catch(() => undefined);
+    progress('spoken: warm');
+    if (!want.questions) {
+      const meeting = await duringMeeting();
+      await host.close();
+      return meetingRows(meeting);
+    }
     const one = await timed(first, firstPcm, []);
     const firstJob = jobs.at(-1)!;
+    progress(`spoken: first question (${JSON.stringify(one.tokenMs)} ms)`);
     const two = await timed(second, secondPcm, [one.turn]);
     const secondJob = jobs.at(-1)!;
+    progress(`spoken: follow-up (${JSON.stringify(two.tokenMs)} ms)`);
     const counts = await host.count(model, [firstJob.prompt, secondJob.prompt]);
-    const meeting = await duringMeeting();
+    const meeting = want.meeting ? await duringMeeting() : undefined;
     await host.close();
     const raw = await rawFirstToken(model, firstJob);
     const seconds5 = (firstPcm.length / 16_000).toFixed(1);
@@ -618,12 +632,14 @@ async function spokenQuestion(
         target: '≤ 4 s',
         note: `from release, key held ${(secondPcm.length / 16_000).toFixed(1)} s, heard at ${seconds(two.heardMs ?? Number.NaN)}; prompt ~${counts[1]} tokens, ${two.prefix} (preload or the turn before); evidence from ${two.evidence?.citation.meetingId ?? 'none'} (follow-up of ${one.turn.meetingIds.join(', ') || 'nothing'})`,
       },
-      ...meetingRows(meeting),
+      ...(meeting ? meetingRows(meeting) : []),
     ];
   } finally {
     await host.close();
   }
 }
+
+const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
 function meetingRows(meeting: {
   asked: { evidenceMs?: number; tokenMs?: number; heardMs?: number; prefix: string };
@@ -670,8 +686,10 @@ const bench: Bench = async () => {
     ...loadTemplate('council-session'),
     limits: { decisions: 2, actionItems: 2, openQuestions: 1, topics: 2, interventions: 2 },
   };
-  // GREFFIER_BENCH_PARTS=retrieval,pipeline,stop,spoken runs some parts only.
-  const parts = (process.env.GREFFIER_BENCH_PARTS ?? 'retrieval,pipeline,stop,spoken').split(',');
+  // GREFFIER_BENCH_PARTS=retrieval,pipeline,stop,spoken,meeting runs some parts only.
+  const parts = (
+    process.env.GREFFIER_BENCH_PARTS ?? 'retrieval,pipeline,stop,spoken,meeting'
+  ).split(',');
   const rows: BenchRow[] = [];
   const add = (found: BenchRow[]) => {
     // Printed as they come, so a long run that is stopped still leaves its figures.
@@ -681,8 +699,13 @@ const bench: Bench = async () => {
   if (parts.includes('retrieval')) add(await retrieval());
   if (parts.includes('pipeline')) add(await pipelineRatio(model, brief));
   if (parts.includes('stop')) add(await stopToMinutes(model, loadTemplate('general')));
-  if (parts.includes('spoken'))
-    add(await spokenQuestion(model, models.whisper, loadTemplate('general')));
+  // 'spoken': the questions; 'meeting': a question and the live transcript while notes run.
+  const questions = parts.includes('spoken');
+  const meeting = parts.includes('meeting');
+  if (questions || meeting)
+    add(
+      await spokenQuestion(model, models.whisper, loadTemplate('general'), { questions, meeting }),
+    );
   return {
     title: 'Intelligence: minutes, retrieval, answers (1.5 B Q4_0 generated, 2 threads)',
     rows,
