@@ -382,7 +382,8 @@ export class HeldQuestionAsk {
       .then((sources) =>
         this.context.host.preload(
           { model: sources.model, lane: 'question', ...answerOpening(language) },
-          { signal: controller.signal },
+          // A question's reading pre-empts the meeting's notes, as its answer does.
+          { signal: controller.signal, priority: 'question' },
         ),
       )
       .then(() => undefined)
@@ -426,7 +427,7 @@ export class HeldQuestionAsk {
             system: prepared.system,
             prompt: lines.slice(0, end + 1).join('\n'),
           },
-          { signal: controller.signal },
+          { signal: controller.signal, priority: 'question' },
         );
       }
     };
