@@ -8,9 +8,8 @@ import {
   passageExcerpt,
   promptPassages,
   quotableSentences,
-  readFirst,
-  readPassages,
 } from '../../src/core/answers/answer.js';
+import { readFirst, readPassages } from '../../src/core/answers/read-passages.js';
 import { normaliseQuote, verifyCitations } from '../../src/core/answers/verify.js';
 
 const segments: Record<

@@ -16,12 +16,11 @@ import {
   composeAnswer,
   notFound,
   prepareAnswer,
-  readPassages,
   retrievePassages,
   type PrepareOptions,
   type PreparedAnswer,
-  type ReadPassages,
 } from './answer.js';
+import { readPassages, type ReadPassages } from './read-passages.js';
 import { followUpQuery, previousTurnsLine, type Turn } from './conversation.js';
 import { findEvidence, sentenceStream, type Evidence } from './evidence.js';
 import { HeldQuestion, whisperHear, type Hear } from './listen.js';

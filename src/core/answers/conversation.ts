@@ -1,6 +1,6 @@
 import type { SearchFilter } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
-import type { ReadPassages } from './answer.js';
+import type { ReadPassages } from './read-passages.js';
 
 /**
  * A conversation: the questions an official asked in a row, so « et sur la
