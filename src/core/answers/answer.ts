@@ -415,7 +415,7 @@ export async function composeAnswer(
       maxTokens: prepared.maxTokens,
     },
     // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.
-    { ...jobOptions(options), priority: 'question', ...(stream ? { onToken: stream } : {}) },
+    { ...jobOptions(options), ...(stream ? { onToken: stream } : {}) },
   );
 
   let parsed: { answer?: unknown; citations?: unknown };
@@ -458,6 +458,11 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
   return composeAnswer(prepared, options);
 }
 
+/**
+ * Every model job of a question (token counts, embeddings, the answer) runs
+ * at question priority: the host runs one job at a time, and a count queued
+ * without it would wait behind a whole notes chunk during a meeting.
+ */
 function jobOptions(options: { signal?: AbortSignal }): JobOptions {
-  return options.signal ? { signal: options.signal } : {};
+  return { priority: 'question', ...(options.signal ? { signal: options.signal } : {}) };
 }
