@@ -6,6 +6,7 @@ import { runCli } from '../../src/cli/main.js';
 import { answerQuestion, prepareAnswer } from '../../src/core/answers/answer.js';
 import { readPassages } from '../../src/core/answers/read-passages.js';
 import { ModelHost } from '../../src/core/llm/host.js';
+import { Scheduler } from '../../src/core/scheduler/index.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { SearchIndex, type IndexableMeeting } from '../../src/core/search/index.js';
 import { loadIndex } from '../../src/core/search/store.js';
@@ -105,6 +106,39 @@ describe('answers with a generated model', () => {
     const lastRead = first!.passages.at(-1)!.text;
     const upTo = (prompt: string) => prompt.slice(0, prompt.indexOf(lastRead) + lastRead.length);
     expect(upTo(follow!.prompt)).toBe(upTo(first!.prompt));
+  });
+
+  it('a question asked while notes run does not wait behind them: its token counts pre-empt the notes', async () => {
+    const scheduler = new Scheduler();
+    const meetingHost = new ModelHost({ idleUnloadMs: 0, scheduler });
+    try {
+      await meetingHost.info(llm);
+      const order: string[] = [];
+      const notesStarted = new Promise<void>((resolve) => {
+        const notes = meetingHost.generate(
+          { model: llm, system: 'notes', prompt: 'Notes de séance.', maxTokens: 400 },
+          { priority: 'notes', onToken: () => resolve() },
+        );
+        void notes.then(
+          () => order.push('notes'),
+          () => undefined, // closed at the end of the test
+        );
+      });
+      await notesStarted;
+      const prepared = await prepareAnswer('Quel est le montant du budget primitif ?', {
+        host: meetingHost,
+        model: llm,
+        index,
+        lookup,
+        language: 'fr',
+      });
+      order.push('question');
+      expect(prepared).toBeDefined();
+      expect(order).toEqual(['question']);
+      expect(scheduler.figures().restarts.notes).toBeGreaterThan(0);
+    } finally {
+      await meetingHost.close();
+    }
   });
 
   it('drops citations whose segment is gone from the vault, then says not found', async () => {
