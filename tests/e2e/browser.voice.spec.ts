@@ -204,4 +204,36 @@ test.describe('questions by voice, in French, in Chromium', () => {
       await browser.close();
     }
   });
+
+  test('the conversation stays when the official opens a cited meeting and comes back; locking clears it', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', home: await seededHome() });
+    const browser = await launchChromium(s.questionWav);
+    try {
+      const { page } = await openApp(browser, host, { script: fakeVoices, arg: false });
+      await ready(page);
+      const question = 'Quel est le montant du budget primitif ?';
+      await askTyped(page, question);
+      const evidence = page.getByTestId('evidence');
+      await expect(evidence).toBeVisible({ timeout: 180_000 });
+      // Left while the model writes: the cited meeting opens, then the official comes back.
+      await evidence.locator('button.cite').click();
+      await page.locator('[data-screen="meeting"]').waitFor();
+      await new Shell(page).go('ask');
+      await expect(page.getByTestId('turn')).toHaveCount(1);
+      await expect(page.getByTestId('heard')).toHaveText(question);
+      // The answer that came while away is there.
+      await expect(page.getByTestId('answer')).toBeVisible({ timeout: 180_000 });
+
+      // Locked and opened again: the conversation went with the vault.
+      await page.getByTestId('lock').click();
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      await new Shell(page).go('ask');
+      await expect(page.locator('[data-screen="ask"]')).toBeVisible();
+      await expect(page.getByTestId('turn')).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
 });

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { answerQuestion } from '../../src/core/answers/answer.js';
+import { answerQuestion, prepareAnswer } from '../../src/core/answers/answer.js';
+import { readPassages } from '../../src/core/answers/read-passages.js';
 import { ModelHost } from '../../src/core/llm/host.js';
+import { Scheduler } from '../../src/core/scheduler/index.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { SearchIndex, type IndexableMeeting } from '../../src/core/search/index.js';
 import { loadIndex } from '../../src/core/search/store.js';
@@ -78,6 +80,66 @@ describe('answers with a generated model', () => {
     expect(answer.language).toBe('fr');
     expectOnlyTrueCitations(answer);
     if (answer.found) expect(streamed.join('').replace(/\s+/g, ' ').trim()).toBe(answer.answer);
+  });
+
+  it('a follow-up keeps the passages the turn before read, first and free of the budget', async () => {
+    const base = { host, model: llm, index, lookup, language: 'fr' as const, passages: 3 };
+    const first = await prepareAnswer('Quel est le montant du budget primitif ?', {
+      ...base,
+      passageTokens: 260,
+    });
+    expect(first).toBeDefined();
+    const read = readPassages(first!);
+    const meetingIds = [...new Set(read.hits.map((h) => h.meetingId))];
+    // The follow-up's own words find other passages; a budget too small for even one new passage.
+    const follow = await prepareAnswer('Et la hausse de la taxe foncière ?', {
+      ...base,
+      filter: { meetingIds },
+      passageTokens: 1,
+      read,
+      carryRead: true,
+    });
+    const keys = follow!.passages.map((p) => `${p.hit.meetingId}/${p.hit.segmentId}`);
+    expect(keys.slice(0, read.order.length)).toEqual(read.order);
+    // The passages read cost nothing: the best new one still fits beside them.
+    expect(keys.length).toBe(read.order.length + 1);
+    // Read word for word: the prompt starts as the first one did, up to its last passage.
+    const lastRead = first!.passages.at(-1)!.text;
+    const upTo = (prompt: string) => prompt.slice(0, prompt.indexOf(lastRead) + lastRead.length);
+    expect(upTo(follow!.prompt)).toBe(upTo(first!.prompt));
+  });
+
+  it('a question asked while notes run does not wait behind them: its token counts pre-empt the notes', async () => {
+    const scheduler = new Scheduler();
+    const meetingHost = new ModelHost({ idleUnloadMs: 0, scheduler });
+    try {
+      await meetingHost.info(llm);
+      const order: string[] = [];
+      const notesStarted = new Promise<void>((resolve) => {
+        const notes = meetingHost.generate(
+          { model: llm, system: 'notes', prompt: 'Notes de séance.', maxTokens: 400 },
+          { priority: 'notes', onToken: () => resolve() },
+        );
+        void notes.then(
+          () => order.push('notes'),
+          () => undefined, // closed at the end of the test
+        );
+      });
+      await notesStarted;
+      const prepared = await prepareAnswer('Quel est le montant du budget primitif ?', {
+        host: meetingHost,
+        model: llm,
+        index,
+        lookup,
+        language: 'fr',
+      });
+      order.push('question');
+      expect(prepared).toBeDefined();
+      expect(order).toEqual(['question']);
+      expect(scheduler.figures().restarts.notes).toBeGreaterThan(0);
+    } finally {
+      await meetingHost.close();
+    }
   });
 
   it('drops citations whose segment is gone from the vault, then says not found', async () => {

@@ -94,6 +94,20 @@ describe('model host', () => {
     expect(after.outputTokens).toBeGreaterThan(0);
   });
 
+  it('a notes prompt read piece by piece (so a cancel stops it) gives the same answer as read at once', async () => {
+    const prompt = Array.from(
+      { length: 24 },
+      (_, i) =>
+        `Ligne ${i} : le conseil municipal examine le point numéro ${i} de l’ordre du jour.`,
+    ).join('\n');
+    const job = { model, system: 'notes', prompt, schema: SCHEMA, maxTokens: 20, seed: 1 };
+    const notes = await host.generate({ ...job, lane: 'background' });
+    const question = await host.generate({ ...job, lane: 'question' });
+    expect(notes.text).toBe(question.text);
+    // The pieces were read before the answer: the prompt was not read twice.
+    expect(notes.inputTokens).toBeLessThanOrEqual(question.inputTokens + 8);
+  });
+
   it('refuses a job whose signal is already aborted without running it', async () => {
     const controller = new AbortController();
     controller.abort();

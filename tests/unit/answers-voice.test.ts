@@ -11,7 +11,12 @@ import {
   findEvidence,
   sentenceStream,
 } from '../../src/core/answers/evidence.js';
-import { HeldQuestion, lastPauseEnd, type Hear } from '../../src/core/answers/listen.js';
+import {
+  HeldQuestion,
+  lastPauseEnd,
+  lastQuietGap,
+  type Hear,
+} from '../../src/core/answers/listen.js';
 import { bothFilters, resolveReferences } from '../../src/core/answers/references.js';
 import { SAMPLE_RATE } from '../../src/core/audio/index.js';
 import type { SearchHit } from '../../src/shared/minutes.js';
@@ -248,5 +253,47 @@ describe('hearing while the key is held', () => {
     expect(heard.at(-1)).toBeCloseTo(2, 1);
     expect(done.text).toMatch(/^\[2\.0\] \[2\.0\]$/);
     expect(done.language).toBe('fr');
+  });
+
+  it('finds a gap between words, not the closure of a consonant', () => {
+    const words = new Int16Array([
+      ...tone(700),
+      ...silence(80),
+      ...tone(600),
+      ...silence(40),
+      ...tone(600),
+    ]);
+    const cut = lastQuietGap(words, 0, words.length);
+    // The middle of the 80 ms gap (0.70–0.78 s); the 40 ms dip at 1.38 s is no gap.
+    expect(cut / SAMPLE_RATE).toBeGreaterThan(0.7);
+    expect(cut / SAMPLE_RATE).toBeLessThan(0.78);
+    // Not before minMs, and never in the last 200 ms (a word may be starting).
+    expect(lastQuietGap(words, 0, words.length, 1000)).toBe(-1);
+    const late = new Int16Array([...tone(1500), ...silence(80), ...tone(100)]);
+    expect(lastQuietGap(late, 0, late.length)).toBe(-1);
+    // A room's noise floor is not digital silence: quiet is relative to the speaker.
+    const noisy = Int16Array.from(words, (v, i) => v + (i % 2 === 0 ? 400 : -400));
+    expect(lastQuietGap(noisy, 0, noisy.length)).toBe(cut);
+  });
+
+  it('commits at gaps between words without any pause, so release hears only the last words', async () => {
+    const heard: number[] = [];
+    const hear: Hear = async (pcm) => {
+      heard.push(pcm.length / SAMPLE_RATE);
+      return { text: `[${(pcm.length / SAMPLE_RATE).toFixed(2)}]`, language: 'fr' };
+    };
+    const q = new HeldQuestion({ language: 'fr', hear });
+    // Four seconds of words separated by 80 ms gaps, never a 300 ms pause.
+    const word = () => new Int16Array([...tone(420), ...silence(80)]);
+    for (let second = 0; second < 4; second++) {
+      q.push(new Int16Array([...word(), ...word()]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const done = await q.finish();
+    const tail = heard.at(-1)!;
+    // Committed up to a gap before the last second: release hears at most ~1.5 s, not 4 s.
+    expect(tail).toBeLessThan(1.6);
+    expect(done.text.split(' ').length).toBeGreaterThan(1);
+    expect(heard.reduce((a, b) => a + b, 0)).toBeGreaterThan(3.9);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { dataBlock, fill, jsonLine, loadPrompts } from '../../src/core/llm/prompts.js';
 import {
+  answerOpening,
   answerSchema,
   answerTextStream,
   PASSAGE_CHARS,
@@ -7,6 +9,7 @@ import {
   promptPassages,
   quotableSentences,
 } from '../../src/core/answers/answer.js';
+import { readFirst, readPassages } from '../../src/core/answers/read-passages.js';
 import { normaliseQuote, verifyCitations } from '../../src/core/answers/verify.js';
 
 const segments: Record<
@@ -191,5 +194,51 @@ describe('prompt passages', () => {
       'P3:b/s7',
     ]);
     expect(parsed[0]!.passages[1]!.text).toBe('Troisième passage.');
+  });
+
+  it('keeps what the model already read first and word for word, so its reading is reused', () => {
+    const topics = [
+      'budget',
+      'piscine',
+      'cantine',
+      'voirie',
+      'école',
+      'parking',
+      'marché',
+      'stade',
+    ];
+    const long = topics
+      .map((topic) => `Le point ${topic} est discuté longuement par le conseil municipal ce soir.`)
+      .join(' ');
+    const a = hit('a', 's1', long);
+    const b = hit('b', 's7', 'La piscine ouvre en juin.');
+    const c = hit('c', 's2', 'La cantine est bio.');
+    // Read while the key was held, on the partial question.
+    const early = promptPassages([a, b], 'le budget', 'fr');
+    const read = readPassages(early);
+    // At release the full question ranks another passage first, and would excerpt « a » otherwise.
+    const question = 'Qu’a-t-on dit du stade ?';
+    expect(passageExcerpt(long, question, 'fr')).not.toBe(early.passages[0]!.text);
+    const final = promptPassages(readFirst([c, b, a], read), question, 'fr', read);
+    expect(final.lines.slice(0, 2)).toEqual(early.lines);
+    expect(final.passages.map((p) => p.hit.meetingId)).toEqual(['a', 'b', 'c']);
+    // A passage no longer retrieved is dropped: the reading is reused up to it.
+    const fewer = promptPassages(readFirst([b, c], read), question, 'fr', read);
+    expect(fewer.passages.map((p) => p.hit.meetingId)).toEqual(['b', 'c']);
+  });
+
+  it('every answer prompt begins with the opening read when the key goes down', () => {
+    for (const language of ['fr', 'en'] as const) {
+      const prompts = loadPrompts(language);
+      const opening = answerOpening(language);
+      expect(opening.system).toBe(prompts.answerSystem);
+      const prompt = fill(prompts.answerUser, {
+        passages: dataBlock(prompts, [jsonLine({ meeting: 'Conseil', passages: [] })]),
+        question: jsonLine('Quel budget ?'),
+      });
+      expect(prompt.startsWith(opening.prompt)).toBe(true);
+      expect(opening.prompt.endsWith(prompts.dataOpen)).toBe(true);
+      expect(opening.prompt).not.toContain('Quel budget');
+    }
   });
 });

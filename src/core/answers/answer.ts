@@ -13,6 +13,7 @@ import {
   type SearchHit,
 } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
+import { carried, hitKey, readFirst, type ReadPassages } from './read-passages.js';
 import { verifyCitations, type ClaimedCitation, type SegmentLookup } from './verify.js';
 
 /**
@@ -190,6 +191,7 @@ export function promptPassages(
   hits: SearchHit[],
   question: string,
   language: Language,
+  read?: ReadPassages,
 ): { passages: { key: string; hit: SearchHit; text: string }[]; lines: string[] } {
   const byMeeting = new Map<string, SearchHit[]>();
   for (const hit of hits)
@@ -201,7 +203,7 @@ export function promptPassages(
       const passage = {
         key: `P${passages.length + 1}`,
         hit,
-        text: passageExcerpt(hit.text, question, language),
+        text: excerptOf(hit, question, language, read),
       };
       passages.push(passage);
       return {
@@ -217,6 +219,15 @@ export function promptPassages(
     });
   });
   return { passages, lines };
+}
+
+function excerptOf(
+  hit: SearchHit,
+  question: string,
+  language: Language,
+  read: ReadPassages | undefined,
+): string {
+  return read?.excerpts.get(hitKey(hit)) ?? passageExcerpt(hit.text, question, language);
 }
 
 export function notFound(
@@ -277,6 +288,10 @@ export interface PrepareOptions extends Omit<AskOptions, 'onAnswerText'> {
   answerChars?: number;
   /** Hits already retrieved for this question (skips retrieval). */
   hits?: SearchHit[];
+  /** What the question lane has read already: kept first and word for word. */
+  read?: ReadPassages;
+  /** A follow-up: the passages of `read` stay candidates, beside the newly retrieved ones. */
+  carryRead?: boolean;
 }
 
 /** Tokens a passage costs beyond its text: its key, speaker and JSON punctuation. */
@@ -292,18 +307,30 @@ async function withinBudget(
   hits: SearchHit[],
   question: string,
   language: Language,
-  options: Pick<PrepareOptions, 'host' | 'model' | 'passageTokens' | 'signal'>,
+  options: Pick<PrepareOptions, 'host' | 'model' | 'passageTokens' | 'signal' | 'read'>,
 ): Promise<SearchHit[]> {
   const budget = options.passageTokens ?? DEFAULT_PASSAGE_TOKENS;
-  const texts = hits.map((h) => passageExcerpt(h.text, question, language));
+  const texts = hits.map((h) => excerptOf(h, question, language, options.read));
   const counts = await options.host.count(options.model, texts, jobOptions(options));
   const kept: SearchHit[] = [];
   let used = 0;
+  let fresh = 0;
+  let full = false;
   for (const [i, hit] of hits.entries()) {
+    // The budget is reading time: a passage the model has read already costs
+    // none and stays; the best passage not read yet always comes in.
+    if (options.read?.excerpts.has(hitKey(hit))) {
+      kept.push(hit);
+      continue;
+    }
     const cost = counts[i]! + PASSAGE_OVERHEAD_TOKENS;
-    if (kept.length > 0 && used + cost > budget) break;
+    if (full || (fresh > 0 && used + cost > budget)) {
+      full = true;
+      continue;
+    }
     kept.push(hit);
     used += cost;
+    fresh++;
   }
   return kept;
 }
@@ -327,12 +354,13 @@ export async function prepareAnswer(
     });
   }
   const language = options.language ?? detectLanguage(trimmed);
+  const found = options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
   const retrieved =
-    options.hits ?? (await retrievePassages(options.searchText ?? trimmed, options));
+    options.carryRead && options.read ? carried(found, options.read, options.filter) : found;
   if (retrieved.length === 0) return undefined;
-  const hits = await withinBudget(retrieved, trimmed, language, options);
+  const hits = readFirst(await withinBudget(retrieved, trimmed, language, options), options.read);
   const prompts = loadPrompts(language);
-  const { passages, lines } = promptPassages(hits, trimmed, language);
+  const { passages, lines } = promptPassages(hits, trimmed, language, options.read);
   const previous =
     options.previous && options.previous.length > 0
       ? [jsonLine({ previous: options.previous })]
@@ -354,6 +382,22 @@ export async function prepareAnswer(
   };
 }
 
+/**
+ * How every answer prompt begins (the instructions and the opening of the
+ * data block): read into the question lane when the key goes down, with the
+ * system prompt, so that loading the model and reading them are done before
+ * any word is heard.
+ */
+export function answerOpening(language: Language): { system: string; prompt: string } {
+  const prompts = loadPrompts(language);
+  const marker = '\u0000';
+  const whole = fill(prompts.answerUser, {
+    passages: `${prompts.dataOpen}${marker}`,
+    question: '',
+  });
+  return { system: prompts.answerSystem, prompt: whole.slice(0, whole.indexOf(marker)) };
+}
+
 /** The model writes the answer (on the question lane), then every citation is checked. */
 export async function composeAnswer(
   prepared: PreparedAnswer,
@@ -371,7 +415,7 @@ export async function composeAnswer(
       maxTokens: prepared.maxTokens,
     },
     // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.
-    { ...jobOptions(options), priority: 'question', ...(stream ? { onToken: stream } : {}) },
+    { ...jobOptions(options), ...(stream ? { onToken: stream } : {}) },
   );
 
   let parsed: { answer?: unknown; citations?: unknown };
@@ -414,6 +458,11 @@ export async function answerQuestion(question: string, options: AskOptions): Pro
   return composeAnswer(prepared, options);
 }
 
+/**
+ * Every model job of a question (token counts, embeddings, the answer) runs
+ * at question priority: the host runs one job at a time, and a count queued
+ * without it would wait behind a whole notes chunk during a meeting.
+ */
 function jobOptions(options: { signal?: AbortSignal }): JobOptions {
-  return options.signal ? { signal: options.signal } : {};
+  return { priority: 'question', ...(options.signal ? { signal: options.signal } : {}) };
 }

@@ -12,6 +12,7 @@ import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
 import type { Answer, SearchFilter, SearchHit } from '../../shared/minutes.js';
 import {
+  answerOpening,
   composeAnswer,
   notFound,
   prepareAnswer,
@@ -19,6 +20,7 @@ import {
   type PrepareOptions,
   type PreparedAnswer,
 } from './answer.js';
+import { readPassages, type ReadPassages } from './read-passages.js';
 import { followUpQuery, previousTurnsLine, type Turn } from './conversation.js';
 import { findEvidence, sentenceStream, type Evidence } from './evidence.js';
 import { HeldQuestion, whisperHear, type Hear } from './listen.js';
@@ -74,6 +76,8 @@ export interface QuestionContext {
   onHeard?: (text: string) => void;
   /** The best verified passage, before the model writes. */
   onEvidence?: (evidence: Evidence) => void;
+  /** The passages the model is given, before it reads them (a turn's `read`, for a bench that stops early). */
+  onPassages?: (read: ReadPassages) => void;
   /** The answer's text as the model writes it. */
   onToken?: (text: string) => void;
   /** Each finished sentence of the answer, for speech. */
@@ -139,8 +143,11 @@ function preparation(
   context: QuestionContext,
   question: Pick<Question, 'filter' | 'passages'>,
   plan: (typeof PLAN)[keyof typeof PLAN],
+  read?: ReadPassages,
 ): PrepareOptions {
   const turns = context.turns ?? [];
+  // What the question lane read last: this question's preload, else the turn before's prompt.
+  const alreadyRead = read ?? turns.at(-1)?.read;
   const follow = followUpQuery(text, turns);
   const references = resolveReferences(text, {
     meetings: sources.meetings,
@@ -163,6 +170,7 @@ function preparation(
     answerChars: plan.answerChars,
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
     ...(turns.length > 0 ? { previous: previousTurnsLine(turns) } : {}),
+    ...(alreadyRead ? { read: alreadyRead, carryRead: follow.followUp && !named } : {}),
     ...(sources.embeddingModel ? { embeddingModel: sources.embeddingModel } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   };
@@ -188,6 +196,7 @@ async function answerText(
   context: QuestionContext,
   question: Pick<Question, 'filter' | 'passages'>,
   spoken: boolean,
+  read?: ReadPassages,
 ): Promise<AskResult> {
   // The question, never the answer: the answer can be asked again from the same record.
   if (context.open) {
@@ -198,13 +207,14 @@ async function answerText(
   }
   context.onStage?.('searching', text);
   const plan = spoken ? PLAN.spoken : PLAN.typed;
-  const options = preparation(text, language, sources, context, question, plan);
+  const options = preparation(text, language, sources, context, question, plan, read);
   // Evidence before anything that waits for the model host (token counts, the model itself).
   const hits = await retrievePassages(options.searchText ?? text, options);
   const evidence = await findEvidence(hits, text, language, sources.lookup);
   if (evidence) context.onEvidence?.(evidence);
   const prepared = await prepareAnswer(text, { ...options, hits });
   if (!prepared) return result(notFound(text, language, 0), undefined, evidence);
+  context.onPassages?.(readPassages(prepared));
   context.onStage?.('answering', text);
   const sentences = context.onSentence ? sentenceStream(context.onSentence) : undefined;
   const answer = await composeAnswer(prepared, {
@@ -236,6 +246,7 @@ function result(
       found: answer.found,
       language: answer.language,
       meetingIds: cited.length > 0 ? cited : read,
+      ...(prepared ? { read: readPassages(prepared) } : {}),
     },
     ...(evidence ? { evidence } : {}),
     hits: prepared?.hits ?? [],
@@ -311,6 +322,9 @@ export class HeldQuestionAsk {
   private readonly threads: number;
   private preloading: { controller: AbortController; done: Promise<void> } | undefined;
   private preloadedFor = '';
+  private opening: { controller: AbortController; done: Promise<void> } | undefined;
+  /** The passages the last preload gave the question lane to read. */
+  private read: ReadPassages | undefined;
   /** Preloads run while held (for the bench and tests). */
   preloads = 0;
 
@@ -334,6 +348,7 @@ export class HeldQuestionAsk {
         })(pcm, hearOptions);
       });
     context.onStage?.('listening');
+    this.preloadOpening();
     this.held = new HeldQuestion({
       language,
       hear,
@@ -353,18 +368,51 @@ export class HeldQuestionAsk {
     return this.held.runs;
   }
 
+  /**
+   * Key down: the model is loaded (when it was not) and the instructions
+   * read, while the official starts speaking. Only when the language is
+   * known: in 'auto', the instructions' language comes with the first words.
+   */
+  private preloadOpening(): void {
+    if (this.language === 'auto') return;
+    const language = this.language;
+    const controller = new AbortController();
+    const done = this.sources
+      .then((sources) =>
+        this.context.host.preload(
+          { model: sources.model, lane: 'question', ...answerOpening(language) },
+          // A question's reading pre-empts the meeting's notes, as its answer does.
+          { signal: controller.signal, priority: 'question' },
+        ),
+      )
+      .then(() => undefined)
+      .catch(() => undefined); // a head start only
+    this.opening = { controller, done };
+  }
+
   /** Reads the passages of the partial question into the question lane, one preload at a time. */
   private preload(partial: string): void {
     if (this.preloading || !partial || partial === this.preloadedFor) return;
     this.preloadedFor = partial;
     const controller = new AbortController();
     const run = async () => {
+      // The passages follow the instructions: read after them, never beside them.
+      await this.opening?.done;
       const sources = await this.sources;
       const language = this.languageFor(partial);
-      const options = preparation(partial, language, sources, this.context, {}, PLAN.spoken);
+      const options = preparation(
+        partial,
+        language,
+        sources,
+        this.context,
+        {},
+        PLAN.spoken,
+        this.read,
+      );
       const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
       if (!prepared || controller.signal.aborted) return;
       this.preloads++;
+      this.read = readPassages(prepared);
       // Line by line (a meeting's passages each), never the question line: one
       // evaluation batch cannot be interrupted, so at release the host is free
       // within one line's time for whisper and the answer.
@@ -378,7 +426,7 @@ export class HeldQuestionAsk {
             system: prepared.system,
             prompt: lines.slice(0, end + 1).join('\n'),
           },
-          { signal: controller.signal },
+          { signal: controller.signal, priority: 'question' },
         );
       }
     };
@@ -399,18 +447,20 @@ export class HeldQuestionAsk {
   async finish(): Promise<AskResult> {
     this.context.onStage?.('transcribing');
     // What the preload read stays read; stopped first so whisper has the cores for the tail.
+    this.opening?.controller.abort();
     this.preloading?.controller.abort();
     const heard = await this.held.finish();
     const sources = await this.sources;
     const language = heard.language ?? this.languageFor(heard.text);
     if (!heard.text) return result(notFound('', language, 0, ''), undefined, undefined);
     this.context.onHeard?.(heard.text);
-    const done = await answerText(heard.text, language, sources, this.context, {}, true);
+    const done = await answerText(heard.text, language, sources, this.context, {}, true, this.read);
     return { ...done, answer: { ...done.answer, transcribedFrom: heard.text } };
   }
 
   cancel(): void {
     this.held.cancel();
+    this.opening?.controller.abort();
     this.preloading?.controller.abort();
   }
 }

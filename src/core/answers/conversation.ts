@@ -1,5 +1,6 @@
 import type { SearchFilter } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
+import type { ReadPassages } from './read-passages.js';
 
 /**
  * A conversation: the questions an official asked in a row, so « et sur la
@@ -15,6 +16,8 @@ export interface Turn {
   language: Language;
   /** The meetings the turn was about: its citations' meetings, else those of its passages. */
   meetingIds: string[];
+  /** The passages the model read for it: a follow-up on them is read only from where it differs. */
+  read?: ReadPassages;
 }
 
 /** Words that point back to an earlier turn (folded: no case, no accents). */

@@ -5,10 +5,11 @@ import { LanguageSchema, type Language, type LanguageChoice } from '../../shared
 /**
  * A question heard while the key is held: whisper runs on the growing audio
  * about once a second, with an encoder context cut to the audio's length
- * (as live transcription does), and the part of the audio before a pause it
- * has heard is committed, so at release only the words since the last
- * pause remain to be transcribed. Partial text goes out as it comes, so
- * retrieval and the model's reading can start before the official is done.
+ * (as live transcription does), and the audio up to a pause or a quiet gap
+ * between two words is committed (heard for good), so at release only the
+ * words since the last cut remain to be transcribed. Partial text goes out as
+ * it comes, so retrieval and the model's reading can start before the
+ * official is done.
  */
 
 /** Heard text of some audio; whisper by default, a stand-in for benchmarks. */
@@ -32,6 +33,16 @@ const PAUSE_MS = 300;
 const MIN_COMMIT_MS = 1_000;
 const SILENCE_RMS = 0.01;
 const FRAME = SAMPLE_RATE / 50; // 20 ms
+/**
+ * A gap between words: this many quiet frames in a row (60 ms). Shorter dips
+ * are often the closure of a consonant (« bu|dget »): cut there, whisper would
+ * hear half a word on each side.
+ */
+const GAP_FRAMES = 3;
+/** Quiet relative to the speaker's level: a room's noise floor is not digital silence. */
+const GAP_RATIO = 0.1;
+/** The newest audio is not cut: the next word may be starting. */
+const TAIL_GUARD_MS = 200;
 
 /** whisper on PCM with a short context and no fallback retries: the hearing of a question. */
 export function whisperHear(options: {
@@ -80,6 +91,40 @@ export function lastPauseEnd(pcm: Int16Array, from: number, to: number): number 
   return found;
 }
 
+function frameLevels(pcm: Int16Array, from: number, to: number): number[] {
+  const levels: number[] = [];
+  for (let at = from; at + FRAME <= to; at += FRAME) levels.push(rms(pcm.subarray(at, at + FRAME)));
+  return levels;
+}
+
+/**
+ * Where the audio in [from, to) can be cut between two words: the middle of
+ * the latest gap of GAP_FRAMES quiet frames at least `minMs` after `from` and
+ * TAIL_GUARD_MS before `to`. Quiet is below SILENCE_RMS or a tenth of the
+ * speaker's loud frames (90th percentile), whichever is higher. -1 when none.
+ */
+export function lastQuietGap(pcm: Int16Array, from: number, to: number, minMs = 0): number {
+  const levels = frameLevels(pcm, from, to);
+  if (levels.length === 0) return -1;
+  const loud = [...levels].sort((a, b) => a - b)[Math.floor(levels.length * 0.9)]!;
+  const quiet = Math.max(SILENCE_RMS, loud * GAP_RATIO);
+  const first = Math.ceil(((minMs / 1000) * SAMPLE_RATE) / FRAME);
+  const last = levels.length - Math.ceil(((TAIL_GUARD_MS / 1000) * SAMPLE_RATE) / FRAME);
+  let found = -1;
+  let run = 0;
+  for (let i = 0; i < last; i++) {
+    if (levels[i]! < quiet) {
+      run++;
+      const start = i - run + 1;
+      if (run >= GAP_FRAMES && start >= first) {
+        // The middle of the gap: a little silence stays on each side of the cut.
+        found = from + Math.round(((start + i + 1) / 2) * FRAME);
+      }
+    } else run = 0;
+  }
+  return found;
+}
+
 export class HeldQuestion {
   private audio = new Int16Array(SAMPLE_RATE * 8);
   private length = 0;
@@ -88,6 +133,8 @@ export class HeldQuestion {
   private committed = '';
   private lastRunAt = 0;
   private running: Promise<void> | undefined;
+  /** What the run in progress does: a commit is kept at release, a partial is redone. */
+  private runningCommit = false;
   private finished = false;
   private language: Language | undefined;
   private readonly abort = new AbortController();
@@ -130,25 +177,43 @@ export class HeldQuestion {
     return heard.text;
   }
 
+  /**
+   * One whisper run: commit up to the last pause or gap between words (that
+   * text will not change) and say the question so far; with no cut yet, hear
+   * everything since the last one for the partial text instead. One run a
+   * step, not two: on two cores a run costs about a second.
+   */
   private async step(): Promise<void> {
     const end = this.length;
     this.lastRunAt = end;
     try {
-      // Commit up to the last pause first (it will not change), then hear the rest.
-      const pause = lastPauseEnd(this.audio, this.committedAt, end);
-      if (pause > 0 && pause - this.committedAt >= (MIN_COMMIT_MS / 1000) * SAMPLE_RATE) {
-        const text = await this.hear(this.committedAt, pause);
+      const cut = this.cutBefore(end);
+      if (cut > 0) {
+        this.runningCommit = true;
+        const text = await this.hear(this.committedAt, cut);
         this.runs++;
         this.committed = join(this.committed, text);
-        this.committedAt = pause;
-        if (this.finished) return;
+        this.committedAt = cut;
+        if (!this.finished) this.options.onPartial?.(this.committed);
+        return;
       }
       const rest = end > this.committedAt ? await this.hear(this.committedAt, end) : '';
       this.runs++;
       if (!this.finished) this.options.onPartial?.(join(this.committed, rest));
     } catch (error) {
       if (!this.finished) this.options.onError?.(error);
+    } finally {
+      this.runningCommit = false;
     }
+  }
+
+  /** The latest pause, else the latest gap between words, with MIN_COMMIT_MS of audio before it. */
+  private cutBefore(end: number): number {
+    const min = (MIN_COMMIT_MS / 1000) * SAMPLE_RATE;
+    const pause = lastPauseEnd(this.audio, this.committedAt, end);
+    const gap = lastQuietGap(this.audio, this.committedAt, end, MIN_COMMIT_MS);
+    const cut = Math.max(pause, gap);
+    return cut > 0 && cut - this.committedAt >= min ? cut : -1;
   }
 
   /**
@@ -157,10 +222,11 @@ export class HeldQuestion {
    */
   async finish(): Promise<{ text: string; language?: Language }> {
     this.finished = true;
-    // A run in progress on the tail would be redone with more audio: stop it.
+    // A partial run in progress would be redone with more audio: stop it. A
+    // commit is kept: it is already hearing part of the tail.
     const running = this.running;
     if (running) {
-      this.abort.abort();
+      if (!this.runningCommit) this.abort.abort();
       await running.catch(() => undefined);
     }
     const tail =

@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import type {
   Llama,
   LlamaContext,
+  LlamaChatSession,
   LlamaContextSequence,
   LlamaEmbeddingContext,
   LlamaGrammar,
@@ -205,13 +206,42 @@ async function preload(job: PreloadJob, id: number, signal: AbortSignal) {
   }
 }
 
+/**
+ * Lines of a background prompt read per piece. node-llama-cpp checks a job's
+ * signal between generated tokens, not while it reads a prompt: a notes
+ * chunk's 2,000-token prompt, once started, would be read to the end even
+ * when a question cancelled it, and the question would wait behind it. Read
+ * piece by piece, a cancel takes effect within one piece.
+ */
+const PIECE_CHARS = 600;
+
+async function readInPieces(
+  session: LlamaChatSession,
+  prompt: string,
+  signal: AbortSignal,
+): Promise<void> {
+  let end = 0;
+  while (end < prompt.length) {
+    const next = prompt.indexOf('\n', end + PIECE_CHARS);
+    if (next < 0) return; // the last piece is read by the prompt itself
+    end = next;
+    if (signal.aborted) throw signal.reason;
+    await session.preloadPrompt(prompt.slice(0, end), { signal, evaluationPriority: 1 });
+  }
+}
+
 async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
   const { sequence, session } = await chatSession(job, id);
   const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
+  const background = (job.lane ?? 'background') === 'background';
   try {
+    if (background) await readInPieces(session, job.prompt, signal);
+    if (signal.aborted) throw signal.reason;
     const text = await session.prompt(job.prompt, {
+      // When both lanes have tokens to read, the question's go into the batch first.
+      evaluationPriority: background ? 1 : 5,
       ...(grammar ? { grammar } : {}),
       maxTokens: job.maxTokens,
       temperature: job.temperature ?? 0,

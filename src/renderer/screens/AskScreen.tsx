@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiCallError, type AnswerView, type CitationView } from '../../shared/api.js';
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import type { AnswerView, CitationView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
+import { conversationFor, evidencePlace, type TurnView } from '../ask/conversation.js';
 import { apiVoiceSource, type NeuralVoiceSource } from '../ask/neural-voice.js';
 import { createSpeaker, type SpeechState } from '../ask/speech.js';
 import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
@@ -14,26 +15,8 @@ import { useI18n, type MessageKey } from '../i18n/i18n.js';
 /** Hold this key (outside text fields) to speak a question; press it again to stop speech. */
 export const PUSH_TO_TALK_KEY = 'F2';
 
-const newId = (prefix: string) =>
-  `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-
 /** A call in flight for the held question. */
 type Pending = Promise<unknown>;
-
-interface Evidence {
-  citation: CitationView;
-  spoken: string;
-}
-
-/** One question of the conversation, as shown. */
-interface Turn {
-  questionId: string;
-  question?: string;
-  evidence?: Evidence;
-  partial: string;
-  answer?: AnswerView;
-  error?: unknown;
-}
 
 export function AskScreen({
   open,
@@ -47,11 +30,10 @@ export function AskScreen({
   const { t, locale } = useI18n();
   const [text, setText] = useState('');
   const [language, setLanguage] = useState<LanguageChoice>(locale);
-  /** The question on screen: events for other questions are ignored. */
-  const asked = useRef<string | undefined>(undefined);
-  const conversationId = useRef(newId('c'));
-  const [turns, setTurns] = useState<Turn[]>([]);
-  const [stage, setStage] = useState<MessageKey | undefined>();
+  // The conversation outlives this screen (opening a cited meeting and coming back keeps it).
+  const store = conversationFor(api);
+  const { turns, stage } = useSyncExternalStore(store.subscribe, store.getState);
+  const setStage = (next: MessageKey | undefined) => store.setStage(next);
   const [error, setError] = useState<unknown>();
   const [listening, setListening] = useState(false);
   const [readAnswers, setReadAnswers] = useState(true);
@@ -68,58 +50,31 @@ export function AskScreen({
   const sending = useRef<Pending>(Promise.resolve());
   const heldSamples = useRef(0);
 
-  const update = (questionId: string, change: (turn: Turn) => Turn) =>
-    setTurns((all) => all.map((turn) => (turn.questionId === questionId ? change(turn) : turn)));
+  const update = (questionId: string, change: (turn: TurnView) => TurnView) =>
+    store.update(questionId, change);
   const speechLanguage = (): 'fr' | 'en' => (language === 'auto' ? locale : language);
   const say = (value: string, lang: 'fr' | 'en' = speechLanguage()) => {
     if (spokenAnswers && readRef.current) speaker.current.say(value, lang);
   };
 
+  // What is said aloud, while this screen is open (the store keeps what is shown).
   // Listening starts before asking: a question with no passage can be answered
   // before the call itself returns, and that answer must not be missed.
   useEffect(() => {
-    const mine = (id: string) => id === asked.current;
+    const mine = (id: string) => id === store.getState().asked;
     const offs = [
-      api.on('ask.progress', (event) => {
-        if (!mine(event.questionId)) return;
-        setStage(`ask.stage.${event.stage}` as MessageKey);
-        if (event.question)
-          update(event.questionId, (turn) => ({ ...turn, question: event.question }));
-      }),
-      api.on('ask.heard', (event) => {
-        if (mine(event.questionId))
-          update(event.questionId, (turn) => ({ ...turn, question: event.text }));
-      }),
       api.on('ask.evidence', (event) => {
-        if (!mine(event.questionId)) return;
-        update(event.questionId, (turn) => ({ ...turn, evidence: event }));
-        say(event.spoken);
-      }),
-      api.on('ask.token', (event) => {
-        if (mine(event.questionId))
-          update(event.questionId, (turn) => ({ ...turn, partial: turn.partial + event.text }));
+        if (mine(event.questionId)) say(event.spoken);
       }),
       api.on('ask.sentence', (event) => {
         if (mine(event.questionId)) say(event.text);
       }),
       api.on('ask.answer', (event) => {
-        if (!mine(event.questionId)) return;
-        update(event.questionId, (turn) => ({
-          ...turn,
-          answer: event.answer,
-          question: event.answer.question || turn.question,
-        }));
-        setStage(undefined);
         // What was said from the stream was not checked yet: a not-found answer corrects it.
-        if (!event.answer.found) {
+        if (mine(event.questionId) && !event.answer.found) {
           speaker.current.stop();
           say(t('ask.notFound'), event.answer.language);
         }
-      }),
-      api.on('ask.failed', (event) => {
-        if (!mine(event.questionId)) return;
-        update(event.questionId, (turn) => ({ ...turn, error: new ApiCallError(event.error) }));
-        setStage(undefined);
       }),
     ];
     return () => offs.forEach((off) => off());
@@ -131,10 +86,7 @@ export function AskScreen({
   function begin(question?: string): string {
     speaker.current.stop();
     setError(undefined);
-    const questionId = newId('q');
-    asked.current = questionId;
-    setTurns((all) => [...all, { questionId, partial: '', ...(question ? { question } : {}) }]);
-    return questionId;
+    return store.begin(question);
   }
 
   async function askTyped(question: string) {
@@ -145,7 +97,7 @@ export function AskScreen({
         text: question,
         language,
         questionId,
-        conversationId: conversationId.current,
+        conversationId: store.getState().conversationId,
       });
     } catch (caught) {
       setStage(undefined);
@@ -175,7 +127,11 @@ export function AskScreen({
     setStage('ask.stage.listening');
     sending.current = Promise.resolve();
     send(() =>
-      api.call('ask.listen', { questionId, language, conversationId: conversationId.current }),
+      api.call('ask.listen', {
+        questionId,
+        language,
+        conversationId: store.getState().conversationId,
+      }),
     );
     starting.current = startCapture({
       onChunk: (pcm) => {
@@ -204,11 +160,11 @@ export function AskScreen({
     capture.current = undefined;
     await active.stop();
     setListening(false);
-    const questionId = asked.current!;
+    const questionId = store.getState().asked!;
     const cancel = heldSamples.current === 0;
     if (cancel) {
       setStage(undefined);
-      setTurns((all) => all.filter((turn) => turn.questionId !== questionId));
+      store.remove(questionId);
     } else setStage('ask.stage.transcribing');
     send(() => api.call('ask.listenEnd', { questionId, ...(cancel ? { cancel } : {}) }));
   }
@@ -235,11 +191,7 @@ export function AskScreen({
 
   async function clearConversation() {
     speaker.current.stop();
-    const old = conversationId.current;
-    conversationId.current = newId('c');
-    asked.current = undefined;
-    setTurns([]);
-    setStage(undefined);
+    const old = store.reset();
     try {
       await api.call('ask.clearConversation', { conversationId: old });
     } catch (caught) {
@@ -383,12 +335,7 @@ export function AskScreen({
                     </q>
                   </p>
                 )}
-                {turn.evidence && (
-                  <blockquote data-testid="evidence" className="evidence">
-                    <p translate="no">{turn.evidence.spoken}</p>
-                    <p>{cite(turn.evidence.citation)}</p>
-                  </blockquote>
-                )}
+                {evidencePlace(turn) === 'first' && evidenceView(turn)}
                 {turn.partial && !turn.answer && (
                   <p
                     className="partial"
@@ -401,6 +348,12 @@ export function AskScreen({
                 )}
                 <ErrorNote error={turn.error} />
                 {turn.answer && answerView(turn.answer, turn === current)}
+                {evidencePlace(turn) === 'nearest' && (
+                  <div className="nearest-passage">
+                    <p className="hint">{t('ask.nearestPassage')}</p>
+                    {evidenceView(turn)}
+                  </div>
+                )}
               </li>
             ))}
           </ol>
@@ -420,6 +373,17 @@ export function AskScreen({
       )}
     </section>
   );
+
+  /** The verified passage said before the answer (or, after a « not found », the nearest one). */
+  function evidenceView(turn: TurnView) {
+    const evidence = turn.evidence!;
+    return (
+      <blockquote data-testid="evidence" data-place={evidencePlace(turn)} className="evidence">
+        <p translate="no">{evidence.spoken}</p>
+        <p>{cite(evidence.citation)}</p>
+      </blockquote>
+    );
+  }
 
   /** An answer of the conversation; only the latest is announced (aria-live). */
   function answerView(answer: AnswerView, latest: boolean) {

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppService } from '../../src/core/app/app-service.js';
+import { defaultThreads } from '../../src/core/threads.js';
+import {
+  conversationFor,
+  evidencePlace,
+  type ConversationStore,
+  type TurnView,
+} from '../../src/renderer/ask/conversation.js';
+import {
+  ApiCallError,
+  type AnswerView,
+  type EventName,
+  type EventPayload,
+  type GreffierApi,
+} from '../../src/shared/api.js';
+import { testModels } from '../helpers/models.js';
+import { TEST_KDF, tempDir } from '../helpers/vault.js';
+
+/**
+ * The Ask screen's conversation on the real app service (the one Electron and
+ * the devhost run), through the same call/on interface the screen uses.
+ */
+const PASS = 'une phrase secrète assez longue';
+
+function apiOf(service: AppService): GreffierApi {
+  return {
+    call: async (name, input) => {
+      const response = await service.dispatcher.call(name, input);
+      if (!response.ok) throw new ApiCallError(response.error);
+      return response.value as never;
+    },
+    on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) =>
+      service.dispatcher.onEvent((name, payload) => {
+        if (name === event) listener(payload as EventPayload<E>);
+      }),
+  };
+}
+
+/** Resolves when the store's state satisfies `done` (the store says when it changes). */
+function until(store: ConversationStore, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const off = store.subscribe(() => {
+      if (done()) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('the Ask screen’s conversation', () => {
+  const dir = tempDir('greffier-ask-screen-');
+  let service: AppService | undefined;
+  afterEach(async () => {
+    await service?.close();
+    dir.remove();
+  });
+
+  it('outlives the screen: turns and an answer that came while away stay, until the vault locks', async () => {
+    const models = await testModels();
+    service = new AppService({
+      home: dir.path,
+      kdf: TEST_KDF,
+      threads: defaultThreads(),
+      fallbackModels: { asr: models.whisper, llm: models.llm },
+    });
+    const api = apiOf(service);
+    await api.call('vault.create', { passphrase: PASS });
+    // The screen takes the session's conversation, asks, and is left before the answer.
+    const screen = conversationFor(api);
+    const questionId = screen.begin('Quel est le budget de la piscine ?');
+    const { conversationId } = screen.getState();
+    await api.call('ask.question', {
+      text: 'Quel est le budget de la piscine ?',
+      language: 'fr',
+      questionId,
+      conversationId,
+    });
+    await until(screen, () => screen.getState().turns[0]?.answer !== undefined);
+    // Back on the screen: the same conversation, with the answer that came meanwhile.
+    const back = conversationFor(api).getState();
+    expect(back.conversationId).toBe(conversationId);
+    expect(back.turns).toHaveLength(1);
+    expect(back.turns[0]!.question).toBe('Quel est le budget de la piscine ?');
+    expect(back.turns[0]!.answer?.found).toBe(false);
+
+    // Locked: nothing of it is left, and the next conversation is a new one.
+    await api.call('vault.lock', {});
+    await until(screen, () => screen.getState().turns.length === 0);
+    expect(conversationFor(api).getState().conversationId).not.toBe(conversationId);
+  });
+});
+
+describe('the evidence and a « not found » answer', () => {
+  const citation = { meetingId: 'm1', segmentId: 's1', startMs: 0, endMs: 1, quote: 'Adopté.' };
+  const answer = (found: boolean): AnswerView =>
+    ({
+      question: 'q',
+      language: 'fr',
+      answer: found ? 'Adopté.' : '',
+      citations: found ? [citation] : [],
+      found,
+      droppedCitations: 0,
+    }) as AnswerView;
+  const turn = (change: Partial<TurnView>): TurnView => ({
+    questionId: 'q1',
+    partial: '',
+    ...change,
+  });
+
+  it('comes first while the model writes and above an answer, after a « not found » as the nearest passage', () => {
+    const evidence = { citation, spoken: 'Le 12 mars, Mme Martin a dit : « Adopté. »' };
+    expect(evidencePlace(turn({}))).toBeUndefined();
+    expect(evidencePlace(turn({ evidence }))).toBe('first');
+    expect(evidencePlace(turn({ evidence, answer: answer(true) }))).toBe('first');
+    expect(evidencePlace(turn({ evidence, answer: answer(false) }))).toBe('nearest');
+  });
+});
