@@ -122,6 +122,7 @@ export function App({ api }: { api: GreffierApi }) {
           <AskScreen
             open={setRoute}
             spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
+            exportsOff={status.policy.featuresOff.includes('exports')}
           />
         )}
         {route.name === 'audit' && <AuditScreen />}

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { AskPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
 
@@ -232,6 +232,12 @@ test.describe('the French walk’s findings (Chromium)', () => {
         await expect(page.locator(`button[data-export="${format}"]`)).toBeDisabled();
       }
       await check(page, 'policy-exports-off');
+
+      // A saved conversation quotes meetings: with exports off it is not offered either.
+      await shell.go('ask');
+      await new AskPage(page).askTyped('Qu’a-t-on décidé sur la cantine ?');
+      await expect(page.getByTestId('save-conversation')).toBeDisabled();
+      await expect(page.locator('#conversation-exports-off')).toContainText('service informatique');
     } finally {
       await browser.close();
     }

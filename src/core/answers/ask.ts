@@ -283,6 +283,7 @@ export async function askInConversation(
       model: (await sources).asrModel ?? (await context.models!.require('asr')),
       language: question.language,
       threads,
+      host: 'question',
       ...(context.env ? { env: context.env } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });

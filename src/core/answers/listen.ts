@@ -58,6 +58,9 @@ export function whisperHear(options: {
       threads: options.threads,
       audioContext,
       noFallback: true,
+      // The question lane's whisper host keeps the model loaded between the
+      // held key's runs: a run costs whisper's work, not a process start and a load.
+      host: 'question',
       ...(signal ? { signal } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.whisperCli ? { whisperCli: options.whisperCli } : {}),

@@ -21,10 +21,13 @@ type Pending = Promise<unknown>;
 export function AskScreen({
   open,
   spokenAnswers = true,
+  exportsOff = false,
 }: {
   open(route: Route): void;
   /** False when the machine policy turned spoken answers off. */
   spokenAnswers?: boolean;
+  /** The machine policy turned exports off: a saved conversation would be one (quotes of meetings). */
+  exportsOff?: boolean;
 }) {
   const api = useApi();
   const { t, locale } = useI18n();
@@ -365,10 +368,21 @@ export function AskScreen({
             >
               {t('ask.clearConversation')}
             </button>
-            <button type="button" data-testid="save-conversation" onClick={saveConversation}>
+            <button
+              type="button"
+              data-testid="save-conversation"
+              onClick={saveConversation}
+              disabled={exportsOff}
+              aria-describedby={exportsOff ? 'conversation-exports-off' : undefined}
+            >
               {t('ask.saveConversation')}
             </button>
           </div>
+          {exportsOff && (
+            <p className="hint" id="conversation-exports-off">
+              {t('export.offByPolicy')}
+            </p>
+          )}
         </section>
       )}
     </section>
