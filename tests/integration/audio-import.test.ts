@@ -3,9 +3,10 @@
 // (streamed into the encrypted journal), and transcribed by whisper.cpp with
 // the generated model: the transcript must cover the same duration (1 %).
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAudio } from '../../src/core/meetings/import.js';
+import { readAudit } from '../../src/core/audit/verify.js';
 import { transcribeMeeting } from '../../src/core/meetings/transcription.js';
 import { probeAudio } from '../../src/core/audio/probe.js';
 import type { AudioWarning } from '../../src/core/audio/stream.js';
@@ -106,6 +107,15 @@ describe.skipIf(missing)('importing every recording format', () => {
       expect(open.meetings.list().length).toBe(before);
     },
   );
+
+  it('is audited as an import of that file, not as a recording', async () => {
+    const file = encodedSpeech('mp3');
+    const meeting = await importAudio(open.meetings, file, { title: 'Audit de l’import' });
+    const entries = await readAudit(open.vault, { meetingId: meeting.id });
+    expect(entries.map((e) => e.action)).toEqual(['audio.imported']);
+    expect(entries[0]!.details).toMatchObject({ fileName: basename(file) });
+    expect(Number(entries[0]!.details!.seconds)).toBeCloseTo(meeting.durationMs / 1000, 0);
+  });
 
   it('recognises a file by its content, not its name', async () => {
     const disguised = join(fixturesDir(), 'speech20-mp3-named.wav');

@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'vault.passphrase-changed',
   'recording.started',
   'recording.stopped',
+  'audio.imported',
   'segment.edited',
   'speaker.renamed',
   'speaker.set',

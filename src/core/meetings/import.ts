@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { floatToInt16, SAMPLE_RATE } from '../audio/index.js';
 import { probeAudio, type AudioInfo } from '../audio/probe.js';
 import type { SizedSource } from '../audio/source.js';
@@ -50,7 +51,10 @@ export async function importAudio(
   // A seat plan the file cannot satisfy is refused before anything is stored.
   if (seats) checkSeatPlan(seats, info.channels ?? 1);
   options.onProbe?.(info);
-  const meeting = await meetings.create(meetingInput);
+  const meeting = await meetings.create({
+    ...meetingInput,
+    importedFrom: { fileName: basename(info.file), format: info.codec },
+  });
   let meter: LevelMeter | undefined;
   const onChannels = seats
     ? (channels: Float32Array[], sampleRate: number) => {

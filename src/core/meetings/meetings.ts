@@ -39,6 +39,8 @@ export interface NewMeeting {
   language?: LanguageChoice;
   /** ISO time; now when absent. */
   startedAt?: string;
+  /** An audio file brought in (meetings/import.ts): audited as that, not as a recording. */
+  importedFrom?: { fileName: string; format: string };
 }
 
 /** Short, unguessable, and safe as a folder name. */
@@ -80,6 +82,8 @@ export class Meetings {
   #recordings = new Map<string, AudioJournalWriter>();
   /** Meetings being written by an archive import: the import is one audit entry, not many. */
   #imports = new Set<string>();
+  /** Audio files being imported, by meeting: what their audit entry names once finished. */
+  #audioImports = new Map<string, { fileName: string; format: string }>();
 
   constructor(readonly vault: Vault) {
     // Locking (by hand, when idle, or the window closing) finishes open recordings cleanly
@@ -131,7 +135,8 @@ export class Meetings {
       this.vault.meetingKey(id),
     );
     this.#recordings.set(id, writer);
-    if (importedId === undefined)
+    if (input.importedFrom) this.#audioImports.set(id, input.importedFrom);
+    else if (importedId === undefined)
       await appendAudit(this.vault, { action: 'recording.started', meetingId: id });
     return publicMeeting(record);
   }
@@ -191,7 +196,15 @@ export class Meetings {
     }
     record.updatedAt = now;
     await this.vault.save();
-    if (!this.#imports.has(meetingId))
+    const imported = this.#audioImports.get(meetingId);
+    this.#audioImports.delete(meetingId);
+    if (imported) {
+      await appendAudit(this.vault, {
+        action: 'audio.imported',
+        meetingId,
+        details: { ...imported, seconds: Math.round(record.audio.samples / SAMPLE_RATE) },
+      });
+    } else if (!this.#imports.has(meetingId))
       await appendAudit(this.vault, {
         action: 'recording.stopped',
         meetingId,
