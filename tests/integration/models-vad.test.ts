@@ -1,10 +1,12 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { parseVadSummary } from '../../src/core/asr/whisper.js';
+import { WHISPER_HOST_NAME } from '../../src/core/asr/engine.js';
+import { hostBesideCli } from '../../src/core/asr/whisper-host.js';
 import { readWavFile, encodeWav16 } from '../../src/core/audio/wav.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
 import { importWav } from '../../src/core/meetings/transcription.js';
@@ -100,11 +102,20 @@ describe.skipIf(skip !== undefined)('the installed VAD model', () => {
 
   it('is used by "greffier import" without any flag', async () => {
     await open.vault.lock();
-    // The real whisper-cli behind a script that keeps a copy of its log.
+    // The real whisper-cli and whisper host (imports go through the host, found beside
+    // the cli) behind scripts that keep a copy of their log.
     const log = join(home, 'whisper.log');
-    const wrapper = join(home, 'whisper-logged');
-    writeFileSync(wrapper, `#!/bin/sh\n"${await whisperCli()}" "$@" 2>>"${log}"\n`);
-    chmodSync(wrapper, 0o700);
+    const cli = await whisperCli();
+    const wrapped = join(home, 'logged');
+    mkdirSync(wrapped, { recursive: true });
+    const wrapper = join(wrapped, 'whisper-cli');
+    for (const [name, real] of [
+      ['whisper-cli', cli],
+      [WHISPER_HOST_NAME, hostBesideCli(cli)],
+    ] as const) {
+      writeFileSync(join(wrapped, name), `#!/bin/sh\n"${real}" "$@" 2>>"${log}"\n`);
+      chmodSync(join(wrapped, name), 0o700);
+    }
     const passFile = join(home, 'pass');
     writeFileSync(passFile, TEST_PASSPHRASE);
     const stderr = new PassThrough();
