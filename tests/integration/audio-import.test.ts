@@ -9,7 +9,7 @@ import { importAudio } from '../../src/core/meetings/import.js';
 import { readAudit } from '../../src/core/audit/verify.js';
 import { transcribeMeeting } from '../../src/core/meetings/transcription.js';
 import { probeAudio } from '../../src/core/audio/probe.js';
-import type { AudioWarning } from '../../src/core/audio/stream.js';
+import { whisperSamples, type AudioWarning } from '../../src/core/audio/stream.js';
 import type { OpenVault } from '../../src/core/meetings/index.js';
 import { GreffierError } from '../../src/core/errors.js';
 import { parseWavHeader } from '../../src/core/audio/wav.js';
@@ -170,6 +170,41 @@ describe.skipIf(missing)('importing every recording format', () => {
       expect(first!.atMs).toBeGreaterThan(7_000);
       expect(first!.atMs).toBeLessThan(11_500);
       expect(first!.message).toMatch(/0:(0[7-9]|1[01])\.\d/);
+    },
+  );
+
+  // MP3 pieces decoded by two workers at once (16 KB reads: ~2 s pieces): damage keeps its time,
+  // counted from each piece's start, and a cut file still says where it ends.
+  it.each([
+    ['garbage in the middle', 'damaged'],
+    ['truncated', 'truncated'],
+  ] as const)(
+    'mp3 %s, decoded in parallel: the same warning as one decoder',
+    async (what, kind) => {
+      const damaged =
+        what === 'truncated'
+          ? truncatedCopy(encodedSpeech('mp3'), 0.5, 'speech20-mp3-truncated.mp3')
+          : garbledCopy(encodedSpeech('mp3'), 4000, 'speech20-mp3-garbled.bin');
+      const decode = async (decodeThreads: number) => {
+        const warnings: AudioWarning[] = [];
+        let samples = 0;
+        const info = await probeAudio(damaged);
+        const options = {
+          decodeThreads,
+          readSize: 16_384,
+          onWarning: (w: AudioWarning) => warnings.push(w),
+        };
+        for await (const piece of whisperSamples(info, options)) samples += piece.length;
+        return { warnings, samples };
+      };
+      const one = await decode(1);
+      const two = await decode(2);
+      expect(one.warnings[0]?.kind).toBe(kind);
+      expect(two.warnings.map((w) => w.kind)).toEqual(one.warnings.map((w) => w.kind));
+      expect(Math.abs(two.warnings[0]!.atMs - one.warnings[0]!.atMs)).toBeLessThan(100);
+      expect(two.warnings[0]!.message).toBe(one.warnings[0]!.message);
+      if (kind === 'damaged') expect(two.warnings[0]!.atMs).toBeGreaterThan(7_000);
+      expect(Math.abs(two.samples - one.samples)).toBeLessThan(16_000 * 0.1);
     },
   );
 

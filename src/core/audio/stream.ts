@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { sourceChunks } from './source.js';
 import { GreffierError } from '../errors.js';
@@ -8,6 +9,7 @@ import { wavFrames } from './wav-stream.js';
 import { StreamResampler } from './resampler.js';
 import { flacDecoder, mp3Decoder, oggOpusDecoder, vorbisDecoder } from './decoders/wasm.js';
 import { WebmOpusDecoder } from './decoders/webm.js';
+import { ParallelMp3Decoder } from './decoders/mp3-parallel.js';
 import type { DecodedPiece, StreamDecoder } from './decoders/types.js';
 
 /** How far the decoding is, for a progress bar with an ETA. */
@@ -28,6 +30,13 @@ export interface DecodeOptions {
   onChannels?: (channels: Float32Array[], sampleRate: number) => void;
   /** Decode in this thread instead of a worker (tests compare both: the samples are the same). */
   inThread?: boolean;
+  /**
+   * MP3: decoders working at once on successive pieces of the file. By
+   * default 2 on a machine with two cores or more, for files of a minute or
+   * more (shorter ones are over before a second thread pays off); 1 is the
+   * single worker.
+   */
+  decodeThreads?: number;
 }
 
 export interface AudioWarning {
@@ -48,6 +57,21 @@ const MAX_DAMAGE_REPORTS = 20;
 const DECODE_AHEAD = 3;
 /** Bytes per request to a worker decoder: 8 s of 64 kb/s MP3, 2.8 MB decoded. */
 const DECODE_REQUEST = 64 * 1024;
+/**
+ * Audio per piece when MP3 pieces decode in parallel: each piece after the
+ * first decodes 16–31 frames of warm-up again (2–4 % at 16 s), and each
+ * holds ~5.6 MB decoded (44.1 kHz stereo) while it waits its turn.
+ */
+const PARALLEL_PIECE_MS = 16_000;
+/** Below this, one worker: starting a second costs more than it saves. */
+const PARALLEL_MIN_MS = 60_000;
+
+/** How many MP3 decoders to run at once for this file. */
+function mp3Threads(info: AudioInfo, options: DecodeOptions): number {
+  if (options.inThread) return 1;
+  if (options.decodeThreads !== undefined) return Math.max(1, Math.floor(options.decodeThreads));
+  return availableParallelism() >= 2 && (info.durationMs ?? 0) >= PARALLEL_MIN_MS ? 2 : 1;
+}
 
 /** "1:02:03.4" for messages: where in the recording something happened. */
 export function formatTime(ms: number): string {
@@ -61,9 +85,17 @@ export function formatTime(ms: number): string {
 }
 
 /** The decoder for a probed file that is not WAV (the bench times it alone too). */
-export async function decoderFor(info: AudioInfo, inThread?: boolean): Promise<StreamDecoder> {
+export async function decoderFor(
+  info: AudioInfo,
+  inThread?: boolean,
+  decodeThreads = 1,
+): Promise<StreamDecoder> {
   switch (info.container) {
     case 'mp3':
+      if (decodeThreads > 1 && !inThread) {
+        const parallel = await ParallelMp3Decoder.start(decodeThreads);
+        if (parallel) return parallel;
+      }
       return mp3Decoder(inThread);
     case 'flac':
       return flacDecoder(info.sampleRate ?? 44_100, inThread);
@@ -107,7 +139,8 @@ export async function* whisperSamples(
         highWaterMark: readSize,
         ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
       });
-  const decoder = wav ? undefined : await decoderFor(info, options.inThread);
+  const threads = info.container === 'mp3' ? mp3Threads(info, options) : 1;
+  const decoder = wav ? undefined : await decoderFor(info, options.inThread, threads);
   let resampler: StreamResampler | undefined;
   let bytesRead = wav ? wav.dataOffset : 0;
   let decodedMs = 0;
@@ -153,7 +186,12 @@ export async function* whisperSamples(
 
   // Decoded pieces asked for and not yet taken, oldest first, with the bytes read when asked.
   const ahead: { piece: Promise<DecodedPiece>; bytesRead: number }[] = [];
-  const depth = decoder?.pipelined ? DECODE_AHEAD : 1;
+  const depth = decoder?.pipelined ? (decoder.decodeAhead ?? DECODE_AHEAD) : 1;
+  // Parallel MP3: pieces of ~16 s (each carries its warm-up frames), at most a read's worth.
+  const request =
+    threads > 1 && info.durationMs
+      ? Math.max(4096, Math.round((info.bytes / info.durationMs) * PARALLEL_PIECE_MS))
+      : DECODE_REQUEST;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       bytesRead += chunk.length;
@@ -171,7 +209,7 @@ export async function* whisperSamples(
         continue;
       }
       // A worker gets smaller requests: each decoded piece held ahead stays a few MB.
-      const step = depth > 1 ? DECODE_REQUEST : chunk.length;
+      const step = depth > 1 ? Math.min(request, chunk.length) : chunk.length;
       for (let at = 0; at < chunk.length; at += step) {
         const part = chunk.subarray(at, at + step);
         const piece = decodeOrExplain(decoder!, part, info, () => decodedMs);

@@ -19,6 +19,8 @@ export interface StreamDecoder {
    * this thread resamples, answered in the order asked.
    */
   readonly pipelined?: boolean;
+  /** Pieces to ask ahead when pipelined (default 3); several workers want more. */
+  readonly decodeAhead?: number;
   decode(bytes: Uint8Array): Promise<DecodedPiece>;
   /** Whatever the decoder still holds once the file has ended. */
   flush(): Promise<DecodedPiece>;

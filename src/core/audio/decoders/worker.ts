@@ -38,7 +38,8 @@ console.error = (...args) => {
   if (typeof args[0] === 'string' && /^(libopus -|mpg123-decoder: |@wasm-audio-decoders.flac)/.test(args[0])) return;
   print(...args);
 };
-let queue = import(workerData.url).then(async (library) => {
+const library = import(workerData.url);
+let queue = library.then(async (library) => {
   const decoder = new library[workerData.className](workerData.options);
   await decoder.ready;
   return decoder;
@@ -51,6 +52,19 @@ const own = (channel) =>
   channel.byteOffset === 0 && channel.byteLength === channel.buffer.byteLength && !(channel.buffer instanceof SharedArrayBuffer)
     ? channel
     : channel.slice();
+// A piece cut from the middle of a stream (mp3-frames.ts): a fresh decoder runs the warm-up frames, their
+// output and errors thrown away, then the piece; its errors then count samples from the piece's start.
+const segment = async (library, { warmup, body }) => {
+  const fresh = new library[workerData.className](workerData.options);
+  await fresh.ready;
+  try {
+    const before = warmup.length ? (await fresh.decode(warmup)).samplesDecoded : 0;
+    const d = await fresh.decode(body);
+    return { ...d, errors: d.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples - before })) };
+  } finally {
+    fresh.free();
+  }
+};
 parentPort.on('message', ({ id, command, bytes }) => {
   // One at a time, in the order asked: some decoders await inside decode.
   queue = queue.then(async (decoder) => {
@@ -58,9 +72,11 @@ parentPort.on('message', ({ id, command, bytes }) => {
       const d =
         command === 'decode' || command === 'decodeFrames'
           ? await decoder[command](bytes)
-          : decoder.flush
-            ? await decoder.flush()
-            : { channelData: [], samplesDecoded: 0, sampleRate: 0, errors: [] };
+          : command === 'segment'
+            ? await segment(await library, bytes)
+            : decoder.flush
+              ? await decoder.flush()
+              : { channelData: [], samplesDecoded: 0, sampleRate: 0, errors: [] };
       const channelData = d.channelData.map((channel) => own(channel.subarray(0, d.samplesDecoded)));
       const buffers = [...new Set(channelData.map((channel) => channel.buffer))];
       const errors = d.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples }));
@@ -126,8 +142,8 @@ export class WorkerDecoder {
   }
 
   private ask(
-    command: 'decode' | 'decodeFrames' | 'flush',
-    bytes?: Uint8Array | Uint8Array[],
+    command: 'decode' | 'decodeFrames' | 'segment' | 'flush',
+    bytes?: Uint8Array | Uint8Array[] | { warmup: Uint8Array; body: Uint8Array },
   ): Promise<DecodedLike> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
@@ -145,6 +161,15 @@ export class WorkerDecoder {
   /** Whole frames cut by the caller (FLAC: see flac-frames.ts). */
   decodeFrames(frames: Uint8Array[]): Promise<DecodedLike> {
     return this.ask('decodeFrames', frames);
+  }
+
+  /**
+   * A piece from the middle of a stream, by a fresh decoder: `warmup` (the
+   * frames before it) decoded and thrown away first. Errors count output
+   * samples from the body's start.
+   */
+  segment(warmup: Uint8Array, body: Uint8Array): Promise<DecodedLike> {
+    return this.ask('segment', { warmup, body });
   }
 
   flush(): Promise<DecodedLike> {
