@@ -120,7 +120,11 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       const { page: again } = await openApp(browser, host);
       await new UnlockPage(again).unlock(PASSPHRASE);
       await again.locator('[data-screen="meetings"]').waitFor();
-      await again.getByRole('button', { name: /Séance interrompue/ }).click();
+      // The list says what was recovered, and opens it from there.
+      await again
+        .getByTestId('recovered-notice')
+        .getByRole('button', { name: 'Séance interrompue' })
+        .click();
       const meeting = new MeetingPage(again);
       // Transcribed without anyone asking, and still marked as recovered.
       await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
