@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { z } from 'zod';
 import { concatInt16, SAMPLE_RATE } from '../audio/index.js';
 import {
   decodingKey,
@@ -17,6 +16,7 @@ import { setPriority, constants } from 'node:os';
 import { CAN_PAUSE_PROCESSES, pausableProcess, Scheduler } from '../scheduler/index.js';
 import { MeetingSegmentSchema, type MeetingSegment } from '../../shared/transcript.js';
 import type { Meetings } from './meetings.js';
+import { sealedWindow, sealWindow, windowBlobName } from './sealed-windows.js';
 
 /**
  * The final-quality pass, window by window: the meeting's audio is cut into
@@ -47,26 +47,7 @@ import type { Meetings } from './meetings.js';
 /** A longer undecoded tail is decoded in its own window (a second encoder run) rather than carried. */
 export const CARRY_MAX_MS = 20_000;
 
-const WINDOW_BLOB_VERSION = 1;
-const StoredWindowSchema = z.object({
-  version: z.literal(WINDOW_BLOB_VERSION),
-  index: z.number().int().nonnegative(),
-  from: z.number().int().nonnegative(),
-  samples: z.number().int().nonnegative(),
-  /** The model file and decoding it was made with: another one redoes the window. */
-  engine: z.string(),
-  language: z.string(),
-  segments: z.array(MeetingSegmentSchema),
-  /** The request began here (a tail carried from the window before), when before `from`. */
-  carryFrom: z.number().int().nonnegative().optional(),
-  /** Decoding stopped here: the audio from here to the window's end went to the next window. */
-  carryTo: z.number().int().nonnegative().optional(),
-});
-type StoredWindow = z.infer<typeof StoredWindowSchema>;
-
-export function windowBlobName(index: number): string {
-  return `final-w${String(index).padStart(5, '0')}`;
-}
+export { windowBlobName };
 
 export function segmentId(window: number, line: number): string {
   return `w${String(window + 1).padStart(4, '0')}-${String(line + 1).padStart(2, '0')}`;
@@ -251,7 +232,7 @@ export class FinalPass {
       : window.samples.slice();
     carried?.samples.fill(0);
     try {
-      const saved = await this.#saved(window, from);
+      const saved = await sealedWindow(this.meetings, this.meetingId, window, from, this.#engine);
       if (saved) {
         this.figures.reused++;
         const stop = this.#handOn(request, from, saved.carryTo);
@@ -372,72 +353,27 @@ export class FinalPass {
             : {}),
         }),
       );
-    const stored: StoredWindow = {
-      version: WINDOW_BLOB_VERSION,
+    const language = run.transcript.language;
+    await sealWindow(this.meetings, this.meetingId, {
       index: window.index,
       from: window.from,
       samples: window.samples.length,
       engine: this.#engine,
-      language: run.transcript.language,
+      language,
       segments,
       ...(from < window.from ? { carryFrom: from } : {}),
       ...(stop < end ? { carryTo: stop } : {}),
-    };
-    const bytes = Buffer.from(JSON.stringify(stored), 'utf8');
-    try {
-      await this.meetings.vault.writeMeetingBlob(
-        this.meetingId,
-        windowBlobName(window.index),
-        bytes,
-      );
-    } finally {
-      bytes.fill(0);
-    }
+    });
     return this.#done(
       window,
       from,
       stop,
       end,
-      stored.language,
+      language,
       segments,
       false,
       run.timings.encodeRuns ?? 0,
     );
-  }
-
-  /**
-   * The window's lines from before a restart, if they were made from the same audio the same
-   * way — the same request too: the same tail carried from the window before.
-   */
-  async #saved(window: AudioWindow, from: number): Promise<StoredWindow | undefined> {
-    let bytes: Buffer | undefined;
-    try {
-      bytes = await this.meetings.vault.readMeetingBlob(
-        this.meetingId,
-        windowBlobName(window.index),
-      );
-    } catch {
-      return undefined; // damaged: redone
-    }
-    if (!bytes) return undefined;
-    try {
-      const parsed = StoredWindowSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (!parsed.success) return undefined;
-      const saved = parsed.data;
-      const end = window.from + window.samples.length;
-      const same =
-        saved.index === window.index &&
-        saved.from === window.from &&
-        saved.samples === window.samples.length &&
-        saved.engine === this.#engine &&
-        (saved.carryFrom ?? saved.from) === from &&
-        (saved.carryTo === undefined || (saved.carryTo > from && saved.carryTo < end));
-      return same ? saved : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      bytes.fill(0);
-    }
   }
 }
 
