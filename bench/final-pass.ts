@@ -257,7 +257,7 @@ export async function finalPassRows(
         raw: `${(raw.ms / 1000).toFixed(1)} s`,
         ratio: importMs / raw.ms,
         target: '≤ 1.05',
-        note: `raw: ${raw.timings.encodeRuns ?? '?'} encoder runs of ${((raw.timings.encodeMs ?? NaN) / Math.max(1, raw.timings.encodeRuns ?? 1) / 1000).toFixed(2)} s; ours: ${importFigures.encodeRuns} encoder runs; one pair of wall times, so the machine's load during each weighs in`,
+        note: `raw: ${raw.timings.encodeRuns ?? '?'} encoder runs of ${((raw.timings.encodeMs ?? NaN) / Math.max(1, raw.timings.encodeRuns ?? 1) / 1000).toFixed(2)} s; ours: ${importFigures.encodeRuns} encoder runs (${importFigures.carried} of ${importFigures.transcribed} windows carried their undecoded tail to the next); one pair of wall times, so the machine's load during each weighs in`,
       },
       {
         // What the host removes is the cost outside whisper's own work (process starts, model

@@ -6,10 +6,12 @@
 //   start:    greffier-whisper-host -m MODEL [--vad-model VAD] [--no-flash-attn]
 //             -> one line {"event":"ready",...} or {"event":"load-failed",...} (then exit 3)
 //   request:  one line of JSON (a flat object: id, samples, language, prompt, audioContext,
-//             beamSize, bestOf, noFallback, threads, vad), then `samples` 16-bit little-endian
-//             mono 16 kHz samples
+//             beamSize, bestOf, noFallback, threads, vad, carry, carryMaxMs), then `samples`
+//             16-bit little-endian mono 16 kHz samples
 //   reply:    one line of JSON: {"id":…, "model":{"vocab":…}, "result":{"language":…},
 //             "transcription":[…segments with tokens…], "log":[timing and VAD lines]}
+//             and, when a `carry` request stopped after its first encoder run,
+//             "carry":{"stopMs":…} (where decoding stopped, in the request's audio time)
 //             or {"id":…, "error":{"code":…, "message":…}}
 //   end:      end of standard input -> exit 0
 // Nothing is written to disk: the audio lives in memory for one request and is wiped after.
@@ -401,6 +403,36 @@ std::string result_json(whisper_context * ctx, const std::string & id) {
     return out;
 }
 
+// "carry": only the request's first encoder run is allowed. When whisper's decoding of its first
+// 30 s stops before the end of the audio (at the last timestamp), whisper would seek there and pay
+// a whole encoder run for the few seconds left; instead it stops, and the caller sends that tail
+// again at the front of its next request (as whisper-cli on the whole file would carry on into the
+// next speech). Never when nothing was decoded (no progress: it would come back forever) nor when
+// the tail is longer than carryMaxMs (then it is decoded here, normally).
+struct CarryGate {
+    bool carry = false;
+    int runs = 0;
+    int64_t total_cs = 0;     // the request's audio, in whisper's 10 ms steps
+    int64_t max_tail_cs = 0;
+    bool stopped = false;
+    int64_t stop_cs = 0;      // in the request's audio time (whisper maps VAD times back)
+};
+
+bool on_encoder_begin(whisper_context *, whisper_state * state, void * data) {
+    CarryGate & gate = *static_cast<CarryGate *>(data);
+    ++gate.runs;
+    if (!gate.carry || gate.runs == 1) return true;
+    gate.carry = false;  // decided once: after this, whisper goes on normally to the end
+    const int n = whisper_full_n_segments_from_state(state);
+    if (n == 0) return true;
+    const int64_t stop = whisper_full_get_segment_t1_from_state(state, n - 1);
+    const int64_t tail = gate.total_cs - stop;
+    if (stop <= 0 || tail <= 0 || tail > gate.max_tail_cs) return true;
+    gate.stopped = true;
+    gate.stop_cs = stop;
+    return false;
+}
+
 int usage() {
     std::fprintf(stderr, "usage: greffier-whisper-host -m MODEL [--vad-model VAD] [--no-flash-attn]\n");
     return 2;
@@ -508,11 +540,15 @@ int main(int argc, char ** argv) {
         has_number(header, "bestOf", best_of);
         const bool no_fallback = flag_or(header, "noFallback", false);
         const bool use_vad = flag_or(header, "vad", !vad_model.empty());
+        const bool carry = flag_or(header, "carry", false);
+        double carry_max_ms = 20000;
+        has_number(header, "carryMaxMs", carry_max_ms);
         std::string invalid;
         if (language != "auto" && whisper_lang_id(language.c_str()) == -1) invalid = "unknown language \"" + language + "\"";
         else if (threads < 1 || threads > 256) invalid = "\"threads\" must be between 1 and 256";
         else if (audio_ctx < 0 || audio_ctx > 1500) invalid = "\"audioContext\" must be between 0 and 1500";
         else if (beam_size < 1 || beam_size > 8 || best_of < 1 || best_of > 8) invalid = "\"beamSize\" and \"bestOf\" must be between 1 and 8";
+        else if (carry_max_ms < 0 || carry_max_ms > 600000) invalid = "\"carryMaxMs\" must be between 0 and 600000";
         else if (use_vad && vad_model.empty()) invalid = "VAD was asked for but the host has no VAD model";
         if (!invalid.empty()) {
             std::fill(pcm.begin(), pcm.end(), 0);
@@ -570,6 +606,13 @@ int main(int argc, char ** argv) {
         wparams.vad_params.speech_pad_ms = 30;
         wparams.vad_params.samples_overlap = 0.1f;
 
+        CarryGate gate;
+        gate.carry = carry;
+        gate.total_cs = static_cast<int64_t>(audio.size()) / 160;
+        gate.max_tail_cs = static_cast<int64_t>(carry_max_ms / 10);
+        wparams.encoder_begin_callback = on_encoder_begin;
+        wparams.encoder_begin_callback_user_data = &gate;
+
         g_log.lines.clear();
         g_log.active = true;
         whisper_reset_timings(ctx);
@@ -581,7 +624,12 @@ int main(int argc, char ** argv) {
             write_error(id, "whisper-failed", "whisper could not transcribe this audio (code " + std::to_string(status) + ")");
             continue;
         }
-        write_line(result_json(ctx, id));
+        std::string reply = result_json(ctx, id);
+        if (gate.stopped) {
+            reply.pop_back();  // the closing brace: the carry goes inside the object
+            reply += ",\"carry\":{\"stopMs\":" + std::to_string(gate.stop_cs * 10) + "}}";
+        }
+        write_line(reply);
     }
     whisper_free(ctx);
     return 0;

@@ -26,10 +26,13 @@ const pass = new FinalPass(meetings, meeting.id, {
   language: 'fr',
   threads: 1,
   scheduler: new Scheduler(),
-  onWindow: (window) =>
+  onWindow: (window) => {
+    // Its span first: the parent checks the restarted pass starts where this one stopped.
+    say(`span ${window.index} ${window.fromMs} ${window.toMs} ${window.carriedMs}`);
     say(
       `window ${window.index} ${JSON.stringify(window.segments.map((s) => [s.id, s.startMs, s.text]))}`,
-    ),
+    );
+  },
 });
 // The recording goes on (a few times over the file) until the parent kills this process.
 for (let round = 0; ; round++) {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { transcribeMeeting } from '../../src/core/meetings/transcription.js';
-import { windowBlobName } from '../../src/core/meetings/final-pass.js';
+import { windowBlobName, type FinalWindow } from '../../src/core/meetings/final-pass.js';
 import { addTurn } from '../../src/core/meetings/notes.js';
 import { projectRoot } from '../../src/core/paths.js';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
@@ -39,9 +39,11 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
   afterAll(() => home.remove());
 
   /** Records in a child process and kill -9 it once `windows` windows are done. */
-  function recordAndKill(
-    windows: number,
-  ): Promise<{ meetingId: string; done: Map<number, string> }> {
+  function recordAndKill(windows: number): Promise<{
+    meetingId: string;
+    done: Map<number, string>;
+    spans: Map<number, [number, number, number]>;
+  }> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
@@ -59,6 +61,7 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
       );
       let meetingId = '';
       const done = new Map<number, string>();
+      const spans = new Map<number, [number, number, number]>();
       let buffered = '';
       let stderr = '';
       child.stdout.on('data', (data: Buffer) => {
@@ -71,6 +74,10 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
             line.slice(line.indexOf(' ') + 1),
           ];
           if (word === 'meeting') meetingId = rest;
+          if (word === 'span') {
+            const [index, ...span] = rest.split(' ').map(Number);
+            spans.set(index!, span as [number, number, number]);
+          }
           if (word === 'window') {
             const space = rest.indexOf(' ');
             done.set(Number(rest.slice(0, space)), rest.slice(space + 1));
@@ -80,14 +87,14 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
       });
       child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
       child.on('exit', (code, signal) => {
-        if (signal === 'SIGKILL') resolve({ meetingId, done });
+        if (signal === 'SIGKILL') resolve({ meetingId, done, spans });
         else reject(new Error(`the recording ended by itself (${code}): ${stderr}`));
       });
     });
   }
 
   it('after kill -9, the windows already done are kept and only the rest is transcribed', async () => {
-    const { meetingId, done } = await recordAndKill(2);
+    const { meetingId, done, spans } = await recordAndKill(2);
     expect(done.size).toBe(2);
     const open = await openTestVault(join(home.path, 'vault'));
     expect(open.vault.lastRecovery.recovered.map((r) => r.meetingId)).toContain(meetingId);
@@ -95,14 +102,23 @@ describe.skipIf(Boolean(skip))('final-quality pass during the recording', () => 
     await addTurn(open.meetings, meetingId, { atMs: 0, speakerId: 'p1' });
     await addTurn(open.meetings, meetingId, { atMs: 12_000, speakerId: 'p2' });
 
+    const windows: FinalWindow[] = [];
     const figures = await transcribeMeeting(open.meetings, meetingId, {
       model,
       whisperCli: cli,
       threads: 1,
+      onWindow: (window) => windows.push(window),
     });
     // The two windows sealed before the kill were taken from the vault, not redone.
     expect(figures.reused).toBe(2);
     expect(figures.transcribed).toBeGreaterThan(0);
+    // The reused windows cover what they covered before the kill, and the next request starts
+    // where the second one stopped: the tail it carried (if any) is rebuilt, not lost.
+    for (const window of windows.slice(0, 2)) {
+      expect([window.fromMs, window.toMs, window.carriedMs]).toEqual(spans.get(window.index));
+    }
+    expect(windows[2]!.fromMs).toBe(spans.get(1)![1]);
+    for (let i = 1; i < windows.length; i++) expect(windows[i]!.fromMs).toBe(windows[i - 1]!.toMs);
 
     const stored = await open.meetings.getSegments(meetingId);
     const byId = new Map(stored.map((s) => [s.id, s]));

@@ -37,6 +37,14 @@ export interface HostRequest {
   beamSize?: number;
   bestOf?: number;
   noFallback?: boolean;
+  /**
+   * Only the first encoder run: when decoding stops before the end of the audio the
+   * host stops there and its reply says where ("carry":{"stopMs"}), so the caller
+   * sends that tail again at the front of its next request instead of paying a
+   * whole encoder run for it. Never when the tail is over `carryMaxMs`.
+   */
+  carry?: boolean;
+  carryMaxMs?: number;
 }
 
 export interface HostCallbacks {
@@ -253,6 +261,10 @@ export class WhisperHost {
       beamSize: job.request.beamSize ?? 5,
       ...(job.request.bestOf !== undefined ? { bestOf: job.request.bestOf } : {}),
       noFallback: !!job.request.noFallback,
+      ...(job.request.carry ? { carry: true } : {}),
+      ...(job.request.carry && job.request.carryMaxMs !== undefined
+        ? { carryMaxMs: job.request.carryMaxMs }
+        : {}),
     };
     const logListener = job.callbacks.onLog;
     const reply = nextLine(running);

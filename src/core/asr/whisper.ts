@@ -57,6 +57,12 @@ export interface TranscribeOptions {
    * receives the host process for each call.
    */
   host?: 'final' | 'live' | 'question';
+  /**
+   * With a host: only the first encoder run (see HostRequest.carry). The run's
+   * `stoppedMs` then says where decoding stopped, and the audio after it is the
+   * caller's to send again with its next request.
+   */
+  carry?: { maxMs: number };
   env?: NodeJS.ProcessEnv;
 }
 
@@ -93,6 +99,8 @@ export interface WhisperRun {
   transcript: Transcript;
   timings: WhisperTimings;
   vad?: VadSummary;
+  /** A `carry` run that stopped early: where (ms in this audio); what follows was not decoded. */
+  stoppedMs?: number;
 }
 
 export function parseVadSummary(lines: string[]): VadSummary | undefined {
@@ -413,6 +421,7 @@ async function runOnHost(
         ...(options.beamSize !== undefined ? { beamSize: options.beamSize } : {}),
         ...(options.bestOf !== undefined ? { bestOf: options.bestOf } : {}),
         ...(options.noFallback ? { noFallback: true } : {}),
+        ...(options.carry ? { carry: true, carryMaxMs: options.carry.maxMs } : {}),
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
@@ -439,7 +448,14 @@ async function runOnHost(
     vad: options.vadModel
       ? (parseVadSummary(reply.log) ?? { speechSegments: 0, speechMs: 0 })
       : undefined,
+    ...(options.carry ? carriedStop(reply.json, durationMs) : {}),
   };
+}
+
+/** Where a carry request stopped, from the host's reply (absent: it decoded to the end). */
+function carriedStop(json: string, durationMs: number): { stoppedMs?: number } {
+  const stop = (JSON.parse(json) as { carry?: { stopMs?: unknown } }).carry?.stopMs;
+  return typeof stop === 'number' && stop > 0 && stop < durationMs ? { stoppedMs: stop } : {};
 }
 
 export async function transcribePcm(

@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import { z } from 'zod';
-import { SAMPLE_RATE } from '../audio/index.js';
+import { concatInt16, SAMPLE_RATE } from '../audio/index.js';
 import {
   decodingKey,
   decodingOptions,
@@ -17,6 +16,7 @@ import { setPriority, constants } from 'node:os';
 import { CAN_PAUSE_PROCESSES, pausableProcess, Scheduler } from '../scheduler/index.js';
 import { MeetingSegmentSchema, type MeetingSegment } from '../../shared/transcript.js';
 import type { Meetings } from './meetings.js';
+import { sealedWindow, sealWindow, windowBlobName } from './sealed-windows.js';
 
 /**
  * The final-quality pass, window by window: the meeting's audio is cut into
@@ -31,24 +31,23 @@ import type { Meetings } from './meetings.js';
  * Segment ids are the window's number and the line's place in it
  * (w0003-02): a line keeps its id from the moment it is shown to the moment
  * the transcript is stored, so notes citing it during the meeting stay right.
+ *
+ * The tail carried: whisper decodes a window's first 30 s and, when its
+ * decoding stops before the window's end (at the last timestamp), would seek
+ * there and pay a whole encoder run for the few seconds left. The host is
+ * asked for the first run only ("carry"); the tail it did not decode goes at
+ * the front of the next window's request (its lines belong to that window),
+ * as whisper-cli on the whole file would carry on into the next speech. The
+ * last window of a meeting is sent without carry, so nothing is dropped, and
+ * a tail over CARRY_MAX_MS is decoded where it is. Where each window's
+ * request began and where its decoding stopped are sealed with its lines, so
+ * a restarted pass rebuilds the next request with the same tail.
  */
 
-const WINDOW_BLOB_VERSION = 1;
-const StoredWindowSchema = z.object({
-  version: z.literal(WINDOW_BLOB_VERSION),
-  index: z.number().int().nonnegative(),
-  from: z.number().int().nonnegative(),
-  samples: z.number().int().nonnegative(),
-  /** The model file and decoding it was made with: another one redoes the window. */
-  engine: z.string(),
-  language: z.string(),
-  segments: z.array(MeetingSegmentSchema),
-});
-type StoredWindow = z.infer<typeof StoredWindowSchema>;
+/** A longer undecoded tail is decoded in its own window (a second encoder run) rather than carried. */
+export const CARRY_MAX_MS = 20_000;
 
-export function windowBlobName(index: number): string {
-  return `final-w${String(index).padStart(5, '0')}`;
-}
+export { windowBlobName };
 
 export function segmentId(window: number, line: number): string {
   return `w${String(window + 1).padStart(4, '0')}-${String(line + 1).padStart(2, '0')}`;
@@ -57,8 +56,13 @@ export function segmentId(window: number, line: number): string {
 /** A window done: its lines, with times from the meeting start. */
 export interface FinalWindow {
   index: number;
+  /** The audio this window's lines cover (decoded), from the meeting start: a carried tail included, the tail it handed on excluded. */
   fromMs: number;
   toMs: number;
+  /** Audio after `toMs` handed to the next window undecoded (0: none). */
+  carriedMs: number;
+  /** whisper's encoder runs for this window (absent when reused). */
+  encodeRuns?: number;
   language: string;
   segments: MeetingSegment[];
   /** Taken from the vault (done before a restart) rather than transcribed now. */
@@ -85,6 +89,8 @@ export interface FinalPassFigures {
   /** whisper's own time for those windows (its "total time") and its encoder runs (benches). */
   whisperMs: number;
   encodeRuns: number;
+  /** Windows whose undecoded tail went to the next window's request. */
+  carried: number;
 }
 
 export class FinalPass {
@@ -104,8 +110,12 @@ export class FinalPass {
     wallMs: 0,
     whisperMs: 0,
     encodeRuns: 0,
+    carried: 0,
   };
   #doneSamples = 0;
+  /** The undecoded tail of the window before (meeting-absolute first sample), for the next request. */
+  #carry: { from: number; samples: Int16Array } | undefined;
+  #nextIndex = 0;
 
   constructor(
     private readonly meetings: Meetings,
@@ -120,7 +130,7 @@ export class FinalPass {
 
   /** Samples as journalled; complete windows are queued for the final pass. */
   push(samples: Int16Array): void {
-    for (const window of this.#cutter.push(samples)) this.#enqueue(window);
+    for (const window of this.#cutter.push(samples)) this.#enqueue(window, false);
   }
 
   /** Windows waiting or running: a reader faster than whisper waits on `ready()`. */
@@ -136,7 +146,9 @@ export class FinalPass {
 
   /** Audio not yet in a window (the tail the pass still owes), ms. */
   get pendingMs(): number {
-    return (this.#cutter.pendingSamples / SAMPLE_RATE) * 1000;
+    return (
+      ((this.#cutter.pendingSamples + (this.#carry?.samples.length ?? 0)) / SAMPLE_RATE) * 1000
+    );
   }
 
   /**
@@ -145,8 +157,21 @@ export class FinalPass {
    */
   async finish(): Promise<FinalWindow[]> {
     const tail = this.#cutter.flush();
-    if (tail) this.#enqueue(tail);
+    // The last window decodes to the end: no next request would take its tail.
+    if (tail) this.#enqueue(tail, true);
     await this.#chain;
+    if (this.#carry && !this.#failure) {
+      // The audio ended exactly at a cut after a window that carried: its tail is a window of its own.
+      this.#enqueue(
+        {
+          index: this.#nextIndex,
+          from: this.#carry.from + this.#carry.samples.length,
+          samples: new Int16Array(0),
+        },
+        true,
+      );
+      await this.#chain;
+    }
     if (this.#failure) throw this.#failure;
     return this.#windows;
   }
@@ -158,15 +183,16 @@ export class FinalPass {
     }
   }
 
-  #enqueue(window: AudioWindow): void {
+  #enqueue(window: AudioWindow, last: boolean): void {
     this.#queued++;
+    this.#nextIndex = window.index + 1;
     this.#chain = this.#chain
       .then(async () => {
         if (this.#failure) return;
         try {
-          const done = await this.#window(window);
+          const done = await this.#window(window, last);
           this.#windows.push(done);
-          this.#doneSamples = window.from + window.samples.length;
+          this.#doneSamples = Math.round((done.toMs / 1000) * SAMPLE_RATE);
           this.options.onWindow?.(done);
           this.#progress();
         } catch (error) {
@@ -195,21 +221,68 @@ export class FinalPass {
     });
   }
 
-  async #window(window: AudioWindow): Promise<FinalWindow> {
-    const fromMs = (window.from / SAMPLE_RATE) * 1000;
-    const toMs = ((window.from + window.samples.length) / SAMPLE_RATE) * 1000;
-    const saved = await this.#saved(window);
-    if (saved) {
-      this.figures.reused++;
-      return {
-        index: window.index,
-        fromMs,
-        toMs,
-        language: saved.language,
-        segments: saved.segments,
-        reused: true,
-      };
+  async #window(window: AudioWindow, last: boolean): Promise<FinalWindow> {
+    // The request: the tail the window before did not decode, then this window.
+    const carried = this.#carry;
+    this.#carry = undefined;
+    const from = carried?.from ?? window.from;
+    const end = window.from + window.samples.length;
+    const request = carried
+      ? concatInt16([carried.samples, window.samples])
+      : window.samples.slice();
+    carried?.samples.fill(0);
+    try {
+      const saved = await sealedWindow(this.meetings, this.meetingId, window, from, this.#engine);
+      if (saved) {
+        this.figures.reused++;
+        const stop = this.#handOn(request, from, saved.carryTo);
+        return this.#done(window, from, stop, end, saved.language, saved.segments, true);
+      }
+      return await this.#transcribe(window, request, from, end, last);
+    } finally {
+      request.fill(0);
     }
+  }
+
+  /** Keeps the request's undecoded tail [stop, end) for the next window; returns where decoding stopped. */
+  #handOn(request: Int16Array, from: number, stop: number | undefined): number {
+    const end = from + request.length;
+    if (stop === undefined || stop <= from || stop >= end) return end;
+    this.#carry = { from: stop, samples: request.slice(stop - from) };
+    return stop;
+  }
+
+  #done(
+    window: AudioWindow,
+    from: number,
+    stop: number,
+    end: number,
+    language: string,
+    segments: MeetingSegment[],
+    reused: boolean,
+    encodeRuns?: number,
+  ): FinalWindow {
+    const ms = (at: number) => (at / SAMPLE_RATE) * 1000;
+    return {
+      index: window.index,
+      fromMs: ms(from),
+      toMs: ms(stop),
+      carriedMs: ms(end - stop),
+      ...(encodeRuns === undefined ? {} : { encodeRuns }),
+      language,
+      segments,
+      reused,
+    };
+  }
+
+  async #transcribe(
+    window: AudioWindow,
+    request: Int16Array,
+    from: number,
+    end: number,
+    last: boolean,
+  ): Promise<FinalWindow> {
+    const fromMs = (from / SAMPLE_RATE) * 1000;
     const started = performance.now();
     const {
       scheduler: _scheduler,
@@ -222,12 +295,14 @@ export class FinalPass {
     const run = await this.#scheduler.run(
       'final',
       (task) =>
-        transcribePcmDetailed(window.samples.slice(), {
+        transcribePcmDetailed(request, {
           ...engine,
           ...decodingOptions(this.#decoding),
           // One loaded model for every window (whisper-host.ts): no process start and
           // model load per ~30 s window. onSpawn below gets the host for each window.
           host: 'final',
+          // Only the first encoder run; a tail left undecoded goes to the next window.
+          ...(last ? {} : { carry: { maxMs: CARRY_MAX_MS } }),
           signal: this.options.signal
             ? AbortSignal.any([this.options.signal, task.signal])
             : task.signal,
@@ -247,8 +322,14 @@ export class FinalPass {
         label: `window ${window.index}`,
       },
     );
+    const stopAt =
+      run.stoppedMs === undefined
+        ? undefined
+        : from + Math.round((run.stoppedMs / 1000) * SAMPLE_RATE);
+    const stop = this.#handOn(request, from, stopAt);
+    if (stop < end) this.figures.carried++;
     this.figures.transcribed++;
-    this.figures.transcribedMs += toMs - fromMs;
+    this.figures.transcribedMs += ((stop - from) / SAMPLE_RATE) * 1000;
     this.figures.wallMs += performance.now() - started;
     this.figures.whisperMs += run.timings.totalMs ?? 0;
     this.figures.encodeRuns += run.timings.encodeRuns ?? 0;
@@ -272,62 +353,27 @@ export class FinalPass {
             : {}),
         }),
       );
-    const stored: StoredWindow = {
-      version: WINDOW_BLOB_VERSION,
+    const language = run.transcript.language;
+    await sealWindow(this.meetings, this.meetingId, {
       index: window.index,
       from: window.from,
       samples: window.samples.length,
       engine: this.#engine,
-      language: run.transcript.language,
+      language,
       segments,
-    };
-    const bytes = Buffer.from(JSON.stringify(stored), 'utf8');
-    try {
-      await this.meetings.vault.writeMeetingBlob(
-        this.meetingId,
-        windowBlobName(window.index),
-        bytes,
-      );
-    } finally {
-      bytes.fill(0);
-    }
-    return {
-      index: window.index,
-      fromMs,
-      toMs,
-      language: stored.language,
+      ...(from < window.from ? { carryFrom: from } : {}),
+      ...(stop < end ? { carryTo: stop } : {}),
+    });
+    return this.#done(
+      window,
+      from,
+      stop,
+      end,
+      language,
       segments,
-      reused: false,
-    };
-  }
-
-  /** The window's lines from before a restart, if they were made from the same audio the same way. */
-  async #saved(window: AudioWindow): Promise<StoredWindow | undefined> {
-    let bytes: Buffer | undefined;
-    try {
-      bytes = await this.meetings.vault.readMeetingBlob(
-        this.meetingId,
-        windowBlobName(window.index),
-      );
-    } catch {
-      return undefined; // damaged: redone
-    }
-    if (!bytes) return undefined;
-    try {
-      const parsed = StoredWindowSchema.safeParse(JSON.parse(bytes.toString('utf8')));
-      if (!parsed.success) return undefined;
-      const saved = parsed.data;
-      const same =
-        saved.index === window.index &&
-        saved.from === window.from &&
-        saved.samples === window.samples.length &&
-        saved.engine === this.#engine;
-      return same ? saved : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      bytes.fill(0);
-    }
+      false,
+      run.timings.encodeRuns ?? 0,
+    );
   }
 }
 
