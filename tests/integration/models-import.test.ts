@@ -182,6 +182,20 @@ describe('importing the models of a folder', () => {
     expect(copies).toEqual([]);
   });
 
+  it('says which subfolders it left out (speaker and voice models are imported on their own)', async () => {
+    const usb = mkdtempSync(join(root, 'usb-folders-'));
+    writeFileSync(join(usb, 'notes.txt'), 'not a model');
+    mkdirSync(join(usb, 'speakers'));
+    mkdirSync(join(usb, 'speech'));
+    mkdirSync(join(usb, '.cache'));
+    const result = await importModelsFromFolder(vault, usb, { modelsDir });
+    expect(result.skipped).toEqual([
+      'notes.txt: not a model file',
+      'speakers/: a folder (import it on its own)',
+      'speech/: a folder (import it on its own)',
+    ]);
+  });
+
   it('refuses a folder that does not exist', async () => {
     await expect(importModelsFromFolder(vault, join(root, 'nope'), { modelsDir })).rejects.toThrow(
       /the folder .*nope does not exist/,

@@ -166,8 +166,10 @@ export async function importModelsFromFolder(
   },
 ): Promise<ImportResult> {
   let names: string[];
+  let folders: string[];
   try {
-    names = (await readdir(folder, { withFileTypes: true }))
+    const entries = await readdir(folder, { withFileTypes: true });
+    names = entries
       .filter(
         (d) =>
           (d.isFile() || d.isSymbolicLink()) && !d.name.startsWith('.') && !d.name.endsWith('.part'),
@@ -175,6 +177,12 @@ export async function importModelsFromFolder(
       .map((d) => d.name)
       .sort();
     names = withoutVoiceCompanions(names);
+    // Subfolders are not entered (speaker models there would turn speaker detection on):
+    // said, so IT knows to import them on their own.
+    folders = entries
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new GreffierError(
@@ -215,7 +223,8 @@ export async function importModelsFromFolder(
       result.skipped.push(`${name}: ${error.message}`);
     }
   }
-  if (names.length === 0) result.skipped.push(`${folder}: no files`);
+  for (const name of folders) result.skipped.push(`${name}/: a folder (import it on its own)`);
+  if (names.length === 0 && folders.length === 0) result.skipped.push(`${folder}: no files`);
   return result;
 }
 

@@ -382,9 +382,11 @@ function skippedLine(line: string, t: Translate, locale: 'fr' | 'en'): string {
       ? 'settings.skip.empty'
       : reason === 'not a model file'
         ? 'settings.skip.notModel'
-        : reason === 'no files'
-          ? 'settings.skip.noFiles'
-          : 'settings.skip.other';
+        : reason === 'a folder (import it on its own)'
+          ? 'settings.skip.folder'
+          : reason === 'no files'
+            ? 'settings.skip.noFiles'
+            : 'settings.skip.other';
   return `${name} — ${t(key)}`;
 }
 
