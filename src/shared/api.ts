@@ -424,6 +424,8 @@ export const apiEvents = {
   'ask.answer': z.object({ questionId: Id, answer: AnswerViewSchema }),
   'ask.failed': z.object({ questionId: Id, error: z.lazy(() => ApiErrorSchema) }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle']) }),
+  /** Electron: the window's close was refused by the page (unsaved edits): ask, then close. */
+  'window.closeAsked': z.object({}),
   'security.blocked': BlockedRequestSchema,
   /** An import under way: fraction of the file read, audio decoded, time left once known. */
   'import.progress': z.object({
