@@ -1,11 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test, type Dialog } from '@playwright/test';
-import { createVault } from '../../src/core/meetings/index.js';
-import { locateVault } from '../../src/core/vault/location.js';
-import { meetingWithMinutes } from '../helpers/record.js';
-import { TEST_KDF } from '../helpers/vault.js';
+import { homeWithMinutes } from '../helpers/record.js';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { UnlockPage, screenshot } from './pages.js';
@@ -27,17 +21,7 @@ test.describe('unsaved minutes edits (French, Chromium)', () => {
 
   test('leaving the minutes editor with unsaved edits asks first, and staying keeps them', async () => {
     const s = setup();
-    const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-unsaved-'));
-    const open = await createVault(
-      locateVault({ GREFFIER_HOME: home }).dir,
-      Buffer.from(PASSPHRASE),
-      {
-        kdf: TEST_KDF,
-        autoLockMinutes: 0,
-      },
-    );
-    const meetingId = await meetingWithMinutes(open);
-    await open.vault.lock();
+    const { home, meetingId } = await homeWithMinutes(PASSPHRASE, 'e2e-unsaved');
     host = await startDevhost({ locale: 'fr', home });
     const browser = await launchChromium(s.meetingWav);
     try {
