@@ -322,6 +322,14 @@ export const apiCalls = {
     output: Ok,
   },
   'ask.clearConversation': { input: z.object({ conversationId: Id }).strict(), output: Ok },
+  /**
+   * The official keeps the conversation as a file (written by the page): it quotes meetings
+   * out of the vault, so it is an export (the policy may refuse it) and audited as one.
+   */
+  'ask.saveConversation': {
+    input: z.object({ conversationId: Id }).strict(),
+    output: z.object({ fileName: z.string() }),
+  },
   /** Whether an installed neural voice (Piper, --kind speech) reads this language. */
   'speech.voice': {
     input: z.object({ language: z.enum(['fr', 'en']) }).strict(),
