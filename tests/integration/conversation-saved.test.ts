@@ -4,17 +4,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
 import { AUDIT_ACTIONS } from '../../src/core/audit/actions.js';
 import { defaultThreads } from '../../src/core/threads.js';
-import { conversationFor, type ConversationStore } from '../../src/renderer/ask/conversation.js';
-import { translator } from '../../src/renderer/i18n/translate.js';
+import { conversationFor } from '../../src/renderer/ask/conversation.js';
 import { auditDetails } from '../../src/renderer/audit-details.js';
-import type { MessageKey } from '../../src/renderer/i18n/translate.js';
-import {
-  ApiCallError,
-  type EventName,
-  type EventPayload,
-  type GreffierApi,
-} from '../../src/shared/api.js';
+import { translator, type MessageKey } from '../../src/renderer/i18n/translate.js';
 import { testModels } from '../helpers/models.js';
+import { apiOf, until } from '../helpers/app-api.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 
 /**
@@ -27,33 +21,6 @@ const PASS = 'une phrase secrète assez longue';
 const QUESTION = 'Quel est le budget de la piscine ?';
 const dir = tempDir('greffier-conversation-saved-');
 afterAll(() => dir.remove());
-
-function apiOf(service: AppService): GreffierApi {
-  return {
-    call: async (name, input) => {
-      const response = await service.dispatcher.call(name, input);
-      if (!response.ok) throw new ApiCallError(response.error);
-      return response.value as never;
-    },
-    on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) =>
-      service.dispatcher.onEvent((name, payload) => {
-        if (name === event) listener(payload as EventPayload<E>);
-      }),
-  };
-}
-
-/** Resolves when the store's state satisfies `done` (the store says when it changes). */
-function until(store: ConversationStore, done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (done()) return resolve();
-    const off = store.subscribe(() => {
-      if (done()) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 /** A service with one answered question in the screen's conversation. */
 async function askedOnce(name: string, env: NodeJS.ProcessEnv = {}) {
