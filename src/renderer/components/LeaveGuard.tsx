@@ -4,6 +4,7 @@ import {
   useContext,
   useEffect,
   useId,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -76,7 +77,9 @@ export function LeaveGuardProvider(props: { children: ReactNode }) {
 export function useUnsavedEdits(unsaved: boolean): void {
   const { mark } = useContext(Guard);
   const id = useId();
-  useEffect(() => {
+  // A layout effect, run as the change is committed: a passive one may run after the next
+  // click, which would then see edits just typed as saved, or edits just saved as not.
+  useLayoutEffect(() => {
     mark(id, unsaved);
     return () => mark(id, false);
   }, [mark, id, unsaved]);
