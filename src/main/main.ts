@@ -142,6 +142,23 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     window.once('ready-to-show', () => window?.show());
+    // The page asks before a reload or a close while it records (beforeunload); Electron shows
+    // no dialog of its own for that, so the question is asked here.
+    window.webContents.on('will-prevent-unload', (event) => {
+      const french = (process.env.GREFFIER_LOCALE ?? '').toLowerCase().startsWith('fr');
+      const choice = dialog.showMessageBoxSync(window!, {
+        type: 'question',
+        title: 'Greffier',
+        message: french
+          ? 'Un enregistrement est en cours. Quitter l’arrêtera (l’audio déjà reçu est gardé).'
+          : 'A recording is under way. Leaving stops it (the audio received so far is kept).',
+        buttons: french ? ['Continuer l’enregistrement', 'Quitter'] : ['Keep recording', 'Leave'],
+        defaultId: 0,
+        cancelId: 0,
+      });
+      // preventDefault here lets the unload go ahead.
+      if (choice === 1) event.preventDefault();
+    });
     window.on('closed', () => {
       window = undefined;
     });

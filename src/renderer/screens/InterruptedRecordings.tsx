@@ -8,12 +8,12 @@ import type { ActiveRecording } from './PendingRecordings.js';
 
 /**
  * On the meetings list, the first screen after a reload or a restart: a
- * recording left open (the page was reloaded or the Record screen left while
+ * recording left open (the page was reloaded or the window closed while
  * it ran) can be resumed or finished from here, and meetings recovered after
  * the app stopped mid-recording say what was kept and what to check.
  */
 export function InterruptedRecordings(props: {
-  /** Recordings the host holds open (no page captures them: leaving Record stops the microphone). */
+  /** Recordings the host holds open (no page captures them: a reload, a closed window; the one this window captures is left out). */
   active: ActiveRecording[];
   open(route: Route): void;
   onError(error: unknown): void;

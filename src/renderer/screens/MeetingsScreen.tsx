@@ -8,6 +8,7 @@ import { useI18n, type MessageKey } from '../i18n/i18n.js';
 import { meetingBadge } from '../meeting-status.js';
 import { ImportPanel } from './ImportPanel.js';
 import { InterruptedRecordings } from './InterruptedRecordings.js';
+import { useRecordingHandover } from '../recording/RecordingSession.js';
 import type { ActiveRecording } from './PendingRecordings.js';
 import type { ImportWarningView } from '../components/ImportWarnings.js';
 
@@ -34,8 +35,9 @@ export function MeetingsScreen(props: {
   const [status, setStatus] = useState<MeetingStatus | ''>('');
   const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
   const [error, setError] = useState<unknown>();
-  // Recordings left open (a reload, or the Record screen left): no page captures them.
+  // Recordings left open (a reload, a closed window): no page captures them.
   const [active, setActive] = useState<ActiveRecording[]>([]);
+  const { capturingId } = useRecordingHandover();
 
   const { open } = props;
   const onImported = useCallback(
@@ -55,8 +57,12 @@ export function MeetingsScreen(props: {
         setError(undefined);
       })
       .catch(setError);
-    api.call('recording.active', {}).then(setActive, () => undefined);
-  }, [api, query, status]);
+    // The recording this window captures is not « left open ».
+    api.call('recording.active', {}).then(
+      (list) => setActive(list.filter((each) => each.meetingId !== capturingId)),
+      () => undefined,
+    );
+  }, [api, query, status, capturingId]);
 
   useEffect(() => {
     load();
