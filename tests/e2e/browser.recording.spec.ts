@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { MeetingPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { spokenWav } from '../helpers/fixtures.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
 
@@ -117,6 +118,38 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       const gaps = await page.evaluate('window.__gaps');
       expect(gaps).toEqual({ empty: false, transcribe: false });
       await screenshot(page, 'fr-meeting-after-provisional');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('an import being transcribed shows its lines window by window, marked provisional', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      // About 80 s of French speech: several final-pass windows.
+      await page.getByTestId('import-file').setInputFiles(spokenWav({ lang: 'fr', repeat: 12 }));
+      const panel = page.getByTestId('import-panel');
+      await expect(page.getByTestId('import-duration')).toBeVisible();
+      await panel.getByLabel('Titre de la réunion').fill('Conseil importé long');
+      await panel.getByRole('button', { name: 'Importer', exact: true }).click();
+      await page.locator('[data-screen="meeting"][data-meeting-id]').waitFor();
+      await watchMeetingGaps(page);
+      // The first windows done are shown while the rest is transcribed (not « no transcript »).
+      const provisional = page.getByTestId('provisional-transcript');
+      await expect(provisional.locator('li').first()).toBeVisible({ timeout: 180_000 });
+      await expect(page.getByTestId('provisional-note')).toContainText('Transcription provisoire');
+      await expectFrenchOnly(page, 'import-provisional');
+      await screenshot(page, 'fr-import-provisional');
+      const meeting = new MeetingPage(page);
+      await expect(meeting.segments().first()).toBeVisible({ timeout: 240_000 });
+      await expect(provisional).toHaveCount(0);
+      // Before its first window an import has nothing to show; « Transcrire » is never offered.
+      const gaps: { transcribe: boolean } = await page.evaluate('window.__gaps');
+      expect(gaps.transcribe).toBe(false);
     } finally {
       await browser.close();
     }
