@@ -23,7 +23,10 @@ export function RecordingMarker({ onOpen }: { onOpen(): void }) {
       {state.paused ? t('nav.recordingPaused') : t('nav.recording')}{' '}
       <time>{clock(state.elapsedMs)}</time>
       {error ? <span> · {t('nav.recordingTrouble')}</span> : null}
-      <span className="visually-hidden"> — {t('nav.recordingAction')}</span>
+      <span className="visually-hidden">
+        {' '}
+        — {state.paused ? t('nav.recordingPausedAction') : t('nav.recordingAction')}
+      </span>
     </button>
   );
 }
