@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { MeetingPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { AskPage, MeetingPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
 import { spokenWav } from '../helpers/fixtures.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
@@ -76,7 +76,13 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       await expect(marker).toBeVisible();
       await expect(marker).toHaveAccessibleName(/^Enregistrement \d+:\d\d/);
       const leftAt = await markerSeconds(page);
-      // The app's own clock goes on (audio captured), not a delay of ours.
+      // An official asks aloud (push-to-talk opens the microphone a second time) …
+      const ask = new AskPage(page);
+      await ask.askByVoice(2000);
+      await expect(ask.answer().or(page.getByRole('alert')).first()).toBeVisible({
+        timeout: 120_000,
+      });
+      // … and the recording's own clock goes on (audio captured), not a delay of ours.
       await expect.poll(() => markerSeconds(page), { timeout: 60_000 }).toBeGreaterThan(leftAt + 4);
       await expectAccessible(page, 'recording-marker-ask');
       await expectFrenchOnly(page, 'recording-marker-ask');
