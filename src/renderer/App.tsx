@@ -106,39 +106,37 @@ export function App({ api }: { api: GreffierApi }) {
     );
   } else {
     body = (
-      <LeaveGuardProvider>
-        <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
-          {(open) => (
-            <>
-              {route.name === 'meetings' && <MeetingsScreen open={open} status={status} />}
-              {route.name === 'record' && (
-                <RecordScreen key={route.resume ?? ''} open={open} resume={route.resume} />
-              )}
-              {route.name === 'meeting' && (
-                <MeetingScreen
-                  key={route.id}
-                  id={route.id}
-                  atMs={route.atMs}
-                  exportsOff={status.policy.featuresOff.includes('exports')}
-                  importWarnings={route.importWarnings}
-                  open={open}
-                />
-              )}
-              {route.name === 'ask' && (
-                <AskScreen
-                  open={open}
-                  spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
-                  exportsOff={status.policy.featuresOff.includes('exports')}
-                />
-              )}
-              {route.name === 'audit' && <AuditScreen />}
-              {route.name === 'settings' && (
-                <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
-              )}
-            </>
-          )}
-        </Shell>
-      </LeaveGuardProvider>
+      <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
+        {(open) => (
+          <>
+            {route.name === 'meetings' && <MeetingsScreen open={open} status={status} />}
+            {route.name === 'record' && (
+              <RecordScreen key={route.resume ?? ''} open={open} resume={route.resume} />
+            )}
+            {route.name === 'meeting' && (
+              <MeetingScreen
+                key={route.id}
+                id={route.id}
+                atMs={route.atMs}
+                exportsOff={status.policy.featuresOff.includes('exports')}
+                importWarnings={route.importWarnings}
+                open={open}
+              />
+            )}
+            {route.name === 'ask' && (
+              <AskScreen
+                open={open}
+                spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
+                exportsOff={status.policy.featuresOff.includes('exports')}
+              />
+            )}
+            {route.name === 'audit' && <AuditScreen />}
+            {route.name === 'settings' && (
+              <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
+            )}
+          </>
+        )}
+      </Shell>
     );
   }
 
@@ -146,7 +144,10 @@ export function App({ api }: { api: GreffierApi }) {
     <ApiProvider api={api}>
       <LocaleProvider locale={locale} setLocale={setLocale}>
         {/* The recording lives above the screens; it ends with Stop, or when the vault locks. */}
-        {status?.vault === 'unlocked' ? <RecordingProvider>{body}</RecordingProvider> : body}
+        {/* The leave guard is above the recording: a reload asks while it records. */}
+        <LeaveGuardProvider>
+          {status?.vault === 'unlocked' ? <RecordingProvider>{body}</RecordingProvider> : body}
+        </LeaveGuardProvider>
       </LocaleProvider>
     </ApiProvider>
   );
