@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { importCalls } from '../../src/core/app/import-calls.js';
+import { AppDispatcher } from '../../src/core/app/service.js';
+import type { AppSession } from '../../src/core/app/session.js';
+import { ApiCallError } from '../../src/shared/api.js';
+import { describeError } from '../../src/renderer/i18n/errors.js';
+import { auditDetails } from '../../src/renderer/audit-details.js';
 import { decodingModeLabel } from '../../src/renderer/decoding-label.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
 
@@ -8,6 +14,7 @@ import { translator } from '../../src/renderer/i18n/translate.js';
  */
 const fr = translator('fr');
 const en = translator('en');
+const spaces = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 
 describe('the final decoding, as the screens name it', () => {
   it('says the beam size in force, not always 5 (finding 13: a policy of 3 read « 5 »)', () => {
@@ -19,5 +26,86 @@ describe('the final decoding, as the screens name it', () => {
   it('names greedy decoding, also when the beam size is left to the default', () => {
     expect(decodingModeLabel({ beamSize: 1 }, fr)).toBe('Rapide (recommandé)');
     expect(decodingModeLabel({}, fr)).toBe('Rapide (recommandé)');
+  });
+});
+
+describe('a value refused at the door names its field and its range (finding 4)', () => {
+  const said = async (name: string, input: unknown, locale: 'fr' | 'en' = 'fr') => {
+    const d = new AppDispatcher();
+    d.register({
+      'settings.update': async () => ({ defaultLanguage: 'fr', autoLockMinutes: 10 }),
+      // The real door: an empty file is refused before the vault is even asked for.
+      ...importCalls({ onTeardown() {} } as unknown as AppSession),
+    });
+    const response = await d.call(name, input);
+    if (response.ok) throw new Error(`${name} was accepted`);
+    return { error: response.error, ...describeError(new ApiCallError(response.error), locale) };
+  };
+
+  it('says « Verrouiller après inactivité » takes 0 to 1440 minutes, for -5 and 5000', async () => {
+    for (const autoLockMinutes of [-5, 5000]) {
+      const { error, message, hint } = await said('settings.update', { autoLockMinutes });
+      expect(error.code).toBe('value-out-of-range');
+      expect(error.vars).toEqual({ field: 'autoLockMinutes', min: 0, max: 1440 });
+      expect(spaces(message)).toBe(
+        'La valeur de « Verrouiller après inactivité » doit être comprise entre 0 et 1 440 minutes.',
+      );
+      expect(hint).toBeTruthy();
+    }
+    const { message } = await said('settings.update', { autoLockMinutes: -5 }, 'en');
+    expect(message).toBe('“Lock after inactivity” must be between 0 and 1,440 minutes.');
+  });
+
+  it('keeps the general words for a value no field of the screens carries', async () => {
+    // A bounded number no screen field carries: the range is data, the words stay general.
+    const seq = await said('recording.append', { meetingId: 'm1', seq: -1, pcm: 'AAAA' });
+    expect(seq.message).toBe('Greffier a reçu une demande qu’il ne comprend pas.');
+    const { error, message } = await said('vault.lock', { sneaky: true });
+    expect(error.code).toBe('invalid-request');
+    expect(message).toBe('Greffier a reçu une demande qu’il ne comprend pas.');
+  });
+
+  it('names an empty file and says what to do, instead of « une demande qu’il ne comprend pas »', async () => {
+    const { error, message, hint } = await said('import.begin', { fileName: 'vide.mp3', size: 0 });
+    expect(error.code).toBe('audio-empty');
+    expect(spaces(message)).toBe(
+      'Le fichier « vide.mp3 » est vide (0 octet) : il ne contient aucun enregistrement.',
+    );
+    expect(hint).toContain('Choisissez');
+  });
+});
+
+describe('audit details read in words, not stored values (finding 11)', () => {
+  const shown = (action: string, details: Record<string, unknown>, t = fr) =>
+    auditDetails({ action, details: details as never }, t, t === fr ? 'fr' : 'en').map(
+      (d) => `${d.label}: ${spaces(d.value)}${d.verbatim ? ' (verbatim)' : ''}`,
+    );
+
+  it('says the final decoding in the Settings words, not its JSON', () => {
+    const [decoding] = shown('settings.changed', {
+      finalDecoding: '{"beamSize":5,"fallback":true,"flashAttention":true}',
+    });
+    expect(decoding).toBe(
+      'Décodage final: Précis, plus lent (recherche en faisceau, 5) · Reprendre un passage incertain : oui · Attention rapide (flash attention) : oui',
+    );
+    expect(decoding).not.toMatch(/[{}"]|beamSize/);
+  });
+
+  it('names a built-in template, an audio format and a speaker by number', () => {
+    expect(shown('minutes.generated', { version: 1, template: 'general' })).toEqual([
+      'Version: 1',
+      'Modèle: Réunion générale',
+    ]);
+    expect(shown('audio.imported', { fileName: 'conseil.mp3', format: 'mp3' })).toEqual([
+      'Fichier: conseil.mp3 (verbatim)',
+      'Format: MP3',
+    ]);
+    expect(shown('speaker.added', { speakerId: 'p1' })).toEqual(['Intervenant: nᵒ 1']);
+    expect(shown('speaker.added', { speakerId: 'p1' }, en)).toEqual(['Speaker: no. 1']);
+  });
+
+  it('calls a speaker added to the roster « ajouté », not « renommé »', () => {
+    expect(fr('audit.action.speaker.added')).toBe('Intervenant ajouté');
+    expect(en('audit.action.speaker.added')).toBe('Speaker added');
   });
 });

@@ -28,7 +28,7 @@ function Details({ entry }: { entry: AuditEntryView }) {
       {shown.map((detail) => (
         <div key={detail.key} data-detail={detail.key}>
           <dt>{detail.label}</dt>
-          <dd translate="no" title={detail.full}>
+          <dd translate={detail.verbatim ? 'no' : undefined} title={detail.full}>
             {detail.value}
           </dd>
         </div>
