@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { createVault } from '../../src/core/meetings/index.js';
+import { projectRoot } from '../../src/core/paths.js';
+import { AskPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
 
 const PASSPHRASE = 'séance du conseil à huis clos';
 
@@ -127,4 +129,111 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await browser.close();
     }
   });
+
+  test('the newest answer is scrolled into sight as the conversation grows (finding 5)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      // A short window and no motion: the page must move to the newest turn by itself.
+      await page.setViewportSize({ width: 1280, height: 600 });
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('ask');
+      const ask = new AskPage(page);
+      for (let n = 1; n <= 4; n++) {
+        await ask.askTyped(`Question numéro ${n} sur le budget ?`);
+        const newest = page.getByTestId('turn').nth(n - 1);
+        // No model and no meeting: each turn ends in a note at once; it must be in sight.
+        await expect(newest.getByRole('alert')).toBeVisible();
+        await expect(newest.getByRole('alert')).toBeInViewport();
+      }
+      await screenshot(page, 'fr-walk4-ask-newest-in-sight');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a citation opens its meeting with the player at the cited moment (finding 6)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', home: await seededHome() });
+    const browser = await launchChromium(s.questionWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      const shell = new Shell(page);
+      await shell.go('settings');
+      await new SettingsPage(page).importModels(dirname(s.models.whisper));
+      await shell.go('ask');
+      await new AskPage(page).askTyped('Quel est le montant du budget primitif ?');
+      const evidence = page.getByTestId('evidence');
+      await expect(evidence).toBeVisible({ timeout: 180_000 });
+      // A citation past the start: the player has somewhere to go.
+      const cite = evidence
+        .locator('button.cite')
+        .filter({ hasNotText: /· 0:00/ })
+        .first();
+      const moment = /(\d+:\d\d)/.exec((await cite.textContent()) ?? '')![1]!;
+      await cite.click();
+      await page.locator('[data-screen="meeting"]').waitFor();
+      const player = page.getByTestId('player');
+      await expect(page.getByTestId('player-time')).toHaveText(new RegExp(`^${moment}\\b`));
+      const [m, sec] = moment.split(':').map(Number);
+      const citedMs = (m! * 60 + sec!) * 1000;
+      await page.getByTestId('player-toggle').click();
+      // « Lecture » plays from the citation, not from the start.
+      await expect
+        .poll(async () => Number(await player.getAttribute('data-now-ms')))
+        .toBeGreaterThan(citedMs);
+      await check(page, 'citation-player-at-moment');
+    } finally {
+      await browser.close();
+    }
+  });
 });
+
+/** A vault holding the March council meeting of the corpus, with its transcript and (silent) audio. */
+async function seededHome(): Promise<string> {
+  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-walk4-'));
+  const corpus = JSON.parse(
+    readFileSync(join(projectRoot(), 'tests/fixtures/corpus/meetings.json'), 'utf8'),
+  ) as { meetings: CorpusMeeting[] };
+  const source = corpus.meetings.find((m) => m.id === 'conseil-2026-03')!;
+  // Cheap key derivation: this scenario is about citations, not the vault's cost.
+  const open = await createVault(join(home, 'vault'), Buffer.from(PASSPHRASE), {
+    kdf: { N: 2 ** 10, r: 8, p: 1 },
+    autoLockMinutes: 0,
+  });
+  const meeting = await open.meetings.create({
+    title: source.title,
+    startedAt: source.startedAt,
+    language: 'fr',
+  });
+  // The player needs audio as long as the transcript: silence, ten seconds at a time.
+  const endMs = Math.max(...source.segments.map((segment) => segment.endMs));
+  for (let ms = 0; ms < endMs; ms += 10_000) {
+    await open.meetings.appendAudio(meeting.id, new Int16Array(16 * Math.min(10_000, endMs - ms)));
+  }
+  await open.meetings.finish(meeting.id);
+  await open.meetings.setTranscript(
+    meeting.id,
+    source.segments.map((segment) => ({
+      id: segment.id,
+      startMs: segment.startMs,
+      endMs: segment.endMs,
+      text: segment.text,
+      ...(segment.speaker ? { speakerId: segment.speaker } : {}),
+    })),
+  );
+  await open.vault.lock();
+  return home;
+}
+
+interface CorpusMeeting {
+  id: string;
+  title: string;
+  startedAt: string;
+  segments: { id: string; startMs: number; endMs: number; speaker?: string; text: string }[];
+}

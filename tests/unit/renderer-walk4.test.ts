@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { importCalls } from '../../src/core/app/import-calls.js';
+import { questionCalls } from '../../src/core/app/questions.js';
 import { AppDispatcher } from '../../src/core/app/service.js';
 import type { AppSession } from '../../src/core/app/session.js';
 import { ApiCallError } from '../../src/shared/api.js';
+import { assessPassphrase, passphraseAdvice } from '../../src/shared/passphrase.js';
 import { describeError } from '../../src/renderer/i18n/errors.js';
 import { auditDetails } from '../../src/renderer/audit-details.js';
 import { decodingModeLabel } from '../../src/renderer/decoding-label.js';
@@ -107,5 +109,56 @@ describe('audit details read in words, not stored values (finding 11)', () => {
   it('calls a speaker added to the roster « ajouté », not « renommé »', () => {
     expect(fr('audit.action.speaker.added')).toBe('Intervenant ajouté');
     expect(en('audit.action.speaker.added')).toBe('Speaker added');
+  });
+});
+
+describe('questions that cannot be answered say why (finding 18)', () => {
+  it('names the kind of model missing', () => {
+    const error = new ApiCallError({ code: 'no-model', message: 'no language model', vars: { kind: 'llm' } });
+    expect(spaces(describeError(error, 'fr').message)).toBe(
+      'Le modèle nécessaire n’est pas installé : Modèle de langage.',
+    );
+    expect(describeError(error, 'en').message).toBe(
+      'The model needed is not installed: Language model.',
+    );
+    // Without the kind (a job's English text), the general words stay.
+    expect(describeError(new ApiCallError({ code: 'no-model', message: '' }), 'fr').message).toBe(
+      'Aucun modèle de ce type n’est installé.',
+    );
+  });
+
+  it('says there are no meetings yet instead of « nothing found »', async () => {
+    const d = new AppDispatcher();
+    const failed = new Promise<unknown>((resolve) =>
+      d.onEvent((event, payload) => event === 'ask.failed' && resolve(payload)),
+    );
+    const session = {
+      onTeardown() {},
+      dispatcher: d,
+      vault: { meetings: { list: () => [] } },
+    } as unknown as AppSession;
+    d.register(questionCalls(session));
+    const response = await d.call('ask.question', { text: 'Le budget ?', language: 'fr' });
+    expect(response.ok).toBe(true);
+    const { error } = (await failed) as { error: { code: string } };
+    expect(error.code).toBe('no-meetings');
+    expect(describeError(new ApiCallError(error as never), 'fr').message).toContain(
+      'Aucune réunion',
+    );
+  });
+});
+
+describe('the weak-passphrase line (finding 23)', () => {
+  it('gives the reason, then the advice as its own sentence: no two brackets in a row', () => {
+    const verdict = assessPassphrase('abcdefghij', { locale: 'fr' });
+    const advice = passphraseAdvice(verdict);
+    expect(spaces(advice)).toBe(
+      'la phrase secrète est trop courte (10 caractères ; il en faut au moins 12). Choisissez plusieurs mots sans lien entre eux (quatre ou plus), par exemple « girafe cadastre lundi perce-neige ».',
+    );
+    expect(advice).not.toMatch(/\) \(/);
+  });
+  it('never breaks a line inside « », before « ; » or between a number and its word', () => {
+    const advice = passphraseAdvice(assessPassphrase('abcdefghij', { locale: 'fr' }));
+    expect(advice).not.toMatch(/« | »| ;|\d [a-z]|moins \d/);
   });
 });

@@ -15,6 +15,8 @@ export type ErrorCode = keyof typeof en;
 interface Said {
   message: string;
   hint?: string;
+  /** The message when the error names what it is about ({kind}…); `message` otherwise. */
+  named?: string;
 }
 
 // fr must carry every code of en: the type check fails otherwise.
@@ -95,8 +97,13 @@ function withVars(code: ErrorCode, vars: Record<string, string | number>, locale
   }
   const fill = (text: string) =>
     text.replace(/\{(\w+)\}/g, (whole, name: string) => filled[name] ?? whole);
+  // A model kind in words: « Modèle de langage », not llm.
+  if (typeof vars.kind === 'string') filled.kind = t(`model.kind.${vars.kind}` as MessageKey);
   const said = catalogues[locale][code];
-  return { message: fill(said.message), ...(said.hint ? { hint: fill(said.hint) } : {}) };
+  return {
+    message: fill(said.named ?? said.message),
+    ...(said.hint ? { hint: fill(said.hint) } : {}),
+  };
 }
 
 /** Until jobs carry their error's code: the core's words for the failures jobs meet. */

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useRevealNewest } from '../ask/reveal.js';
 import type { AnswerView, CitationView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
@@ -241,6 +242,8 @@ export function AskScreen({
   );
 
   const current = turns.at(-1);
+  // The newest turn stays in sight as its evidence, answer or error arrives (finding 5).
+  const newest = useRevealNewest<HTMLLIElement>(current);
 
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
@@ -327,6 +330,7 @@ export function AskScreen({
             {turns.map((turn) => (
               <li
                 key={turn.questionId}
+                ref={turn === current ? newest : undefined}
                 data-testid="turn"
                 data-current={turn === current || undefined}
               >

@@ -231,6 +231,7 @@ export function MeetingScreen(props: {
               durationMs={meeting.durationMs}
               onTime={onTime}
               onError={setError}
+              startMs={props.atMs}
             />
           )}
           <SpeakerTimeline
