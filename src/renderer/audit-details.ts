@@ -2,7 +2,7 @@ import type { UiLocale } from '../shared/api.js';
 import type { AuditEntryView } from '../shared/audit-api.js';
 import type { FinalDecodingChoice } from '../shared/meetings.js';
 import { decodingModeLabel } from './decoding-label.js';
-import { count, dateTime, fileSize } from './format.js';
+import { count, dateTime, fileSize, shortFingerprint } from './format.js';
 import type { MessageKey, Translate } from './i18n/translate.js';
 
 /** One detail of an audit entry as the Audit screen shows it. */
@@ -80,6 +80,8 @@ function shownValue(
   if (typeof value === 'number') {
     return { value: key === 'bytes' ? fileSize(value, locale) : count(value, locale) };
   }
+  // A key's fingerprint reads as on the meeting page; other hashes shortened, whole aside.
+  if (key === 'fingerprint') return { value: shortFingerprint(value), full: value };
   if (HASHES.has(key) && value.length > 16) return { value: `${value.slice(0, 16)}…`, full: value };
   if (DATES.has(key)) return { value: dateTime(value, locale) };
   if (key === 'format') {

@@ -33,7 +33,7 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
 
   test('a policy’s beam size is the one shown (finding 13)', async () => {
     const s = setup();
-    const policy = policyFile({ finalDecoding: { beamSize: 3 } });
+    const policy = policyFile({ finalDecoding: { beamSize: 3 }, featuresOff: ['spokenAnswers'] });
     host = await startDevhost({ locale: 'fr', env: { GREFFIER_POLICY: policy } });
     const browser = await launchChromium(s.meetingWav);
     try {
@@ -47,6 +47,11 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await expect(page.getByTestId('policy')).toContainText('recherche en faisceau, 3');
       await expect(page.getByTestId('policy')).not.toContainText('faisceau, 5');
       await check(page, 'policy-beam-3');
+      // Spoken answers off: the Questions screen says so instead of hiding the checkbox (finding 19).
+      await new Shell(page).go('ask');
+      await expect(page.getByTestId('read-answers')).toHaveCount(0);
+      await expect(page.getByTestId('spoken-off')).toContainText('service informatique');
+      await check(page, 'policy-spoken-off');
     } finally {
       await browser.close();
     }
@@ -192,7 +197,73 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await browser.close();
     }
   });
+
+  test('no meeting, no model, no voice: each said; the top bar and audit fit (findings 18, 19, 24, 25)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      // This computer has no system voice (Chromium on CI may list some: none here).
+      const { page } = await openApp(browser, host, { script: noSystemVoice, arg: false });
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      const shell = new Shell(page);
+      await shell.go('ask');
+      // No voice: the checkbox is off-limits and says why, before any question.
+      await expect(page.getByTestId('read-answers')).toBeDisabled();
+      await expect(page.getByTestId('no-voice-reason')).toContainText('Aucune voix de synthèse');
+      const ask = new AskPage(page);
+      await ask.askTyped('Qu’a-t-on décidé sur la cantine ?');
+      const turn = page.getByTestId('turn').last();
+      await expect(turn.getByRole('alert')).toContainText('Aucune réunion');
+      await check(page, 'ask-no-meeting-no-voice');
+
+      // A meeting but no model: the missing model is named.
+      await shell.go('record');
+      const record = new RecordPage(page);
+      await record.start('Séance sans modèle');
+      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThan(1);
+      await record.stop();
+      await shell.go('ask');
+      await ask.askTyped('Qu’a-t-on décidé sur la cantine ?');
+      const second = page.getByTestId('turn').last();
+      await expect(second.getByRole('alert')).toContainText(
+        /Le modèle nécessaire n’est pas installé\s: \S/,
+      );
+      await expect(second.getByRole('alert')).not.toContainText('de ce type');
+      await check(page, 'ask-no-model-named');
+
+      // 800 px wide: « Verrouiller » whole, the audit's dates on one line, « intact » calm.
+      await page.setViewportSize({ width: 800, height: 700 });
+      await expect(page.getByTestId('lock')).toBeInViewport({ ratio: 1 });
+      await shell.go('audit');
+      await expect(page.getByTestId('lock')).toBeInViewport({ ratio: 1 });
+      await page.getByRole('button', { name: 'Vérifier l’intégrité' }).click();
+      const report = page.getByTestId('audit-report');
+      await expect(report).toHaveAttribute('data-ok', 'true');
+      await expect(report).toHaveClass(/\bgood\b/);
+      const dateLines = await page
+        .locator('[data-testid="audit-entries"] tbody tr')
+        .first()
+        .locator('td')
+        .nth(1)
+        .evaluate((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+        });
+      expect(dateLines).toBe(1);
+      await check(page, 'audit-800');
+    } finally {
+      await browser.close();
+    }
+  });
 });
+
+/** Serialised into the page: the system's speech engine lists no voice. */
+function noSystemVoice(): void {
+  const synthesis = window.speechSynthesis;
+  if (synthesis) Object.defineProperty(synthesis, 'getVoices', { value: () => [] });
+}
 
 /** A vault holding the March council meeting of the corpus, with its transcript and (silent) audio. */
 async function seededHome(): Promise<string> {

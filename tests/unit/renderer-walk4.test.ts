@@ -7,6 +7,7 @@ import { ApiCallError } from '../../src/shared/api.js';
 import { assessPassphrase, passphraseAdvice } from '../../src/shared/passphrase.js';
 import { describeError } from '../../src/renderer/i18n/errors.js';
 import { auditDetails } from '../../src/renderer/audit-details.js';
+import { shortFingerprint } from '../../src/renderer/format.js';
 import { decodingModeLabel } from '../../src/renderer/decoding-label.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
 
@@ -160,5 +161,19 @@ describe('the weak-passphrase line (finding 23)', () => {
   it('never breaks a line inside « », before « ; » or between a number and its word', () => {
     const advice = passphraseAdvice(assessPassphrase('abcdefghij', { locale: 'fr' }));
     expect(advice).not.toMatch(/« | »| ;|\d [a-z]|moins \d/);
+  });
+});
+
+describe('a key fingerprint is written one way everywhere (finding 24)', () => {
+  it('shows the audit trail’s fingerprint as the meeting page does: « 4B67 DB6F … »', () => {
+    const fingerprint = '4b67db6f0123abcd'.padEnd(64, 'e');
+    const [detail] = auditDetails(
+      { action: 'minutes.approved', details: { fingerprint } },
+      fr,
+      'fr',
+    );
+    expect(detail!.value).toBe(shortFingerprint(fingerprint));
+    expect(detail!.value).toBe('4B67 DB6F 0123 ABCD');
+    expect(detail!.full).toBe(fingerprint);
   });
 });

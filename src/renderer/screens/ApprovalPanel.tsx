@@ -2,17 +2,12 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
 import type { MinutesHistory, MinutesStatus } from '../../shared/record.js';
 import { useApi } from '../api/context.js';
-import { dateTime } from '../format.js';
+import { dateTime, shortFingerprint } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 
 /** One step of the approval, as the API calls it. */
 interface Step {
   (): Promise<unknown>;
-}
-
-/** The short fingerprint a signature block shows: 16 hex digits in groups of four. */
-export function shortFingerprint(fingerprint: string): string {
-  return (fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
 }
 
 /** The approver's public key as a .pem file, for checking exports elsewhere (greffier verify --pubkey). */
