@@ -115,7 +115,11 @@ describe('audit details read in words, not stored values (finding 11)', () => {
 
 describe('questions that cannot be answered say why (finding 18)', () => {
   it('names the kind of model missing', () => {
-    const error = new ApiCallError({ code: 'no-model', message: 'no language model', vars: { kind: 'llm' } });
+    const error = new ApiCallError({
+      code: 'no-model',
+      message: 'no language model',
+      vars: { kind: 'llm' },
+    });
     expect(spaces(describeError(error, 'fr').message)).toBe(
       'Le modèle nécessaire n’est pas installé : Modèle de langage.',
     );
