@@ -269,7 +269,7 @@ export function AskScreen({
             <input
               type="checkbox"
               data-testid="read-answers"
-              checked={readAnswers}
+              checked={readAnswers && anyVoice}
               disabled={!anyVoice}
               aria-describedby={noVoiceReason ? 'no-voice-reason' : undefined}
               onChange={(event) => {
