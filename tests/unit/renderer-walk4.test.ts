@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importCalls } from '../../src/core/app/import-calls.js';
+import { readAudit } from '../../src/core/audit/index.js';
 import { questionCalls } from '../../src/core/app/questions.js';
 import { AppDispatcher } from '../../src/core/app/service.js';
 import type { AppSession } from '../../src/core/app/session.js';
@@ -10,6 +11,7 @@ import { auditDetails } from '../../src/renderer/audit-details.js';
 import { shortFingerprint } from '../../src/renderer/format.js';
 import { decodingModeLabel } from '../../src/renderer/decoding-label.js';
 import { translator } from '../../src/renderer/i18n/translate.js';
+import { createTestVault, tempDir } from '../helpers/vault.js';
 
 /**
  * What the fourth French walk found in the screens' words, pinned down
@@ -179,5 +181,26 @@ describe('a key fingerprint is written one way everywhere (finding 24)', () => {
     expect(detail!.value).toBe(shortFingerprint(fingerprint));
     expect(detail!.value).toBe('4B67 DB6F 0123 ABCD');
     expect(detail!.full).toBe(fingerprint);
+  });
+});
+
+describe('the audit trail tells a speaker added from one renamed (finding 11)', () => {
+  it('logs « speaker.added » for a new roster id, then « speaker.renamed »', async () => {
+    const home = tempDir('greffier-walk4-');
+    try {
+      const { vault, meetings } = await createTestVault(home.path);
+      const meeting = await meetings.create({ title: 'Séance', language: 'fr' });
+      await meetings.renameSpeaker(meeting.id, 'p1', 'Mme Durand');
+      await meetings.renameSpeaker(meeting.id, 'p1', 'Mme Dupont');
+      const speakerEntries = (await readAudit(vault))
+        .filter((entry) => entry.action.startsWith('speaker.'))
+        .map((entry) => [entry.action, entry.details?.speakerId]);
+      expect(speakerEntries).toEqual([
+        ['speaker.added', 'p1'],
+        ['speaker.renamed', 'p1'],
+      ]);
+    } finally {
+      home.remove();
+    }
   });
 });
