@@ -6,17 +6,25 @@ export class GreffierError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
   readonly exitCode: number;
+  /** Values the UI's catalogue message names ({file}, {field}…): the window says them in its language. */
+  readonly vars: Record<string, string | number> | undefined;
 
   constructor(
     code: string,
     message: string,
-    options: { hint?: string; exitCode?: number; cause?: unknown } = {},
+    options: {
+      hint?: string;
+      exitCode?: number;
+      cause?: unknown;
+      vars?: Record<string, string | number>;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GreffierError';
     this.code = code;
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? 1;
+    this.vars = options.vars;
   }
 
   /** One line for stderr: the problem, then what to do. */

@@ -11,6 +11,7 @@ import {
   isEventName,
   type CallResponse,
 } from '../shared/api.js';
+import { inputRefusal } from '../shared/input-refusal.js';
 
 /**
  * The whole bridge: one object with `call` and `on`, nothing else — never
@@ -27,14 +28,7 @@ const bridge = {
     }
     const parsed = apiCalls[name].input.safeParse(input ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return {
-        ok: false,
-        error: {
-          code: 'invalid-request',
-          message: `The request "${name}" was refused: ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}.`,
-        },
-      };
+      return { ok: false, error: inputRefusal(name, apiCalls[name].input, parsed.error) };
     }
     return CallResponseSchema.parse(
       await ipcRenderer.invoke(IPC_CALL_CHANNEL, { name, input: parsed.data }),

@@ -1,6 +1,8 @@
 import type { UiLocale } from '../shared/api.js';
 import type { AuditEntryView } from '../shared/audit-api.js';
-import { count, dateTime, fileSize } from './format.js';
+import type { FinalDecodingChoice } from '../shared/meetings.js';
+import { decodingModeLabel } from './decoding-label.js';
+import { count, dateTime, fileSize, shortFingerprint } from './format.js';
 import type { MessageKey, Translate } from './i18n/translate.js';
 
 /** One detail of an audit entry as the Audit screen shows it. */
@@ -10,19 +12,31 @@ export interface ShownDetail {
   value: string;
   /** The whole value when the shown one is shortened (a hash). */
   full?: string;
+  /**
+   * Shown as stored: what people typed or named (a question, a file name, a
+   * comment) or a hash. Everything else is in the UI's words, and checked so.
+   */
+  verbatim?: true;
 }
 
 type Value = NonNullable<AuditEntryView['details']>[string];
 
 const HASHES = new Set(['sha256', 'oldTextHash', 'newTextHash', 'minutesSha256', 'fingerprint']);
 const DATES = new Set(['dueAt', 'at']);
+/** What people typed or named: never translated, never reworded. */
+const VERBATIM = new Set(['question', 'fileName', 'file', 'files', 'note', 'comment', 'reason']);
 const FORMATS: Record<string, string> = {
   md: 'Markdown',
   docx: 'DOCX',
   pdf: 'PDF',
   srt: 'SRT',
   vtt: 'WebVTT',
+  ogg: 'Ogg',
+  webm: 'WebM',
 };
+/** A speaker of the roster, stored by id (p1, p2…) so the trail keeps no names. */
+const ROSTER_ID = /^p(\d+)$/;
+const SPEAKER_KEYS = new Set(['speakerId', 'fromSpeakerId', 'intoSpeakerId']);
 
 /** A key of the catalogue if it exists, else undefined (a value added later shows as stored). */
 function known(t: Translate, key: string): string | undefined {
@@ -30,14 +44,26 @@ function known(t: Translate, key: string): string | undefined {
   return said === key ? undefined : said;
 }
 
-/** Settings changes are stored as JSON text ("\"fr\"", "30"): shown as the value they hold. */
-function unwrapJson(value: Value): Value {
-  if (typeof value !== 'string' || !/^(".*"|true|false|-?\d+(\.\d+)?)$/.test(value)) return value;
+/** Settings changes are stored as JSON text ("\"fr\"", "30", "{…}"): shown as the value they hold. */
+function unwrapJson(value: Value): Value | Record<string, unknown> {
+  if (typeof value !== 'string' || !/^(".*"|true|false|-?\d+(\.\d+)?|\{.*\})$/.test(value)) {
+    return value;
+  }
   try {
-    return JSON.parse(value) as Value;
+    return JSON.parse(value) as Value | Record<string, unknown>;
   } catch {
     return value;
   }
+}
+
+/** The final decoding as Settings words it: its mode, then each switch with yes or no. */
+function decodingWords(choice: FinalDecodingChoice, t: Translate): string {
+  const yes = (on: boolean | undefined) => t(on === false ? 'audit.no' : 'audit.yes');
+  return [
+    decodingModeLabel(choice, t),
+    `${t('settings.decoding.fallback')}\u00a0: ${yes(choice.fallback)}`,
+    `${t('settings.decoding.flashAttention')}\u00a0: ${yes(choice.flashAttention)}`,
+  ].join(' · ');
 }
 
 function shownValue(
@@ -55,9 +81,17 @@ function shownValue(
   if (typeof value === 'number') {
     return { value: key === 'bytes' ? fileSize(value, locale) : count(value, locale) };
   }
+  // A key's fingerprint reads as on the meeting page; other hashes shortened, whole aside.
+  if (key === 'fingerprint') return { value: shortFingerprint(value), full: value };
   if (HASHES.has(key) && value.length > 16) return { value: `${value.slice(0, 16)}…`, full: value };
   if (DATES.has(key)) return { value: dateTime(value, locale) };
-  if (key === 'format') return { value: FORMATS[value] ?? value };
+  if (key === 'format') {
+    return {
+      value: FORMATS[value] ?? (/^[a-z0-9]{2,5}$/.test(value) ? value.toUpperCase() : value),
+    };
+  }
+  const rosterNumber = SPEAKER_KEYS.has(key) ? ROSTER_ID.exec(value)?.[1] : undefined;
+  if (rosterNumber) return { value: t('audit.value.speakerNumber', { n: rosterNumber }) };
   const word =
     key === 'part'
       ? known(t, `retention.part.${value}`)
@@ -67,9 +101,11 @@ function shownValue(
           ? known(t, `redaction.kind.${value}`)
           : key === 'defaultLanguage'
             ? known(t, `language.${value}`)
-            : key === 'what'
-              ? known(t, `audit.value.${value}`)
-              : undefined;
+            : key === 'template' || key === 'templateId'
+              ? known(t, `template.${value}`)
+              : key === 'what'
+                ? known(t, `audit.value.${value}`)
+                : undefined;
   return { value: word ?? value };
 }
 
@@ -86,8 +122,13 @@ export function auditDetails(
   return Object.entries(entry.details ?? {}).map(([key, raw]) => {
     const value = entry.action === 'settings.changed' ? unwrapJson(raw) : raw;
     const label = known(t, `audit.detail.${key}`) ?? key;
+    if (key === 'finalDecoding' && value !== null && typeof value === 'object') {
+      return { key, label, value: decodingWords(value as FinalDecodingChoice, t) };
+    }
     // A redaction mark's kind is one of the redaction kinds; a model's, a model kind.
     const as = entry.action.startsWith('redaction.') && key === 'kind' ? 'kinds' : key;
-    return { key, label, ...shownValue(as, value, t, locale) };
+    const shown = shownValue(as, value as Value, t, locale);
+    const verbatim = VERBATIM.has(key) || HASHES.has(key);
+    return { key, label, ...shown, ...(verbatim ? { verbatim: true as const } : {}) };
   });
 }

@@ -112,3 +112,12 @@ export function parseDay(text: string): string | undefined {
 export function channelCount(n: number, t: Translate): string {
   return t('record.channelCount', { n });
 }
+
+/**
+ * A signing key's short fingerprint, as every screen writes it (the meeting's
+ * signature block, the verify panel, the audit trail): 16 hex digits in
+ * groups of four, upper case.
+ */
+export function shortFingerprint(fingerprint: string): string {
+  return (fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
+}

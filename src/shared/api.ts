@@ -467,6 +467,8 @@ export const ApiErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   hint: z.string().optional(),
+  /** What the catalogue's message names (a file, a field and its range), in no language. */
+  vars: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 export type ApiError = z.infer<typeof ApiErrorSchema>;
 
@@ -490,11 +492,13 @@ export interface GreffierApi {
 export class ApiCallError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
+  readonly vars: Record<string, string | number> | undefined;
   constructor(error: ApiError) {
     super(error.message);
     this.name = 'ApiCallError';
     this.code = error.code;
     this.hint = error.hint;
+    this.vars = error.vars;
   }
 }
 

@@ -38,12 +38,14 @@ export interface PassphraseVerdict {
 
 const WORDS = {
   fr: {
+    // Non-breaking spaces where French typography wants them: a line never
+    // breaks inside « », before « ; » or between a number and its word.
     tooShort: (n: number, min: number) =>
-      `la phrase secrète est trop courte (${n} caractère${n > 1 ? 's' : ''} ; il en faut au moins ${min})`,
+      `la phrase secrète est trop courte (${n}\u00a0caractère${n > 1 ? 's' : ''}\u202f; il en faut au moins\u00a0${min})`,
     byPolicy: 'minimum fixé par la politique de ce poste (service informatique)',
     guessable: (why: string | undefined) =>
-      `la phrase secrète est trop facile à deviner${why ? ` : ${lower(why)}` : ''}`,
-    hint: 'choisissez plusieurs mots sans lien entre eux (quatre ou plus), par exemple « girafe cadastre lundi perce-neige »',
+      `la phrase secrète est trop facile à deviner${why ? `\u202f: ${lower(why)}` : ''}`,
+    hint: 'choisissez plusieurs mots sans lien entre eux (quatre ou plus), par exemple «\u202fgirafe cadastre lundi perce-neige\u202f»',
     labels: ['très faible', 'faible', 'moyenne', 'bonne', 'forte'],
   },
   en: {
@@ -111,4 +113,13 @@ export function assessPassphrase(
     };
   }
   return { ...base, ok: true };
+}
+
+/**
+ * A refusal as one line for a screen: the reason, then the advice as its own
+ * sentence (the meter once put both in brackets, one after the other).
+ */
+export function passphraseAdvice(verdict: PassphraseVerdict): string {
+  if (!verdict.problem) return '';
+  return `${verdict.problem}. ${verdict.hint.charAt(0).toUpperCase()}${verdict.hint.slice(1)}.`;
 }

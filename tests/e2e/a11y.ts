@@ -31,6 +31,7 @@ const CODES = new RegExp(
   `(^|[^\\w-])(${[
     ...Object.keys(errorsEn),
     'http-\\d{3}',
+    'general',
     'council-session',
     'hr-interview',
     'project-review',
@@ -40,25 +41,37 @@ const CODES = new RegExp(
 );
 
 /**
+ * A programmer's value on screen: JSON (never shown, even inside a
+ * translate="no" element), a camelCase key (beamSize), a roster id (p1).
+ */
+const RAW_JSON = /[{[]\s*"\w+"\s*:/;
+const RAW_KEY = /\b[a-z]+[A-Z][A-Za-z]*\b|^p\d+$/;
+
+/**
  * The visible text of the UI (not what people said or models wrote: those
  * elements carry translate="no") holds no English error and no raw code.
  */
 export async function expectFrenchOnly(page: Page, state: string): Promise<void> {
-  const texts: string[] = await page.evaluate(`(() => {
+  const all: { text: string; verbatim: boolean }[] = await page.evaluate(`(() => {
     const out = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
       const text = (node.textContent || '').trim();
-      if (!text || !parent || parent.closest('[translate="no"], script, style')) continue;
+      if (!text || !parent || parent.closest('script, style')) continue;
       if (!parent.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
-      out.push(text);
+      out.push({ text, verbatim: !!parent.closest('[translate="no"]') });
     }
     return out;
   })()`);
+  const texts = all.filter((t) => !t.verbatim).map((t) => t.text);
   expect(texts.length, `visible text on ${state}`).toBeGreaterThan(0);
-  const offending = texts.filter(
-    (text) => ENGLISH.test(text) || ENGLISH_WORDS.test(text) || CODES.test(text),
-  );
+  const offending = [
+    ...texts.filter(
+      (text) =>
+        ENGLISH.test(text) || ENGLISH_WORDS.test(text) || CODES.test(text) || RAW_KEY.test(text),
+    ),
+    ...all.filter((t) => t.verbatim && RAW_JSON.test(t.text)).map((t) => t.text),
+  ];
   expect(offending, `English or raw codes on ${state}`).toEqual([]);
 }

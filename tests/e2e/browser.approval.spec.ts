@@ -105,6 +105,8 @@ test.describe('approval in the French UI', () => {
       await expect(page.getByRole('button', { name: /^Modifier la phrase/ })).toHaveCount(0);
       await page.getByTestId('approval-history').locator('summary').click();
       await expect(page.getByTestId('approval-history')).toContainText('soumis');
+      // The draft's template by its name, not its id (French walk 4, finding 11).
+      await expect(page.getByTestId('approval-history')).not.toContainText(/— general\b/);
       await check(page, 'approval-approved');
 
       // Exports carry the signature block, and their .sig.json verifies offline.

@@ -34,8 +34,10 @@ describe('AppDispatcher: the one door both transports use', () => {
     expect(ran).toBe(false);
     expect(response.ok).toBe(false);
     if (!response.ok) {
-      expect(response.error.code).toBe('invalid-request');
-      expect(response.error.message).toMatch(/^The request "recording.append" was refused: seq: /);
+      // A bounded number: its field and range come back as data (shared/input-refusal.ts).
+      expect(response.error.code).toBe('value-out-of-range');
+      expect(response.error.vars).toMatchObject({ field: 'seq', min: 0 });
+      expect(response.error.message).toMatch(/^"seq" must be between 0 and .*"recording.append"/);
     }
     const extra = await d.call('vault.lock', { sneaky: true });
     expect(extra.ok).toBe(false);

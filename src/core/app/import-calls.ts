@@ -111,6 +111,16 @@ export function importCalls(session: AppSession): Handlers {
 
   return {
     'import.begin': async ({ fileName, size }) => {
+      if (size === 0) {
+        throw new GreffierError(
+          'audio-empty',
+          `"${fileName}" is empty (0 bytes): it holds no recording.`,
+          {
+            hint: 'Choose the recording itself; if it was copied, copy it again from the recorder.',
+            vars: { file: fileName },
+          },
+        );
+      }
       // Uploads only into an open vault: its meetings are where the import goes.
       void session.vault;
       if (uploads.size >= MAX_UPLOADS) {

@@ -76,6 +76,12 @@ export function questionCalls(session: AppSession): Handlers {
   ): Promise<void> => {
     const { dispatcher } = session;
     try {
+      // No meeting at all: « nothing found » would suggest the meetings were searched.
+      if (session.vault.meetings.list().length === 0) {
+        throw new GreffierError('no-meetings', 'There are no meetings in this vault yet.', {
+          hint: 'Record or import a meeting first, then ask your question.',
+        });
+      }
       const { answer, turn } = await work();
       if (conversationId && answer.question) conversations.add(conversationId, turn);
       const titles = new Map(

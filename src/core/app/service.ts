@@ -12,6 +12,7 @@ import {
   type EventName,
   type EventPayload,
 } from '../../shared/api.js';
+import { inputRefusal } from '../../shared/input-refusal.js';
 import { GreffierError, isGreffierError } from '../errors.js';
 import { BlockedRequestLog } from './blocked-log.js';
 
@@ -50,8 +51,17 @@ export class AppDispatcher {
         },
       };
     }
+    let input: CallParsedInput<typeof name>;
     try {
-      const input = parseCallInput(name, rawInput);
+      input = parseCallInput(name, rawInput);
+    } catch (error) {
+      // The input's own refusal names its field and range (shared/input-refusal.ts).
+      if (error instanceof ZodError) {
+        return { ok: false, error: inputRefusal(name, apiCalls[name].input, error) };
+      }
+      return { ok: false, error: toApiError(name, error) };
+    }
+    try {
       const handler = this.handlers[name] as Handler<typeof name> | undefined;
       if (!handler) {
         throw new GreffierError('not-available', `"${name}" is not available in this build.`, {
@@ -83,6 +93,7 @@ export function toApiError(name: string, error: unknown): ApiError {
       code: error.code,
       message: error.message,
       ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.vars ? { vars: error.vars } : {}),
     };
   }
   if (error instanceof ZodError) {

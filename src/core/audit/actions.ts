@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'recording.stopped',
   'audio.imported',
   'segment.edited',
+  'speaker.added',
   'speaker.renamed',
   'speaker.set',
   'speakers.merged',

@@ -308,7 +308,8 @@ export class Meetings extends MeetingTexts {
     // The id, not the name: the trail outlives a deleted meeting and must not keep its people.
     if (!this.#imports.has(meetingId)) {
       await appendAudit(this.vault, {
-        action: 'speaker.renamed',
+        // A speaker new to the roster is added, not renamed (the French walk read « renommé »).
+        action: previous === undefined ? 'speaker.added' : 'speaker.renamed',
         meetingId,
         details: { speakerId },
       });

@@ -105,6 +105,8 @@ export async function requireModel(
   if (path === undefined) {
     throw new GreffierError('no-model', `no ${KIND_WORDS[kind]} model is installed in this vault`, {
       hint: `install one with "greffier models add <file> --kind ${kind}" (see "greffier models catalogue"), or give ${FLAGS[kind]} <file>`,
+      // The window names the kind in its language (« Aucun modèle de ce type » said none).
+      vars: { kind },
     });
   }
   return path;

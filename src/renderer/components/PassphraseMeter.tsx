@@ -1,5 +1,9 @@
 import { useDeferredValue, useMemo } from 'react';
-import { assessPassphrase, type PassphraseVerdict } from '../../shared/passphrase.js';
+import {
+  assessPassphrase,
+  passphraseAdvice,
+  type PassphraseVerdict,
+} from '../../shared/passphrase.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /**
@@ -35,7 +39,7 @@ export function PassphraseMeter({ verdict }: { verdict: PassphraseVerdict | unde
       data-ok={verdict.ok}
     >
       {t('unlock.strengthLine', { level: verdict.label })}
-      {verdict.problem && ` — ${verdict.problem} (${verdict.hint})`}
+      {verdict.problem && ` — ${passphraseAdvice(verdict)}`}
     </p>
   );
 }

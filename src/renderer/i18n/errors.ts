@@ -8,11 +8,15 @@
 import { ApiCallError, type UiLocale } from '../../shared/api.js';
 import en from './errors.en.json' with { type: 'json' };
 import fr from './errors.fr.json' with { type: 'json' };
+import { intlLocale } from '../format.js';
+import { translator, type MessageKey } from './translate.js';
 
 export type ErrorCode = keyof typeof en;
 interface Said {
   message: string;
   hint?: string;
+  /** The message when the error names what it is about ({kind}…); `message` otherwise. */
+  named?: string;
 }
 
 // fr must carry every code of en: the type check fails otherwise.
@@ -54,7 +58,10 @@ export function errorCode(error: unknown): string | undefined {
  */
 export function describeError(error: unknown, locale: UiLocale): Said {
   const code = errorCode(error);
-  if (code && isKnownCode(code)) return catalogues[locale][code];
+  if (code && isKnownCode(code)) {
+    const vars = error instanceof ApiCallError ? error.vars : undefined;
+    return vars ? withVars(code, vars, locale) : catalogues[locale][code];
+  }
   if (locale === 'en' && error instanceof Error && error.message) {
     return {
       message: error.message,
@@ -62,6 +69,41 @@ export function describeError(error: unknown, locale: UiLocale): Said {
     };
   }
   return catalogues[locale].unexpected;
+}
+
+/**
+ * The screens' fields a refused value can come from (shared/input-refusal.ts
+ * names them by their place in the call): each with its label and unit, so
+ * the message says « Verrouiller après inactivité » and « minutes », never
+ * autoLockMinutes. A field not listed here gets the general words.
+ */
+const FIELDS: Record<string, { label: MessageKey; unit?: MessageKey }> = {
+  autoLockMinutes: { label: 'field.autoLockMinutes', unit: 'field.unit.minutes' },
+};
+
+/** A catalogue message with the values the error carries, numbers written the locale's way. */
+function withVars(code: ErrorCode, vars: Record<string, string | number>, locale: UiLocale): Said {
+  const t = translator(locale);
+  const filled: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    filled[name] =
+      typeof value === 'number' ? new Intl.NumberFormat(intlLocale(locale)).format(value) : value;
+  }
+  if (code === 'value-out-of-range') {
+    const field = FIELDS[String(vars.field)];
+    if (!field) return catalogues[locale]['invalid-request'];
+    filled.field = t(field.label);
+    filled.unit = field.unit ? ` ${t(field.unit)}` : '';
+  }
+  const fill = (text: string) =>
+    text.replace(/\{(\w+)\}/g, (whole, name: string) => filled[name] ?? whole);
+  // A model kind in words: « Modèle de langage », not llm.
+  if (typeof vars.kind === 'string') filled.kind = t(`model.kind.${vars.kind}` as MessageKey);
+  const said = catalogues[locale][code];
+  return {
+    message: fill(said.named ?? said.message),
+    ...(said.hint ? { hint: fill(said.hint) } : {}),
+  };
 }
 
 /** Until jobs carry their error's code: the core's words for the failures jobs meet. */

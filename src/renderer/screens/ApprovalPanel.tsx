@@ -2,17 +2,13 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
 import type { MinutesHistory, MinutesStatus } from '../../shared/record.js';
 import { useApi } from '../api/context.js';
-import { dateTime } from '../format.js';
+import { dateTime, shortFingerprint } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { templateName } from './MeetingMinutes.js';
 
 /** One step of the approval, as the API calls it. */
 interface Step {
   (): Promise<unknown>;
-}
-
-/** The short fingerprint a signature block shows: 16 hex digits in groups of four. */
-export function shortFingerprint(fingerprint: string): string {
-  return (fingerprint.slice(0, 16).match(/.{4}/g) ?? []).join(' ').toUpperCase();
 }
 
 /** The approver's public key as a .pem file, for checking exports elsewhere (greffier verify --pubkey). */
@@ -182,7 +178,12 @@ export function ApprovalPanel(props: {
                     <li key={i}>
                       {dateTime(e.at, locale)} · {t(`approval.event.${e.action}` as MessageKey)}
                       {e.by && <span translate="no"> · {e.by}</span>}
-                      {e.comment && <span translate="no"> — {e.comment}</span>}
+                      {/* A draft's comment is its template's id: named as the template list names it. */}
+                      {e.comment && e.action === 'generated' ? (
+                        <span> — {templateName(e.comment, t)}</span>
+                      ) : (
+                        e.comment && <span translate="no"> — {e.comment}</span>
+                      )}
                     </li>
                   ))}
                 </ul>

@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useRevealNewest } from '../ask/reveal.js';
+import { useVoiceAvailability } from '../ask/voice-availability.js';
 import type { AnswerView, CitationView } from '../../shared/api.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
@@ -47,6 +49,10 @@ export function AskScreen({
   const neural = useRef<NeuralVoiceSource | undefined>(undefined);
   neural.current ??= apiVoiceSource(api);
   const speaker = useRef(createSpeaker(setSpeech, neural.current));
+  // No voice at all: the « read aloud » controls are disabled and say why (finding 19).
+  const canSay = useVoiceAvailability(neural.current);
+  const anyVoice = canSay('fr') || canSay('en');
+  const noVoiceReason = spokenAnswers && !anyVoice && speech !== 'no-voice';
   const capture = useRef<Capture | undefined>(undefined);
   const starting = useRef<Promise<void> | undefined>(undefined);
   /** Calls for the held question, in order: listen, audio chunks, end. */
@@ -253,6 +259,8 @@ export function AskScreen({
   );
 
   const current = turns.at(-1);
+  // The newest turn stays in sight as its evidence, answer or error arrives (finding 5).
+  const newest = useRevealNewest<HTMLLIElement>(current);
 
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
@@ -268,12 +276,14 @@ export function AskScreen({
           />
         </label>
         <LanguageField label={t('record.language')} value={language} onChange={setLanguage} />
-        {spokenAnswers && (
+        {spokenAnswers ? (
           <label className="check">
             <input
               type="checkbox"
               data-testid="read-answers"
-              checked={readAnswers}
+              checked={readAnswers && anyVoice}
+              disabled={!anyVoice}
+              aria-describedby={noVoiceReason ? 'no-voice-reason' : undefined}
               onChange={(event) => {
                 setReadAnswers(event.target.checked);
                 if (!event.target.checked) speaker.current.stop();
@@ -281,6 +291,15 @@ export function AskScreen({
             />
             {t('ask.readAnswers')}
           </label>
+        ) : (
+          <p className="hint" data-testid="spoken-off">
+            {t('ask.spokenOffByPolicy')}
+          </p>
+        )}
+        {noVoiceReason && (
+          <p className="hint" id="no-voice-reason" data-testid="no-voice-reason">
+            {t('ask.noVoice')}
+          </p>
         )}
         <div className="actions">
           <button type="submit" className="primary" disabled={!text.trim()}>
@@ -339,6 +358,7 @@ export function AskScreen({
             {turns.map((turn) => (
               <li
                 key={turn.questionId}
+                ref={turn === current ? newest : undefined}
                 data-testid="turn"
                 data-current={turn === current || undefined}
               >
@@ -439,6 +459,8 @@ export function AskScreen({
           <button
             type="button"
             data-testid="read-aloud"
+            disabled={!canSay(answer.language)}
+            aria-describedby={noVoiceReason ? 'no-voice-reason' : undefined}
             onClick={() => {
               speaker.current.stop();
               speaker.current.say(

@@ -28,7 +28,7 @@ function Details({ entry }: { entry: AuditEntryView }) {
       {shown.map((detail) => (
         <div key={detail.key} data-detail={detail.key}>
           <dt>{detail.label}</dt>
-          <dd translate="no" title={detail.full}>
+          <dd translate={detail.verbatim ? 'no' : undefined} title={detail.full}>
             {detail.value}
           </dd>
         </div>
@@ -99,7 +99,12 @@ export function AuditScreen() {
       </div>
       {error !== undefined && <ErrorNote error={error} />}
       {report && (
-        <div role="status" data-testid="audit-report" className={report.ok ? 'notice' : 'error'}>
+        <div
+          role="status"
+          data-testid="audit-report"
+          data-ok={report.ok}
+          className={report.ok ? 'notice good' : 'error'}
+        >
           {report.ok ? (
             <p>{t('audit.intact', { count: report.entries, head: report.head.slice(0, 16) })}</p>
           ) : (
@@ -154,7 +159,7 @@ export function AuditScreen() {
             {entries.map((entry) => (
               <tr key={entry.seq} data-action={entry.action}>
                 <td>{entry.seq}</td>
-                <td>{dateTime(entry.at, locale)}</td>
+                <td className="when">{dateTime(entry.at, locale)}</td>
                 <td translate="no">{entry.user}</td>
                 <td>{actionLabel(entry.action, t)}</td>
                 <td translate="no" title={entry.meetingId}>

@@ -1,5 +1,9 @@
 import type { FinalDecodingChoice } from '../../shared/meetings.js';
+import { decodingModeLabel } from '../decoding-label.js';
 import { useI18n } from '../i18n/i18n.js';
+
+/** The beam size the accurate mode takes when the clerk chooses it (a policy may set another). */
+const ACCURATE_BEAM_SIZE = 5;
 
 /**
  * How the final transcription decodes (src/core/asr/decoding.ts): the fast
@@ -17,6 +21,8 @@ export function DecodingField({
 }) {
   const { t } = useI18n();
   const beam = (value.beamSize ?? 1) > 1;
+  // The accurate option names the beam size in force, or the one choosing it gives.
+  const beamSize = beam ? value.beamSize : ACCURATE_BEAM_SIZE;
   return (
     <fieldset data-testid="final-decoding" disabled={lockedByPolicy}>
       <legend>{t('settings.decoding.title')}</legend>
@@ -25,11 +31,11 @@ export function DecodingField({
         <select
           value={beam ? 'beam' : 'greedy'}
           onChange={(event) =>
-            onChange({ ...value, beamSize: event.target.value === 'beam' ? 5 : 1 })
+            onChange({ ...value, beamSize: event.target.value === 'beam' ? ACCURATE_BEAM_SIZE : 1 })
           }
         >
-          <option value="greedy">{t('settings.decoding.greedy')}</option>
-          <option value="beam">{t('settings.decoding.beam')}</option>
+          <option value="greedy">{decodingModeLabel({ beamSize: 1 }, t)}</option>
+          <option value="beam">{decodingModeLabel({ beamSize }, t)}</option>
         </select>
       </label>
       <label className="check">

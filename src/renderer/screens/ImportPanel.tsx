@@ -148,6 +148,11 @@ export function ImportPanel({
         onChange={(event) => choose(event.target.files?.[0])}
       />
       <ErrorNote error={error} />
+      {error !== undefined && (
+        <button type="button" data-testid="import-error-close" onClick={() => setError(undefined)}>
+          {t('import.close')}
+        </button>
+      )}
       {step.name === 'sending' && (
         <ImportProgress label={t('import.sending')} fraction={step.fraction} onCancel={cancel} />
       )}

@@ -33,8 +33,10 @@ export const MeetingPlayer = forwardRef<
     durationMs: number;
     onTime(ms: number, playing: boolean): void;
     onError(error: unknown): void;
+    /** Where « Lecture » starts: a citation's moment when one opened the meeting. */
+    startMs?: number | undefined;
   }
->(function MeetingPlayer({ meetingId, durationMs, onTime, onError }, ref) {
+>(function MeetingPlayer({ meetingId, durationMs, onTime, onError, startMs }, ref) {
   const api = useApi();
   const { t } = useI18n();
   const audio = useRef<HTMLAudioElement>(null);
@@ -115,6 +117,22 @@ export const MeetingPlayer = forwardRef<
   );
 
   useImperativeHandle(ref, () => ({ playFrom: (ms: number) => playFrom(ms, true) }), [playFrom]);
+
+  // A citation's moment: the clock and slider go there, and « Lecture » plays from
+  // there (it stayed at 0:00 — French walk, finding 6). Audio already playing jumps.
+  useEffect(() => {
+    if (startMs === undefined) return;
+    const element = audio.current;
+    if (element && clip.current && !element.paused) return playFrom(startMs, true);
+    const atMs = Math.max(0, Math.min(startMs, durationMs));
+    generation.current++;
+    if (clip.current) URL.revokeObjectURL(clip.current.url);
+    clip.current = undefined;
+    next.current = undefined;
+    setNowMs(atMs);
+    onTime(atMs, false);
+    // Only a new moment moves the player, not its callbacks changing.
+  }, [startMs]);
 
   useEffect(
     () => () => {

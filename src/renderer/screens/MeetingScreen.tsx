@@ -240,6 +240,7 @@ export function MeetingScreen(props: {
               durationMs={meeting.durationMs}
               onTime={onTime}
               onError={setError}
+              startMs={props.atMs}
             />
           )}
           <SpeakerTimeline

@@ -1,4 +1,5 @@
 import type { MachinePolicyView } from '../../shared/api.js';
+import { decodingModeLabel } from '../decoding-label.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /** What IT decided for this PC (machine policy), shown read-only so nobody looks for the switch. */
@@ -18,11 +19,7 @@ export function PolicySection({ policy }: { policy: MachinePolicyView }) {
     rows.push([t('policy.uiLanguage'), t(name)]);
   }
   if (policy.finalDecoding) {
-    const { beamSize = 1 } = policy.finalDecoding;
-    rows.push([
-      t('settings.decoding.title'),
-      t(beamSize > 1 ? 'settings.decoding.beam' : 'settings.decoding.greedy'),
-    ]);
+    rows.push([t('settings.decoding.title'), decodingModeLabel(policy.finalDecoding, t)]);
   }
   for (const feature of policy.featuresOff) {
     rows.push([

@@ -62,6 +62,28 @@ export function SettingsScreen({
     return api.on('security.blocked', (entry) => setBlocked((list) => [entry, ...list]));
   }, [api, load]);
 
+  // The auto-lock minutes as typed: kept on screen while refused, with why (finding 4).
+  const [lockDraft, setLockDraft] = useState<string>();
+  const [lockError, setLockError] = useState<unknown>();
+  const lockTyped = useRef('');
+  function typeLock(text: string) {
+    setLockDraft(text);
+    lockTyped.current = text;
+    // "" while a number is half typed (« - »): nothing to save yet.
+    if (text.trim() === '') return;
+    // Only the answer for the latest keystroke speaks: "500" saved must not hide "5000" refused.
+    const latest = () => lockTyped.current === text;
+    api.call('settings.update', { autoLockMinutes: Number(text) }).then(
+      (saved) => {
+        setSettings(saved);
+        if (!latest()) return;
+        setLockDraft(undefined);
+        setLockError(undefined);
+      },
+      (failure: unknown) => latest() && setLockError(failure),
+    );
+  }
+
   async function update(patch: Partial<SettingsView>) {
     try {
       setSettings(await api.call('settings.update', patch));
@@ -250,10 +272,12 @@ export function SettingsScreen({
                 aria-describedby={
                   policy?.autoLockMinutes !== undefined ? 'auto-lock-policy' : undefined
                 }
-                value={settings.autoLockMinutes}
-                onChange={(event) => void update({ autoLockMinutes: Number(event.target.value) })}
+                aria-invalid={lockError !== undefined || undefined}
+                value={lockDraft ?? settings.autoLockMinutes}
+                onChange={(event) => typeLock(event.target.value)}
               />
             </label>
+            <ErrorNote error={lockError} />
             {policy?.autoLockMinutes !== undefined && (
               <p className="hint" id="auto-lock-policy">
                 {t('policy.setByIt')}

@@ -5,7 +5,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { FileField } from '../components/FileField.js';
 import { dateTime } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
-import { shortFingerprint } from './ApprovalPanel.js';
+import { shortFingerprint } from '../format.js';
 
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';

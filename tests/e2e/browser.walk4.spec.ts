@@ -1,0 +1,307 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { expectAccessible, expectFrenchOnly } from './a11y.js';
+import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { createVault } from '../../src/core/meetings/index.js';
+import { projectRoot } from '../../src/core/paths.js';
+import { AskPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
+
+const PASSPHRASE = 'séance du conseil à huis clos';
+
+async function check(page: Page, state: string): Promise<void> {
+  await expectAccessible(page, state);
+  await expectFrenchOnly(page, state);
+  await screenshot(page, `fr-walk4-${state}`);
+}
+
+/** A machine policy file for one test. */
+function policyFile(policy: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'greffier-e2e-policy-')), 'policy.json');
+  writeFileSync(path, JSON.stringify(policy));
+  return path;
+}
+
+/** What the fourth French walk found (/work/notes/walk4), walked again in Chromium. */
+test.describe('the fourth French walk’s findings (Chromium)', () => {
+  let host: Devhost | undefined;
+  test.afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+  });
+
+  test('a policy’s beam size is the one shown (finding 13)', async () => {
+    const s = setup();
+    const policy = policyFile({ finalDecoding: { beamSize: 3 }, featuresOff: ['spokenAnswers'] });
+    host = await startDevhost({ locale: 'fr', env: { GREFFIER_POLICY: policy } });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('settings');
+      const decoding = page.getByTestId('final-decoding').locator('select');
+      await expect(decoding.locator('option:checked')).toHaveText(
+        'Précis, plus lent (recherche en faisceau, 3)',
+      );
+      await expect(page.getByTestId('policy')).toContainText('recherche en faisceau, 3');
+      await expect(page.getByTestId('policy')).not.toContainText('faisceau, 5');
+      await check(page, 'policy-beam-3');
+      // Spoken answers off: the Questions screen says so instead of hiding the checkbox (finding 19).
+      await new Shell(page).go('ask');
+      await expect(page.getByTestId('read-answers')).toHaveCount(0);
+      await expect(page.getByTestId('spoken-off')).toContainText('service informatique');
+      await check(page, 'policy-spoken-off');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a refused value names its field and range; an empty file is named (finding 4)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+
+      // An empty recording: named, said empty, and the note can be closed.
+      await page.getByTestId('import-file').setInputFiles({
+        name: 'vide.mp3',
+        mimeType: 'audio/mpeg',
+        buffer: Buffer.alloc(0),
+      });
+      const alert = page.getByTestId('import-panel').getByRole('alert');
+      await expect(alert).toContainText('vide.mp3');
+      await expect(alert).toContainText('est vide');
+      await expect(alert).not.toContainText('ne comprend pas');
+      await check(page, 'import-empty-file');
+      await page.getByTestId('import-error-close').click();
+      await expect(alert).toHaveCount(0);
+
+      // Out-of-range minutes: the field keeps what was typed and says the range, in French.
+      await new Shell(page).go('settings');
+      const lock = page.getByLabel('Verrouiller après inactivité');
+      for (const typed of ['-5', '5000']) {
+        await lock.fill(typed);
+        const refused = page.getByRole('alert');
+        await expect(refused).toContainText('Verrouiller après inactivité');
+        await expect(refused).toContainText(/entre 0 et 1\s440\sminutes/);
+        await expect(lock).toHaveValue(typed);
+        await expect(lock).toHaveAttribute('aria-invalid', 'true');
+      }
+      await check(page, 'lock-out-of-range');
+      // A value in range is saved, and the note goes.
+      await lock.fill('15');
+      await expect(page.getByRole('alert')).toHaveCount(0);
+      await expect(lock).toHaveValue('15');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the audit trail says its details in French: no JSON, no ids (finding 11)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      const shell = new Shell(page);
+      await shell.go('settings');
+      await page.getByTestId('final-decoding').locator('select').selectOption('beam');
+      await expect(page.getByTestId('final-decoding').locator('option:checked')).toHaveText(
+        'Précis, plus lent (recherche en faisceau, 5)',
+      );
+      await shell.go('record');
+      const record = new RecordPage(page);
+      await record.addSpeaker('Mme Durand');
+      await record.start('Séance auditée');
+      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThan(1);
+      await record.stop();
+
+      await shell.go('audit');
+      const decoding = page.locator(
+        'tr[data-action="settings.changed"] [data-detail="finalDecoding"] dd',
+      );
+      await expect(decoding).toHaveText(/^Précis, plus lent \(recherche en faisceau, 5\) · /);
+      const added = page.locator('tr[data-action="speaker.added"]');
+      await expect(added).toContainText('Intervenant ajouté');
+      await expect(added.locator('[data-detail="speakerId"] dd')).toHaveText(/^nᵒ\s1$/);
+      await expect(page.locator('tr[data-action="speaker.renamed"]')).toHaveCount(0);
+      await check(page, 'audit-details');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the newest answer is scrolled into sight as the conversation grows (finding 5)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      // A short window and no motion: the page must move to the newest turn by itself.
+      await page.setViewportSize({ width: 1280, height: 600 });
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      await new Shell(page).go('ask');
+      const ask = new AskPage(page);
+      for (let n = 1; n <= 4; n++) {
+        await ask.askTyped(`Question numéro ${n} sur le budget ?`);
+        const newest = page.getByTestId('turn').nth(n - 1);
+        // No model and no meeting: each turn ends in a note at once; it must be in sight.
+        await expect(newest.getByRole('alert')).toBeVisible();
+        await expect(newest.getByRole('alert')).toBeInViewport();
+      }
+      await screenshot(page, 'fr-walk4-ask-newest-in-sight');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a citation opens its meeting with the player at the cited moment (finding 6)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', home: await seededHome() });
+    const browser = await launchChromium(s.questionWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      const shell = new Shell(page);
+      await shell.go('settings');
+      await new SettingsPage(page).importModels(dirname(s.models.whisper));
+      await shell.go('ask');
+      await new AskPage(page).askTyped('Quel est le montant du budget primitif ?');
+      const evidence = page.getByTestId('evidence');
+      await expect(evidence).toBeVisible({ timeout: 180_000 });
+      // A citation past the start: the player has somewhere to go.
+      const cite = evidence
+        .locator('button.cite')
+        .filter({ hasNotText: /· 0:00/ })
+        .first();
+      const moment = /(\d+:\d\d)/.exec((await cite.textContent()) ?? '')![1]!;
+      await cite.click();
+      await page.locator('[data-screen="meeting"]').waitFor();
+      const player = page.getByTestId('player');
+      await expect(page.getByTestId('player-time')).toHaveText(new RegExp(`^${moment}\\b`));
+      const [m, sec] = moment.split(':').map(Number);
+      const citedMs = (m! * 60 + sec!) * 1000;
+      await page.getByTestId('player-toggle').click();
+      // « Lecture » plays from the citation, not from the start.
+      await expect
+        .poll(async () => Number(await player.getAttribute('data-now-ms')))
+        .toBeGreaterThan(citedMs);
+      await check(page, 'citation-player-at-moment');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('no meeting, no model, no voice: each said; the top bar and audit fit (findings 18, 19, 24, 25)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      // This computer has no system voice (Chromium on CI may list some: none here).
+      const { page } = await openApp(browser, host, { script: noSystemVoice, arg: false });
+      await new UnlockPage(page).createVault(PASSPHRASE);
+      const shell = new Shell(page);
+      await shell.go('ask');
+      // No voice: the checkbox is off-limits and says why, before any question.
+      await expect(page.getByTestId('read-answers')).toBeDisabled();
+      await expect(page.getByTestId('no-voice-reason')).toContainText('Aucune voix de synthèse');
+      const ask = new AskPage(page);
+      await ask.askTyped('Qu’a-t-on décidé sur la cantine ?');
+      const turn = page.getByTestId('turn').last();
+      await expect(turn.getByRole('alert')).toContainText('Aucune réunion');
+      await check(page, 'ask-no-meeting-no-voice');
+
+      // A meeting but no model: the missing model is named.
+      await shell.go('record');
+      const record = new RecordPage(page);
+      await record.start('Séance sans modèle');
+      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThan(1);
+      await record.stop();
+      await shell.go('ask');
+      await ask.askTyped('Qu’a-t-on décidé sur la cantine ?');
+      const second = page.getByTestId('turn').last();
+      await expect(second.getByRole('alert')).toContainText(
+        /Le modèle nécessaire n’est pas installé\s: \S/,
+      );
+      await expect(second.getByRole('alert')).not.toContainText('de ce type');
+      await check(page, 'ask-no-model-named');
+
+      // 800 px wide: « Verrouiller » whole, the audit's dates on one line, « intact » calm.
+      await page.setViewportSize({ width: 800, height: 700 });
+      await expect(page.getByTestId('lock')).toBeInViewport({ ratio: 1 });
+      await shell.go('audit');
+      await expect(page.getByTestId('lock')).toBeInViewport({ ratio: 1 });
+      await page.getByRole('button', { name: 'Vérifier l’intégrité' }).click();
+      const report = page.getByTestId('audit-report');
+      await expect(report).toHaveAttribute('data-ok', 'true');
+      await expect(report).toHaveClass(/\bgood\b/);
+      // How many lines the newest entry's date takes (the DOM is not typed here: a string).
+      const dateLines = await page.evaluate(`(() => {
+        const cell = document.querySelector('[data-testid="audit-entries"] tbody tr td.when');
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+      })()`);
+      expect(dateLines).toBe(1);
+      await check(page, 'audit-800');
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+/** Serialised into the page: the system's speech engine lists no voice. */
+function noSystemVoice(): void {
+  const synthesis = (globalThis as { speechSynthesis?: object }).speechSynthesis;
+  if (synthesis) Object.defineProperty(synthesis, 'getVoices', { value: () => [] });
+}
+
+/** A vault holding the March council meeting of the corpus, with its transcript and (silent) audio. */
+async function seededHome(): Promise<string> {
+  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-walk4-'));
+  const corpus = JSON.parse(
+    readFileSync(join(projectRoot(), 'tests/fixtures/corpus/meetings.json'), 'utf8'),
+  ) as { meetings: CorpusMeeting[] };
+  const source = corpus.meetings.find((m) => m.id === 'conseil-2026-03')!;
+  // Cheap key derivation: this scenario is about citations, not the vault's cost.
+  const open = await createVault(join(home, 'vault'), Buffer.from(PASSPHRASE), {
+    kdf: { N: 2 ** 10, r: 8, p: 1 },
+    autoLockMinutes: 0,
+  });
+  const meeting = await open.meetings.create({
+    title: source.title,
+    startedAt: source.startedAt,
+    language: 'fr',
+  });
+  // The player needs audio as long as the transcript: silence, ten seconds at a time.
+  const endMs = Math.max(...source.segments.map((segment) => segment.endMs));
+  for (let ms = 0; ms < endMs; ms += 10_000) {
+    await open.meetings.appendAudio(meeting.id, new Int16Array(16 * Math.min(10_000, endMs - ms)));
+  }
+  await open.meetings.finish(meeting.id);
+  await open.meetings.setTranscript(
+    meeting.id,
+    source.segments.map((segment) => ({
+      id: segment.id,
+      startMs: segment.startMs,
+      endMs: segment.endMs,
+      text: segment.text,
+      ...(segment.speaker ? { speakerId: segment.speaker } : {}),
+    })),
+  );
+  await open.vault.lock();
+  return home;
+}
+
+interface CorpusMeeting {
+  id: string;
+  title: string;
+  startedAt: string;
+  segments: { id: string; startMs: number; endMs: number; speaker?: string; text: string }[];
+}
