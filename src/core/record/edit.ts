@@ -3,7 +3,8 @@ import { refuseIfLocked } from '../meetings/locks.js';
 import type { OpenVault } from '../meetings/index.js';
 import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import { audit, recordHooks, type RecordHooks } from './hooks.js';
-import { minutesHash } from './approval.js';
+import { MinutesRecord, minutesHash } from './approval.js';
+import { noteHandEdit } from './drafts.js';
 
 type Open = Pick<OpenVault, 'vault' | 'meetings'>;
 
@@ -16,7 +17,7 @@ export async function editMinutes(
   open: Open,
   meetingId: string,
   value: unknown,
-  options: { hooks?: RecordHooks } = {},
+  options: { hooks?: RecordHooks; by?: string } = {},
 ): Promise<Minutes> {
   refuseIfLocked(open.meetings.getMeeting(meetingId));
   refuseEmptyText(value);
@@ -58,7 +59,10 @@ export async function editMinutes(
     openQuestions: m.openQuestions.map((q) => q.trim()),
   };
   await open.meetings.setSummary(meetingId, minutes);
-  await audit(options.hooks ?? recordHooks(open.vault), 'minutes.edited', meetingId, {
+  const hooks = options.hooks ?? recordHooks(open.vault);
+  // The history keeps the text as saved, so it can be restored after a regeneration.
+  await noteHandEdit(new MinutesRecord(open, hooks), meetingId, minutes, options.by);
+  await audit(hooks, 'minutes.edited', meetingId, {
     minutesSha256: minutesHash(minutes),
     decisions: minutes.decisions.length,
     actionItems: minutes.actionItems.length,

@@ -1,0 +1,105 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { createVault, type OpenVault } from '../../src/core/meetings/index.js';
+import { MinutesRecord } from '../../src/core/record/approval.js';
+import { locateVault } from '../../src/core/vault/location.js';
+import type { Minutes } from '../../src/shared/minutes.js';
+import { meetingWithMinutes } from '../helpers/record.js';
+import { TEST_KDF } from '../helpers/vault.js';
+import { expectAccessible, expectFrenchOnly } from './a11y.js';
+import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { UnlockPage, screenshot } from './pages.js';
+
+const PASSPHRASE = 'séance du conseil à huis clos';
+const GENERATED = 'Le conseil a adopté le budget.';
+const EDITED = 'Le conseil a adopté le budget par douze voix contre trois, après débat.';
+
+async function check(page: Page, state: string): Promise<void> {
+  await expectAccessible(page, state);
+  await expectFrenchOnly(page, state);
+  await screenshot(page, `fr-${state}`);
+}
+
+/** A vault with meetings whose minutes the pipeline wrote (its history says so). */
+async function vaultWith(
+  prepare: (open: OpenVault, record: MinutesRecord) => Promise<void> = async () => undefined,
+): Promise<{ home: string; meetingId: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-minutes-'));
+  const open = await createVault(
+    locateVault({ GREFFIER_HOME: home }).dir,
+    Buffer.from(PASSPHRASE),
+    {
+      kdf: TEST_KDF,
+      autoLockMinutes: 0,
+    },
+  );
+  const meetingId = await meetingWithMinutes(open);
+  const record = new MinutesRecord(open);
+  await record.generated(
+    meetingId,
+    'council-session',
+    (await open.meetings.getSummary(meetingId)) as Minutes,
+  );
+  await prepare(open, record);
+  await open.vault.lock();
+  return { home, meetingId };
+}
+
+/**
+ * The minutes on the meeting page, in French (walk 4, findings 3, 8, 10, 11):
+ * every hand edit is a version of the history that can be restored, writing
+ * again over hand edits asks first, every part of the minutes is editable.
+ */
+test.describe('minutes in the French UI', () => {
+  let host: Devhost;
+  test.afterEach(async () => {
+    await host?.stop();
+  });
+
+  test('a hand edit is in the history, can be restored, and writing again asks first', async () => {
+    const { home, meetingId } = await vaultWith();
+    host = await startDevhost({ locale: 'fr', home });
+    const browser = await launchChromium(setup().meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
+      const minutes = page.getByTestId('minutes');
+      await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
+      const editor = page.getByTestId('minutes-editor');
+      await editor.getByLabel('Résumé').fill(EDITED);
+      await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      await expect(minutes).toContainText(EDITED);
+
+      // The history names the template in French and has the hand edit.
+      const history = page.getByTestId('approval-history');
+      await history.locator('summary').click();
+      await expect(history).toContainText('rédigé — Séance du conseil municipal');
+      await expect(history).not.toContainText('council-session');
+      await expect(history).toContainText('modifié à la main');
+
+      // Writing again over the hand edit asks first; cancelling keeps the text.
+      await minutes.getByRole('button', { name: 'Rédiger à nouveau' }).click();
+      const ask = minutes.getByRole('alertdialog');
+      await expect(ask).toContainText('modifié à la main');
+      await expect(ask).toContainText('Historique des versions');
+      await check(page, 'minutes-regenerate-ask');
+      await ask.getByRole('button', { name: 'Annuler' }).click();
+      await expect(ask).toHaveCount(0);
+      await expect(minutes).toContainText(EDITED);
+
+      // The generated text comes back from the history, and the hand edit can come back too.
+      await history.getByRole('button', { name: /^Rétablir ce texte/ }).click();
+      await expect(minutes).toContainText(GENERATED);
+      await expect(minutes).not.toContainText(EDITED);
+      await expect(history).toContainText('rétabli');
+      await check(page, 'minutes-history-restored');
+      await history.getByRole('button', { name: /^Rétablir ce texte/ }).click();
+      await expect(minutes).toContainText(EDITED);
+    } finally {
+      await browser.close();
+    }
+  });
+});
