@@ -142,6 +142,11 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     window.once('ready-to-show', () => window?.show());
+    // The page refuses to unload while edits are unsaved; Electron then just keeps the window
+    // open, so the page asks the clerk in its own words and closes it if told to.
+    window.webContents.on('will-prevent-unload', () => {
+      window?.webContents.send(IPC_EVENT_CHANNEL, { event: 'window.closeAsked', payload: {} });
+    });
     window.on('closed', () => {
       window = undefined;
     });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { CallOutput, GreffierApi, UiLocale } from '../shared/api.js';
 import { ApiProvider, useApi } from './api/context.js';
 import { ErrorNote } from './components/ErrorNote.js';
+import { LeaveGuardProvider, useLeave } from './components/LeaveGuard.js';
 import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } from './i18n/i18n.js';
 import { AskScreen } from './screens/AskScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
@@ -103,33 +104,39 @@ export function App({ api }: { api: GreffierApi }) {
     );
   } else {
     body = (
-      <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
-        {route.name === 'meetings' && <MeetingsScreen open={setRoute} status={status} />}
-        {route.name === 'record' && (
-          <RecordScreen key={route.resume ?? ''} open={setRoute} resume={route.resume} />
-        )}
-        {route.name === 'meeting' && (
-          <MeetingScreen
-            key={route.id}
-            id={route.id}
-            atMs={route.atMs}
-            exportsOff={status.policy.featuresOff.includes('exports')}
-            importWarnings={route.importWarnings}
-            open={setRoute}
-          />
-        )}
-        {route.name === 'ask' && (
-          <AskScreen
-            open={setRoute}
-            spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
-            exportsOff={status.policy.featuresOff.includes('exports')}
-          />
-        )}
-        {route.name === 'audit' && <AuditScreen />}
-        {route.name === 'settings' && (
-          <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
-        )}
-      </Shell>
+      <LeaveGuardProvider>
+        <Shell route={route} setRoute={setRoute} status={status} onLock={refreshStatus}>
+          {(open) => (
+            <>
+              {route.name === 'meetings' && <MeetingsScreen open={open} status={status} />}
+              {route.name === 'record' && (
+                <RecordScreen key={route.resume ?? ''} open={open} resume={route.resume} />
+              )}
+              {route.name === 'meeting' && (
+                <MeetingScreen
+                  key={route.id}
+                  id={route.id}
+                  atMs={route.atMs}
+                  exportsOff={status.policy.featuresOff.includes('exports')}
+                  importWarnings={route.importWarnings}
+                  open={open}
+                />
+              )}
+              {route.name === 'ask' && (
+                <AskScreen
+                  open={open}
+                  spokenAnswers={!status.policy.featuresOff.includes('spokenAnswers')}
+                  exportsOff={status.policy.featuresOff.includes('exports')}
+                />
+              )}
+              {route.name === 'audit' && <AuditScreen />}
+              {route.name === 'settings' && (
+                <SettingsScreen onChanged={refreshStatus} policy={status.policy} />
+              )}
+            </>
+          )}
+        </Shell>
+      </LeaveGuardProvider>
     );
   }
 
@@ -147,10 +154,14 @@ function Shell(props: {
   setRoute(route: Route): void;
   status: Status;
   onLock(): Promise<unknown>;
-  children: ReactNode;
+  /** The screen, given the one way to open another (it asks first when edits are unsaved). */
+  children(open: (route: Route) => void): ReactNode;
 }) {
   const { t, locale, setLocale } = useI18n();
   const api = useApi();
+  const leave = useLeave();
+  const { setRoute, onLock } = props;
+  const open = useCallback((route: Route) => leave(() => setRoute(route)), [leave, setRoute]);
   const tabs: { name: 'meetings' | 'record' | 'ask' | 'audit' | 'settings'; label: string }[] = [
     { name: 'meetings', label: t('nav.meetings') },
     { name: 'record', label: t('nav.record') },
@@ -172,7 +183,7 @@ function Shell(props: {
               type="button"
               data-nav={tab.name}
               aria-current={props.route.name === tab.name ? 'page' : undefined}
-              onClick={() => props.setRoute({ name: tab.name })}
+              onClick={() => open({ name: tab.name })}
             >
               {tab.label}
             </button>
@@ -196,13 +207,13 @@ function Shell(props: {
           type="button"
           className="lock"
           data-testid="lock"
-          onClick={() => void api.call('vault.lock', {}).then(props.onLock)}
+          onClick={() => leave(() => void api.call('vault.lock', {}).then(onLock))}
         >
           {t('nav.lock')}
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        {props.children}
+        {props.children(open)}
       </main>
     </div>
   );

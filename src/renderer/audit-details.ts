@@ -49,6 +49,7 @@ function shownValue(
   if (value === null) return { value: t('audit.none') };
   if (typeof value === 'boolean') return { value: t(value ? 'audit.yes' : 'audit.no') };
   if (Array.isArray(value)) {
+    if (value.length === 0) return { value: t('audit.none') };
     return { value: value.map((item) => shownValue(key, item, t, locale).value).join(', ') };
   }
   if (typeof value === 'number') {

@@ -322,6 +322,14 @@ export const apiCalls = {
     output: Ok,
   },
   'ask.clearConversation': { input: z.object({ conversationId: Id }).strict(), output: Ok },
+  /**
+   * The official keeps the conversation as a file (written by the page): it quotes meetings
+   * out of the vault, so it is an export (the policy may refuse it) and audited as one.
+   */
+  'ask.saveConversation': {
+    input: z.object({ conversationId: Id }).strict(),
+    output: z.object({ fileName: z.string() }),
+  },
   /** Whether an installed neural voice (Piper, --kind speech) reads this language. */
   'speech.voice': {
     input: z.object({ language: z.enum(['fr', 'en']) }).strict(),
@@ -424,6 +432,8 @@ export const apiEvents = {
   'ask.answer': z.object({ questionId: Id, answer: AnswerViewSchema }),
   'ask.failed': z.object({ questionId: Id, error: z.lazy(() => ApiErrorSchema) }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle']) }),
+  /** Electron: the window's close was refused by the page (unsaved edits): ask, then close. */
+  'window.closeAsked': z.object({}),
   'security.blocked': BlockedRequestSchema,
   /** An import under way: fraction of the file read, audio decoded, time left once known. */
   'import.progress': z.object({

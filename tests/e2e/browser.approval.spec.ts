@@ -1,14 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { PART_HEADINGS } from '../../src/core/app/export-common.js';
-import { createVault } from '../../src/core/meetings/index.js';
 import { exportLines } from '../../src/core/record/export-text.js';
 import { parseSignatureFile, verifyExport } from '../../src/core/record/signature.js';
-import { locateVault } from '../../src/core/vault/location.js';
-import { meetingWithMinutes } from '../helpers/record.js';
-import { TEST_KDF } from '../helpers/vault.js';
+import { homeWithMinutes } from '../helpers/record.js';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { Shell, UnlockPage, screenshot } from './pages.js';
@@ -60,17 +55,7 @@ test.describe('approval in the French UI', () => {
   test('the clerk submits, the chair approves, the export shows the signature block', async () => {
     const s = setup();
     // A vault holding one transcribed meeting with its minutes (the pipeline is tested elsewhere).
-    const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-approval-'));
-    const open = await createVault(
-      locateVault({ GREFFIER_HOME: home }).dir,
-      Buffer.from(PASSPHRASE),
-      {
-        kdf: TEST_KDF,
-        autoLockMinutes: 0,
-      },
-    );
-    const meetingId = await meetingWithMinutes(open);
-    await open.vault.lock();
+    const { home, meetingId } = await homeWithMinutes(PASSPHRASE, 'e2e-approval');
 
     host = await startDevhost({ locale: 'fr', home });
     const browser = await launchChromium(s.meetingWav);

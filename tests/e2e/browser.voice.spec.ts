@@ -225,6 +225,16 @@ test.describe('questions by voice, in French, in Chromium', () => {
       // The answer that came while away is there.
       await expect(page.getByTestId('answer')).toBeVisible({ timeout: 180_000 });
 
+      // Kept as a file: it quotes the meeting out of the vault, so the audit trail says so.
+      const download = page.waitForEvent('download');
+      await page.getByTestId('save-conversation').click();
+      expect((await download).suggestedFilename()).toMatch(/^conversation-[\d-]+\.md$/);
+      await new Shell(page).go('audit');
+      await expect(
+        page.locator('[data-testid="audit-entries"] tr[data-action="conversation.saved"]'),
+      ).toContainText('Conversation enregistrée');
+      await new Shell(page).go('ask');
+
       // Locked and opened again: the conversation went with the vault.
       await page.getByTestId('lock').click();
       await new UnlockPage(page).unlock(PASSPHRASE);

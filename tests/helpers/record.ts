@@ -1,5 +1,10 @@
-import type { OpenVault } from '../../src/core/meetings/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createVault, type OpenVault } from '../../src/core/meetings/index.js';
+import { locateVault } from '../../src/core/vault/location.js';
 import type { Minutes } from '../../src/shared/minutes.js';
+import { TEST_KDF } from './vault.js';
 
 /** A finished meeting with a short French transcript and minutes, ready to submit. */
 export async function meetingWithMinutes(open: OpenVault): Promise<string> {
@@ -31,4 +36,23 @@ export async function meetingWithMinutes(open: OpenVault): Promise<string> {
   };
   await meetings.setSummary(meeting.id, minutes);
   return meeting.id;
+}
+
+/** A new GREFFIER_HOME whose vault (locked again) holds `meetingWithMinutes`: for the app to open. */
+export async function homeWithMinutes(
+  passphrase: string,
+  name: string,
+): Promise<{ home: string; meetingId: string }> {
+  const home = mkdtempSync(join(tmpdir(), `greffier-${name}-`));
+  const open = await createVault(
+    locateVault({ GREFFIER_HOME: home }).dir,
+    Buffer.from(passphrase),
+    {
+      kdf: TEST_KDF,
+      autoLockMinutes: 0,
+    },
+  );
+  const meetingId = await meetingWithMinutes(open);
+  await open.vault.lock();
+  return { home, meetingId };
 }

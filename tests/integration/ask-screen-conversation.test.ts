@@ -4,17 +4,11 @@ import { defaultThreads } from '../../src/core/threads.js';
 import {
   conversationFor,
   evidencePlace,
-  type ConversationStore,
   type TurnView,
 } from '../../src/renderer/ask/conversation.js';
-import {
-  ApiCallError,
-  type AnswerView,
-  type EventName,
-  type EventPayload,
-  type GreffierApi,
-} from '../../src/shared/api.js';
+import type { AnswerView } from '../../src/shared/api.js';
 import { testModels } from '../helpers/models.js';
+import { apiOf, until } from '../helpers/app-api.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 
 /**
@@ -22,33 +16,6 @@ import { TEST_KDF, tempDir } from '../helpers/vault.js';
  * the devhost run), through the same call/on interface the screen uses.
  */
 const PASS = 'une phrase secrète assez longue';
-
-function apiOf(service: AppService): GreffierApi {
-  return {
-    call: async (name, input) => {
-      const response = await service.dispatcher.call(name, input);
-      if (!response.ok) throw new ApiCallError(response.error);
-      return response.value as never;
-    },
-    on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) =>
-      service.dispatcher.onEvent((name, payload) => {
-        if (name === event) listener(payload as EventPayload<E>);
-      }),
-  };
-}
-
-/** Resolves when the store's state satisfies `done` (the store says when it changes). */
-function until(store: ConversationStore, done: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (done()) return resolve();
-    const off = store.subscribe(() => {
-      if (done()) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 describe('the Ask screen’s conversation', () => {
   const dir = tempDir('greffier-ask-screen-');

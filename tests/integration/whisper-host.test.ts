@@ -187,6 +187,8 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
     expect(viaHost).toMatchObject({
       code: 'model-damaged',
       message: (viaCli as Error).message,
+      // What to do is said from one place for both paths.
+      hint: (viaCli as { hint?: string }).hint,
     });
   });
 

@@ -6,7 +6,9 @@ import {
 } from '../answers/ask.js';
 import { Conversations } from '../answers/conversation.js';
 import { int16FromBase64 } from '../audio/index.js';
+import { appendAudit } from '../audit/index.js';
 import { GreffierError } from '../errors.js';
+import { requireFeature } from '../policy.js';
 import type { LanguageChoice } from '../../shared/transcript.js';
 import { toApiError, type Handlers } from './service.js';
 import type { AppSession } from './session.js';
@@ -153,6 +155,21 @@ export function questionCalls(session: AppSession): Handlers {
     'ask.clearConversation': async ({ conversationId }) => {
       conversations.clear(conversationId);
       return { ok: true };
+    },
+    'ask.saveConversation': async ({ conversationId }) => {
+      requireFeature('exports', session.env);
+      const turns = conversations.turns(conversationId);
+      const fileName = `conversation-${new Date().toISOString().slice(0, 10)}.md`;
+      await appendAudit(session.vault.vault, {
+        action: 'conversation.saved',
+        details: {
+          what: 'conversation',
+          questions: turns.length,
+          meetings: [...new Set(turns.flatMap((turn) => turn.meetingIds))],
+          fileName,
+        },
+      });
+      return { fileName };
     },
   };
 }

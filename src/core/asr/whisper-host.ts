@@ -117,10 +117,15 @@ export function hostBesideCli(whisperCli: string): string {
   });
 }
 
-const ENGINE_HINT =
-  'check that the model is a whisper.cpp model; run with --verbose for the engine log';
-const ILLEGAL_HINT =
-  'this CPU lacks an instruction the engine was built for: rebuild on this PC with "greffier engine build", or install a build made for older CPUs';
+/** What to do when the engine fails: said the same by whisper-cli's path (whisper.ts) and the host's. */
+export const ENGINE_HINTS = {
+  failed: 'check that the model is a whisper.cpp model; run with --verbose for the engine log',
+  illegal:
+    'this CPU lacks an instruction the engine was built for: rebuild on this PC with "greffier engine build", or install a build made for older CPUs',
+  notStarted: 'run "npm run build:whisper" to build it again',
+  modelCut: 'fetch or copy the model again and check its SHA-256 against the catalogue',
+} as const;
+const ENGINE_HINT = ENGINE_HINTS.failed;
 
 interface Job {
   pcm: Int16Array;
@@ -446,7 +451,7 @@ function notStarted(binary: string, error: Error): GreffierError {
   return new GreffierError(
     'engine-missing',
     `the whisper host could not be started from ${binary} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
-    { hint: 'run "npm run build:whisper" to build it again', cause: error },
+    { hint: ENGINE_HINTS.notStarted, cause: error },
   );
 }
 
@@ -456,9 +461,7 @@ function loadError(model: string, vadModel: string | undefined, reason: string, 
     return new GreffierError(
       'model-damaged',
       `${model} holds no model weights (the file is cut short)`,
-      {
-        hint: 'fetch or copy the model again and check its SHA-256 against the catalogue',
-      },
+      { hint: ENGINE_HINTS.modelCut },
     );
   }
   const file = reason === 'vad-model' ? (vadModel ?? model) : model;
@@ -479,7 +482,7 @@ function exitError(running: Running): GreffierError {
   return new GreffierError(
     'engine-failed',
     `the whisper host ${how}: ${failureReason(running.stderrTail)}`,
-    { hint: exit?.signal === 'SIGILL' ? ILLEGAL_HINT : ENGINE_HINT },
+    { hint: exit?.signal === 'SIGILL' ? ENGINE_HINTS.illegal : ENGINE_HINT },
   );
 }
 

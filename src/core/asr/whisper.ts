@@ -9,7 +9,7 @@ import { checkVadModel, checkWhisperModel } from './model-file.js';
 import { parseWhisperJson } from './whisper-json.js';
 import { openResultPipe } from './result-pipe.js';
 import { defaultThreads } from '../threads.js';
-import { failureReason, hostBesideCli, laneHost } from './whisper-host.js';
+import { ENGINE_HINTS, failureReason, hostBesideCli, laneHost } from './whisper-host.js';
 
 export interface TranscribeOptions {
   /** Path of a whisper.cpp ggml model. */
@@ -218,7 +218,7 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
           new GreffierError(
             'engine-missing',
             `whisper-cli could not be started from ${binary} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
-            { hint: 'run "npm run build:whisper" to build it again', cause: error },
+            { hint: ENGINE_HINTS.notStarted, cause: error },
           );
         let child: ReturnType<typeof spawn>;
         try {
@@ -283,8 +283,9 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
         'engine-failed',
         `whisper-cli ${how}: ${failureReason(stderrLines)}`,
         {
+          // whisper-cli also reads audio files, so its hint names the audio too.
           hint: illegal
-            ? 'this CPU lacks an instruction the engine was built for: rebuild on this PC with "greffier engine build", or install a build made for older CPUs'
+            ? ENGINE_HINTS.illegal
             : 'check that the model is a whisper.cpp model and the audio a valid WAV; run with --verbose for the engine log',
         },
       );
@@ -295,7 +296,7 @@ async function runWhisperCli(input: WhisperInput, options: TranscribeOptions): P
       throw new GreffierError(
         'model-damaged',
         `${options.model} holds no model weights (the file is cut short)`,
-        { hint: 'fetch or copy the model again and check its SHA-256 against the catalogue' },
+        { hint: ENGINE_HINTS.modelCut },
       );
     }
     const json = await result.text.catch(() => '');

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'template.saved',
   'template.removed',
   'question.asked',
+  'conversation.saved',
   'export.meeting',
   'archive.exported',
   'archive.imported',

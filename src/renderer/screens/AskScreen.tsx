@@ -202,8 +202,20 @@ export function AskScreen({
     }
   }
 
-  /** The official chose to keep it: a Markdown file, the only copy outside memory. */
-  function saveConversation() {
+  /**
+   * The official chose to keep it: a Markdown file, the only copy outside memory. It quotes
+   * meetings out of the vault, so the host audits it (or the policy refuses it) before it is written.
+   */
+  async function saveConversation() {
+    let fileName: string;
+    try {
+      ({ fileName } = await api.call('ask.saveConversation', {
+        conversationId: store.getState().conversationId,
+      }));
+    } catch (caught) {
+      setError(caught);
+      return;
+    }
     const lines = turns.flatMap((turn) => [
       `## ${turn.question ?? ''}`,
       '',
@@ -222,7 +234,7 @@ export function AskScreen({
     );
     const link = document.createElement('a');
     link.href = url;
-    link.download = `conversation-${new Date().toISOString().slice(0, 10)}.md`;
+    link.download = fileName;
     link.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
@@ -371,7 +383,7 @@ export function AskScreen({
             <button
               type="button"
               data-testid="save-conversation"
-              onClick={saveConversation}
+              onClick={() => void saveConversation()}
               disabled={exportsOff}
               aria-describedby={exportsOff ? 'conversation-exports-off' : undefined}
             >

@@ -7,8 +7,7 @@ import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 import { meetingBadge } from '../meeting-status.js';
 import { ImportPanel } from './ImportPanel.js';
-import { InterruptedRecordings } from './InterruptedRecordings.js';
-import type { ActiveRecording } from './PendingRecordings.js';
+import { RecordingsLeftOpen, type ActiveRecording } from './RecordingsLeftOpen.js';
 import type { ImportWarningView } from '../components/ImportWarnings.js';
 
 const STATUSES: MeetingStatus[] = [
@@ -36,6 +35,7 @@ export function MeetingsScreen(props: {
   const [error, setError] = useState<unknown>();
   // Recordings left open (a reload, or the Record screen left): no page captures them.
   const [active, setActive] = useState<ActiveRecording[]>([]);
+  const [recovered, setRecovered] = useState<MeetingView[]>([]);
 
   const { open } = props;
   const onImported = useCallback(
@@ -56,6 +56,11 @@ export function MeetingsScreen(props: {
       })
       .catch(setError);
     api.call('recording.active', {}).then(setActive, () => undefined);
+    api.call('meetings.list', { status: 'recovered' }).then(
+      // Once its minutes are approved, a recovered meeting needs nothing more from the clerk.
+      (list) => setRecovered(list.filter((meeting) => meeting.minutesStatus !== 'approved')),
+      () => undefined,
+    );
   }, [api, query, status]);
 
   useEffect(() => {
@@ -87,7 +92,14 @@ export function MeetingsScreen(props: {
           {t('meetings.new')}
         </button>
       </div>
-      <InterruptedRecordings active={active} open={props.open} onError={setError} />
+      <RecordingsLeftOpen
+        place="meetings"
+        active={active}
+        recovered={recovered}
+        onResume={(recording) => open({ name: 'record', resume: recording.meetingId })}
+        open={open}
+        onError={setError}
+      />
       <ImportPanel onImported={onImported} />
       {!props.status.hasAsrModel && (
         <div className="notice" role="note" data-testid="no-models">

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Minutes } from '../../shared/minutes.js';
 import { useApi } from '../api/context.js';
+import { useUnsavedEdits } from '../components/LeaveGuard.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /**
@@ -19,6 +20,8 @@ export function MinutesEditor(props: {
   const { t } = useI18n();
   const [draft, setDraft] = useState<Minutes>(() => structuredClone(props.minutes));
   const [saving, setSaving] = useState(false);
+  // Leaving the meeting, the screen or the window with edits not saved asks first.
+  useUnsavedEdits(JSON.stringify(draft) !== JSON.stringify(props.minutes));
   const change = (patch: Partial<Minutes>) => setDraft((d) => ({ ...d, ...patch }));
   const without = <T,>(list: T[], index: number) => list.filter((_, i) => i !== index);
   const replace = <T,>(list: T[], index: number, item: T) =>

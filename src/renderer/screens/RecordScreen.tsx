@@ -10,7 +10,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
 import { bytesToBase64 } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
-import { PendingRecordings, type ActiveRecording } from './PendingRecordings.js';
+import { RecordingsLeftOpen, type ActiveRecording } from './RecordingsLeftOpen.js';
 import { MARKER_KEY, RecordingPanel } from './RecordingPanel.js';
 
 export { MARKER_KEY } from './RecordingPanel.js';
@@ -238,16 +238,6 @@ export function RecordScreen({
     }
   }
 
-  async function finish(recording: ActiveRecording) {
-    setError(undefined);
-    try {
-      await api.call('recording.stop', { meetingId: recording.meetingId });
-      open({ name: 'meeting', id: recording.meetingId });
-    } catch (caught) {
-      setError(caught);
-    }
-  }
-
   async function stop() {
     if (!session) return;
     setStopping(true);
@@ -297,14 +287,21 @@ export function RecordScreen({
     <section data-screen="record" aria-labelledby="record-title">
       <h1 id="record-title">{t('record.title')}</h1>
       {!session && (
-        <PendingRecordings
-          active={active}
-          recovered={recovered}
-          hasAsrModel={hasAsrModel}
-          onResume={(recording) => void resume(recording)}
-          onFinish={(recording) => void finish(recording)}
-          open={open}
-        />
+        <>
+          <RecordingsLeftOpen
+            place="record"
+            active={active}
+            recovered={recovered}
+            onResume={(recording) => void resume(recording)}
+            open={open}
+            onError={setError}
+          />
+          {!hasAsrModel && (
+            <p className="notice" role="status" data-testid="no-asr-warning">
+              {t('record.noModelWarning')}
+            </p>
+          )}
+        </>
       )}
       {!session && (
         <form onSubmit={(event) => void start(event)} className="record-setup">

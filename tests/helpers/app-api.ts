@@ -1,0 +1,36 @@
+import type { AppService } from '../../src/core/app/app-service.js';
+import type { ConversationStore } from '../../src/renderer/ask/conversation.js';
+import {
+  ApiCallError,
+  type EventName,
+  type EventPayload,
+  type GreffierApi,
+} from '../../src/shared/api.js';
+
+/** The real app service behind the call/on interface the screens use (what the bridge gives). */
+export function apiOf(service: AppService): GreffierApi {
+  return {
+    call: async (name, input) => {
+      const response = await service.dispatcher.call(name, input);
+      if (!response.ok) throw new ApiCallError(response.error);
+      return response.value as never;
+    },
+    on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) =>
+      service.dispatcher.onEvent((name, payload) => {
+        if (name === event) listener(payload as EventPayload<E>);
+      }),
+  };
+}
+
+/** Resolves when a conversation store's state satisfies `done` (the store says when it changes). */
+export function until(store: ConversationStore, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (done()) return resolve();
+    const off = store.subscribe(() => {
+      if (done()) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
