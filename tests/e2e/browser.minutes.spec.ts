@@ -102,4 +102,34 @@ test.describe('minutes in the French UI', () => {
       await browser.close();
     }
   });
+  test('a transcript line edited and not saved asks before leaving the meeting', async () => {
+    const { home, meetingId } = await vaultWith();
+    host = await startDevhost({ locale: 'fr', home });
+    const browser = await launchChromium(setup().meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
+      const line = page.locator('[data-segment-id="s0001"]');
+      await line.getByRole('button', { name: /^Modifier la phrase/ }).click();
+      const text = line.getByRole('textbox');
+      await text.fill('La séance est ouverte à dix-neuf heures trente.');
+      await page.locator('nav button[data-nav="meetings"]').click();
+      const leave = page.getByTestId('unsaved-dialog');
+      await expect(leave).toBeVisible();
+      await expect(leave).toContainText('transcription');
+      await check(page, 'segment-unsaved-dialog');
+      await leave.getByRole('button', { name: 'Rester et continuer' }).click();
+      await expect(text).toHaveValue('La séance est ouverte à dix-neuf heures trente.');
+      await line.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      // Saved (the line reads « corrigé »; the text box's own text is no proof): leaving asks nothing.
+      await expect(line.getByRole('textbox')).toHaveCount(0);
+      await expect(line).toContainText('dix-neuf heures trente. (corrigé)');
+      await page.locator('nav button[data-nav="meetings"]').click();
+      await page.locator('[data-screen="meetings"]').waitFor();
+      await expect(leave).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
 });
