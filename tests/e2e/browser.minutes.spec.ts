@@ -24,7 +24,7 @@ async function check(page: Page, state: string): Promise<void> {
 
 /** A vault with meetings whose minutes the pipeline wrote (its history says so). */
 async function vaultWith(
-  prepare: (open: OpenVault, record: MinutesRecord) => Promise<void> = async () => undefined,
+  prepare: (open: OpenVault, meetingId: string) => Promise<void> = async () => undefined,
 ): Promise<{ home: string; meetingId: string }> {
   const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-minutes-'));
   const open = await createVault(
@@ -42,7 +42,7 @@ async function vaultWith(
     'council-session',
     (await open.meetings.getSummary(meetingId)) as Minutes,
   );
-  await prepare(open, record);
+  await prepare(open, meetingId);
   await open.vault.lock();
   return { home, meetingId };
 }
@@ -128,6 +128,69 @@ test.describe('minutes in the French UI', () => {
       await page.locator('nav button[data-nav="meetings"]').click();
       await page.locator('[data-screen="meetings"]').waitFor();
       await expect(leave).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
+  test('every part of the minutes is editable, in fields sized for real sentences', async () => {
+    const long =
+      'Subvention de 2 000 € à l’association sportive adoptée à l’unanimité, versée avant le 15 décembre sur présentation du bilan de la saison et des comptes certifiés par le trésorier.';
+    const { home, meetingId } = await vaultWith(async (open, id) => {
+      const summary = (await open.meetings.getSummary(id)) as Minutes;
+      await open.meetings.setSummary(id, {
+        ...summary,
+        title: 'en fund juillet of good now important faire',
+        decisions: [{ text: long, segmentIds: ['s0002'] }],
+        actionItems: [{ owner: 'Mme Martin', task: long, segmentIds: [] }],
+        openQuestions: [long],
+      });
+    });
+    host = await startDevhost({ locale: 'fr', home });
+    const browser = await launchChromium(setup().meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
+      const minutes = page.getByTestId('minutes');
+      await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
+      const editor = page.getByTestId('minutes-editor');
+      // Long sentences are shown whole: no field scrolls, none is a narrow one-line box.
+      for (const label of ['Décision 1', 'Tâche de l’action 1', 'Question ouverte 1']) {
+        const field = editor.getByLabel(label, { exact: true });
+        await expect(field).toHaveValue(long);
+        const size = await field.evaluate((el) => ({
+          tag: el.tagName,
+          cut: el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1,
+          // Most of the editor's width (the « Retirer » button sits beside it).
+          wide: el.clientWidth > 0.7 * el.closest('form')!.clientWidth,
+        }));
+        expect(size, label).toEqual({ tag: 'TEXTAREA', cut: false, wide: true });
+      }
+      await editor.getByLabel('Titre', { exact: true }).fill('Conseil municipal du 3 mars 2026');
+      await editor.getByLabel('Échéance de l’action 1').fill('15 décembre');
+      await editor.getByLabel('Intervenant 1', { exact: true }).fill('Mme Martin');
+      await editor
+        .getByLabel('Intervention 1', { exact: true })
+        .fill('Présente le budget et la subvention.');
+      await editor.getByRole('button', { name: 'Ajouter une intervention' }).click();
+      await editor.getByLabel('Intervenant 2', { exact: true }).fill('M. Durand');
+      await editor
+        .getByLabel('Intervention 2', { exact: true })
+        .fill('Demande le calendrier des travaux.');
+      await check(page, 'minutes-editor-full');
+      await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      await expect(editor).toHaveCount(0);
+      await expect(minutes.getByRole('heading', { level: 3 }).first()).toHaveText(
+        'Conseil municipal du 3 mars 2026',
+      );
+      await expect(minutes).toContainText('(15 décembre)');
+      await expect(minutes).toContainText('Mme Martin\u202f: Présente le budget et la subvention.');
+      await expect(minutes).toContainText('M. Durand\u202f: Demande le calendrier des travaux.');
+      // An empty title is named, not saved.
+      await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
+      await editor.getByLabel('Titre', { exact: true }).fill(' ');
+      await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+      await expect(page.getByText('Le titre du compte rendu est vide.')).toBeVisible();
     } finally {
       await browser.close();
     }
