@@ -11,6 +11,17 @@ import { MinutesSchema, MinutesTemplateSchema } from './minutes.js';
 export const MinutesStatusSchema = z.enum(['draft', 'submitted', 'approved', 'returned']);
 export type MinutesStatus = z.infer<typeof MinutesStatusSchema>;
 
+/**
+ * Where a meeting's minutes are, for lists and filters: the approval status,
+ * or a draft when minutes exist that were never submitted; none without minutes.
+ */
+export function minutesStateOf(meeting: {
+  minutesStatus?: MinutesStatus | undefined;
+  hasSummary: boolean;
+}): MinutesStatus | undefined {
+  return meeting.minutesStatus ?? (meeting.hasSummary ? 'draft' : undefined);
+}
+
 export const RecordActionSchema = z.enum([
   'generated',
   'submitted',

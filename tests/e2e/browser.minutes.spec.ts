@@ -195,4 +195,48 @@ test.describe('minutes in the French UI', () => {
       await browser.close();
     }
   });
+  test('the meetings list says where the minutes of each meeting are, and filters on it', async () => {
+    const ids: Record<string, string> = {};
+    const { home, meetingId } = await vaultWith(async (open) => {
+      const record = new MinutesRecord(open);
+      ids.submitted = await meetingWithMinutes(open);
+      await record.submit(ids.submitted);
+      ids.returned = await meetingWithMinutes(open);
+      await record.submit(ids.returned);
+      await record.returnMinutes(ids.returned, 'Maire', 'Préciser le vote');
+      ids.approved = await meetingWithMinutes(open);
+      await record.submit(ids.approved);
+      await record.approve(ids.approved, { approver: 'Marie Dupont' });
+    });
+    ids.draft = meetingId;
+    host = await startDevhost({ locale: 'fr', home });
+    const browser = await launchChromium(setup().meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      const row = (id: string) => page.locator(`[data-meeting-id="${id}"]`);
+      await expect(row(ids.draft!)).toContainText('Brouillon');
+      await expect(row(ids.submitted!)).toContainText('Soumis pour approbation');
+      await expect(row(ids.returned!)).toContainText('Renvoyé au greffier');
+      await expect(row(ids.approved!)).toContainText('Approuvé');
+      await check(page, 'meetings-minutes-states');
+      const state = page.getByLabel('État');
+      for (const [label, id] of [
+        ['Compte rendu approuvé', ids.approved],
+        ['Compte rendu renvoyé au greffier', ids.returned],
+        ['Compte rendu soumis pour approbation', ids.submitted],
+        ['Compte rendu en brouillon', ids.draft],
+      ] as const) {
+        await state.selectOption({ label });
+        await expect(row(id!)).toBeVisible();
+        await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
+      }
+      await page.getByTestId('switch-language').click();
+      await page.getByLabel('Status').selectOption({ label: 'Minutes approved' });
+      await expect(row(ids.approved!)).toContainText('Approved');
+      await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
+    } finally {
+      await browser.close();
+    }
+  });
 });
