@@ -12,6 +12,8 @@ import { MeetingsScreen } from './screens/MeetingsScreen.js';
 import { RecordScreen } from './screens/RecordScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
+import { RecordingMarker } from './recording/RecordingMarker.js';
+import { RecordingProvider } from './recording/RecordingSession.js';
 
 export type Route =
   | { name: 'meetings' }
@@ -143,7 +145,8 @@ export function App({ api }: { api: GreffierApi }) {
   return (
     <ApiProvider api={api}>
       <LocaleProvider locale={locale} setLocale={setLocale}>
-        {body}
+        {/* The recording lives above the screens; it ends with Stop, or when the vault locks. */}
+        {status?.vault === 'unlocked' ? <RecordingProvider>{body}</RecordingProvider> : body}
       </LocaleProvider>
     </ApiProvider>
   );
@@ -189,6 +192,7 @@ function Shell(props: {
             </button>
           ))}
         </nav>
+        <RecordingMarker onOpen={() => props.setRoute({ name: 'record' })} />
         {/* The visible name starts the accessible one (axe: label-content-name-mismatch). */}
         {!props.status.policy.uiLanguage && (
           <button

@@ -30,3 +30,32 @@ export function failedJobsToShow<J extends Pick<JobView, 'kind' | 'state'>>(jobs
   for (const job of jobs) if (job.state === 'failed') latest.set(job.kind, job);
   return [...latest.values()];
 }
+
+/**
+ * A meeting page's jobs once a job reports progress. A job that ended is left
+ * to the reload that follows (meeting.changed brings its result with it):
+ * dropped first, a finished transcription left the page with neither lines
+ * nor job for a moment, and « Transcrire » offered (the walk's finding 30).
+ */
+export function withJobProgress<J extends Pick<JobView, 'id' | 'state'>>(jobs: J[], job: J): J[] {
+  if (job.state !== 'running' && job.state !== 'queued') return jobs;
+  return [...jobs.filter((each) => each.id !== job.id), job];
+}
+
+/** Whether the meeting page offers « Transcrire »: audio, no transcript, nothing transcribing it. */
+export function canTranscribe(meeting: {
+  status: MeetingStatus;
+  durationMs: number;
+  segments: unknown[];
+  jobs: Pick<JobView, 'kind' | 'state'>[];
+}): boolean {
+  const transcribing = meeting.jobs.some(
+    (job) => job.kind === 'transcribe' && (job.state === 'running' || job.state === 'queued'),
+  );
+  return (
+    meeting.status !== 'recording' &&
+    meeting.durationMs > 0 &&
+    !transcribing &&
+    (meeting.segments.length === 0 || meeting.status === 'failed')
+  );
+}

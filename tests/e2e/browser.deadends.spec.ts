@@ -102,6 +102,8 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       const record = new RecordPage(page);
       await record.start('Séance interrompue');
       await recordedAtLeast(page, 3);
+      // The page asks before a reload while it records: the clerk leaves anyway.
+      page.once('dialog', (dialog) => void dialog.accept());
       await page.reload();
       await page.locator('html[data-ready="true"]').waitFor();
       await new Shell(page).go('record');

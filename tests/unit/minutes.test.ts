@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  clean,
-  contextFor,
-  fitBudget,
-  minutesBudget,
-  segmentLine,
-} from '../../src/core/llm/minutes.js';
+import { segmentLine } from '../../src/core/llm/minutes.js';
+import { contextFor, fitBudget, minutesBudget } from '../../src/core/llm/minutes-budget.js';
+import { clean } from '../../src/core/llm/minutes-output.js';
 import {
   dataBlock,
   fill,

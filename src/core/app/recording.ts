@@ -12,6 +12,7 @@ import { LiveTranscriber } from './live.js';
 import { RecordingChannels } from './live-channels.js';
 import type { Handlers } from './service.js';
 import type { AppSession } from './session.js';
+import { showFinalWindow } from './window-lines.js';
 
 interface Recording {
   meetingId: string;
@@ -147,20 +148,7 @@ export function recordingCalls(session: AppSession): Handlers {
           scheduler: session.scheduler,
           signal: recording.finalAbort.signal,
           // Full-quality lines replace the live ones of the same stretch on screen.
-          onWindow: (window) => {
-            if (window.segments.length === 0) return;
-            void readNotes(open.meetings, meeting.id).then(
-              (notes) => {
-                const segments = withSpeakers(window.segments, notes.turns);
-                session.dispatcher.emit('live.segments', {
-                  meetingId: meeting.id,
-                  segments,
-                  replaces: { fromMs: window.fromMs, toMs: window.toMs },
-                });
-              },
-              () => undefined,
-            );
-          },
+          onWindow: (window) => showFinalWindow(open, session.dispatcher, meeting.id, window),
         });
       }
       if (asr) {

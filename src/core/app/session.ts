@@ -14,6 +14,7 @@ import type { Job, ModelKind } from '../../shared/meetings.js';
 import type { JobView } from '../../shared/api.js';
 import { Scheduler } from '../scheduler/index.js';
 import { AppDispatcher } from './service.js';
+import { showFinalWindow } from './window-lines.js';
 
 export interface AppServiceOptions {
   env?: NodeJS.ProcessEnv;
@@ -210,6 +211,8 @@ export class AppSession {
       threads: this.threads,
       env: this.env,
       onProgress: (job, fraction) => this.reportProgress(job, fraction),
+      onTranscribeWindow: (job, window) =>
+        showFinalWindow(open, this.dispatcher, job.meetingId, window),
       scheduler: this.scheduler,
       beforeTranscribe: async (meetingId) => {
         await this.finalPasses.get(meetingId)?.catch(() => undefined);

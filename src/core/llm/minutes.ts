@@ -1,11 +1,25 @@
 import { basename } from 'node:path';
-import { z } from 'zod';
 import { GreffierError } from '../errors.js';
 import { MinutesSchema, type MinutesTemplate, type Minutes } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
 import type { JobOptions, ModelHost } from './host.js';
 import type { ModelRef } from './protocol.js';
 import { dataBlock, fill, jsonLine, loadPrompts, loadTemplate, type Prompts } from './prompts.js';
+import {
+  CHAT_WRAPPER_TOKENS,
+  contextFor,
+  fitBudget,
+  type MinutesBudget,
+} from './minutes-budget.js';
+import {
+  clean,
+  DEFAULT_LIMITS,
+  outputSchema,
+  parseOutput,
+  uniq,
+  type Limits,
+  type RawOutput,
+} from './minutes-output.js';
 
 /**
  * Minutes from a transcript, map-reduce and incremental: while a meeting is
@@ -55,165 +69,6 @@ export interface MinutesProgress {
   summarised: SummarySegment[];
 }
 
-/** Characters per string field and items per list: small, so outputs (and CPU time) stay short. */
-const LENGTH = {
-  title: 80,
-  overview: 300,
-  item: 100,
-  owner: 40,
-  due: 30,
-  topic: 40,
-  intervention: 120,
-  summary: 200,
-} as const;
-
-const DEFAULT_LIMITS = {
-  decisions: 4,
-  actionItems: 4,
-  openQuestions: 2,
-  topics: 4,
-  interventions: 4,
-} as const;
-
-type Limits = { [K in keyof typeof DEFAULT_LIMITS]: number };
-
-/**
- * Tokens the chat template wraps around system and user turns; measured
- * on Llama-3/ChatML/Mistral templates, all well under this.
- */
-const CHAT_WRAPPER_TOKENS = 48;
-/**
- * A bounded string of N characters costs about N/3 tokens at most with the
- * word-level vocabularies of real (and generated) models (the cap only guards
- * against a runaway; the schema bounds end generation well before).
- */
-const CHARS_PER_TOKEN_FLOOR = 3;
-
-function idsSchema(ids: string[], maxItems: number) {
-  return ids.length > 0
-    ? { type: 'array', minItems: 1, maxItems, items: { enum: ids } }
-    : { type: 'array', maxItems: 0, items: { type: 'string', maxLength: 1 } };
-}
-
-function speakerSchema(speakers: string[]) {
-  return speakers.length > 0 ? { enum: speakers } : { type: 'string', maxLength: LENGTH.owner };
-}
-
-function str(maxLength: number) {
-  return { type: 'string', maxLength };
-}
-
-/** The shape of notes and of final minutes alike; the final adds title and overview. */
-function outputSchema(ids: string[], speakers: string[], limits: Limits, final: boolean) {
-  const body: Record<string, unknown> = {
-    ...(final
-      ? { title: str(LENGTH.title), overview: str(LENGTH.overview) }
-      : { summary: str(LENGTH.summary) }),
-    decisions: {
-      type: 'array',
-      maxItems: limits.decisions,
-      items: {
-        type: 'object',
-        properties: { text: str(LENGTH.item), segmentIds: idsSchema(ids, 3) },
-        required: ['text', 'segmentIds'],
-      },
-    },
-    actionItems: {
-      type: 'array',
-      maxItems: limits.actionItems,
-      items: {
-        type: 'object',
-        properties: {
-          owner: str(LENGTH.owner),
-          task: str(LENGTH.item),
-          due: str(LENGTH.due),
-          segmentIds: idsSchema(ids, 3),
-        },
-        required: ['owner', 'task', 'due', 'segmentIds'],
-      },
-    },
-    openQuestions: { type: 'array', maxItems: limits.openQuestions, items: str(LENGTH.item) },
-    topics: { type: 'array', maxItems: limits.topics, items: str(LENGTH.topic) },
-    interventions: {
-      type: 'array',
-      maxItems: Math.max(
-        1,
-        Math.min(limits.interventions, speakers.length || limits.interventions),
-      ),
-      items: {
-        type: 'object',
-        properties: { speaker: speakerSchema(speakers), summary: str(LENGTH.intervention) },
-        required: ['speaker', 'summary'],
-      },
-    },
-  };
-  return { type: 'object', properties: body, required: Object.keys(body) };
-}
-
-/** Upper bound of characters the schema lets the model write, structure included. */
-function schemaCharBudget(limits: Limits, speakers: number, final: boolean): number {
-  const ids = 3 * 12;
-  const interventions = Math.max(
-    1,
-    Math.min(limits.interventions, speakers || limits.interventions),
-  );
-  return (
-    120 +
-    (final ? LENGTH.title + LENGTH.overview : LENGTH.summary) +
-    limits.decisions * (LENGTH.item + ids + 30) +
-    limits.actionItems * (LENGTH.owner + LENGTH.item + LENGTH.due + ids + 50) +
-    limits.openQuestions * (LENGTH.item + 4) +
-    limits.topics * (LENGTH.topic + 4) +
-    interventions * (LENGTH.intervention + LENGTH.owner + 30)
-  );
-}
-
-function outputTokenBudget(limits: Limits, speakers: number, final: boolean): number {
-  return Math.ceil(schemaCharBudget(limits, speakers, final) / CHARS_PER_TOKEN_FLOOR);
-}
-
-const RawOutputSchema = z.object({
-  title: z.string().optional(),
-  overview: z.string().optional(),
-  summary: z.string().optional(),
-  decisions: z.array(z.object({ text: z.string(), segmentIds: z.array(z.string()) })),
-  actionItems: z.array(
-    z.object({
-      owner: z.string(),
-      task: z.string(),
-      due: z.string(),
-      segmentIds: z.array(z.string()),
-    }),
-  ),
-  openQuestions: z.array(z.string()),
-  topics: z.array(z.string()),
-  interventions: z.array(z.object({ speaker: z.string(), summary: z.string() })),
-});
-type RawOutput = z.infer<typeof RawOutputSchema>;
-
-function parseOutput(text: string, outputTokens: number, maxTokens: number): RawOutput {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new GreffierError(
-      'minutes-cut',
-      outputTokens >= maxTokens
-        ? `the model's output was cut at ${maxTokens} tokens before the minutes were complete`
-        : 'the model wrote minutes that are not valid JSON',
-      { hint: 'choose a model with a larger context, or a shorter template', cause: error },
-    );
-  }
-  const parsed = RawOutputSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new GreffierError('minutes-shape', 'the model wrote minutes of the wrong shape', {
-      hint: 'this is a bug in the minutes schema; report it with the model name',
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
-}
-
 function timestamp(ms: number): string {
   const s = Math.floor(ms / 1000);
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -241,101 +96,6 @@ interface Notes {
   tokens: number;
   ids: string[];
   speakers: string[];
-}
-
-export interface MinutesBudget {
-  contextSize: number;
-  /** Instructions around the data, at their longest. */
-  promptTokens: number;
-  /** Tokens of transcript per chunk of notes. */
-  chunkTokens: number;
-  /** Notes are folded together once they exceed this. */
-  notesTokens: number;
-  notesMaxTokens: number;
-  finalMaxTokens: number;
-}
-
-/**
- * Sizes from the model's context. A chunk takes a quarter of it, so the
- * transcript left to read after stop (at most one chunk) stays short; the
- * notes kept for the final merge take another quarter at most.
- */
-export function minutesBudget(
-  contextSize: number,
-  promptTokens: number,
-  limits: Limits,
-  speakers: number,
-): MinutesBudget {
-  const notesMaxTokens = outputTokenBudget(limits, speakers, false);
-  const finalMaxTokens = outputTokenBudget(limits, speakers, true);
-  const room = contextSize - promptTokens - CHAT_WRAPPER_TOKENS;
-  const chunkTokens = Math.min(Math.floor(contextSize / 4), room - notesMaxTokens);
-  // Notes pile up to this, then are folded into one: the fold reads the pile
-  // plus the note that tipped it over, and writes one note.
-  const notesTokens = Math.min(Math.floor(contextSize / 4), room - 2 * notesMaxTokens);
-  const pile = Math.max(notesTokens, notesMaxTokens);
-  const fits =
-    chunkTokens >= 64 &&
-    pile + 2 * notesMaxTokens <= room &&
-    // the final merge reads the folded notes (the tail becomes notes first if it does not fit)
-    pile + finalMaxTokens <= room;
-  if (!fits) {
-    const needed = contextFor(promptTokens, limits);
-    throw new GreffierError(
-      'minutes-context',
-      `a ${contextSize}-token context is too small to write minutes with this template`,
-      {
-        hint: `use a model or context of at least ${needed} tokens, or a template with lower limits`,
-      },
-    );
-  }
-  return { contextSize, promptTokens, chunkTokens, notesTokens, notesMaxTokens, finalMaxTokens };
-}
-
-/**
- * The budget for a context, shortening the template's lists step by step
- * (each to about two thirds, never below one) when the context is too small
- * for them; the error stands only when even one item of each does not fit.
- */
-export function fitBudget(
-  contextSize: number,
-  promptTokens: number,
-  limits: Limits,
-): { budget: MinutesBudget; fitted: Limits } {
-  let fitted = limits;
-  for (;;) {
-    try {
-      return {
-        budget: minutesBudget(contextSize, promptTokens, fitted, fitted.interventions),
-        fitted,
-      };
-    } catch (error) {
-      const smaller = Object.fromEntries(
-        Object.entries(fitted).map(([key, value]) => [
-          key,
-          Math.max(1, Math.floor((value * 2) / 3)),
-        ]),
-      ) as Limits;
-      if (Object.entries(smaller).every(([key, value]) => fitted[key as keyof Limits] === value)) {
-        throw error;
-      }
-      fitted = smaller;
-    }
-  }
-}
-
-/** The smallest context (a multiple of 1024, at least 4096) in which minutesBudget fits. */
-export function contextFor(promptTokens: number, limits: Limits): number {
-  const notesMax = outputTokenBudget(limits, limits.interventions, false);
-  const finalMax = outputTokenBudget(limits, limits.interventions, true);
-  const fixed = promptTokens + CHAT_WRAPPER_TOKENS;
-  const needed = Math.max(
-    ((fixed + 2 * notesMax) * 4) / 3,
-    ((fixed + finalMax) * 4) / 3,
-    fixed + 3 * notesMax,
-    fixed + notesMax + finalMax,
-  );
-  return Math.max(4096, Math.ceil(needed / 1024) * 1024);
 }
 
 /**
@@ -505,35 +265,18 @@ export class MinutesSession {
     const tailSpeakers = speakersOf(tail.map((c) => c.segment));
     const ids = uniq([...this.notes.flatMap((n) => n.ids), ...tail.map((c) => c.segment.id)]);
     const speakers = uniq([...this.notes.flatMap((n) => n.speakers), ...tailSpeakers]);
-    const guidance = this.template.instructions[options.language];
-    const title = options.meetingTitle ?? '';
-    const parts: string[] = [
-      fill(useNotes ? this.prompts.merge : this.prompts.single, { title, guidance }),
-    ];
-    if (useNotes) {
-      parts.push(
-        this.prompts.notesLabel,
-        dataBlock(
-          this.prompts,
-          this.notes.map((n) => n.line),
-        ),
-      );
-    }
-    if (tail.length > 0) {
-      parts.push(
-        this.prompts.transcriptLabel,
-        dataBlock(
-          this.prompts,
-          tail.map((c) => c.line),
-        ),
-      );
-    }
+    const prompt = this.prompt(useNotes ? this.prompts.merge : this.prompts.single, {}, [
+      ...(useNotes ? [[this.prompts.notesLabel, this.notes.map((n) => n.line)] as const] : []),
+      ...(tail.length > 0
+        ? [[this.prompts.transcriptLabel, tail.map((c) => c.line)] as const]
+        : []),
+    ]);
     const maxTokens = this.budget.finalMaxTokens;
     const result = await options.host.generate(
       {
         model: options.model,
         system: this.prompts.system,
-        prompt: parts.join('\n'),
+        prompt,
         schema: outputSchema(ids, speakers, this.limits, true),
         maxTokens,
       },
@@ -541,6 +284,22 @@ export class MinutesSession {
     );
     const raw = parseOutput(result.text, result.outputTokens, maxTokens);
     return this.toMinutes(raw);
+  }
+
+  /** An instruction (with the meeting's title and the template's guidance), then labelled data. */
+  private prompt(
+    instruction: string,
+    values: Record<string, number>,
+    blocks: ReadonlyArray<readonly [label: string, lines: string[]]>,
+  ): string {
+    return [
+      fill(instruction, {
+        title: this.options.meetingTitle ?? '',
+        guidance: this.template.instructions[this.options.language],
+        ...values,
+      }),
+      ...blocks.flatMap(([label, lines]) => [label, dataBlock(this.prompts, lines)]),
+    ].join('\n');
   }
 
   private job(): JobOptions {
@@ -571,18 +330,9 @@ export class MinutesSession {
     const segments = chunk.map((c) => c.segment);
     const ids = segments.map((s) => s.id);
     const speakers = speakersOf(segments);
-    const prompt = [
-      fill(this.prompts.chunk, {
-        title: this.options.meetingTitle ?? '',
-        chunk: this.chunks + 1,
-        guidance: this.template.instructions[this.options.language],
-      }),
-      this.prompts.transcriptLabel,
-      dataBlock(
-        this.prompts,
-        chunk.map((c) => c.line),
-      ),
-    ].join('\n');
+    const prompt = this.prompt(this.prompts.chunk, { chunk: this.chunks + 1 }, [
+      [this.prompts.transcriptLabel, chunk.map((c) => c.line)],
+    ]);
     await this.addNotes(prompt, ids, speakers);
     this.chunks++;
     this.options.onChunk?.(this.chunks);
@@ -593,17 +343,9 @@ export class MinutesSession {
     if (this.notes.length < 2 || sumTokens(this.notes) <= this.budget.notesTokens) return;
     const notes = this.notes;
     this.notes = [];
-    const prompt = [
-      fill(this.prompts.merge, {
-        title: this.options.meetingTitle ?? '',
-        guidance: this.template.instructions[this.options.language],
-      }),
-      this.prompts.notesLabel,
-      dataBlock(
-        this.prompts,
-        notes.map((n) => n.line),
-      ),
-    ].join('\n');
+    const prompt = this.prompt(this.prompts.merge, {}, [
+      [this.prompts.notesLabel, notes.map((n) => n.line)],
+    ]);
     await this.addNotes(
       prompt,
       uniq(notes.flatMap((n) => n.ids)),
@@ -661,36 +403,6 @@ export class MinutesSession {
   }
 }
 
-/**
- * Trims, drops empty items and every segment id that is not in the
- * transcript: a model (or a prompt injection) cannot make minutes cite a
- * segment that does not exist, and every decision and action kept cites one.
- */
-export function clean(raw: RawOutput, known: Set<string>) {
-  const ids = (list: string[]) => uniq(list.filter((id) => known.has(id)));
-  const text = (s: string) => s.replace(/\s+/g, ' ').trim();
-  return {
-    summary: text(raw.summary ?? ''),
-    decisions: raw.decisions
-      .map((d) => ({ text: text(d.text), segmentIds: ids(d.segmentIds) }))
-      // A decision that cites no real segment cannot be checked: it is not kept.
-      .filter((d) => d.text && d.segmentIds.length > 0),
-    actionItems: raw.actionItems
-      .map((a) => ({
-        owner: text(a.owner),
-        task: text(a.task),
-        due: text(a.due),
-        segmentIds: ids(a.segmentIds),
-      }))
-      .filter((a) => a.task && a.segmentIds.length > 0),
-    openQuestions: raw.openQuestions.map(text).filter(Boolean),
-    topics: raw.topics.map(text).filter(Boolean),
-    interventions: raw.interventions
-      .map((i) => ({ speaker: text(i.speaker), summary: text(i.summary) }))
-      .filter((i) => i.speaker && i.summary),
-  };
-}
-
 /** Minutes of a whole transcript at once (the same path as live, fed in one go). */
 export async function summarizeTranscript(
   options: SummarizeOptions,
@@ -718,8 +430,4 @@ function sumTokens(list: Notes[]): number {
 
 function speakersOf(segments: SummarySegment[]): string[] {
   return uniq(segments.map((s) => s.speaker?.trim() ?? '').filter(Boolean));
-}
-
-function uniq<T>(list: T[]): T[] {
-  return [...new Set(list)];
 }

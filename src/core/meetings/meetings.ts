@@ -9,15 +9,11 @@ import {
   type MeetingFilter,
   type Speaker,
 } from '../../shared/meetings.js';
-import {
-  MeetingSegmentSchema,
-  type LanguageChoice,
-  type MeetingSegment,
-  type TranscriptSegment,
-} from '../../shared/transcript.js';
-import { appendAudit, sha256Hex } from '../audit/index.js';
+import type { LanguageChoice } from '../../shared/transcript.js';
+import { appendAudit } from '../audit/index.js';
 import type { MinutesStatus } from '../../shared/record.js';
 import { refuseIfLocked } from './locks.js';
+import { MeetingTexts } from './meeting-texts.js';
 import { LIVE_MINUTES_BLOB, renameInLiveNotes, renameInMinutes } from './renames.js';
 import { publicMeeting, type MeetingRecord } from '../vault/catalogue.js';
 import {
@@ -27,12 +23,10 @@ import {
   truncatedNote,
   type JournalChunk,
 } from '../vault/journal.js';
-import { MEETING_INDEX_FILE, type Vault } from '../vault/vault.js';
+import type { Vault } from '../vault/vault.js';
 
 // Re-exported for older imports; the one definition is the audio module's.
 export { SAMPLE_RATE };
-const TRANSCRIPT_SCHEMA_VERSION = 1;
-const SUMMARY_SCHEMA_VERSION = 1;
 
 export interface NewMeeting {
   title: string;
@@ -52,12 +46,6 @@ function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-function noMeeting(id: string): GreffierError {
-  return new GreffierError('no-meeting', `there is no meeting "${id}" in this vault`, {
-    hint: 'run "greffier list" to see the meetings and their ids',
-  });
-}
-
 function checkTitle(title: string): string {
   const trimmed = title.trim();
   if (!trimmed || trimmed.length > 500) {
@@ -68,24 +56,21 @@ function checkTitle(title: string): string {
   return trimmed;
 }
 
-interface StoredTranscript {
-  schemaVersion: 1;
-  segments: MeetingSegment[];
-}
-
 /**
  * The meetings of one unlocked vault: what the CLI and the app both call.
  * Audio goes to the meeting's journal chunk by chunk; transcripts and
- * summaries are separate sealed files; the catalogue holds the rest.
+ * summaries are separate sealed files (meeting-texts.ts); the catalogue
+ * holds the rest.
  */
-export class Meetings {
+export class Meetings extends MeetingTexts {
   #recordings = new Map<string, AudioJournalWriter>();
   /** Meetings being written by an archive import: the import is one audit entry, not many. */
   #imports = new Set<string>();
   /** Audio files being imported, by meeting: what their audit entry names once finished. */
   #audioImports = new Map<string, { fileName: string; format: string }>();
 
-  constructor(readonly vault: Vault) {
+  constructor(vault: Vault) {
+    super(vault);
     // Locking (by hand, when idle, or the window closing) finishes open recordings cleanly
     // first, marked as interrupted: the clerk did not stop them.
     vault.beforeLock(async () => {
@@ -93,14 +78,6 @@ export class Meetings {
         await this.finish(id, { interrupted: true }).catch(() => undefined);
       }
     });
-  }
-
-  #record(id: string): MeetingRecord {
-    const meetings = this.vault.data.meetings;
-    // Own keys only: "__proto__" or "constructor" are not meetings.
-    const record = Object.hasOwn(meetings, id) ? meetings[id] : undefined;
-    if (!record) throw noMeeting(id);
-    return record;
   }
 
   /** Creates a meeting and opens its audio journal, ready for appendAudio. */
@@ -148,7 +125,7 @@ export class Meetings {
   async appendAudio(meetingId: string, samples: Int16Array): Promise<number> {
     const writer = this.#recordings.get(meetingId);
     if (!writer) {
-      this.#record(meetingId);
+      this.record(meetingId);
       throw new GreffierError('not-recording', `meeting ${meetingId} is not recording`, {
         hint: 'audio can only be added while the meeting is being recorded',
       });
@@ -163,7 +140,7 @@ export class Meetings {
 
   /** Stops recording: the journal is closed and the catalogue learns the audio's length. */
   async finish(meetingId: string, options: { interrupted?: boolean } = {}): Promise<Meeting> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     const writer = this.#recordings.get(meetingId);
     if (!writer) {
       if (record.status !== 'recording') return publicMeeting(record);
@@ -225,7 +202,7 @@ export class Meetings {
   async completeImport(meetingId: string, original: Meeting): Promise<Meeting> {
     await this.finish(meetingId);
     this.#imports.delete(meetingId);
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     record.status = original.status === 'recording' ? 'recovered' : original.status;
     if (original.statusNote !== undefined) record.statusNote = original.statusNote;
     if (original.endedAt !== undefined) record.endedAt = original.endedAt;
@@ -238,7 +215,7 @@ export class Meetings {
 
   /** Streams the meeting's audio chunk by chunk (never all of it in memory). */
   readAudio(meetingId: string): AsyncGenerator<JournalChunk> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     this.vault.touch();
     return readJournal(
       this.vault.journalPath(meetingId),
@@ -279,140 +256,18 @@ export class Meetings {
   }
 
   getMeeting(meetingId: string): Meeting {
-    return publicMeeting(this.#record(meetingId));
+    return publicMeeting(this.record(meetingId));
   }
 
   async get(meetingId: string): Promise<MeetingDetail> {
     const meeting = this.getMeeting(meetingId);
     const segments = await this.getSegments(meetingId);
     const summary = meeting.hasSummary ? await this.getSummary(meetingId) : undefined;
-    const audioNote = await this.#audioNote(this.#record(meetingId));
+    const audioNote = await this.#audioNote(this.record(meetingId));
     if (audioNote) {
       meeting.statusNote = meeting.statusNote ? `${meeting.statusNote}; ${audioNote}` : audioNote;
     }
     return { ...meeting, segments, ...(summary === undefined ? {} : { summary }) };
-  }
-
-  async getSegments(meetingId: string): Promise<MeetingSegment[]> {
-    this.#record(meetingId);
-    const bytes = await this.vault.readMeetingFile(
-      meetingId,
-      'transcript',
-      TRANSCRIPT_SCHEMA_VERSION,
-      `transcript of meeting ${meetingId}`,
-    );
-    if (!bytes) return [];
-    const stored = JSON.parse(bytes.toString('utf8')) as StoredTranscript;
-    bytes.fill(0);
-    return stored.segments;
-  }
-
-  /**
-   * Replaces the transcript. Segments without an id get one (s0001…);
-   * speakers named by label are added to the meeting's roster.
-   */
-  async setTranscript(
-    meetingId: string,
-    segments: (TranscriptSegment & { id?: string; speakerId?: string; edited?: boolean })[],
-    options: { speakers?: Speaker[] } = {},
-  ): Promise<Meeting> {
-    const record = this.#record(meetingId);
-    refuseIfLocked(record);
-    const seen = new Set<string>();
-    const withIds = segments.map((segment, i) => {
-      const id = segment.id ?? `s${String(i + 1).padStart(4, '0')}`;
-      if (seen.has(id)) {
-        throw new GreffierError(
-          'bad-transcript',
-          `segment id "${id}" appears twice in the transcript`,
-          {
-            hint: 'give every segment a distinct id, or none so the vault numbers them',
-          },
-        );
-      }
-      seen.add(id);
-      return MeetingSegmentSchema.parse({ ...segment, id });
-    });
-    const speakers = new Map(record.speakers.map((s) => [s.id, s]));
-    for (const s of options.speakers ?? []) speakers.set(s.id, s);
-    for (const segment of withIds) {
-      if (segment.speakerId && !speakers.has(segment.speakerId)) {
-        speakers.set(segment.speakerId, { id: segment.speakerId, name: segment.speakerId });
-      }
-    }
-    await this.#writeTranscript(meetingId, withIds);
-    record.speakers = [...speakers.values()];
-    record.segmentCount = withIds.length;
-    record.updatedAt = new Date().toISOString();
-    await this.vault.save();
-    return publicMeeting(record);
-  }
-
-  /**
-   * A corrected transcript replaces the old one for good: the previous
-   * version does not stay in the backup (a redacted name would), and the
-   * meeting's part of the search index, which holds the old words, goes
-   * until the next index sync rebuilds it.
-   */
-  async #writeTranscript(meetingId: string, segments: MeetingSegment[]): Promise<void> {
-    const stored: StoredTranscript = { schemaVersion: 1, segments };
-    const bytes = Buffer.from(JSON.stringify(stored));
-    try {
-      await this.vault.writeMeetingFile(meetingId, 'transcript', TRANSCRIPT_SCHEMA_VERSION, bytes, {
-        forgetPrevious: true,
-      });
-    } finally {
-      bytes.fill(0);
-    }
-    await this.vault.removeMeetingFile(meetingId, MEETING_INDEX_FILE);
-  }
-
-  /** A clerk's correction of one segment (text and/or speaker). */
-  async editSegment(
-    meetingId: string,
-    segmentId: string,
-    change: { text?: string; speakerId?: string | null },
-  ): Promise<MeetingSegment> {
-    const record = this.#record(meetingId);
-    refuseIfLocked(record);
-    const segments = await this.getSegments(meetingId);
-    const segment = segments.find((s) => s.id === segmentId);
-    if (!segment) {
-      throw new GreffierError('no-segment', `meeting ${meetingId} has no segment "${segmentId}"`, {
-        hint: 'use the segment ids shown by "greffier show <id> --json"',
-      });
-    }
-    const oldTextHash = sha256Hex(segment.text);
-    if (change.text !== undefined) {
-      segment.text = change.text;
-      segment.edited = true;
-    }
-    if (change.speakerId === null) delete segment.speakerId;
-    else if (change.speakerId !== undefined) {
-      if (!record.speakers.some((s) => s.id === change.speakerId)) {
-        throw new GreffierError(
-          'no-speaker',
-          `meeting ${meetingId} has no speaker "${change.speakerId}"`,
-          {
-            hint: 'add the speaker first (renameSpeaker creates it)',
-          },
-        );
-      }
-      segment.speakerId = change.speakerId;
-    }
-    await this.#writeTranscript(meetingId, segments);
-    record.updatedAt = new Date().toISOString();
-    await this.vault.save();
-    await appendAudit(this.vault, {
-      action: change.text === undefined ? 'speaker.set' : 'segment.edited',
-      meetingId,
-      details: {
-        segmentId,
-        ...(change.text === undefined ? {} : { oldTextHash, newTextHash: sha256Hex(segment.text) }),
-        ...(change.speakerId === undefined ? {} : { speakerId: change.speakerId }),
-      },
-    });
-    return segment;
   }
 
   /**
@@ -427,7 +282,7 @@ export class Meetings {
     name: string,
     role?: string,
   ): Promise<Speaker> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     // An archive being imported restores its record as it was, approved or not.
     const importing = this.#imports.has(meetingId);
     if (!importing) refuseIfLocked(record);
@@ -463,13 +318,13 @@ export class Meetings {
 
   /** The draft minutes and the recording's notes say a speaker's new name. */
   async #renameInMinutes(meetingId: string, from: string, to: string): Promise<void> {
-    if (this.#record(meetingId).hasSummary) {
+    if (this.record(meetingId).hasSummary) {
       const { minutes, changed } = renameInMinutes(await this.getSummary(meetingId), from, to);
-      if (changed) await this.#writeSummary(meetingId, minutes);
+      if (changed) await this.writeSummary(meetingId, minutes);
     }
     // While recording, the notes are still being written from memory (src/core/llm/live-minutes.ts):
     // rewriting the saved copy would race them and be overwritten by the next chunk.
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     if (this.#recordings.has(meetingId) || record.status === 'recording') return;
     const bytes = await this.vault.readMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
     if (!bytes) return;
@@ -488,44 +343,16 @@ export class Meetings {
   }
 
   async setTitle(meetingId: string, title: string): Promise<Meeting> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     record.title = checkTitle(title);
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
     return publicMeeting(record);
   }
 
-  /** Stores the minutes as given; their schema is checked by the summariser (src/shared/minutes.ts). */
-  async setSummary(meetingId: string, summary: unknown): Promise<Meeting> {
-    const record = this.#record(meetingId);
-    refuseIfLocked(record);
-    await this.#writeSummary(meetingId, summary);
-    record.hasSummary = true;
-    record.updatedAt = new Date().toISOString();
-    await this.vault.save();
-    return publicMeeting(record);
-  }
-
-  async #writeSummary(meetingId: string, summary: unknown): Promise<void> {
-    const bytes = Buffer.from(JSON.stringify(summary ?? null));
-    await this.vault.writeMeetingFile(meetingId, 'summary', SUMMARY_SCHEMA_VERSION, bytes);
-    bytes.fill(0);
-  }
-
-  async getSummary(meetingId: string): Promise<unknown> {
-    this.#record(meetingId);
-    const bytes = await this.vault.readMeetingFile(
-      meetingId,
-      'summary',
-      SUMMARY_SCHEMA_VERSION,
-      `summary of meeting ${meetingId}`,
-    );
-    return bytes ? (JSON.parse(bytes.toString('utf8')) as unknown) : undefined;
-  }
-
   /** Where the minutes are in their approval (src/core/record/approval.ts keeps the history). */
   async setMinutesStatus(meetingId: string, status: MinutesStatus): Promise<void> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     record.minutesStatus = status;
     record.updatedAt = new Date().toISOString();
     await this.vault.save();
@@ -533,7 +360,7 @@ export class Meetings {
 
   /** Sets the status (used by jobs), with an optional note for the clerk. */
   async setStatus(meetingId: string, status: Meeting['status'], note?: string): Promise<void> {
-    const record = this.#record(meetingId);
+    const record = this.record(meetingId);
     record.status = status;
     if (note === undefined) delete record.statusNote;
     else record.statusNote = note;
@@ -543,7 +370,7 @@ export class Meetings {
 
   /** Deletes a meeting by destroying its key first (crypto-shredding), then its files and jobs. */
   async delete(meetingId: string): Promise<void> {
-    this.#record(meetingId);
+    this.record(meetingId);
     const writer = this.#recordings.get(meetingId);
     if (writer) {
       this.#recordings.delete(meetingId);

@@ -1,6 +1,7 @@
 import { JobNotReady, type JobContext, type JobHandlers } from '../meetings/jobs.js';
 import type { OpenVault } from '../meetings/index.js';
 import { transcribeMeeting } from '../meetings/transcription.js';
+import type { FinalWindow } from '../meetings/final-pass.js';
 import { finalDecoding, type TranscribeOptions } from '../asr/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 import type { ModelHost } from '../llm/host.js';
@@ -34,6 +35,8 @@ export interface PipelineOptions {
     job: Job,
     progress: { doneMs: number; totalMs?: number; etaMs?: number },
   ) => void;
+  /** Each final-pass window as it completes (the app shows its lines before the transcript is stored). */
+  onTranscribeWindow?: (job: Job, window: FinalWindow) => void;
   /** The engines' scheduler (the app's one, shared with live transcription and questions). */
   scheduler?: Scheduler;
   /** Before the final pass: the app lets a recording's own pass finish its tail. */
@@ -97,6 +100,7 @@ export function meetingPipeline(options: PipelineOptions): JobHandlers {
         ...(signal ? { signal } : {}),
         onProgress: ({ doneMs, totalMs }) =>
           totalMs && step.progress(Math.min(1, doneMs / totalMs)),
+        onWindow: (window) => options.onTranscribeWindow?.(job, window),
       });
       // Speakers from voices when both speaker models are installed, then the minutes.
       await queueStep(context.jobs, afterSpeakers(options.models, true), job.meetingId);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GreffierError } from '../errors.js';
 import { SettingsSchema, type Settings, type VaultStatus } from '../../shared/meetings.js';
@@ -13,7 +13,7 @@ import {
   EncryptedCatalogueFile,
 } from './catalogue.js';
 import { newKey, subkey, unwrapKey, wrapKey, zero } from './crypto.js';
-import { backupPath, fsyncDir, removeStaleTemps, replaceBackupWithCurrent } from './durable.js';
+import { backupPath, fsyncDir, removeStaleTemps } from './durable.js';
 import { finishRekey, hasStagedRekey, stageRekey } from './rekey.js';
 import { finishRotation, stageRotation } from './rotate.js';
 import {
@@ -25,23 +25,14 @@ import {
   type VaultHeader,
 } from './header.js';
 import { acquireFolderLock, folderLockHolder, type FolderLock } from './lock.js';
-import { readSealedFile, writeSealedFile } from './sealed.js';
+import { VaultFiles } from './sealed-files.js';
 import {
-  BLOB_SCHEMA_VERSION,
   recoverInterrupted,
-  removeDamagedCopies,
   removeOldMasterCopies,
   restoreSealedFiles,
   type RecoveryReport,
 } from './recovery.js';
 
-/**
- * A meeting's part of the search index (src/core/search/store.ts): sealed with
- * the meeting's key in its folder, so shredding the meeting shreds it too.
- * Derived data, rebuilt from the transcript when missing: it keeps no backup.
- */
-export const MEETING_INDEX_FILE = 'search-index';
-export const BLOB_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 /** Meeting ids name folders: letters, digits, dash and underscore, never first ("__proto__" is no id). */
 export const MEETING_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -84,7 +75,7 @@ export function checkNewPassphrase(
  * folder locked against other processes. Everything stored goes through
  * here; `lock()` zeroes every key and releases the folder.
  */
-export class Vault {
+export class Vault extends VaultFiles {
   #master: Buffer | undefined;
   #catalogueKey: Buffer | undefined;
   #blobKey: Buffer | undefined;
@@ -104,6 +95,7 @@ export class Vault {
     private file: EncryptedCatalogueFile | undefined,
     autoLockMinutes: number,
   ) {
+    super();
     this.#header = header;
     this.#master = master;
     this.#catalogueKey = subkey(master, 'catalogue');
@@ -465,10 +457,6 @@ export class Vault {
     return join(this.dir, 'meetings', meetingId);
   }
 
-  journalPath(meetingId: string): string {
-    return join(this.meetingDir(meetingId), 'audio.journal');
-  }
-
   /** A new random data key for a meeting, returned with its wrapped form for the catalogue. */
   newMeetingKey(meetingId: string): { key: Buffer; wrapped: string } {
     const key = newKey();
@@ -553,129 +541,10 @@ export class Vault {
     await removeOldMasterCopies(this.dir);
   }
 
-  // ---- sealed files -----------------------------------------------------------
-
-  /**
-   * `forgetPrevious`: the version replaced must not survive (a redaction):
-   * the backup becomes a copy of the new version and copies put aside as
-   * damaged go. `backup: false` for derived files that are rebuilt instead.
-   */
-  async writeMeetingFile(
-    meetingId: string,
-    name: string,
-    schemaVersion: number,
-    bytes: Uint8Array,
-    options: { forgetPrevious?: boolean; backup?: boolean } = {},
-  ): Promise<void> {
-    this.touch();
-    const { path, aad } = this.meetingFile(meetingId, name);
-    await writeSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, bytes, {
-      backup: options.backup ?? true,
-    });
-    if (options.forgetPrevious) {
-      await replaceBackupWithCurrent(path);
-      await removeDamagedCopies(path);
-    }
+  protected blobKey(): Buffer {
+    return this.#key('blob');
   }
-
-  /** Where a meeting's sealed file lives and the identity bound into it as associated data. */
-  private meetingFile(meetingId: string, name: string): { path: string; aad: string } {
-    return {
-      path: join(this.meetingDir(meetingId), `${name}.enc`),
-      aad: `meeting/${meetingId}/${name}`,
-    };
-  }
-
-  async readMeetingFile(
-    meetingId: string,
-    name: string,
-    schemaVersion: number,
-    what: string,
-  ): Promise<Buffer | undefined> {
-    this.touch();
-    const { path, aad } = this.meetingFile(meetingId, name);
-    return readSealedFile(path, this.meetingKey(meetingId), aad, schemaVersion, what);
-  }
-
-  async removeMeetingFile(meetingId: string, name: string): Promise<void> {
-    const { path } = this.meetingFile(meetingId, name);
-    await rm(path, { force: true });
-    await rm(backupPath(path), { force: true });
-    await removeDamagedCopies(path);
-  }
-
-  /** Vault-wide encrypted storage for other parts (e.g. the search index). */
-  async writeBlob(name: string, bytes: Uint8Array): Promise<void> {
-    this.touch();
-    await writeSealedFile(
-      this.#blobPath(name),
-      this.#key('blob'),
-      `vault/blob/${name}`,
-      BLOB_SCHEMA_VERSION,
-      bytes,
-    );
-  }
-
-  async readBlob(name: string): Promise<Buffer | undefined> {
-    this.touch();
-    return readSealedFile(
-      this.#blobPath(name),
-      this.#key('blob'),
-      `vault/blob/${name}`,
-      BLOB_SCHEMA_VERSION,
-      `stored "${name}"`,
-    );
-  }
-
-  async deleteBlob(name: string): Promise<void> {
-    this.touch();
-    await rm(this.#blobPath(name), { force: true });
-    await rm(backupPath(this.#blobPath(name)), { force: true });
-    await removeDamagedCopies(this.#blobPath(name));
-  }
-
-  /** Per-meeting encrypted storage (sealed with the meeting's key, so deleting it shreds them too). */
-  async writeMeetingBlob(meetingId: string, name: string, bytes: Uint8Array): Promise<void> {
-    await this.writeMeetingFile(
-      meetingId,
-      `blob-${checkBlobName(name)}`,
-      BLOB_SCHEMA_VERSION,
-      bytes,
-    );
-  }
-
-  async readMeetingBlob(meetingId: string, name: string): Promise<Buffer | undefined> {
-    return this.readMeetingFile(
-      meetingId,
-      `blob-${checkBlobName(name)}`,
-      BLOB_SCHEMA_VERSION,
-      `stored "${name}" of meeting ${meetingId}`,
-    );
-  }
-
-  async deleteMeetingBlob(meetingId: string, name: string): Promise<void> {
-    await this.removeMeetingFile(meetingId, `blob-${checkBlobName(name)}`);
-  }
-
-  async listMeetingBlobs(meetingId: string): Promise<string[]> {
-    const names = await readdir(this.meetingDir(meetingId)).catch(() => [] as string[]);
-    return names
-      .filter((n) => n.startsWith('blob-') && n.endsWith('.enc'))
-      .map((n) => n.slice(5, -4));
-  }
-
-  #blobPath(name: string): string {
-    return join(this.dir, 'blobs', `${checkBlobName(name)}.enc`);
-  }
-}
-
-function checkBlobName(name: string): string {
-  if (!BLOB_NAME.test(name)) {
-    throw new GreffierError('bad-blob-name', `"${name}" cannot name a stored item`, {
-      hint: 'use lower-case letters, digits, dot, dash or underscore (at most 100 characters)',
-    });
-  }
-  return name;
 }
 
 export { cataloguePath, type RecoveryReport };
+export { BLOB_NAME, MEETING_INDEX_FILE } from './sealed-files.js';

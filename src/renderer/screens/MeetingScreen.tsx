@@ -8,7 +8,14 @@ import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { clock, dateTime, duration } from '../format.js';
 import { describeJobError } from '../i18n/errors.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
-import { failedJobsToShow, meetingBadge } from '../meeting-status.js';
+import {
+  canTranscribe,
+  failedJobsToShow,
+  meetingBadge,
+  withJobProgress,
+} from '../meeting-status.js';
+import { ProvisionalTranscript, useProvisionalLines } from '../recording/ProvisionalTranscript.js';
+import { useRecordingHandover } from '../recording/RecordingSession.js';
 import { ApprovalPanel } from './ApprovalPanel.js';
 import { MeetingExport } from './MeetingExport.js';
 import { MeetingMinutes } from './MeetingMinutes.js';
@@ -39,8 +46,11 @@ export function MeetingScreen(props: {
   const [now, setNow] = useState<{ ms: number; playing: boolean } | undefined>();
   const player = useRef<PlayerHandle>(null);
   const onTime = useCallback((ms: number, playing: boolean) => setNow({ ms, playing }), []);
-  // Still « recording » but left open by a reload or a screen left: no page captures it.
+  // Still « recording » but left open by a reload or a closed window: no page captures it.
   const [leftOpen, setLeftOpen] = useState(false);
+  // The recording this window captures is not « left open »; its lines show until the final ones.
+  const { capturingId } = useRecordingHandover();
+  const provisional = useProvisionalLines(props.id);
 
   const load = useCallback(() => {
     api
@@ -50,12 +60,15 @@ export function MeetingScreen(props: {
         setError(undefined);
         if (value.status !== 'recording') return setLeftOpen(false);
         api.call('recording.active', {}).then(
-          (active) => setLeftOpen(active.some((each) => each.meetingId === value.id)),
+          (active) =>
+            setLeftOpen(
+              value.id !== capturingId && active.some((each) => each.meetingId === value.id),
+            ),
           () => undefined,
         );
       })
       .catch(setError);
-  }, [api, props.id]);
+  }, [api, props.id, capturingId]);
 
   useEffect(() => {
     load();
@@ -68,7 +81,7 @@ export function MeetingScreen(props: {
         (current) =>
           current && {
             ...current,
-            jobs: [...current.jobs.filter((job) => job.id !== event.job.id), event.job],
+            jobs: withJobProgress(current.jobs, event.job),
           },
       );
     });
@@ -125,11 +138,7 @@ export function MeetingScreen(props: {
     meeting.speakers.find((speaker) => speaker.id === id)?.name ?? '';
   const running = meeting.jobs.filter((job) => job.state === 'running' || job.state === 'queued');
   // A meeting always has a way forward: transcribe it when nothing is doing so.
-  const canTranscribe =
-    meeting.status !== 'recording' &&
-    meeting.durationMs > 0 &&
-    !running.some((job) => job.kind === 'transcribe') &&
-    (meeting.segments.length === 0 || meeting.status === 'failed');
+  const offerTranscribe = canTranscribe(meeting);
 
   async function transcribe() {
     setError(undefined);
@@ -238,8 +247,13 @@ export function MeetingScreen(props: {
             onPlay={(ms) => player.current?.playFrom(ms)}
             onError={setError}
           />
-          {meeting.segments.length === 0 && <p>{t('meeting.noTranscript')}</p>}
-          {canTranscribe && (
+          {meeting.segments.length === 0 &&
+            (provisional.length > 0 ? (
+              <ProvisionalTranscript lines={provisional} speakers={meeting.speakers} />
+            ) : (
+              <p data-testid="no-transcript">{t('meeting.noTranscript')}</p>
+            ))}
+          {offerTranscribe && (
             <button type="button" data-testid="transcribe" onClick={() => void transcribe()}>
               {meeting.segments.length === 0 ? t('meeting.transcribe') : t('meeting.retranscribe')}
             </button>

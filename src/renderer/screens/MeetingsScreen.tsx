@@ -10,6 +10,7 @@ import { meetingBadge } from '../meeting-status.js';
 import { minutesStatusKey } from './ApprovalPanel.js';
 import { ImportPanel } from './ImportPanel.js';
 import { RecordingsLeftOpen, type ActiveRecording } from './RecordingsLeftOpen.js';
+import { useRecordingHandover } from '../recording/RecordingSession.js';
 import type { ImportWarningView } from '../components/ImportWarnings.js';
 
 const STATUSES: MeetingStatus[] = [
@@ -39,9 +40,10 @@ export function MeetingsScreen(props: {
   const [status, setStatus] = useState<Filter>('');
   const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
   const [error, setError] = useState<unknown>();
-  // Recordings left open (a reload, or the Record screen left): no page captures them.
+  // Recordings left open (a reload, a closed window): no page captures them.
   const [active, setActive] = useState<ActiveRecording[]>([]);
   const [recovered, setRecovered] = useState<MeetingView[]>([]);
+  const { capturingId } = useRecordingHandover();
 
   const { open } = props;
   const onImported = useCallback(
@@ -65,13 +67,17 @@ export function MeetingsScreen(props: {
         setError(undefined);
       })
       .catch(setError);
-    api.call('recording.active', {}).then(setActive, () => undefined);
+    // The recording this window captures is not « left open ».
+    api.call('recording.active', {}).then(
+      (list) => setActive(list.filter((each) => each.meetingId !== capturingId)),
+      () => undefined,
+    );
     api.call('meetings.list', { status: 'recovered' }).then(
       // Once its minutes are approved, a recovered meeting needs nothing more from the clerk.
       (list) => setRecovered(list.filter((meeting) => meeting.minutesStatus !== 'approved')),
       () => undefined,
     );
-  }, [api, query, status]);
+  }, [api, query, status, capturingId]);
 
   useEffect(() => {
     load();

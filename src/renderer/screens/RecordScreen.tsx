@@ -1,24 +1,18 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import type { LanguageChoice, MeetingSegment } from '../../shared/transcript.js';
-import type { Speaker } from '../../shared/meetings.js';
+import type { LanguageChoice } from '../../shared/transcript.js';
 import type { MeetingView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { SeatChannels, seatPlan, type SeatSetup } from './SeatChannels.js';
-import { listMicrophones, pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
+import { listMicrophones } from '../audio/capture.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { LanguageField } from '../components/LanguageField.js';
-import { bytesToBase64 } from '../format.js';
 import { useI18n } from '../i18n/i18n.js';
 import { RecordingsLeftOpen, type ActiveRecording } from './RecordingsLeftOpen.js';
 import { MARKER_KEY, RecordingPanel } from './RecordingPanel.js';
+import { useRecording } from '../recording/RecordingSession.js';
 
 export { MARKER_KEY } from './RecordingPanel.js';
-
-interface Session {
-  meetingId: string;
-  capture: Capture;
-}
 
 export function RecordScreen({
   open,
@@ -30,65 +24,42 @@ export function RecordScreen({
 }) {
   const api = useApi();
   const { t } = useI18n();
+  // The recording itself is the shell's (RecordingProvider): leaving this screen does not stop it.
+  const recording = useRecording();
+  const session = recording.state;
   const [title, setTitle] = useState('');
   const [language, setLanguage] = useState<LanguageChoice>('fr');
   const [microphones, setMicrophones] = useState<MediaDeviceInfo[]>([]);
   const [deviceId, setDeviceId] = useState('');
   const [roster, setRoster] = useState<string[]>([]);
   const [newSpeaker, setNewSpeaker] = useState('');
-  const [speakers, setSpeakers] = useState<Speaker[]>([]);
-  const [session, setSession] = useState<Session | undefined>();
-  const [paused, setPaused] = useState(false);
-  const [elapsedMs, setElapsedMs] = useState(0);
-  const [level, setLevel] = useState(0);
-  const [lines, setLines] = useState<MeetingSegment[]>([]);
-  const [currentSpeaker, setCurrentSpeaker] = useState<string | undefined>();
-  const [markers, setMarkers] = useState<number[]>([]);
-  const [error, setError] = useState<unknown>();
-  const [stopping, setStopping] = useState(false);
   const [seats, setSeats] = useState<SeatSetup>({ channels: 1, names: [] });
-  const [liveSpeaker, setLiveSpeaker] = useState<string | undefined>();
-  const queue = useRef<Promise<unknown>>(Promise.resolve());
-  const seq = useRef(0);
-  const elapsedRef = useRef(0);
+  const { error, setError } = recording;
   // What the clerk must know before starting: no speech model yet, recordings left
   // open by a reload, recordings recovered after an interruption.
   const [hasAsrModel, setHasAsrModel] = useState(true);
   const [active, setActive] = useState<ActiveRecording[]>([]);
   const [recovered, setRecovered] = useState<MeetingView[]>([]);
+  const recordingNow = session !== undefined;
 
   useEffect(() => {
-    if (session) return;
+    if (recordingNow) return;
     api
       .call('app.status', {})
       .then((status) => setHasAsrModel(status.hasAsrModel))
       .catch(() => undefined);
     api.call('recording.active', {}).then(setActive, () => undefined);
     api.call('meetings.list', { status: 'recovered' }).then(setRecovered, () => undefined);
-  }, [api, session]);
+  }, [api, recordingNow]);
 
   // Resume asked from the meetings list: once, as soon as the open recording is known.
   const resumed = useRef(false);
   useEffect(() => {
-    const recording = active.find((each) => each.meetingId === resumeId);
-    if (!recording || resumed.current || session) return;
+    const left = active.find((each) => each.meetingId === resumeId);
+    if (!left || resumed.current || session) return;
     resumed.current = true;
-    void resume(recording);
+    void resume(left);
   });
-
-  // Leaving the screen stops the microphone; the recording stays open, with its audio kept,
-  // and the meetings list offers to resume or finish it (a capture nobody sees is never left on).
-  const live = useRef<Session | undefined>(undefined);
-  live.current = session;
-  useEffect(
-    () => () => {
-      const left = live.current;
-      if (!left) return;
-      delete document.documentElement.dataset.recording;
-      void left.capture.stop();
-    },
-    [],
-  );
 
   useEffect(() => {
     listMicrophones()
@@ -103,114 +74,33 @@ export function RecordScreen({
       .catch(() => undefined);
   }, [api]);
 
-  // The clock follows the audio actually captured, so pause stops it.
-  useEffect(() => {
-    if (!session || paused) return;
-    const started = performance.now() - elapsedRef.current;
-    const timer = setInterval(() => {
-      elapsedRef.current = performance.now() - started;
-      setElapsedMs(elapsedRef.current);
-    }, 250);
-    return () => clearInterval(timer);
-  }, [session, paused]);
-
   useEffect(() => {
     if (!session) return;
-    return api.on('live.segments', (event) => {
-      if (event.meetingId === session.meetingId) {
-        // Full-quality lines replace the live lines of their stretch, in time order.
-        const { replaces } = event;
-        setLines((current) =>
-          replaces
-            ? [
-                ...current.filter((line) => {
-                  const middle = (line.startMs + line.endMs) / 2;
-                  return middle < replaces.fromMs || middle >= replaces.toMs;
-                }),
-                ...event.segments,
-              ].sort((a, b) => a.startMs - b.startMs)
-            : [...current, ...event.segments],
-        );
-      }
-    });
-  }, [api, session]);
-
-  useEffect(() => {
-    if (!session) return;
-    return api.on('live.speaker', (event) => {
-      if (event.meetingId === session.meetingId) setLiveSpeaker(event.name);
-    });
-  }, [api, session]);
-
-  useEffect(() => {
-    if (!session) return;
-    // Number keys 1–9 say who speaks now; M drops a marker. Not while typing in a field.
+    // Number keys 1–9 say who speaks now; M drops a marker. Not while typing in a field,
+    // and only on this screen (other screens have their own keys).
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (target && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)) return;
       if (event.ctrlKey || event.altKey || event.metaKey) return;
       if (/^[1-9]$/.test(event.key)) {
-        const speaker = speakers[Number(event.key) - 1];
+        const speaker = session.speakers[Number(event.key) - 1];
         if (speaker) {
           event.preventDefault();
-          markSpeaker(speaker);
+          recording.markSpeaker(speaker);
         }
       } else if (event.key.toUpperCase() === MARKER_KEY) {
         event.preventDefault();
-        addMarker();
+        recording.addMarker();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  function markSpeaker(speaker: Speaker) {
-    if (!session) return;
-    setCurrentSpeaker(speaker.id);
-    void api
-      .call('recording.speakerTurn', {
-        meetingId: session.meetingId,
-        speakerId: speaker.id,
-        atMs: Math.round(elapsedRef.current),
-      })
-      .catch(setError);
-  }
-
-  function addMarker() {
-    if (!session) return;
-    const atMs = Math.round(elapsedRef.current);
-    setMarkers((current) => [...current, atMs]);
-    void api
-      .call('recording.marker', { meetingId: session.meetingId, atMs, label: '' })
-      .catch(setError);
-  }
-
-  /** Captures the microphone into a meeting, from a chunk number and a time (0 for a new one). */
-  async function capture(meetingId: string, fromSeq: number, fromMs: number) {
-    const detail = await api.call('meetings.get', { id: meetingId });
-    setSpeakers(detail.speakers);
-    seq.current = fromSeq;
-    elapsedRef.current = fromMs;
-    setElapsedMs(fromMs);
-    const capture = await startCapture({
-      ...(deviceId ? { deviceId } : {}),
-      ...(seats.channels > 1 ? { channels: seats.channels } : {}),
-      onLevel: (value) => setLevel(value.peak),
-      onChunk: (pcm, levels) => {
-        const chunkSeq = seq.current++;
-        const payload = bytesToBase64(pcmToBytes(pcm));
-        const perChannel = levels ? { levels: bytesToBase64(levels) } : {};
-        // One at a time and in order: the vault journal is append-only.
-        queue.current = queue.current.then(() =>
-          api
-            .call('recording.append', { meetingId, seq: chunkSeq, pcm: payload, ...perChannel })
-            .catch(setError),
-        );
-      },
-    });
-    setSession({ meetingId, capture });
-    document.documentElement.dataset.recording = 'true';
-  }
+  const captureOptions = () => ({
+    ...(deviceId ? { deviceId } : {}),
+    ...(seats.channels > 1 ? { channels: seats.channels } : {}),
+  });
 
   async function start(event: FormEvent) {
     event.preventDefault();
@@ -222,42 +112,30 @@ export function RecordScreen({
         speakers: roster,
         ...(seats.channels > 1 ? { channels: seats.channels, seats: seatPlan(seats) } : {}),
       });
-      await capture(meetingId, 0, 0);
+      await recording.begin({ meetingId, fromSeq: 0, fromMs: 0, ...captureOptions() });
     } catch (caught) {
       setError(caught);
     }
   }
 
   /** A recording left open by a reload: the microphone picks up where the audio stopped. */
-  async function resume(recording: ActiveRecording) {
+  async function resume(left: ActiveRecording) {
     setError(undefined);
     try {
-      await capture(recording.meetingId, recording.nextSeq, recording.durationMs);
+      await recording.begin({
+        meetingId: left.meetingId,
+        fromSeq: left.nextSeq,
+        fromMs: left.durationMs,
+        ...captureOptions(),
+      });
     } catch (caught) {
       setError(caught);
     }
   }
 
   async function stop() {
-    if (!session) return;
-    setStopping(true);
-    try {
-      await session.capture.stop();
-      await queue.current;
-      await api.call('recording.stop', { meetingId: session.meetingId });
-      delete document.documentElement.dataset.recording;
-      open({ name: 'meeting', id: session.meetingId });
-    } catch (caught) {
-      setError(caught);
-      setStopping(false);
-    }
-  }
-
-  function togglePause() {
-    if (!session) return;
-    if (paused) session.capture.resume();
-    else session.capture.pause();
-    setPaused(!paused);
+    const stopped = await recording.stop();
+    if (stopped) open({ name: 'meeting', id: stopped });
   }
 
   async function addSpeakerDuring(event: FormEvent) {
@@ -269,23 +147,24 @@ export function RecordScreen({
       setRoster((current) => (current.length < 9 ? [...current, name] : current));
       return;
     }
-    try {
-      const speaker = await api.call('recording.addSpeaker', {
-        meetingId: session.meetingId,
-        name,
-      });
-      setSpeakers((current) => [...current, speaker]);
-    } catch (caught) {
-      setError(caught);
-    }
+    await recording.addSpeaker(name);
   }
 
+  const speakers = session?.speakers ?? [];
   const speakerName = (id: string | undefined) => speakers.find((s) => s.id === id)?.name ?? '';
   const names = session ? speakers.map((s) => s.name) : roster;
 
   return (
     <section data-screen="record" aria-labelledby="record-title">
       <h1 id="record-title">{t('record.title')}</h1>
+      {session && (
+        <p className="recording-title">
+          {t('record.meetingNow')}{' '}
+          <strong translate="no" data-testid="recording-title">
+            {session.title}
+          </strong>
+        </p>
+      )}
       {!session && (
         <>
           <RecordingsLeftOpen
@@ -339,14 +218,14 @@ export function RecordScreen({
         <ol>
           {names.map((name, index) => {
             const speaker = speakers[index];
-            const active = speaker !== undefined && speaker.id === currentSpeaker;
+            const active = speaker !== undefined && speaker.id === session?.currentSpeaker;
             return (
               <li key={`${name}-${index}`}>
                 <button
                   type="button"
                   disabled={!session}
                   aria-pressed={active}
-                  onClick={() => speaker && markSpeaker(speaker)}
+                  onClick={() => speaker && recording.markSpeaker(speaker)}
                 >
                   <kbd>{index + 1}</kbd> <span translate="no">{name}</span>
                 </button>
@@ -369,16 +248,16 @@ export function RecordScreen({
 
       {session && (
         <RecordingPanel
-          elapsedMs={elapsedMs}
-          paused={paused}
-          level={level}
-          liveSpeaker={liveSpeaker}
-          markers={markers}
-          lines={lines}
+          elapsedMs={session.elapsedMs}
+          paused={session.paused}
+          level={session.level}
+          liveSpeaker={session.liveSpeaker}
+          markers={session.markers}
+          lines={session.lines}
           speakerName={speakerName}
-          stopping={stopping}
-          onTogglePause={togglePause}
-          onMarker={addMarker}
+          stopping={session.stopping}
+          onTogglePause={recording.togglePause}
+          onMarker={recording.addMarker}
           onStop={() => void stop()}
         />
       )}

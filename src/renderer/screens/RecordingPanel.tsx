@@ -47,15 +47,21 @@ export function RecordingPanel(props: {
           {t('record.liveSpeaker', { name: props.liveSpeaker })}
         </p>
       )}
-      <meter
-        aria-label={t('record.level')}
-        min={0}
-        max={1}
-        low={0.1}
-        high={0.9}
-        value={props.level}
-        data-testid="level"
-      />
+      {/* Named on screen, not only for screen readers (the walk's finding 22). */}
+      <p className="level">
+        <span id="level-label" data-testid="level-label">
+          {t('record.level')}
+        </span>{' '}
+        <meter
+          aria-labelledby="level-label"
+          min={0}
+          max={1}
+          low={0.1}
+          high={0.9}
+          value={props.level}
+          data-testid="level"
+        />
+      </p>
       <div className="actions">
         <button type="button" onClick={props.onTogglePause} aria-pressed={paused}>
           {paused ? t('record.resume') : t('record.pause')}
