@@ -111,4 +111,26 @@ describe('minutes drafts in the history (walk 4, finding 3)', () => {
     expect((await record.history(id)).restorable).toContainEqual({ version: 1 });
     await open.vault.lock();
   });
+  it('a hand edit names an empty title or intervention, and trims every part it keeps', async () => {
+    const { open, id, generated } = await draftMeeting();
+    expect((await rejection(editMinutes(open, id, { ...generated, title: '  ' }))).code).toBe(
+      'minutes-title-empty',
+    );
+    const badIntervention = { ...generated, interventions: [{ speaker: 'S2', summary: ' ' }] };
+    expect((await rejection(editMinutes(open, id, badIntervention))).code).toBe(
+      'minutes-intervention-empty',
+    );
+    const saved = await editMinutes(open, id, {
+      ...generated,
+      title: ' Conseil du 3 mars ',
+      actionItems: [{ owner: 'Maire', task: 'Publier', due: '  ', segmentIds: [] }],
+      interventions: [{ speaker: ' Mme Martin ', summary: ' Présente le budget. ' }],
+    });
+    expect(saved.title).toBe('Conseil du 3 mars');
+    expect(saved.actionItems[0]).not.toHaveProperty('due');
+    expect(saved.interventions).toEqual([
+      { speaker: 'Mme Martin', summary: 'Présente le budget.' },
+    ]);
+    await open.vault.lock();
+  });
 });
