@@ -32,6 +32,8 @@ export const RecordActionSchema = z.enum([
   'edited',
   /** An earlier text of the minutes was put back as the draft's. */
   'restored',
+  /** A text the history lacked (an older vault), kept before it was written over. */
+  'kept',
 ]);
 export type RecordAction = z.infer<typeof RecordActionSchema>;
 

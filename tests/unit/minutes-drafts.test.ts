@@ -88,7 +88,7 @@ describe('minutes drafts in the history (walk 4, finding 3)', () => {
     await keepCurrentMinutes(open, id);
     await keepCurrentMinutes(open, id); // already kept: no second entry
     const events = (await record.history(id)).versions[0]!.events;
-    expect(events.map((e) => e.action)).toEqual(['generated', 'edited']);
+    expect(events.map((e) => e.action)).toEqual(['generated', 'kept']);
     expect(events[1]!.minutes?.overview).toBe('Édité avant.');
     await open.vault.lock();
   });

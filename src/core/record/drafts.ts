@@ -42,7 +42,7 @@ export async function keepCurrentMinutes(open: Open, meetingId: string): Promise
   if (!parsed.success) return;
   const record = new MinutesRecord(open);
   if (isKept(await record.versions(meetingId), parsed.data)) return;
-  await record.noteDraft(meetingId, { action: 'edited', minutes: parsed.data });
+  await record.noteDraft(meetingId, { action: 'kept', minutes: parsed.data });
 }
 
 /** Puts an earlier text back as the draft's; the text it replaces stays in the history. */
