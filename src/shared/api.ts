@@ -9,7 +9,7 @@ import {
   SpeakerSchema,
 } from './meetings.js';
 import { AnswerSchema, CitationSchema, MinutesSchema } from './minutes.js';
-import { recordApiCalls } from './record.js';
+import { MinutesStatusSchema, recordApiCalls } from './record.js';
 import { LanguageChoiceSchema, MeetingSegmentSchema } from './transcript.js';
 import { auditApiCalls } from './audit-api.js';
 import { importApiCalls } from './import-api.js';
@@ -149,6 +149,8 @@ export const apiCalls = {
       .object({
         query: z.string().max(500).optional(),
         status: MeetingStatusSchema.optional(),
+        /** Where the minutes are (a draft: minutes never submitted). */
+        minutes: MinutesStatusSchema.optional(),
       })
       .strict(),
     output: z.array(MeetingViewSchema),

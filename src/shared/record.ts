@@ -11,14 +11,37 @@ import { MinutesSchema, MinutesTemplateSchema } from './minutes.js';
 export const MinutesStatusSchema = z.enum(['draft', 'submitted', 'approved', 'returned']);
 export type MinutesStatus = z.infer<typeof MinutesStatusSchema>;
 
+/**
+ * Where a meeting's minutes are, for lists and filters: the approval status,
+ * or a draft when minutes exist that were never submitted; none without minutes.
+ */
+export function minutesStateOf(meeting: {
+  minutesStatus?: MinutesStatus | undefined;
+  hasSummary: boolean;
+}): MinutesStatus | undefined {
+  return meeting.minutesStatus ?? (meeting.hasSummary ? 'draft' : undefined);
+}
+
 export const RecordActionSchema = z.enum([
   'generated',
   'submitted',
   'approved',
   'returned',
   'corrected',
+  /** The clerk saved the draft's text by hand. */
+  'edited',
+  /** An earlier text of the minutes was put back as the draft's. */
+  'restored',
+  /** A text the history lacked (an older vault), kept before it was written over. */
+  'kept',
 ]);
 export type RecordAction = z.infer<typeof RecordActionSchema>;
+
+/** Points at an earlier text of the minutes: an event's copy, or (no event) a version's fixed minutes. */
+export const MinutesSourceSchema = z
+  .object({ version: z.number().int().positive(), event: z.number().int().min(0).optional() })
+  .strict();
+export type MinutesSource = z.infer<typeof MinutesSourceSchema>;
 
 export const RecordEventSchema = z.object({
   action: RecordActionSchema,
@@ -26,6 +49,10 @@ export const RecordEventSchema = z.object({
   by: z.string().optional(),
   at: z.string(),
   comment: z.string().optional(),
+  /** The draft's text as this event left it (generated, edited, restored): it can be restored. */
+  minutes: MinutesSchema.optional(),
+  /** Which earlier text a restore put back: a version's event, or the version's fixed minutes. */
+  restoredFrom: MinutesSourceSchema.optional(),
 });
 export type RecordEvent = z.infer<typeof RecordEventSchema>;
 
@@ -68,6 +95,8 @@ export type DiffLine = z.infer<typeof DiffLineSchema>;
 export const MinutesHistorySchema = z.object({
   meetingId: z.string(),
   status: MinutesStatusSchema,
+  /** The earlier texts that differ from the current draft (empty unless draft or returned). */
+  restorable: z.array(MinutesSourceSchema),
   versions: z.array(
     MinutesVersionSchema.extend({
       /** Changes from the previous version's minutes (empty for the first). */
@@ -167,4 +196,9 @@ export const recordApiCalls = {
     output: MinutesTemplateSchema,
   },
   'templates.remove': { input: z.object({ id: Id }).strict(), output: Ok },
+  /** Puts an earlier text of draft or returned minutes back (the current one stays in history). */
+  'record.restore': {
+    input: z.object({ meetingId: Id, from: MinutesSourceSchema }).strict(),
+    output: Ok,
+  },
 } as const;

@@ -131,7 +131,8 @@ test.describe('the clerk and the official, in Chromium', () => {
 
       await shell.go('meetings');
       await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
-      await expect(page.locator('[data-meeting-id] .badge')).toHaveText('Ready');
+      // The meeting's status, then where its minutes are (walk 4, finding 10).
+      await expect(page.locator('[data-meeting-id] .badge')).toHaveText(['Ready', 'Draft']);
       await screenshot(page, 'en-meetings');
 
       await shell.go('ask');

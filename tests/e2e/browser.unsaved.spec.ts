@@ -48,9 +48,7 @@ test.describe('unsaved minutes edits (French, Chromium)', () => {
       await editor.getByLabel('Résumé').fill(EDITED);
       await page.locator('nav button[data-nav="ask"]').click();
       await expect(leaveDialog).toBeVisible();
-      await expect(leaveDialog).toContainText(
-        'modifications du compte rendu ne sont pas enregistrées',
-      );
+      await expect(leaveDialog).toContainText('modifications ne sont pas enregistrées');
       await expectAccessible(page, 'unsaved-dialog');
       await expectFrenchOnly(page, 'unsaved-dialog');
       await screenshot(page, 'fr-unsaved-dialog');
@@ -79,7 +77,7 @@ test.describe('unsaved minutes edits (French, Chromium)', () => {
       // In English too.
       await page.getByTestId('switch-language').click();
       await page.locator('nav button[data-nav="meetings"]').click();
-      await expect(leaveDialog).toContainText('Your changes to the minutes are not saved');
+      await expect(leaveDialog).toContainText('Your changes are not saved');
       // Leaving on purpose drops the edits; the saved minutes are as they were.
       await leaveDialog.getByRole('button', { name: 'Leave without saving' }).click();
       await page.locator('[data-screen="meetings"]').waitFor();

@@ -174,4 +174,35 @@ describe('minutes edited by the clerk', () => {
       expect(history.versions[1]!.minutes?.overview).toBe('Vote corrigé : 11 pour.');
     });
   });
+  it('puts an earlier text back through the CLI, numbered as "minutes history" shows it', async () => {
+    const env = { ...process.env, GREFFIER_HOME: home };
+    const history = await runGreffier(env, [
+      'minutes',
+      'history',
+      returned,
+      '--passphrase-file',
+      passFile,
+    ]);
+    expect(history.code).toBe(0);
+    // The app's edit (12 voix contre 3) is the first hand edit of version 1.
+    const entry = /edited.*--entry (\d+)/.exec(history.stdout)?.[1];
+    expect(entry).toBeDefined();
+    const restore = (args: string[]) =>
+      runGreffier(env, ['minutes', 'restore', returned, ...args, '--passphrase-file', passFile]);
+    const ok = await restore(['--version', '1', '--entry', entry!]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const again = await restore(['--version', '1', '--entry', entry!]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already the text');
+    const missing = await restore(['--version', '1', '--entry', '99']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('keeps no text');
+    await withVault(async (open) => {
+      const stored = MinutesSchema.parse(await open.meetings.getSummary(returned));
+      expect(stored.overview).toBe('Le conseil a adopté le budget par 12 voix contre 3.');
+      const restored = (await readAudit(open.vault)).filter((e) => e.action === 'minutes.restored');
+      expect(restored).toHaveLength(1);
+    });
+  });
 });

@@ -172,12 +172,47 @@ describe('exports', () => {
     expect(md).toContain('### Décisions');
     expect(md).toContain('- Budget adopté (voir 00:00:02)');
     expect(md).toContain(
-      '- **M\\. Dupont**\u202f: Publier le budget (échéance\u202f: avril) (voir 00:00:02)',
+      '- **M. Dupont**\u202f: Publier le budget (échéance\u202f: avril) (voir 00:00:02)',
     );
-    expect(md).toContain('Vote du \\*budget\\*\\.');
-    expect(md).toContain('\\<img src=x onerror=alert\\(1\\)\\>');
+    expect(md).toContain('Vote du \\*budget\\*.');
+    expect(md).toContain('\\<img src=x onerror=alert(1)>');
     expect(md).not.toMatch(/[^\\]<img/);
-    expect(escapeMarkdown('[a](http://x)')).toBe('\\[a\\]\\(http://x\\)');
+    expect(escapeMarkdown('[a](http://x)')).toBe('\\[a\\](http://x)');
+  });
+
+  it('escapes in Markdown only what Markdown reads, where it reads it (walk 4, finding 27)', () => {
+    // Plain sentences stay as written: no « sportive\. », « M\. Durand », « \(version 1\) ».
+    for (const plain of [
+      'Subvention à l’association sportive.',
+      'M. Durand (version 1) : 2 000 € — 50 % !',
+      'Le point 3. Budget',
+    ]) {
+      expect(escapeMarkdown(plain)).toBe(plain);
+    }
+    // What would start a heading, a list, a quote or a code block at a line's start is escaped there.
+    expect(escapeMarkdown('# Titre')).toBe('\\# Titre');
+    expect(escapeMarkdown('1. premier\n2) second\n- tiret\n+ plus\n> cité')).toBe(
+      '1\\. premier\n2\\) second\n\\- tiret\n\\+ plus\n\\> cité',
+    );
+    // Emphasis, code, links, HTML and entities are escaped anywhere.
+    expect(escapeMarkdown('a_b *c* `d` [e] <f> &amp; ~~g~~ \\')).toBe(
+      'a\\_b \\*c\\* \\`d\\` \\[e\\] \\<f> \\&amp; \\~\\~g\\~\\~ \\\\',
+    );
+  });
+
+  it('says « Rien de relevé » for an empty part of the minutes in every format, like the screen', async () => {
+    const empty = {
+      ...meeting,
+      minutes: { ...meeting.minutes!, decisions: [], openQuestions: [], interventions: [] },
+    };
+    const md = toMarkdown(empty);
+    expect(md).toContain('### Décisions\n\nRien de relevé.\n');
+    expect(md).toContain('### Questions ouvertes\n\nRien de relevé.\n');
+    expect(md).toContain('### Interventions\n\nRien de relevé.\n');
+    const docx = documentXml(await toDocx(empty)).replace(/<[^>]+>/g, ' ');
+    expect(docx.match(/Rien de relevé\./g)).toHaveLength(3);
+    const english = { ...empty, minutes: { ...empty.minutes, language: 'en' as const } };
+    expect(toMarkdown(english)).toContain('### Open questions\n\nNone recorded.\n');
   });
 
   it('writes a real DOCX whose text holds the minutes and the transcript', async () => {

@@ -157,6 +157,11 @@ export const commands: CommandEntry[] = [
     modules.record,
   ),
   entry(
+    'minutes restore',
+    'put an earlier text of draft or returned minutes back (from the history)',
+    modules.record,
+  ),
+  entry(
     'minutes history',
     'show the versions of the minutes: who, when, what changed',
     modules.record,

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { GreffierError, UsageError } from '../../core/errors.js';
 import { editMinutes } from '../../core/record/edit.js';
+import { restoreMinutes } from '../../core/record/drafts.js';
 import { requireFeature } from '../../core/policy.js';
 import { PART_HEADINGS } from '../../core/app/export-common.js';
 import { exportMeeting } from '../../core/app/signed-export.js';
@@ -22,6 +23,17 @@ import type { MinutesHistory } from '../../shared/record.js';
 import { parseCommandArgs, writeLine, type Command } from '../command.js';
 import { oneId, PASS, passOption, withOpenVault, withVault } from '../vault-session.js';
 
+function positiveNumber(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!value || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(
+      `${flag} takes a whole number from 1 on`,
+      `e.g. ${flag} 1 (see: greffier minutes history <id>)`,
+    );
+  }
+  return n;
+}
+
 /** The official record from a terminal: approval, history, signed exports, keys, verify. */
 
 function needText(value: string | undefined, flag: string, example: string): string {
@@ -37,10 +49,14 @@ function printHistory(out: NodeJS.WritableStream, history: MinutesHistory): void
       out,
       `version ${v.version} — ${v.status}${v.reason ? ` — correction: ${v.reason}` : ''}`,
     );
-    for (const e of v.events) {
+    v.events.forEach((e, i) => {
       const who = e.by ? ` by ${e.by}` : '';
-      writeLine(out, `  ${e.at}  ${e.action}${who}${e.comment ? ` — ${e.comment}` : ''}`);
-    }
+      // The entry number is what "minutes restore --entry" takes.
+      const text = e.minutes
+        ? ` (entry ${i + 1}: minutes restore --version ${v.version} --entry ${i + 1})`
+        : '';
+      writeLine(out, `  ${e.at}  ${e.action}${who}${e.comment ? ` — ${e.comment}` : ''}${text}`);
+    });
     if (v.approval) {
       writeLine(
         out,
@@ -62,7 +78,7 @@ function printHistory(out: NodeJS.WritableStream, history: MinutesHistory): void
 }
 
 const minutesUsage = `
-Usage: greffier minutes <submit|approve|return|correct|edit|history|export> <meeting-id> [options]
+Usage: greffier minutes <submit|approve|return|correct|edit|restore|history|export> <meeting-id> [options]
 
 The minutes' way to becoming the official record: a draft is submitted, then
 approved (signed with the approver's Ed25519 key, created in the vault on
@@ -74,7 +90,9 @@ version with its reason, which is submitted and approved again.
   approve <id> --approver NAME [--key FPR]      approve and sign (NAME as typed)
   return  <id> --comment TEXT [--by NAME]       send back to the clerk
   correct <id> --reason TEXT [--from F.json]    new version of approved minutes
-  edit <id> --from F.json                       save draft or returned minutes edited by hand
+  edit <id> --from F.json [--by NAME]           save draft or returned minutes edited by hand
+  restore <id> --version N [--entry K]          put an earlier text back (entry K of version N,
+                                                or without --entry its submitted text)
   history <id> [--json]                         versions, who, when, diffs
   export  <id> --format pdf|docx|md [--out F]   write the file, and F.sig.json when approved
 
@@ -99,6 +117,8 @@ function minutesCommand(word: string, summary: string): Command {
         json: { type: 'boolean' },
         format: { type: 'string' },
         out: { type: 'string' },
+        version: { type: 'string' },
+        entry: { type: 'string' },
       });
       const id = oneId(positionals, `minutes ${word}`);
       // The machine policy binds both doors: the app's export call checks the same.
@@ -144,10 +164,22 @@ function minutesCommand(word: string, summary: string): Command {
             `minutes of ${id}: version ${v.version} opened as a draft (${reason})`,
           );
         } else if (word === 'edit') {
-          const minutes = await editMinutes(open, id, corrected);
+          const minutes = await editMinutes(open, id, corrected, {
+            ...(values.by ? { by: values.by } : {}),
+          });
           writeLine(
             io.stdout,
             `minutes of ${id} saved (${minutes.decisions.length} decisions, ${minutes.actionItems.length} action items)`,
+          );
+        } else if (word === 'restore') {
+          const from = {
+            version: positiveNumber(values.version, '--version'),
+            ...(values.entry ? { event: positiveNumber(values.entry, '--entry') - 1 } : {}),
+          };
+          await restoreMinutes(open, id, from, { ...(values.by ? { by: values.by } : {}) });
+          writeLine(
+            io.stdout,
+            `minutes of ${id}: earlier text restored (the replaced one stays in the history)`,
           );
         } else if (word === 'history') {
           const history = await record.history(id);
@@ -183,6 +215,10 @@ export const minutesCommands: Command[] = [
   minutesCommand('return', 'return submitted minutes to the clerk with a comment'),
   minutesCommand('correct', 'correct approved minutes as a new version with a reason'),
   minutesCommand('edit', 'save draft or returned minutes edited by hand (JSON file)'),
+  minutesCommand(
+    'restore',
+    'put an earlier text of draft or returned minutes back (from the history)',
+  ),
   minutesCommand('history', 'show the versions of the minutes: who, when, what changed'),
   minutesCommand('export', 'export minutes as PDF, DOCX or Markdown, signed when approved'),
 ];

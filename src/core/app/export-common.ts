@@ -32,6 +32,8 @@ export const LABELS = {
     transcript: 'Transcription',
     due: 'échéance',
     noMinutes: 'Pas encore de compte rendu.',
+    // What the screen says of an empty part of the minutes (src/renderer/i18n: minutes.none).
+    none: 'Rien de relevé.',
     seg: 'voir',
     marker: 'Repère',
     approval: 'Approbation',
@@ -56,6 +58,7 @@ export const LABELS = {
     transcript: 'Transcript',
     due: 'due',
     noMinutes: 'No minutes yet.',
+    none: 'None recorded.',
     seg: 'see',
     marker: 'Marker',
     approval: 'Approval',
@@ -171,5 +174,55 @@ export function approvalLines(meeting: ExportableMeeting, timeZone?: string): st
   return [
     `${l.approvedBy} ${a.approver} ${l.on} ${when} (${l.version} ${a.version})`,
     `${l.fingerprint}${l.colon} ${short}`,
+  ];
+}
+
+/** One line of a part of the minutes: a bold lead (an owner, a speaker) when it has one, then text. */
+export interface MinutesLine {
+  lead?: string;
+  text: string;
+  /** A list item; false for a paragraph (the overview, « Rien de relevé »). */
+  bullet: boolean;
+}
+
+export interface MinutesPart {
+  heading: string;
+  lines: MinutesLine[];
+}
+
+/**
+ * The minutes' parts in the order and words every format prints them: the
+ * one place Markdown, DOCX and PDF take them from. An empty part says « Rien
+ * de relevé », as the screen does, rather than a bare heading.
+ */
+export function minutesParts(meeting: ExportableMeeting): MinutesPart[] | undefined {
+  const minutes = meeting.minutes;
+  if (!minutes) return undefined;
+  const l = LABELS[lang(meeting)];
+  const refs = segmentRefs(meeting);
+  const list = (lines: Omit<MinutesLine, 'bullet'>[]): MinutesLine[] =>
+    lines.length
+      ? lines.map((line) => ({ ...line, bullet: true }))
+      : [{ text: l.none, bullet: false }];
+  return [
+    { heading: l.overview, lines: [{ text: minutes.overview, bullet: false }] },
+    {
+      heading: l.decisions,
+      lines: list(minutes.decisions.map((d) => ({ text: d.text + refs(d.segmentIds) }))),
+    },
+    {
+      heading: l.actions,
+      lines: list(
+        minutes.actionItems.map((a) => ({
+          lead: a.owner,
+          text: `${a.task}${a.due ? ` (${l.due}${l.colon} ${a.due})` : ''}${refs(a.segmentIds)}`,
+        })),
+      ),
+    },
+    { heading: l.questions, lines: list(minutes.openQuestions.map((q) => ({ text: q }))) },
+    {
+      heading: l.interventions,
+      lines: list(minutes.interventions.map((i) => ({ lead: i.speaker, text: i.summary }))),
+    },
   ];
 }

@@ -9,7 +9,7 @@ import {
   dateLine,
   draftMark,
   lang,
-  segmentRefs,
+  minutesParts,
   speakerName,
   speakingTimes,
   transcriptWithMarkers,
@@ -117,29 +117,20 @@ export async function toPdf(meeting: ExportableMeeting, timeZone?: string): Prom
     }
   };
 
-  const refs = segmentRefs(meeting);
   const draft = draftMark(meeting);
   add(meeting.title, { bold: true, size: 16 });
   if (draft) add(draft, { bold: true, size: 12 });
   add(dateLine(meeting, timeZone));
   add('');
   add(l.minutes, { bold: true, size: 13 });
-  const minutes = meeting.minutes;
-  if (!minutes) add(l.noMinutes);
-  else {
-    add(l.overview, { bold: true });
-    add(minutes.overview);
-    add(l.decisions, { bold: true });
-    for (const d of minutes.decisions) add(`• ${d.text}${refs(d.segmentIds)}`);
-    add(l.actions, { bold: true });
-    for (const a of minutes.actionItems) {
-      const due = a.due ? ` (${l.due}${l.colon} ${a.due})` : '';
-      add(`• ${a.owner}${l.colon} ${a.task}${due}${refs(a.segmentIds)}`);
+  const parts = minutesParts(meeting);
+  if (!parts) add(l.noMinutes);
+  for (const part of parts ?? []) {
+    add(part.heading, { bold: true });
+    for (const line of part.lines) {
+      const lead = line.lead === undefined ? '' : `${line.lead}${l.colon} `;
+      add(`${line.bullet ? '• ' : ''}${lead}${line.text}`);
     }
-    add(l.questions, { bold: true });
-    for (const q of minutes.openQuestions) add(`• ${q}`);
-    add(l.interventions, { bold: true });
-    for (const i of minutes.interventions) add(`• ${i.speaker}${l.colon} ${i.summary}`);
   }
   add('');
   const times = speakingTimes(meeting);

@@ -7,7 +7,7 @@ import {
   draftMark,
   lang,
   meetingDate,
-  segmentRefs,
+  minutesParts,
   speakerName,
   speakingTimes,
   timestamp,
@@ -54,15 +54,30 @@ export function toVtt(meeting: ExportableMeeting): string {
   return `WEBVTT\n\n${cues.join('\n')}`;
 }
 
-/** Markdown with the words escaped, so a transcript line can never become a link or HTML. */
+/**
+ * Markdown with only what Markdown reads escaped, so a transcript line can
+ * never become a link, HTML, emphasis or code, nor start a heading, a list or
+ * a quote, while plain sentences read as written (« M. Durand (version 1). »,
+ * not « M\\. Durand \\(version 1\\)\\. »: walk 4, finding 27). Brackets are
+ * escaped, so parentheses can never close a link.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
+  return text
+    .replace(/[\\`*_[\]<~]|&(?=#?\w+;)/g, '\\$&')
+    .split('\n')
+    .map((line) =>
+      line
+        // A heading, a quote, a bullet or a setext underline at the line's start.
+        .replace(/^(\s*)([#>+=-])/, '$1\\$2')
+        // An ordered list item: « 1. » or « 2) » then a space (or nothing) at the line's start.
+        .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2'),
+    )
+    .join('\n');
 }
 
 export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): string {
   const l = LABELS[lang(meeting)];
   const md = escapeMarkdown;
-  const refs = segmentRefs(meeting);
   const draft = draftMark(meeting);
   const lines = [
     `# ${md(meeting.title)}`,
@@ -74,22 +89,13 @@ export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): strin
     `## ${l.minutes}`,
     '',
   ];
-  const minutes = meeting.minutes;
-  if (!minutes) lines.push(l.noMinutes, '');
-  else {
-    lines.push(`### ${l.overview}`, '', md(minutes.overview), '');
-    lines.push(`### ${l.decisions}`, '');
-    for (const d of minutes.decisions) lines.push(`- ${md(d.text)}${refs(d.segmentIds)}`);
-    lines.push('', `### ${l.actions}`, '');
-    for (const a of minutes.actionItems) {
-      const due = a.due ? ` (${l.due}${l.colon} ${md(a.due)})` : '';
-      lines.push(`- **${md(a.owner)}**${l.colon} ${md(a.task)}${due}${refs(a.segmentIds)}`);
-    }
-    lines.push('', `### ${l.questions}`, '');
-    for (const q of minutes.openQuestions) lines.push(`- ${md(q)}`);
-    lines.push('', `### ${l.interventions}`, '');
-    for (const i of minutes.interventions) {
-      lines.push(`- **${md(i.speaker)}**${l.colon} ${md(i.summary)}`);
+  const parts = minutesParts(meeting);
+  if (!parts) lines.push(l.noMinutes, '');
+  for (const part of parts ?? []) {
+    lines.push(`### ${part.heading}`, '');
+    for (const line of part.lines) {
+      const lead = line.lead === undefined ? '' : `**${md(line.lead)}**${l.colon} `;
+      lines.push(`${line.bullet ? '- ' : ''}${lead}${md(line.text)}`);
     }
     lines.push('');
   }
@@ -120,7 +126,6 @@ export function toMarkdown(meeting: ExportableMeeting, timeZone?: string): strin
 /** DOCX minutes: the official document a clerk edits and signs; text runs only, no fields. */
 export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Promise<Buffer> {
   const l = LABELS[lang(meeting)];
-  const refs = segmentRefs(meeting);
   const heading = (text: string, level: (typeof HeadingLevel)[keyof typeof HeadingLevel]) =>
     new Paragraph({ text, heading: level });
   const bullet = (runs: TextRun[]) => new Paragraph({ children: runs, bullet: { level: 0 } });
@@ -134,37 +139,18 @@ export async function toDocx(meeting: ExportableMeeting, timeZone?: string): Pro
     new Paragraph({ text: dateLine(meeting, timeZone) }),
     heading(l.minutes, HeadingLevel.HEADING_1),
   ];
-  const minutes = meeting.minutes;
-  if (!minutes) children.push(new Paragraph({ text: l.noMinutes }));
-  else {
-    children.push(
-      heading(l.overview, HeadingLevel.HEADING_2),
-      new Paragraph({ text: minutes.overview }),
-    );
-    children.push(heading(l.decisions, HeadingLevel.HEADING_2));
-    for (const d of minutes.decisions)
-      children.push(bullet([new TextRun(d.text + refs(d.segmentIds))]));
-    children.push(heading(l.actions, HeadingLevel.HEADING_2));
-    for (const a of minutes.actionItems) {
-      children.push(
-        bullet([
-          new TextRun({ text: `${a.owner}${l.colon} `, bold: true }),
-          new TextRun(
-            `${a.task}${a.due ? ` (${l.due}${l.colon} ${a.due})` : ''}${refs(a.segmentIds)}`,
-          ),
-        ]),
-      );
-    }
-    children.push(heading(l.questions, HeadingLevel.HEADING_2));
-    for (const q of minutes.openQuestions) children.push(bullet([new TextRun(q)]));
-    children.push(heading(l.interventions, HeadingLevel.HEADING_2));
-    for (const i of minutes.interventions) {
-      children.push(
-        bullet([
-          new TextRun({ text: `${i.speaker}${l.colon} `, bold: true }),
-          new TextRun(i.summary),
-        ]),
-      );
+  const parts = minutesParts(meeting);
+  if (!parts) children.push(new Paragraph({ text: l.noMinutes }));
+  for (const part of parts ?? []) {
+    children.push(heading(part.heading, HeadingLevel.HEADING_2));
+    for (const line of part.lines) {
+      const runs = [
+        ...(line.lead === undefined
+          ? []
+          : [new TextRun({ text: `${line.lead}${l.colon} `, bold: true })]),
+        new TextRun(line.text),
+      ];
+      children.push(line.bullet ? bullet(runs) : new Paragraph({ children: runs }));
     }
   }
   const times = speakingTimes(meeting);

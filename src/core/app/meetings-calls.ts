@@ -6,6 +6,7 @@ import { readNotes } from '../meetings/notes.js';
 import { queueStep } from '../pipeline/pipeline.js';
 import { readMeetingSamples } from '../meetings/transcription.js';
 import { MinutesSchema } from '../../shared/minutes.js';
+import { minutesStateOf } from '../../shared/record.js';
 import type { Meeting } from '../../shared/meetings.js';
 import type { MeetingView } from '../../shared/api.js';
 import type { Handlers } from './service.js';
@@ -19,12 +20,12 @@ export function meetingCalls(session: AppSession): Handlers {
   });
 
   return {
-    'meetings.list': async ({ query, status }) => {
+    'meetings.list': async ({ query, status, minutes }) => {
       const meetings = session.vault.meetings.list({
         ...(query ? { text: query } : {}),
         ...(status ? { status: [status] } : {}),
       });
-      return meetings.map(view);
+      return meetings.filter((m) => !minutes || minutesStateOf(m) === minutes).map(view);
     },
 
     'meetings.get': async ({ id }) => {

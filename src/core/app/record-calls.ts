@@ -1,5 +1,6 @@
 import { GreffierError } from '../errors.js';
 import { MinutesRecord } from '../record/approval.js';
+import { restoreMinutes } from '../record/drafts.js';
 import { exportFormatOf } from '../record/export-text.js';
 import { parseSignatureFile, verifyExport } from '../record/signature.js';
 import { PART_HEADINGS } from './export-common.js';
@@ -34,6 +35,10 @@ export function recordCalls(session: AppSession): Handlers {
     },
     'record.correct': async ({ meetingId, by, reason }) => {
       await record().correct(meetingId, { reason, ...(by ? { by } : {}) });
+      return changed(meetingId);
+    },
+    'record.restore': async ({ meetingId, from }) => {
+      await restoreMinutes(session.vault, meetingId, from);
       return changed(meetingId);
     },
     'record.verify': async ({ fileName, base64, signature, publicKeyPem }) => {

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'minutes.returned',
   'minutes.corrected',
   'minutes.edited',
+  'minutes.restored',
   'template.saved',
   'template.removed',
   'question.asked',

@@ -1,6 +1,7 @@
 import type { OpenVault } from '../meetings/index.js';
 import { refuseIfLocked } from '../meetings/locks.js';
 import { MinutesRecord } from '../record/approval.js';
+import { keepCurrentMinutes } from '../record/drafts.js';
 import { readNotes, type Marker } from '../meetings/notes.js';
 import { indexableMeeting } from '../search/store.js';
 import { detectLanguage } from '../text/language.js';
@@ -67,8 +68,10 @@ export async function summarizeMeeting(
     },
     withMarkers(indexable.segments, (await readNotes(open.meetings, meetingId)).markers, language),
   );
+  // The text written over stays in the history (a hand edit the record lacks is kept first).
+  await keepCurrentMinutes(open, meetingId);
   await open.meetings.setSummary(meetingId, minutes);
-  await new MinutesRecord(open).generated(meetingId, template.id);
+  await new MinutesRecord(open).generated(meetingId, template.id, minutes);
   // The notes served their purpose: a regeneration (another template) starts afresh.
   if (live) await open.vault.deleteMeetingBlob(meetingId, LIVE_MINUTES_BLOB);
   return {

@@ -10,11 +10,13 @@ import {
   type MinutesStatus,
   type MinutesVersion,
   type RecordAction,
+  type RecordEvent,
 } from '../../shared/record.js';
 import { audit, recordHooks, type RecordHooks } from './hooks.js';
 import { canonicalJson, sha256Json } from './hash.js';
 import { approverKey, signWith } from './keys.js';
 import { diffLines, minutesLines } from './diff.js';
+import { restorableSources } from './snapshots.js';
 
 /**
  * The minutes' way to becoming the official record, kept sealed with the
@@ -126,14 +128,33 @@ export class MinutesRecord {
     return structuredClone(latest);
   }
 
-  /** The pipeline wrote (or rewrote) the draft's minutes. */
-  async generated(meetingId: string, template: string): Promise<void> {
+  /** The pipeline wrote (or rewrote) the draft's minutes: the entry keeps their text. */
+  async generated(meetingId: string, template: string, minutes?: Minutes): Promise<void> {
+    const version = await this.noteDraft(meetingId, {
+      action: 'generated',
+      comment: template,
+      ...(minutes ? { minutes } : {}),
+    });
+    if (version === undefined) return;
+    await audit(this.hooks, 'minutes.generated', meetingId, { version, template });
+  }
+
+  /**
+   * An entry for a draft or returned version (src/core/record/drafts.ts says
+   * which): the version's number, or undefined when the minutes are fixed.
+   */
+  async noteDraft(meetingId: string, event: Omit<RecordEvent, 'at'>): Promise<number | undefined> {
     const record = await this.#read(meetingId);
     const current = record.versions.at(-1)!;
-    if (current.status !== 'draft' && current.status !== 'returned') return;
-    current.events.push({ action: 'generated', at: new Date().toISOString(), comment: template });
+    if (current.status !== 'draft' && current.status !== 'returned') return undefined;
+    current.events.push({ ...event, at: new Date().toISOString() });
     await this.#write(meetingId, record);
-    await audit(this.hooks, 'minutes.generated', meetingId, { version: current.version, template });
+    return current.version;
+  }
+
+  /** The stored versions as they are (no diffs): what drafts.ts looks texts up in. */
+  async versions(meetingId: string): Promise<MinutesVersion[]> {
+    return (await this.#read(meetingId)).versions;
   }
 
   /** The clerk hands the minutes to the approver: from now on they are fixed. */
@@ -279,7 +300,11 @@ export class MinutesRecord {
       previous = lines;
       return { ...v, ...(minutes ? { minutes } : {}), diff };
     });
-    return { meetingId, status: current.status, versions };
+    const restorable = restorableSources(
+      record.versions,
+      draft?.success ? draft.data : current.minutes,
+    );
+    return { meetingId, status: current.status, restorable, versions };
   }
 
   /**

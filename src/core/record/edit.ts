@@ -3,7 +3,8 @@ import { refuseIfLocked } from '../meetings/locks.js';
 import type { OpenVault } from '../meetings/index.js';
 import { MinutesSchema, type Minutes } from '../../shared/minutes.js';
 import { audit, recordHooks, type RecordHooks } from './hooks.js';
-import { minutesHash } from './approval.js';
+import { MinutesRecord, minutesHash } from './approval.js';
+import { noteHandEdit } from './drafts.js';
 
 type Open = Pick<OpenVault, 'vault' | 'meetings'>;
 
@@ -16,7 +17,7 @@ export async function editMinutes(
   open: Open,
   meetingId: string,
   value: unknown,
-  options: { hooks?: RecordHooks } = {},
+  options: { hooks?: RecordHooks; by?: string } = {},
 ): Promise<Minutes> {
   refuseIfLocked(open.meetings.getMeeting(meetingId));
   refuseEmptyText(value);
@@ -49,16 +50,26 @@ export async function editMinutes(
       text: d.text.trim(),
       segmentIds: keep(d.segmentIds),
     })),
-    actionItems: m.actionItems.map((a) => ({
+    actionItems: m.actionItems.map(({ due, ...a }) => ({
       ...a,
       owner: a.owner.trim(),
       task: a.task.trim(),
+      // An emptied due date is no due date.
+      ...(due?.trim() ? { due: due.trim() } : {}),
       segmentIds: keep(a.segmentIds),
     })),
     openQuestions: m.openQuestions.map((q) => q.trim()),
+    interventions: m.interventions.map((i) => ({
+      ...i,
+      speaker: i.speaker.trim(),
+      summary: i.summary.trim(),
+    })),
   };
   await open.meetings.setSummary(meetingId, minutes);
-  await audit(options.hooks ?? recordHooks(open.vault), 'minutes.edited', meetingId, {
+  const hooks = options.hooks ?? recordHooks(open.vault);
+  // The history keeps the text as saved, so it can be restored after a regeneration.
+  await noteHandEdit(new MinutesRecord(open, hooks), meetingId, minutes, options.by);
+  await audit(hooks, 'minutes.edited', meetingId, {
     minutesSha256: minutesHash(minutes),
     decisions: minutes.decisions.length,
     actionItems: minutes.actionItems.length,
@@ -73,6 +84,7 @@ const blank = (text: unknown) => typeof text !== 'string' || text.trim() === '';
 function refuseEmptyText(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;
   const m = value as Record<string, unknown>;
+  if ('title' in m && blank(m.title)) throw emptyField('minutes-title-empty', 'the title');
   if ('overview' in m && blank(m.overview)) {
     throw emptyField('minutes-overview-empty', 'the overview');
   }
@@ -89,6 +101,12 @@ function refuseEmptyText(value: unknown): void {
   });
   items('openQuestions').forEach((q, i) => {
     if (blank(q)) throw emptyField('minutes-question-empty', `open question ${i + 1}`);
+  });
+  items('interventions').forEach((item, i) => {
+    const { speaker, summary } = (item ?? {}) as { speaker?: unknown; summary?: unknown };
+    if (blank(speaker) || blank(summary)) {
+      throw emptyField('minutes-intervention-empty', `intervention ${i + 1} (speaker and summary)`);
+    }
   });
 }
 

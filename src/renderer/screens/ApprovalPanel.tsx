@@ -1,9 +1,14 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
-import type { MinutesHistory, MinutesStatus } from '../../shared/record.js';
+import type {
+  MinutesHistory,
+  MinutesSource,
+  MinutesStatus,
+  RecordEvent,
+} from '../../shared/record.js';
 import { useApi } from '../api/context.js';
 import { dateTime, shortFingerprint } from '../format.js';
-import { useI18n, type MessageKey } from '../i18n/i18n.js';
+import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { templateName } from './MeetingMinutes.js';
 
 /** One step of the approval, as the API calls it. */
@@ -24,6 +29,24 @@ function savePublicKey(pem: string, fileName: string): void {
 export function minutesStatusKey(status: MinutesStatus): MessageKey {
   return `approval.status.${status}` as MessageKey;
 }
+
+/** An entry of the history in words: the template by its name, a restore by where it came from. */
+function eventText(e: RecordEvent, history: MinutesHistory, t: Translate, locale: string): string {
+  const what = t(`approval.event.${e.action}` as MessageKey);
+  if (e.action === 'generated') return e.comment ? `${what} — ${templateName(e.comment, t)}` : what;
+  if (e.action === 'restored' && e.restoredFrom) {
+    const { version, event } = e.restoredFrom;
+    const source = history.versions.find((v) => v.version === version);
+    const at = event === undefined ? undefined : source?.events[event]?.at;
+    return at
+      ? `${what} — ${t('approval.restoredFrom', { date: dateTime(at, locale) })}`
+      : `${what} — ${t('approval.restoredFromVersion', { version })}`;
+  }
+  return what;
+}
+
+const sameSource = (a: MinutesSource, b: MinutesSource) =>
+  a.version === b.version && a.event === b.event;
 
 /**
  * The minutes' approval on the meeting page: the clerk submits, the approver
@@ -61,6 +84,10 @@ export function ApprovalPanel(props: {
       load();
     }, props.onError);
   };
+  const restore = (from: MinutesSource) =>
+    api.call('record.restore', { meetingId: meeting.id, from });
+  const restorable = (h: MinutesHistory, from: MinutesSource) =>
+    h.restorable.some((r) => sameSource(r, from));
   if (!meeting.minutes) return null;
   const current = history?.versions.at(-1);
   const approval = current?.approval;
@@ -173,16 +200,35 @@ export function ApprovalPanel(props: {
                 <strong>{t('approval.version', { version: v.version })}</strong>{' '}
                 {t(minutesStatusKey(v.status))}
                 {v.reason && <span translate="no"> — {v.reason}</span>}
+                {restorable(history, { version: v.version }) && (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={act(() => restore({ version: v.version }))}
+                  >
+                    {t('approval.restoreVersion', { version: v.version })}
+                  </button>
+                )}
                 <ul>
                   {v.events.map((e, i) => (
                     <li key={i}>
-                      {dateTime(e.at, locale)} · {t(`approval.event.${e.action}` as MessageKey)}
+                      {dateTime(e.at, locale)} · {eventText(e, history, t, locale)}
                       {e.by && <span translate="no"> · {e.by}</span>}
-                      {/* A draft's comment is its template's id: named as the template list names it. */}
-                      {e.comment && e.action === 'generated' ? (
-                        <span> — {templateName(e.comment, t)}</span>
-                      ) : (
-                        e.comment && <span translate="no"> — {e.comment}</span>
+                      {e.comment && e.action !== 'generated' && (
+                        <span translate="no"> — {e.comment}</span>
+                      )}
+                      {restorable(history, { version: v.version, event: i }) && (
+                        <>
+                          {' '}
+                          <button
+                            type="button"
+                            className="link"
+                            aria-label={t('approval.restoreAt', { date: dateTime(e.at, locale) })}
+                            onClick={act(() => restore({ version: v.version, event: i }))}
+                          >
+                            {t('approval.restore')}
+                          </button>
+                        </>
                       )}
                     </li>
                   ))}

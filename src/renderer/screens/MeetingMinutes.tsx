@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
+import type { MinutesHistory } from '../../shared/record.js';
 import { useApi } from '../api/context.js';
 import { useI18n, type MessageKey, type Translate } from '../i18n/i18n.js';
 import { MinutesEditor } from './MinutesEditor.js';
@@ -9,6 +10,13 @@ export function templateName(id: string, t: Translate): string {
   const key = `template.${id}` as MessageKey;
   const name = t(key);
   return name === key ? id.replace(/[-_]+/g, ' ') : name;
+}
+
+/** True when the draft's text is the clerk's (edited or restored), not the last one written. */
+export function handEdited(history: MinutesHistory): boolean {
+  const texts = history.versions.at(-1)?.events.filter((e) => e.minutes) ?? [];
+  const last = texts.at(-1);
+  return !!last && last.action !== 'generated';
 }
 
 /**
@@ -29,6 +37,8 @@ export function MeetingMinutes(props: {
   const [templates, setTemplates] = useState<string[]>([]);
   const [template, setTemplate] = useState('');
   const [editing, setEditing] = useState(false);
+  // Writing again over the clerk's own text asks first (the text stays in the history).
+  const [asking, setAsking] = useState(false);
 
   useEffect(() => {
     api
@@ -41,6 +51,9 @@ export function MeetingMinutes(props: {
       })
       .catch(() => undefined);
   }, [api]);
+
+  const regenerate = () =>
+    api.call('minutes.regenerate', { meetingId: meeting.id, template }).then(onChanged, onError);
 
   const minutes = meeting.minutes;
   // Only a draft or returned minutes can be edited: the editor closes if they get locked.
@@ -126,15 +139,36 @@ export function MeetingMinutes(props: {
           </label>
           <button
             type="button"
-            disabled={!template || meeting.segments.length === 0 || locked}
+            disabled={!template || meeting.segments.length === 0 || locked || asking}
             onClick={() =>
               void api
-                .call('minutes.regenerate', { meetingId: meeting.id, template })
-                .then(onChanged, onError)
+                .call('record.history', { meetingId: meeting.id })
+                .then((history) => (handEdited(history) ? setAsking(true) : regenerate()))
+                .catch(onError)
             }
           >
             {t('meeting.regenerate')}
           </button>
+        </div>
+      )}
+      {asking && (
+        <div role="alertdialog" aria-labelledby="regenerate-ask" className="confirm">
+          <p id="regenerate-ask">{t('meeting.regenerateAsk')}</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                setAsking(false);
+                void regenerate();
+              }}
+            >
+              {t('meeting.regenerateConfirm')}
+            </button>
+            <button type="button" onClick={() => setAsking(false)} autoFocus>
+              {t('common.cancel')}
+            </button>
+          </div>
         </div>
       )}
     </section>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { MeetingDetailView } from '../../shared/api.js';
 import { useApi } from '../api/context.js';
+import { useUnsavedEdits } from '../components/LeaveGuard.js';
 import { clock } from '../format.js';
 import { uiError } from '../i18n/errors.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -25,6 +26,8 @@ export function SegmentRow(props: {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(props.segment.text);
   const { segment } = props;
+  // A line being corrected and not saved yet: leaving the meeting asks first (walk 4, finding 2).
+  useUnsavedEdits(editing && text !== segment.text);
 
   async function setSpeaker(speakerId: string | null) {
     try {

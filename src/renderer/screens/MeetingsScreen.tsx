@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { CallOutput, MeetingStatus, MeetingView } from '../../shared/api.js';
+import { minutesStateOf, type MinutesStatus } from '../../shared/record.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { ErrorNote, ProgressBar } from '../components/ErrorNote.js';
 import { dateTime, duration } from '../format.js';
 import { useI18n, type MessageKey } from '../i18n/i18n.js';
 import { meetingBadge } from '../meeting-status.js';
+import { minutesStatusKey } from './ApprovalPanel.js';
 import { ImportPanel } from './ImportPanel.js';
 import { RecordingsLeftOpen, type ActiveRecording } from './RecordingsLeftOpen.js';
 import { useRecordingHandover } from '../recording/RecordingSession.js';
@@ -20,6 +22,10 @@ const STATUSES: MeetingStatus[] = [
   'failed',
 ];
 
+/** The minutes' states the « État » filter offers, after the meeting's own (walk 4, finding 10). */
+const MINUTES_STATES: MinutesStatus[] = ['draft', 'submitted', 'returned', 'approved'];
+type Filter = MeetingStatus | `minutes:${MinutesStatus}` | '';
+
 export function statusKey(status: MeetingStatus): MessageKey {
   return `status.${status}` as MessageKey;
 }
@@ -31,7 +37,7 @@ export function MeetingsScreen(props: {
   const api = useApi();
   const { t, locale } = useI18n();
   const [query, setQuery] = useState('');
-  const [status, setStatus] = useState<MeetingStatus | ''>('');
+  const [status, setStatus] = useState<Filter>('');
   const [meetings, setMeetings] = useState<MeetingView[] | undefined>();
   const [error, setError] = useState<unknown>();
   // Recordings left open (a reload, a closed window): no page captures them.
@@ -50,7 +56,11 @@ export function MeetingsScreen(props: {
     api
       .call('meetings.list', {
         ...(query.trim() ? { query: query.trim() } : {}),
-        ...(status ? { status } : {}),
+        ...(status.startsWith('minutes:')
+          ? { minutes: status.slice('minutes:'.length) as MinutesStatus }
+          : status
+            ? { status: status as MeetingStatus }
+            : {}),
       })
       .then((list) => {
         setMeetings(list);
@@ -127,16 +137,20 @@ export function MeetingsScreen(props: {
         </label>
         <label>
           {t('meetings.filterStatus')}
-          <select
-            value={status}
-            onChange={(event) => setStatus(event.target.value as MeetingStatus | '')}
-          >
+          <select value={status} onChange={(event) => setStatus(event.target.value as Filter)}>
             <option value="">{t('meetings.allStatuses')}</option>
             {STATUSES.map((value) => (
               <option key={value} value={value}>
                 {t(statusKey(value))}
               </option>
             ))}
+            <optgroup label={t('meeting.minutes')}>
+              {MINUTES_STATES.map((value) => (
+                <option key={value} value={`minutes:${value}`}>
+                  {t(`meetings.filterMinutes.${value}` as MessageKey)}
+                </option>
+              ))}
+            </optgroup>
           </select>
         </label>
       </div>
@@ -188,5 +202,16 @@ export function MeetingsScreen(props: {
 function Badge({ meeting }: { meeting: MeetingView }) {
   const { t } = useI18n();
   const badge = meetingBadge(meeting);
-  return <span className={`badge ${badge.className}`}>{t(badge.key)}</span>;
+  // A ready meeting also says where its minutes are: « Prête » alone hid an approval.
+  const minutes = minutesStateOf(meeting);
+  return (
+    <>
+      <span className={`badge ${badge.className}`}>{t(badge.key)}</span>
+      {minutes && (
+        <span className={`badge minutes-${minutes}`} data-testid="list-minutes-status">
+          {t(minutesStatusKey(minutes))}
+        </span>
+      )}
+    </>
+  );
 }
