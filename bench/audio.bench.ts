@@ -183,6 +183,7 @@ function convertInChild(input: string, output: string): Promise<{ ms: number; ma
 const bench: Bench = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'greffier-audio-bench-'));
   const rows: BenchRow[] = [];
+  let open: OpenVault | undefined;
   try {
     // A longer source (the 20 s speech repeated) so process start-up does not dominate ffmpeg's time.
     const source = join(dir, 'source.wav');
@@ -201,7 +202,7 @@ const bench: Bench = async () => {
       runTool('ffmpeg', ['-loglevel', 'error', '-y', '-i', source, ...args, out]);
       files[name] = out;
     }
-    const open = await createVault(join(dir, 'vault'), Buffer.from('bench passphrase 15'), {
+    open = await createVault(join(dir, 'vault'), Buffer.from('bench passphrase 15'), {
       autoLockMinutes: 0,
     });
     for (const [name, file] of Object.entries(files)) {
@@ -364,6 +365,9 @@ const bench: Bench = async () => {
       }
     }
   } finally {
+    // Locking closes the vault's files (the audit trail's handle stays open while it is unlocked):
+    // without it Node closed that handle on garbage collection, with a warning.
+    await open?.vault.lock();
     rmSync(dir, { recursive: true, force: true });
   }
   return { title: `Audio imports (${MINUTES} min of French speech per format)`, rows };

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { sourceChunks } from './source.js';
@@ -250,7 +251,12 @@ export async function* whisperSamples(
     }
   } finally {
     decoder?.free();
-    stream.destroy();
+    // Closed before this returns, also when the reader stops early: the file is free to move or delete.
+    if (!stream.closed) {
+      const closed = once(stream, 'close').catch(() => undefined);
+      stream.destroy();
+      await closed;
+    }
   }
   if (inputSamples === 0) {
     throw new GreffierError(
