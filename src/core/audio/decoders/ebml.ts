@@ -75,7 +75,7 @@ export interface EbmlElement {
 }
 
 /** Reads a variable-length integer; `marker` keeps the length bits (element IDs keep them). */
-function vint(
+export function vint(
   bytes: Uint8Array,
   at: number,
   marker: boolean,

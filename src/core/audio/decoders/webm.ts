@@ -30,6 +30,9 @@ export interface WebmHeader {
   codecId?: string;
   durationMs?: number;
   encrypted: boolean;
+  /** The audio track's number and the clusters' time unit (ns): to find the length without Duration. */
+  audioTrack?: number;
+  timecodeScale?: number;
 }
 
 /**
@@ -63,6 +66,8 @@ export class WebmOpusDecoder implements StreamDecoder {
       durationMs:
         this.rawDuration === undefined ? undefined : (this.rawDuration * this.timecodeScale) / 1e6,
       encrypted: audio?.encrypted ?? false,
+      audioTrack: audio?.number,
+      timecodeScale: this.timecodeScale,
     };
   }
 
