@@ -152,6 +152,7 @@ export class WebmOpusDecoder implements StreamDecoder {
     this.decoder = new OpusDecoder(options);
     await this.decoder.ready;
     this.audioTrack = audio.number;
+    this.reader.audioTrack = audio.number;
   }
 
   async decode(bytes: Uint8Array): Promise<DecodedPiece> {
@@ -219,7 +220,7 @@ function damageErrors(
   samplesBefore: (frames: number) => number,
 ): DecodedPiece['errors'] {
   return afterFrames.map((frames) => ({
-    message: 'a damaged stretch of the WebM file was skipped up to the next cluster',
+    message: 'a damaged stretch of the WebM file was skipped up to the next readable block',
     outputSamples: samplesBefore(frames),
   }));
 }
