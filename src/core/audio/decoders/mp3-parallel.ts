@@ -1,5 +1,5 @@
 import { SAMPLE_RATE } from '../../../shared/audio.js';
-import { resamplerPlan } from '../resampler.js';
+import { resamplerPlan, type ResamplerPlan } from '../resampler.js';
 import { kernelModule } from '../resampler-kernel.js';
 import { Mp3FrameCutter, type Mp3Piece } from './mp3-frames.js';
 import { WorkerDecoder, type DecodedLike, type WhisperLike } from './worker.js';
@@ -39,6 +39,8 @@ export class ParallelMp3Decoder implements StreamDecoder {
   readonly decodeAhead: number;
   private readonly cutter: Mp3FrameCutter;
   private turn = 0;
+  /** The filter for the stream's rate, made once (its table takes a millisecond or two). */
+  private plan: (ResamplerPlan & { fromRate: number }) | undefined;
   /** Where the stream's sample 0 is, in samples of its frames: known once the first piece is back. */
   private start: Promise<number> | undefined;
 
@@ -99,12 +101,19 @@ export class ParallelMp3Decoder implements StreamDecoder {
   private send(piece: Mp3Piece | undefined): Promise<DecodedPiece> {
     if (!piece) return Promise.resolve(emptyPiece());
     const worker = this.workers[this.turn++ % this.workers.length]!;
-    if (!this.kernel) {
+    // No frame header found yet (a piece of garbage): nothing to resample, the channels go back.
+    if (!this.kernel || !this.cutter.sampleRate) {
       return worker
         .segment(piece.warmup, piece.body)
         .then((decoded) => this.trimmed(piece, decoded));
     }
-    const plan = resamplerPlan(this.cutter.sampleRate, SAMPLE_RATE);
+    if (this.plan?.fromRate !== this.cutter.sampleRate) {
+      this.plan = {
+        ...resamplerPlan(this.cutter.sampleRate, SAMPLE_RATE),
+        fromRate: this.cutter.sampleRate,
+      };
+    }
+    const plan = this.plan;
     const segment = (start: number): Promise<DecodedPiece> =>
       worker
         .whisperSegment({
@@ -121,7 +130,9 @@ export class ParallelMp3Decoder implements StreamDecoder {
           plan: { ...plan, from: this.cutter.sampleRate, module: this.kernel! },
         })
         .then((decoded) =>
-          'whisper' in decoded ? fromWorker(decoded) : this.trimmed(piece, decoded),
+          'whisper' in decoded
+            ? fromWorker(decoded, this.cutter.sampleRate)
+            : this.trimmed(piece, decoded),
         );
     if (piece.firstFrame === 0) return segment(0);
     // Each worker answers in the order asked, and these are asked in file order once the start is known.
@@ -164,10 +175,11 @@ export class ParallelMp3Decoder implements StreamDecoder {
   }
 }
 
-function fromWorker(decoded: WhisperLike): DecodedPiece {
+/** A worker's 16 kHz piece; `rate` (the first frame's) stands in where nothing could be decoded. */
+function fromWorker(decoded: WhisperLike, rate: number): DecodedPiece {
   return {
     channels: [],
-    sampleRate: decoded.sampleRate,
+    sampleRate: decoded.sampleRate || rate,
     whisper: decoded.whisper,
     errors: decoded.errors.map((error) => ({
       message: error.message,
