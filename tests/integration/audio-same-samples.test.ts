@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/core/audio/probe.js';
 import { readWhisperSamples } from '../../src/core/audio/index.js';
 import { decoderFor, whisperSamples } from '../../src/core/audio/stream.js';
+import type { ParallelMp3Decoder } from '../../src/core/audio/decoders/mp3-parallel.js';
 import { downmix } from '../../src/core/audio/downmix.js';
 import { wavFrames } from '../../src/core/audio/wav-stream.js';
 import { StreamResampler as PreviousResampler } from '../../bench/baseline/resampler-v2.js';
@@ -78,7 +79,11 @@ async function previousPath(file: string): Promise<Float32Array> {
 async function importPath(
   file: string,
   inThread = false,
-  options: { decodeThreads?: number; readSize?: number } = {},
+  options: {
+    decodeThreads?: number;
+    readSize?: number;
+    onChannels?: (channels: Float32Array[]) => void;
+  } = {},
 ): Promise<Float32Array> {
   const parts: Float32Array[] = [];
   for await (const piece of whisperSamples(await probeAudio(file), { inThread, ...options })) {
@@ -122,8 +127,14 @@ describe.skipIf(missing)('the faster import gives the same samples as before', (
 
   // Two workers on successive pieces (16 KB reads: ~2 s pieces, so the 20 s file makes ten), each
   // piece after the first re-decoding 16-31 frames of warm-up: MPEG-1 comes out bit-identical.
-  it('mp3: pieces decoded by two workers at once, the same samples', async () => {
+  // Each worker also mixes and resamples its own piece (the filter's edges from the warm-up and
+  // a frame decoded past the piece): the pieces join into exactly the one resampler's samples.
+  it('mp3: pieces decoded and resampled by two workers at once, the same samples', async () => {
     const file = encodedSpeech('mp3');
+    const info = await probeAudio(file);
+    const decoder = await decoderFor(info, false, 2, true);
+    expect((decoder as ParallelMp3Decoder).resamples).toBe(true);
+    decoder.free();
     const before = await previousPath(file);
     expectSameSamples(
       await importPath(file, false, { decodeThreads: 2, readSize: 16_384 }),
@@ -133,6 +144,38 @@ describe.skipIf(missing)('the faster import gives the same samples as before', (
       await importPath(file, false, { decodeThreads: 3, readSize: 40_000 }),
       before,
     );
+    // A seat plan wants every channel here: the workers then decode only, and this thread resamples.
+    let seen = 0;
+    expectSameSamples(
+      await importPath(file, false, {
+        decodeThreads: 2,
+        readSize: 16_384,
+        onChannels: (channels) => (seen += channels[0]!.length),
+      }),
+      before,
+    );
+    expect(seen).toBeGreaterThan(44_100 * 15);
+  });
+
+  // The workers' resampling for other layouts: 48 kHz (another filter), mono (nothing to mix), a
+  // file without the LAME tag (no delay trimmed: sample 0 is the first frame's), and pieces cut in
+  // odd places (one byte short of a read size that lands on frames).
+  it.each([
+    ['48 kHz stereo', ['-ar', '48000', '-b:a', '96k']],
+    ['44.1 kHz mono', ['-ac', '1', '-b:a', '48k']],
+    ['no LAME tag', ['-b:a', '64k', '-write_xing', '0']],
+    ['variable bitrate', ['-q:a', '5']],
+  ])('mp3 %s: pieces resampled by the workers, the same samples', async (name, args) => {
+    const file = join(dir.path, `speech-${name.replace(/\W+/g, '-')}.mp3`);
+    runTool('ffmpeg', [
+      ...['-loglevel', 'error', '-y', '-i', speechSource()],
+      ...['-c:a', 'libmp3lame', ...args, file],
+    ]);
+    const before = await previousPath(file);
+    expect(before.length).toBeGreaterThan(16_000 * 15);
+    for (const readSize of [16_383, 50_000]) {
+      expectSameSamples(await importPath(file, false, { decodeThreads: 2, readSize }), before);
+    }
   });
 
   // MPEG-2 (22 kHz mono, 32 kb/s): mpg123 keeps some state we do not rebuild exactly; the pieces

@@ -92,6 +92,51 @@ describe('MP3 frame cutter', () => {
     },
   );
 
+  // Workers that resample their own piece decode one frame past it (the filter reaches ahead),
+  // and the first piece is cut small (decoded alone first, it tells where sample 0 is).
+  it.each([[[1000]], [[4096, 333, 17_000]]])(
+    'reads of %j with a frame of lookahead: each piece carries the next frame, the first is small',
+    (reads) => {
+      const frames = 300;
+      const file = Uint8Array.from([
+        ...infoFrame(frames, 576, 802),
+        ...Array.from({ length: frames }, (_, n) => frame(n)).flat(),
+      ]);
+      const cutter = new Mp3FrameCutter(undefined, 1);
+      const pieces = [];
+      let at = 0;
+      for (let i = 0; at < file.length; i++) {
+        const size = reads[i % reads.length]!;
+        const piece = cutter.push(file.subarray(at, at + size), false, i === 0 ? 32 : Infinity);
+        if (piece) pieces.push(piece);
+        at += size;
+      }
+      for (let piece = cutter.push(new Uint8Array(0), true); piece;) {
+        pieces.push(piece);
+        piece = piece.final ? undefined : cutter.push(new Uint8Array(0), true);
+      }
+      expect(cutter.startSample).toBe(576 + 529);
+      expect(cutter.sampleRate).toBe(44_100);
+      expect(Buffer.concat(pieces.map((p) => p.body)).equals(Buffer.from(file))).toBe(true);
+      expect(pieces.filter((p) => p.final)).toEqual([pieces[pieces.length - 1]]);
+      expect(pieces[pieces.length - 1]!.after.length).toBe(0);
+      let framesBefore = 0;
+      for (const [i, piece] of pieces.entries()) {
+        expect(piece.firstFrame).toBe(framesBefore);
+        framesBefore += piece.frames;
+        if (piece.final) continue;
+        // The frame just after the body, whole: the next piece's first.
+        expect(piece.after.length).toBe(FRAME);
+        expect(piece.after[4]).toBe(framesBefore & 0xff);
+        expect(
+          Buffer.from(pieces[i + 1]!.body.subarray(0, FRAME)).equals(Buffer.from(piece.after)),
+        ).toBe(true);
+      }
+      if (reads[0] === 1000) expect(pieces[0]!.frames).toBeLessThanOrEqual(32);
+      expect(framesBefore).toBe(frames);
+    },
+  );
+
   it('steps over garbage: kept in the bytes, not counted as frames', () => {
     const garbage = new Array<number>(1000).fill(0xff);
     const file = Uint8Array.from([

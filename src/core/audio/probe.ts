@@ -3,7 +3,8 @@ import { GreffierError } from '../errors.js';
 import { detectContainer, DETECT_BYTES, id3Size, type ContainerKind } from './detect.js';
 import { readWavLayout, type WavLayout } from './wav-stream.js';
 import { readMp4Audio } from './mp4.js';
-import { WebmOpusDecoder, drmError } from './decoders/webm.js';
+import { WebmOpusDecoder, drmError, type WebmHeader } from './decoders/webm.js';
+import { webmDurationFromClusters } from './decoders/webm-duration.js';
 import { readAudioBytes } from './wav.js';
 import type { ByteSource, SizedSource } from './source.js';
 
@@ -108,8 +109,19 @@ export async function probeAudio(file: string, source?: SizedSource): Promise<Au
         };
       case 'mp3':
         return { ...base, ...(await mp3Info(handle, size, head)) };
-      case 'webm':
-        return { ...base, ...webmInfo(file, head) };
+      case 'webm': {
+        const { header, ...info } = webmInfo(file, head);
+        if (info.durationMs === undefined && !info.refusal && header?.audioTrack !== undefined) {
+          // No Duration element (MediaRecorder): the last cluster says how long it is.
+          info.durationMs = await webmDurationFromClusters(
+            handle,
+            size,
+            header.audioTrack,
+            header.timecodeScale ?? 1_000_000,
+          );
+        }
+        return { ...base, ...info };
+      }
       case 'mp4': {
         const audio = await readMp4Audio(handle, size);
         const info = {
@@ -281,7 +293,7 @@ async function mp3Info(handle: ByteSource, size: number, head: Uint8Array): Prom
   };
 }
 
-function webmInfo(file: string, head: Uint8Array): CodecInfo {
+function webmInfo(file: string, head: Uint8Array): CodecInfo & { header?: WebmHeader } {
   let header;
   try {
     header = new WebmOpusDecoder(file).scanHeader(head);
@@ -303,6 +315,7 @@ function webmInfo(file: string, head: Uint8Array): CodecInfo {
     sampleRate: codec === 'opus' ? 48_000 : undefined,
     durationMs: header.durationMs,
     durationExact: header.durationMs !== undefined,
+    header,
   };
   if (header.encrypted) return { ...info, refusal: drmError(file) };
   if (codec === 'aac') return { ...info, refusal: aacRefusal(file, 'a WebM/Matroska file') };

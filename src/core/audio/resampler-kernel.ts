@@ -277,8 +277,11 @@ export interface KernelInstance {
 
 let compiled: object | null | undefined;
 
-/** A fresh instance (its own memory), or undefined where WebAssembly SIMD is not available. */
-export function kernelInstance(): KernelInstance | undefined {
+/**
+ * The compiled module, or undefined where WebAssembly SIMD is not available
+ * (a worker thread is handed it to make its own instance).
+ */
+export function kernelModule(): object | undefined {
   if (compiled === undefined) {
     try {
       compiled = wasm?.validate(moduleBytes) ? new wasm.Module(moduleBytes) : null;
@@ -286,6 +289,11 @@ export function kernelInstance(): KernelInstance | undefined {
       compiled = null;
     }
   }
-  if (!compiled) return undefined;
-  return new wasm!.Instance(compiled).exports as KernelInstance;
+  return compiled ?? undefined;
+}
+
+/** A fresh instance (its own memory), or undefined where WebAssembly SIMD is not available. */
+export function kernelInstance(): KernelInstance | undefined {
+  const module = kernelModule();
+  return module ? (new wasm!.Instance(module).exports as KernelInstance) : undefined;
 }

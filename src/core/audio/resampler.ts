@@ -42,6 +42,46 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/**
+ * The filter for one ratio: output k is centred at input k × down / up; its
+ * taps start at input floor(k × down / up) − half + 1 and use row
+ * (k × down) mod up of `table`. A decoding worker resamples its own piece of
+ * a file with the same plan and the same WebAssembly loop (decoders/worker.ts).
+ */
+export interface ResamplerPlan {
+  up: number;
+  down: number;
+  half: number;
+  taps: number;
+  /** `phases` rows of `taps` coefficients. */
+  table: Float32Array;
+  phases: number;
+}
+
+export function resamplerPlan(fromRate: number, toRate: number): ResamplerPlan {
+  const divisor = gcd(fromRate, toRate);
+  const up = toRate / divisor;
+  const down = fromRate / divisor;
+  const cutoff = Math.min(1, toRate / fromRate) * 0.95;
+  const half = Math.ceil(ZERO_CROSSINGS / cutoff);
+  const taps = 2 * half;
+  const phases = Math.min(up, MAX_PHASES);
+  const i0Beta = besselI0(KAISER_BETA);
+  const table = new Float32Array(phases * taps);
+  for (let p = 0; p < phases; p++) {
+    const offset = p / phases;
+    for (let n = 0; n < taps; n++) {
+      // Tap n weighs input base - half + 1 + n, at distance x (input samples) from the centre.
+      const x = (n - half + 1 - offset) * cutoff;
+      const r = x / ZERO_CROSSINGS;
+      const window = Math.abs(r) >= 1 ? 0 : besselI0(KAISER_BETA * Math.sqrt(1 - r * r)) / i0Beta;
+      const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+      table[p * taps + n] = sinc * window * cutoff;
+    }
+  }
+  return { up, down, half, taps, table, phases };
+}
+
 export class StreamResampler {
   /** Output advances `down` input steps per `up` phases: out rate / in rate = up / down. */
   private readonly up: number;
@@ -68,26 +108,13 @@ export class StreamResampler {
     readonly fromRate: number,
     readonly toRate: number,
   ) {
-    const divisor = gcd(fromRate, toRate);
-    this.up = toRate / divisor;
-    this.down = fromRate / divisor;
-    const cutoff = Math.min(1, toRate / fromRate) * 0.95;
-    this.half = Math.ceil(ZERO_CROSSINGS / cutoff);
-    this.taps = 2 * this.half;
-    this.phases = Math.min(this.up, MAX_PHASES);
-    const i0Beta = besselI0(KAISER_BETA);
-    this.table = new Float32Array(this.phases * this.taps);
-    for (let p = 0; p < this.phases; p++) {
-      const offset = p / this.phases;
-      for (let n = 0; n < this.taps; n++) {
-        // Tap n weighs input base - half + 1 + n, at distance x (input samples) from the centre.
-        const x = (n - this.half + 1 - offset) * cutoff;
-        const r = x / ZERO_CROSSINGS;
-        const window = Math.abs(r) >= 1 ? 0 : besselI0(KAISER_BETA * Math.sqrt(1 - r * r)) / i0Beta;
-        const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
-        this.table[p * this.taps + n] = sinc * window * cutoff;
-      }
-    }
+    const plan = resamplerPlan(fromRate, toRate);
+    this.up = plan.up;
+    this.down = plan.down;
+    this.half = plan.half;
+    this.taps = plan.taps;
+    this.phases = plan.phases;
+    this.table = plan.table;
     // Silence before the first sample, so the first outputs have their full history.
     this.bufferStart = -(this.half - 1);
     this.buffer = new Float32Array(Math.max(4096, this.taps * 2));

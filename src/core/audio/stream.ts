@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { sourceChunks } from './source.js';
@@ -89,11 +90,13 @@ export async function decoderFor(
   info: AudioInfo,
   inThread?: boolean,
   decodeThreads = 1,
+  /** Several MP3 workers may hand back what whisper reads (16 kHz mono) instead of the channels. */
+  whisper = false,
 ): Promise<StreamDecoder> {
   switch (info.container) {
     case 'mp3':
       if (decodeThreads > 1 && !inThread) {
-        const parallel = await ParallelMp3Decoder.start(decodeThreads);
+        const parallel = await ParallelMp3Decoder.start(decodeThreads, whisper);
         if (parallel) return parallel;
       }
       return mp3Decoder(inThread);
@@ -140,7 +143,10 @@ export async function* whisperSamples(
         ...(wav ? { start: wav.dataOffset, end: wav.dataOffset + wav.dataSize - 1 } : {}),
       });
   const threads = info.container === 'mp3' ? mp3Threads(info, options) : 1;
-  const decoder = wav ? undefined : await decoderFor(info, options.inThread, threads);
+  // The channels are wanted here for a seat plan: then the workers decode only.
+  const decoder = wav
+    ? undefined
+    : await decoderFor(info, options.inThread, threads, !options.onChannels);
   let resampler: StreamResampler | undefined;
   let bytesRead = wav ? wav.dataOffset : 0;
   let decodedMs = 0;
@@ -169,6 +175,13 @@ export async function* whisperSamples(
         atMs,
         message: `${info.file}: damaged audio at ${formatTime(atMs)} skipped (${error.message})`,
       });
+    }
+    if (piece.whisper) {
+      // Mixed and resampled by the worker that decoded it.
+      inputRate = piece.sampleRate;
+      inputSamples += piece.whisper.frames;
+      decodedMs = inputRate ? (inputSamples / inputRate) * 1000 : decodedMs;
+      return piece.whisper.samples.length ? piece.whisper.samples : undefined;
     }
     const frames = piece.channels[0]?.length ?? 0;
     if (frames === 0) return undefined;
@@ -238,7 +251,12 @@ export async function* whisperSamples(
     }
   } finally {
     decoder?.free();
-    stream.destroy();
+    // Closed before this returns, also when the reader stops early: the file is free to move or delete.
+    if (!stream.closed) {
+      const closed = once(stream, 'close').catch(() => undefined);
+      stream.destroy();
+      await closed;
+    }
   }
   if (inputSamples === 0) {
     throw new GreffierError(

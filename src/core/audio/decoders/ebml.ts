@@ -65,6 +65,8 @@ const AFTER_CLUSTERS = new Set<number>([
   ...[ID.segment, 0x1a45dfa3],
 ]);
 const MAX_BLOCK = 1 << 20;
+/** A block resumed at after damage is an audio block: an Opus packet is at most a few kilobytes. */
+const MAX_RESUME_BLOCK = 1 << 16;
 /** The mark `push` leaves among the elements where it stepped over damage. */
 export const DAMAGE = -1;
 const CLUSTER_ID = [0x1f, 0x43, 0xb6, 0x75];
@@ -75,7 +77,7 @@ export interface EbmlElement {
 }
 
 /** Reads a variable-length integer; `marker` keeps the length bits (element IDs keep them). */
-function vint(
+export function vint(
   bytes: Uint8Array,
   at: number,
   marker: boolean,
@@ -107,9 +109,15 @@ export class EbmlReader {
   /** Damaged stretches stepped over so far (each one: from the damage to the next cluster). */
   damaged = 0;
 
+  /** The audio track, once known: after damage, reading resumes at its next block. */
+  audioTrack: number | undefined;
+  /** Tracks of the blocks read before any damage (until the audio track is known: one of them). */
+  private readonly blockTracks = new Set<number>();
+
   /**
-   * After damage: drops bytes up to the next cluster's ID (kept), or all but
-   * the last three when there is none yet (the ID may straddle two reads).
+   * After damage: drops bytes up to the next cluster's ID or the next block
+   * of the audio track (kept), or all but the last bytes when there is none
+   * yet (a block may straddle two reads: it is checked once they are in).
    */
   private hunt(buffer: Uint8Array, from: number): number {
     for (let i = from; i + 4 <= buffer.length; i++) {
@@ -117,8 +125,48 @@ export class EbmlReader {
         this.hunting = false;
         return i;
       }
+      if (buffer[i] !== ID.simpleBlock || this.blockTracks.size === 0) continue;
+      const block = this.blockAt(buffer, i);
+      if (block === 'more') return i;
+      if (block) {
+        this.hunting = false;
+        return i;
+      }
     }
     return Math.max(from, buffer.length - 3);
+  }
+
+  /**
+   * Whether a SimpleBlock of the audio track starts at `at` and another
+   * element a block may be followed by (a block, a block group, a cluster)
+   * starts where it ends: a chance match in damaged bytes would have to
+   * pass every check ('more' when the bytes to tell have not come yet).
+   */
+  private blockAt(buffer: Uint8Array, at: number): boolean | 'more' {
+    const size = vint(buffer, at + 1, false);
+    if (!size) return 'more';
+    if (size.unknown || size.value < 4 || size.value > MAX_RESUME_BLOCK) return false;
+    const body = at + 1 + size.length;
+    const track = vint(buffer, body, false);
+    if (!track) return 'more';
+    if (
+      this.audioTrack === undefined
+        ? !this.blockTracks.has(track.value)
+        : track.value !== this.audioTrack
+    ) {
+      return false;
+    }
+    const flags = buffer[body + track.length + 2];
+    if (flags === undefined) return 'more';
+    if (flags & 0x70) return false; // Reserved bits.
+    const next = body + size.value;
+    if (next + 4 > buffer.length) return 'more';
+    if (CLUSTER_ID.every((byte, k) => buffer[next + k] === byte)) return true;
+    if (buffer[next] === ID.blockGroup) return true;
+    if (buffer[next] !== ID.simpleBlock) return false;
+    const nextSize = vint(buffer, next + 1, false);
+    if (!nextSize) return 'more';
+    return !nextSize.unknown && nextSize.value >= 4 && nextSize.value <= MAX_RESUME_BLOCK;
   }
 
   /** Feeds bytes; returns the leaf elements completed by them, in file order. */
@@ -170,7 +218,13 @@ export class EbmlReader {
       if (size!.unknown) throw new Error(`an element of unknown size at byte ${this.offset}`);
       if (READ.has(id.value)) {
         if (at + header + size!.value > buffer.length) break; // Wait for the rest.
-        out.push({ id: id.value, data: buffer.slice(at + header, at + header + size!.value) });
+        const data = buffer.slice(at + header, at + header + size!.value);
+        // Before any damage, blocks are the file's own: their tracks are the ones to resume at.
+        if (id.value === ID.simpleBlock && this.damaged === 0) {
+          const track = vint(data, 0, false);
+          if (track && track.value > 0) this.blockTracks.add(track.value);
+        }
+        out.push({ id: id.value, data });
         at += header + size!.value;
         this.offset += header + size!.value;
         continue;

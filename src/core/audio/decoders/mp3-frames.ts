@@ -31,6 +31,7 @@ export interface Mp3Header {
   /** Bytes in the frame, header included. */
   length: number;
   samplesPerFrame: number;
+  sampleRate: number;
   mpeg1: boolean;
   mono: boolean;
 }
@@ -60,6 +61,7 @@ export function mp3Header(bytes: Uint8Array, at: number): Mp3Header | undefined 
   return {
     length: Math.floor(((mpeg1 ? 144 : 72) * bitrate) / rate) + padding,
     samplesPerFrame: mpeg1 ? 1152 : 576,
+    sampleRate: rate,
     mpeg1,
     mono: bytes[at + 3]! >> 6 === 3,
   };
@@ -70,7 +72,7 @@ function infoFrame(
   bytes: Uint8Array,
   at: number,
   header: Mp3Header,
-): { endSample: number } | undefined {
+): { endSample: number; startSample: number } | undefined {
   const tag = at + 4 + (header.mpeg1 ? (header.mono ? 17 : 32) : header.mono ? 9 : 17);
   const end = at + header.length;
   if (tag + 8 > end) return undefined;
@@ -82,9 +84,13 @@ function infoFrame(
   const frames = flags & 1 ? view.getUint32(p) : undefined;
   p += (flags & 1 ? 4 : 0) + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
   // The LAME extension: 21 bytes of encoder name and settings, then 12 bits of delay, 12 of padding.
-  if (frames === undefined || p + 24 > end) return { endSample: Infinity };
+  if (frames === undefined || p + 24 > end) return { endSample: Infinity, startSample: 0 };
+  const delay = (bytes[p + 21]! << 4) | (bytes[p + 22]! >> 4);
   const padding = ((bytes[p + 22]! & 15) << 8) | bytes[p + 23]!;
-  return { endSample: frames * header.samplesPerFrame - padding + DECODER_DELAY };
+  return {
+    endSample: frames * header.samplesPerFrame - padding + DECODER_DELAY,
+    startSample: delay + DECODER_DELAY,
+  };
 }
 
 export interface Mp3Piece {
@@ -92,9 +98,19 @@ export interface Mp3Piece {
   warmup: Uint8Array;
   /** The piece itself: whole frames (and any garbage between them). */
   body: Uint8Array;
+  /**
+   * The whole frames just after the body (`lookahead` of them; empty for the
+   * last piece): decoded past the body's end, they give its last samples the
+   * input a resampling filter reaches ahead for.
+   */
+  after: Uint8Array;
   /** Audio frames before the body (the Info frame not counted). */
   firstFrame: number;
+  /** Audio frames in the body. */
+  frames: number;
   samplesPerFrame: number;
+  /** True for the file's last piece. */
+  final: boolean;
 }
 
 export class Mp3FrameCutter {
@@ -109,13 +125,25 @@ export class Mp3FrameCutter {
   private framesCut = 0;
   private first = true;
   samplesPerFrame = 1152;
+  /** The first frame header's rate (0 until one is read). */
+  sampleRate = 0;
   /** Samples past this position (counted from the first audio frame) are the encoder's padding. */
   endSample = Infinity;
+  /** Samples before this position are the encoder's and decoder's delay (the LAME tag's figure; mpg123 trims them). */
+  startSample = 0;
 
-  constructor(private readonly minFrames = 2 * MIN_WARMUP) {}
+  constructor(
+    private readonly minFrames = 2 * MIN_WARMUP,
+    /** Whole frames kept back after each piece but the last, and handed with it as `after`. */
+    private readonly lookahead = 0,
+  ) {}
 
-  /** Bytes in file order; a piece when enough whole frames have come (all that is left when `final`). */
-  push(bytes: Uint8Array, final: boolean): Mp3Piece | undefined {
+  /**
+   * Bytes in file order; a piece when enough whole frames have come (all that
+   * is left when `final`), of at most `maxFrames` frames when asked (then
+   * call again with no bytes for the rest).
+   */
+  push(bytes: Uint8Array, final: boolean, maxFrames = Infinity): Mp3Piece | undefined {
     if (bytes.length) {
       const joined = new Uint8Array(this.pending.length + bytes.length);
       joined.set(this.pending);
@@ -125,14 +153,17 @@ export class Mp3FrameCutter {
     this.scan(final);
     let cutAt: number;
     let frames: number;
-    if (final) {
+    let after = new Uint8Array(0);
+    const last = final && this.starts.length <= maxFrames;
+    if (last) {
       cutAt = this.pending.length;
       frames = this.starts.length;
     } else {
-      // Up to the last frame found (its end may not have come yet); never a piece before minFrames.
-      frames = this.starts.length - 1;
+      // Up to the last frame found (its end may not have come yet) less the lookahead; never a piece before minFrames.
+      frames = Math.min(this.starts.length - 1 - this.lookahead, maxFrames);
       if (frames < 1 || this.framesCut + frames < this.minFrames) return undefined;
       cutAt = this.starts[frames]!;
+      after = this.pending.slice(cutAt, this.starts[frames + this.lookahead]);
     }
     if (cutAt === 0) return undefined;
     const body = this.pending.slice(0, cutAt);
@@ -140,8 +171,11 @@ export class Mp3FrameCutter {
     const piece: Mp3Piece = {
       warmup: this.warmup(),
       body,
+      after,
       firstFrame: this.framesCut,
+      frames,
       samplesPerFrame: this.samplesPerFrame,
+      final: last,
     };
     this.keepRecent(body, bodyStarts);
     this.framesCut += frames;
@@ -176,9 +210,11 @@ export class Mp3FrameCutter {
       if (this.first) {
         this.first = false;
         this.samplesPerFrame = header.samplesPerFrame;
+        this.sampleRate = header.sampleRate;
         const info = infoFrame(bytes, at, header);
         if (info) {
           this.endSample = info.endSample;
+          this.startSample = info.startSample;
           this.scanAt = next;
           continue;
         }

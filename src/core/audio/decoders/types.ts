@@ -4,6 +4,12 @@ export interface DecodedPiece {
   sampleRate: number;
   /** Frames the codec could not decode, with how many samples had been decoded before each. */
   errors: { message: string; outputSamples: number; atMs?: number }[];
+  /**
+   * Set when the decoder also mixed and resampled the piece (MP3 on several
+   * workers): `samples` are what whisper reads (16 kHz mono), made from
+   * `frames` decoded samples at `sampleRate`; `channels` is then empty.
+   */
+  whisper?: { samples: Float32Array; frames: number };
 }
 
 /**

@@ -30,6 +30,9 @@ export interface WebmHeader {
   codecId?: string;
   durationMs?: number;
   encrypted: boolean;
+  /** The audio track's number and the clusters' time unit (ns): to find the length without Duration. */
+  audioTrack?: number;
+  timecodeScale?: number;
 }
 
 /**
@@ -63,6 +66,8 @@ export class WebmOpusDecoder implements StreamDecoder {
       durationMs:
         this.rawDuration === undefined ? undefined : (this.rawDuration * this.timecodeScale) / 1e6,
       encrypted: audio?.encrypted ?? false,
+      audioTrack: audio?.number,
+      timecodeScale: this.timecodeScale,
     };
   }
 
@@ -147,6 +152,7 @@ export class WebmOpusDecoder implements StreamDecoder {
     this.decoder = new OpusDecoder(options);
     await this.decoder.ready;
     this.audioTrack = audio.number;
+    this.reader.audioTrack = audio.number;
   }
 
   async decode(bytes: Uint8Array): Promise<DecodedPiece> {
@@ -214,7 +220,7 @@ function damageErrors(
   samplesBefore: (frames: number) => number,
 ): DecodedPiece['errors'] {
   return afterFrames.map((frames) => ({
-    message: 'a damaged stretch of the WebM file was skipped up to the next cluster',
+    message: 'a damaged stretch of the WebM file was skipped up to the next readable block',
     outputSamples: samplesBefore(frames),
   }));
 }

@@ -24,9 +24,38 @@ export interface DecodedLike {
   errors: { message: string; outputSamples: number }[];
 }
 
+/** A piece decoded, mixed and resampled in the worker: what whisper reads, and the input it covered. */
+export interface WhisperLike {
+  whisper: { samples: Float32Array; frames: number };
+  sampleRate: number;
+  errors: { message: string; outputSamples: number }[];
+}
+
+/** What `whisperSegment` needs beside the bytes: where the piece sits and how to resample it. */
+export interface WhisperSegment {
+  warmup: Uint8Array;
+  body: Uint8Array;
+  after: Uint8Array;
+  /** The body's first sample, counted in the decoded stream (after the decoder's own trimming). */
+  start: number;
+  /** Samples of the body (and after it) that are audio: past this, the encoder's padding. */
+  limit: number;
+  final: boolean;
+  plan: {
+    from: number;
+    up: number;
+    down: number;
+    half: number;
+    taps: number;
+    table: Float32Array;
+    /** The resampler's compiled WebAssembly loop (resampler-kernel.ts). */
+    module: object;
+  };
+}
+
 interface Reply {
   id: number;
-  decoded?: DecodedLike;
+  decoded?: DecodedLike | WhisperLike;
   failure?: string;
 }
 
@@ -65,6 +94,73 @@ const segment = async (library, { warmup, body }) => {
     fresh.free();
   }
 };
+// The same, carried on to what whisper reads (mp3-parallel.ts): the piece mixed to mono, then resampled
+// by the resampler's own plan and WebAssembly loop (resampler.ts), its edges read from the warm-up's last
+// samples and the frames decoded past its end. Outputs k with floor(start·up/down) <= k < floor(end·up/down)
+// are this piece's: the pieces' outputs join into exactly the one resampler's.
+const kernels = new Map();
+const mixInto = (heap, at, decoded, from, to) => {
+  if (!decoded || to <= from) return;
+  const [left, right] = decoded.channelData;
+  if (!right) heap.set(left.subarray(from, to), at);
+  else for (let i = from; i < to; i++) heap[at++] = (left[i] + right[i]) * 0.5;
+};
+const whisperSegment = async (library, { warmup, body, after, plan, start, limit, final }) => {
+  const fresh = new library[workerData.className](workerData.options);
+  await fresh.ready;
+  try {
+    const w = warmup.length ? await fresh.decode(warmup) : undefined;
+    const b = await fresh.decode(body);
+    const a = after.length && !final ? await fresh.decode(after) : undefined;
+    const before = w ? w.samplesDecoded : 0;
+    const errors = b.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples - before }));
+    if (b.samplesDecoded > 0 && b.sampleRate !== plan.from) {
+      // The rate changed inside the file: the samples go back as they are, for the caller's resampler.
+      return { ...b, errors };
+    }
+    const { up, down, half, taps, table } = plan;
+    const n = Math.min(b.samplesDecoded, limit);
+    const right = final ? 0 : Math.max(0, Math.min(half, (a ? a.samplesDecoded : 0), limit - n));
+    const kFirst = Math.floor((start * up) / down);
+    const count = Math.max(0, Math.floor(((start + n) * up) / down) - kFirst);
+    if (up === down) return { whisper: { samples: b.channelData[0] ? mixed(b, n) : new Float32Array(0), frames: n }, sampleRate: b.sampleRate, errors };
+    // Kernel memory, as floats: [filter | input from start - leftSize to start + n + half | outputs].
+    const leftSize = half + Math.ceil(down / up);
+    const inputSize = leftSize + n + half;
+    const bytes = (table.length + inputSize + count) * 4;
+    const key = up + '/' + down;
+    let kernel = kernels.get(key);
+    if (!kernel) {
+      kernel = new WebAssembly.Instance(plan.module).exports;
+      kernels.set(key, kernel);
+      new Float32Array(kernel.memory.buffer).set(table);
+    }
+    if (bytes > kernel.memory.buffer.byteLength) kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
+    const heap = new Float32Array(kernel.memory.buffer);
+    const inputAt = table.length;
+    heap.fill(0, inputAt, inputAt + inputSize);
+    if (w) {
+      const from = Math.max(0, w.samplesDecoded - leftSize);
+      mixInto(heap, inputAt + leftSize - (w.samplesDecoded - from), w, from, w.samplesDecoded);
+    }
+    mixInto(heap, inputAt + leftSize, b, 0, n);
+    // Past the body: its own samples beyond n (cut by the limit, none), then the frames after it.
+    mixInto(heap, inputAt + leftSize + n, a, 0, right);
+    const outAt = inputAt + inputSize;
+    const steps = kFirst * down;
+    const base = Math.floor(steps / up);
+    const first = inputAt + leftSize + (base - start) - half + 1;
+    kernel.run(first * 4, 0, outAt * 4, count, steps % up, up, down, taps, taps - (taps % 4));
+    return { whisper: { samples: heap.slice(outAt, outAt + count), frames: n }, sampleRate: b.sampleRate, errors };
+  } finally {
+    fresh.free();
+  }
+};
+const mixed = (decoded, n) => {
+  const out = new Float32Array(n);
+  mixInto(out, 0, decoded, 0, n);
+  return out;
+};
 parentPort.on('message', ({ id, command, bytes }) => {
   // One at a time, in the order asked: some decoders await inside decode.
   queue = queue.then(async (decoder) => {
@@ -74,9 +170,15 @@ parentPort.on('message', ({ id, command, bytes }) => {
           ? await decoder[command](bytes)
           : command === 'segment'
             ? await segment(await library, bytes)
-            : decoder.flush
-              ? await decoder.flush()
-              : { channelData: [], samplesDecoded: 0, sampleRate: 0, errors: [] };
+            : command === 'whisperSegment'
+              ? await whisperSegment(await library, bytes)
+              : decoder.flush
+                ? await decoder.flush()
+                : { channelData: [], samplesDecoded: 0, sampleRate: 0, errors: [] };
+      if (d.whisper) {
+        parentPort.postMessage({ id, decoded: d }, [d.whisper.samples.buffer]);
+        return decoder;
+      }
       const channelData = d.channelData.map((channel) => own(channel.subarray(0, d.samplesDecoded)));
       const buffers = [...new Set(channelData.map((channel) => channel.buffer))];
       const errors = d.errors.map((e) => ({ message: e.message, outputSamples: e.outputSamples }));
@@ -97,7 +199,7 @@ const require = createRequire(import.meta.url);
 export class WorkerDecoder {
   private readonly pending = new Map<
     number,
-    { resolve: (decoded: DecodedLike) => void; reject: (error: Error) => void }
+    { resolve: (decoded: DecodedLike | WhisperLike) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
   private broken: Error | undefined;
@@ -141,14 +243,14 @@ export class WorkerDecoder {
     return decoder;
   }
 
-  private ask(
-    command: 'decode' | 'decodeFrames' | 'segment' | 'flush',
-    bytes?: Uint8Array | Uint8Array[] | { warmup: Uint8Array; body: Uint8Array },
-  ): Promise<DecodedLike> {
+  private ask<T = DecodedLike>(
+    command: 'decode' | 'decodeFrames' | 'segment' | 'whisperSegment' | 'flush',
+    bytes?: Uint8Array | Uint8Array[] | { warmup: Uint8Array; body: Uint8Array } | WhisperSegment,
+  ): Promise<T> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (decoded: unknown) => void, reject });
       // The bytes are copied into the message: the caller may reuse its buffer.
       this.worker.postMessage({ id, command, bytes });
     });
@@ -170,6 +272,15 @@ export class WorkerDecoder {
    */
   segment(warmup: Uint8Array, body: Uint8Array): Promise<DecodedLike> {
     return this.ask('segment', { warmup, body });
+  }
+
+  /**
+   * The same piece carried on to 16 kHz mono in the worker: the reply is
+   * what whisper reads (or, where the stream's rate is not the plan's, the
+   * decoded channels as `segment` gives them).
+   */
+  whisperSegment(segment: WhisperSegment): Promise<WhisperLike | DecodedLike> {
+    return this.ask<WhisperLike | DecodedLike>('whisperSegment', segment);
   }
 
   flush(): Promise<DecodedLike> {
