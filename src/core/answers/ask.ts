@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/index.js';
 import { transcribePcm } from '../asr/index.js';
 import type { ModelHost } from '../llm/host.js';
+import { pausableProcess } from '../scheduler/index.js';
 import type { ModelRef } from '../llm/protocol.js';
 import type { OpenVault } from '../meetings/index.js';
 import type { ModelSource } from '../models/source.js';
@@ -311,6 +312,30 @@ export async function askInConversation(
 }
 
 /**
+ * A question's hearing comes first: whisper runs at the scheduler's 'hearing'
+ * priority (after a live window, before the question's own model work and
+ * any background work), and the model host is frozen while whisper hears,
+ * even inside a prompt's evaluation that no cancel interrupts (the reading
+ * the previous run started). The model reads between whisper's runs, not
+ * beside them: on two cores, two engines side by side each run at well under
+ * half speed, and at release the tail is what everyone waits for.
+ */
+export function hearingFirst(host: ModelHost, hear: Hear): Hear {
+  return (pcm, options) => {
+    const { scheduler } = host;
+    if (!scheduler) return host.whileFrozen(() => hear(pcm, options));
+    return scheduler.run(
+      'hearing',
+      (task) =>
+        host.whileFrozen(() =>
+          hear(pcm, { ...options, onSpawn: (child) => task.hold(pausableProcess(child)) }),
+        ),
+      { ...(options.signal ? { signal: options.signal } : {}), label: 'hearing' },
+    );
+  };
+}
+
+/**
  * A question spoken while the key is held (push-to-talk): audio arrives in
  * chunks, whisper hears it as it grows, and the model reads the passages the
  * partial question retrieves (a preload on the question lane), so at release
@@ -337,7 +362,7 @@ export class HeldQuestionAsk {
     this.threads = context.threads ?? defaultThreads();
     this.sources = sourcesOf(context, this.threads);
     this.sources.catch(() => undefined);
-    const hear =
+    const whisper: Hear =
       options.hear ??
       (async (pcm, hearOptions) => {
         const sources = await this.sources;
@@ -348,6 +373,12 @@ export class HeldQuestionAsk {
           ...(context.env ? { env: context.env } : {}),
         })(pcm, hearOptions);
       });
+    const first = hearingFirst(context.host, whisper);
+    // TEMP experiment: only the tail (no signal) freezes the model host.
+    const hear: Hear =
+      process.env.GREFFIER_Q14_TAIL_ONLY === '1'
+        ? (pcm, o) => (o.signal ? whisper(pcm, o) : first(pcm, o))
+        : first;
     context.onStage?.('listening');
     this.preloadOpening();
     this.held = new HeldQuestion({

@@ -63,6 +63,8 @@ interface LoadedLanguageModel {
   model: LlamaModel;
   context: LlamaContext;
   sequences: Record<Lane, LlamaContextSequence>;
+  /** The last prompt each lane read to its end (a preload, or a generate that wrote). */
+  read: Partial<Record<Lane, { system: string; prompt: string }>>;
 }
 
 interface LoadedEmbeddingModel {
@@ -114,6 +116,7 @@ async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLangua
       model,
       context,
       sequences: { background: context.getSequence(), question: context.getSequence() },
+      read: {},
     };
     return languageModel;
   } catch (error) {
@@ -187,16 +190,34 @@ async function chatSession(job: GenerateJob | PreloadJob, id: number) {
     systemPrompt: job.system,
     autoDisposeSequence: false,
   });
-  return { sequence, session };
+  return { sequence, session, loaded };
+}
+
+/**
+ * Whether a lane has already read this prompt as the start of a longer one.
+ * Reading it again would not be free: node-llama-cpp makes the sequence hold
+ * exactly the prompt it reads, so everything read after it (the turn
+ * before's passages, that a follow-up starts with) would be thrown away and
+ * read again.
+ */
+function alreadyRead(loaded: LoadedLanguageModel, job: PreloadJob): boolean {
+  const last = loaded.read[job.lane ?? 'background'];
+  return !!last && last.system === job.system && last.prompt.startsWith(job.prompt);
 }
 
 async function preload(job: PreloadJob, id: number, signal: AbortSignal) {
+  const lane = job.lane ?? 'background';
+  const loaded = await languageModelFor(job.model, id);
+  if (alreadyRead(loaded, job)) return { inputTokens: 0, ms: 0 };
   const { sequence, session } = await chatSession(job, id);
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
+  // Until it is read to its end, what the lane holds is not known here.
+  delete loaded.read[lane];
   try {
     if (signal.aborted) throw signal.reason;
     await session.preloadPrompt(job.prompt, { signal });
+    loaded.read[lane] = { system: job.system, prompt: job.prompt };
     return {
       inputTokens: sequence.tokenMeter.diff(meter).usedInputTokens,
       ms: performance.now() - started,
@@ -231,11 +252,15 @@ async function readInPieces(
 }
 
 async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
-  const { sequence, session } = await chatSession(job, id);
+  const { sequence, session, loaded } = await chatSession(job, id);
   const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
-  const background = (job.lane ?? 'background') === 'background';
+  const lane = job.lane ?? 'background';
+  const background = lane === 'background';
+  delete loaded.read[lane];
+  // A first token means the prompt was read to its end, even if the job is then cancelled.
+  const wrote = () => (loaded.read[lane] = { system: job.system, prompt: job.prompt });
   try {
     if (background) await readInPieces(session, job.prompt, signal);
     if (signal.aborted) throw signal.reason;
@@ -247,7 +272,10 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
       temperature: job.temperature ?? 0,
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       signal,
-      onTextChunk: (chunk) => send({ type: 'token', id, text: chunk }),
+      onTextChunk: (chunk) => {
+        wrote();
+        send({ type: 'token', id, text: chunk });
+      },
     });
     const diff = sequence.tokenMeter.diff(meter);
     return {

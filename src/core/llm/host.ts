@@ -3,7 +3,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GreffierError } from '../errors.js';
-import { CAN_PAUSE_PROCESSES, type Scheduler } from '../scheduler/index.js';
+import {
+  CAN_PAUSE_PROCESSES,
+  type Pausable,
+  type Priority,
+  type Scheduler,
+} from '../scheduler/index.js';
 import { projectRoot } from '../paths.js';
 import {
   HostEventSchema,
@@ -127,11 +132,21 @@ export interface JobOptions {
   /**
    * With the host's scheduler: a question pre-empts notes (a notes job cut
    * short is cancelled in the host and run again once the question is done),
-   * and live transcription pre-empts both. Without a priority, jobs run as
-   * they come.
+   * and live transcription or a question's hearing pre-empt both (the host
+   * is frozen meanwhile). Without a priority, jobs run as they come.
    */
   priority?: 'question' | 'notes';
 }
+
+/**
+ * How a notes job gives way: to a question it gives up the host (cancelled,
+ * run again afterwards: the question needs the host itself); to anything
+ * else (a live window, a question's hearing) the host is frozen where it is
+ * and goes on afterwards, so the cores are free at once instead of after
+ * the piece of prompt being read, and nothing is read twice.
+ */
+export const notesPreemption = (by: Priority) =>
+  by === 'question' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause';
 
 export interface ModelHostOptions {
   launcher?: HostLauncher;
@@ -148,6 +163,15 @@ interface Pending {
   kind: JobSpec['kind'];
 }
 
+function signalProcess(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  if (!pid || !CAN_PAUSE_PROCESSES) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone: a crashed host is replaced on the next request.
+  }
+}
+
 function cancelled(): GreffierError {
   return new GreffierError('cancelled', 'the job was cancelled', {
     hint: 'start it again when you are ready',
@@ -158,15 +182,22 @@ export class ModelHost {
   private transport: HostTransport | undefined;
   private readonly launcher: HostLauncher;
   private readonly idleUnloadMs: number;
-  private readonly scheduler: Scheduler | undefined;
+  /** The engines' scheduler the host's prioritised jobs run under (the app's), if any. */
+  readonly scheduler: Scheduler | undefined;
   private readonly pending = new Map<number, Pending>();
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Holders that want the host process frozen now (see freezer()). */
+  private frozen = 0;
+  private frozenPid: number | undefined;
+  private frozenSince = 0;
   /** How many host processes were started (a restart after a crash adds one). */
   starts = 0;
+  /** Time the host process spent frozen, ms (the bench prints it). */
+  frozenMs = 0;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
@@ -222,6 +253,50 @@ export class ModelHost {
     return result.vectors;
   }
 
+  /**
+   * Freezes the host process (SIGSTOP) while `work` runs, then lets it go on
+   * (SIGCONT) where it was: another engine (whisper hearing a question) gets
+   * both cores at once, even while the host is inside a prompt's evaluation
+   * that no cancel can interrupt. Nothing it had read is lost.
+   */
+  async whileFrozen<T>(work: () => Promise<T>): Promise<T> {
+    const freeze = this.freezer();
+    freeze.pause();
+    try {
+      return await work();
+    } finally {
+      freeze.resume();
+    }
+  }
+
+  /**
+   * One holder's freeze of the host process. Holders are counted: the process
+   * goes on only when the last one lets go (the scheduler pausing a question
+   * for a live window and a hearing both freeze it; neither thaws it alone).
+   * Each handle pauses and resumes at most once in turn.
+   */
+  private freezer(): Pausable {
+    let paused = false;
+    return {
+      pause: () => {
+        if (paused) return;
+        paused = true;
+        if (this.frozen++ > 0) return;
+        this.frozenSince = performance.now();
+        this.frozenPid = this.transport?.pid;
+        signalProcess(this.frozenPid, 'SIGSTOP');
+      },
+      resume: () => {
+        if (!paused) return;
+        paused = false;
+        if (--this.frozen > 0) return;
+        this.frozenMs += performance.now() - this.frozenSince;
+        signalProcess(this.frozenPid, 'SIGCONT');
+        this.frozenPid = undefined;
+      },
+    };
+  }
+
   /** Stops the host process; pending jobs fail, later ones are refused. */
   async close(): Promise<void> {
     this.closed = true;
@@ -239,25 +314,20 @@ export class ModelHost {
     const { scheduler } = this;
     const { priority } = options;
     if (!scheduler || !priority) return this.enqueueNow(job, options);
-    // The scheduler's pre-emption hook: notes restart (cancelled in the host, run again),
-    // a question is frozen with the host process while live transcription runs.
+    // The scheduler's pre-emption hook: the host process is frozen while more urgent work
+    // runs, except for notes giving way to a question (cancelled in the host, run again).
     return scheduler.run(
       priority,
       (task) => {
-        const pid = this.transport?.pid;
-        if (priority === 'question' && pid) {
-          task.hold({
-            pause: () => process.kill(pid, 'SIGSTOP'),
-            resume: () => process.kill(pid, 'SIGCONT'),
-          });
-        }
+        task.hold(this.freezer());
         const signal = options.signal
           ? AbortSignal.any([options.signal, task.signal])
           : task.signal;
         return this.enqueueNow(job, { ...options, signal });
       },
       {
-        preemption: priority === 'notes' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause',
+        preemption:
+          priority === 'notes' ? notesPreemption : CAN_PAUSE_PROCESSES ? 'pause' : 'restart',
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
@@ -306,6 +376,11 @@ export class ModelHost {
     if (this.transport) return this.transport;
     const transport = this.launcher();
     this.starts++;
+    // Started while a holder wants the host frozen: it starts frozen.
+    if (this.frozen > 0 && this.frozenPid === undefined) {
+      this.frozenPid = transport.pid;
+      signalProcess(this.frozenPid, 'SIGSTOP');
+    }
     transport.onMessage((raw) => this.onEvent(raw));
     transport.onExit((description) => {
       if (this.transport === transport) this.transport = undefined;
