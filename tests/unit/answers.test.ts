@@ -227,6 +227,26 @@ describe('prompt passages', () => {
     expect(fewer.passages.map((p) => p.hit.meetingId)).toEqual(['b', 'c']);
   });
 
+  it('a new passage of a meeting already read goes after what was read, never inside it', () => {
+    // Read while the key was held (or by the turn before): two meetings.
+    const a1 = hit('a', 's1', 'Le budget primitif est voté.');
+    const b1 = hit('b', 's7', 'La piscine ouvre en juin.');
+    const early = promptPassages([a1, b1], 'budget', 'fr');
+    const read = readPassages(early);
+    // At release a new passage of meeting « a » comes: put in a's line, it would change
+    // the first line and the model would read everything after P1 again.
+    const a2 = hit('a', 's2', 'Il passe à dix millions.');
+    const final = promptPassages(readFirst([a2, b1, a1], read), 'budget', 'fr', read);
+    expect(final.lines.slice(0, 2)).toEqual(early.lines);
+    expect(final.lines).toHaveLength(3);
+    expect(final.passages.map((p) => `${p.key}:${p.hit.meetingId}/${p.hit.segmentId}`)).toEqual([
+      'P1:a/s1',
+      'P2:b/s7',
+      'P3:a/s2',
+    ]);
+    expect((JSON.parse(final.lines[2]!) as { meeting: string }).meeting).toBe('Réunion a');
+  });
+
   it('every answer prompt begins with the opening read when the key goes down', () => {
     for (const language of ['fr', 'en'] as const) {
       const prompts = loadPrompts(language);

@@ -186,6 +186,10 @@ export function passageExcerpt(text: string, question: string, language: Languag
  * its passages, so a meeting's title and date are read once rather than once
  * per passage (they were half of the prompt's tokens). Keys P1… follow the
  * order of the lines; meetings come in the order of their best passage.
+ * Passages the model has read already (`read`) keep their own lines, first:
+ * a new passage of one of their meetings gets a line after them, as put
+ * inside theirs it would change the prompt from there on, and the model
+ * would read every passage after it again.
  */
 export function promptPassages(
   hits: SearchHit[],
@@ -193,11 +197,10 @@ export function promptPassages(
   language: Language,
   read?: ReadPassages,
 ): { passages: { key: string; hit: SearchHit; text: string }[]; lines: string[] } {
-  const byMeeting = new Map<string, SearchHit[]>();
-  for (const hit of hits)
-    byMeeting.set(hit.meetingId, [...(byMeeting.get(hit.meetingId) ?? []), hit]);
+  const known = read ? hits.filter((h) => read.excerpts.has(hitKey(h))) : [];
+  const fresh = read ? hits.filter((h) => !read.excerpts.has(hitKey(h))) : hits;
   const passages: { key: string; hit: SearchHit; text: string }[] = [];
-  const lines = [...byMeeting.values()].map((group) => {
+  const lines = [...byMeeting(known), ...byMeeting(fresh)].map((group) => {
     const first = group[0]!;
     const items = group.map((hit) => {
       const passage = {
@@ -219,6 +222,12 @@ export function promptPassages(
     });
   });
   return { passages, lines };
+}
+
+function byMeeting(hits: SearchHit[]): SearchHit[][] {
+  const groups = new Map<string, SearchHit[]>();
+  for (const hit of hits) groups.set(hit.meetingId, [...(groups.get(hit.meetingId) ?? []), hit]);
+  return [...groups.values()];
 }
 
 function excerptOf(
