@@ -19,7 +19,7 @@
 // tokens are printed so the figures can be carried over.
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { LlamaChatSession as ChatSessionType } from 'node-llama-cpp';
+import type { Llama, LlamaChatSession as ChatSessionType } from 'node-llama-cpp';
 import { answerQuestion } from '../src/core/answers/answer.js';
 import { HeldQuestionAsk, type QuestionSources } from '../src/core/answers/ask.js';
 import type { Turn } from '../src/core/answers/conversation.js';
@@ -85,6 +85,17 @@ function recordingHost(host: ModelHost, jobs: GenerateJob[], results: GenerateRe
   };
 }
 
+/** The job's own grammar on the raw engine: its JSON schema, or its GBNF after a given prefix. */
+function rawGrammar(llama: Llama, job: GenerateJob) {
+  return job.grammar
+    ? llama.createGrammar({
+        grammar: job.grammar.gbnf,
+        stopGenerationTriggers: [job.grammar.stop],
+        trimWhitespaceSuffix: true,
+      })
+    : llama.createGrammarForJsonSchema(job.schema as never);
+}
+
 async function rawGeneration(model: ModelRef, job: GenerateJob) {
   const { getLlama, LlamaChatSession, LlamaLogLevel } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, maxThreads: THREADS, logLevel: LlamaLogLevel.error });
@@ -92,13 +103,14 @@ async function rawGeneration(model: ModelRef, job: GenerateJob) {
   const context = await loaded.createContext({ contextSize: model.contextSize!, threads: THREADS });
   try {
     const started = performance.now();
-    const grammar = await llama.createGrammarForJsonSchema(job.schema as never);
+    const grammar = await rawGrammar(llama, job);
     const session: ChatSessionType = new LlamaChatSession({
       contextSequence: context.getSequence(),
       systemPrompt: job.system,
     });
     const text = await session.prompt(job.prompt, {
       grammar,
+      ...(job.grammar ? { responsePrefix: job.grammar.prefix } : {}),
       maxTokens: job.maxTokens,
       temperature: 0,
     });
@@ -383,22 +395,29 @@ async function rawFirstToken(model: ModelRef, job: GenerateJob): Promise<number>
   const loaded = await llama.loadModel({ modelPath: model.path });
   const context = await loaded.createContext({ contextSize: model.contextSize!, threads: THREADS });
   try {
-    const grammar = await llama.createGrammarForJsonSchema(job.schema as never);
+    const grammar = await rawGrammar(llama, job);
     const session: ChatSessionType = new LlamaChatSession({
       contextSequence: context.getSequence(),
       systemPrompt: job.system,
     });
     const controller = new AbortController();
+    // The given prefix comes out at once, before the prompt is read: not a token of the model's.
+    let prefix = job.grammar?.prefix;
     const started = performance.now();
     let first: number | undefined;
     await session
       .prompt(job.prompt, {
         grammar,
+        ...(job.grammar ? { responsePrefix: job.grammar.prefix } : {}),
         maxTokens: job.maxTokens,
         temperature: 0,
         signal: controller.signal,
         stopOnAbortSignal: true,
-        onTextChunk: () => {
+        onTextChunk: (chunk) => {
+          if (prefix !== undefined && chunk === prefix) {
+            prefix = undefined;
+            return;
+          }
           first ??= performance.now() - started;
           controller.abort();
         },
@@ -468,7 +487,8 @@ async function spokenQuestion(
     return recorded(job, {
       ...options,
       onToken: (text) => {
-        if (question) {
+        // The answer's given opening (ANSWER_PREFIX) comes out before the prompt is read.
+        if (question && text !== job.grammar?.prefix) {
           watch.firstRawMs ??= performance.now() - watch.released;
           if (!watch.answering) watch.rawBeforeText++;
         }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../../src/core/llm/prompts.js';
 import {
   answerOpening,
-  answerSchema,
+  answerGrammarFor,
   answerTextStream,
   PASSAGE_CHARS,
   passageExcerpt,
@@ -73,30 +73,37 @@ describe('citation verification', () => {
   });
 });
 
-describe('answer schema', () => {
-  it('limits citations to retrieved passages and their own sentences', () => {
-    const schema = answerSchema(
+describe('answer grammar', () => {
+  it('limits citations to retrieved passages and their own sentences; the model writes from the answer on', () => {
+    const notFound = 'Aucune information trouvée dans les réunions enregistrées.';
+    const grammar = answerGrammarFor(
       [
         { key: 'P1', text: 'Le budget est adopté. La séance est levée.' },
-        { key: 'P2', text: 'court' },
+        { key: 'P2', text: 'Elle a dit « non » et "voilà" \\ fin.' },
       ],
-      'Aucune information trouvée dans les réunions enregistrées.',
+      notFound,
+      280,
     );
-    const [found, notFound] = schema.oneOf;
-    // An answer carries at least one citation; "not found" carries none.
-    expect(found!.properties.citations).toMatchObject({ minItems: 1 });
-    expect(notFound!.properties).toMatchObject({
-      answer: { const: 'Aucune information trouvée dans les réunions enregistrées.' },
-      citations: { maxItems: 0 },
-    });
-    type Item = { properties: { passage: { const: string }; quote: { enum: string[] } } };
-    const items = (found!.properties.citations.items as { oneOf: Item[] }).oneOf;
-    expect(items.map((i) => i.properties.passage.const)).toEqual(['P1', 'P2']);
-    expect(items[0]!.properties.quote.enum).toEqual([
-      'Le budget est adopté.',
-      'La séance est levée.',
-    ]);
-    expect(items[1]!.properties.quote.enum).toEqual(['court']);
+    // The JSON before the answer's first word is given, not written token by token.
+    expect(grammar.prefix).toBe('{"answer": "');
+    const rules = new Map(
+      grammar.gbnf.split('\n').map((line) => line.split(' ::= ') as [string, string]),
+    );
+    expect(rules.get('root')).toBe('( found | not-found ) "\\n\\n\\n\\n" [\\n]*');
+    // An answer of 1 to 280 characters carries 1 to 3 citations; "not found" carries none.
+    expect(rules.get('found')).toMatch(
+      /^char\{1,280\} .* citation \( ", " citation \)\{0,2\} "\]\}"$/,
+    );
+    expect(rules.get('not-found')).toBe(`"${notFound}\\", \\"citations\\": []}"`);
+    expect(rules.get('citation')).toBe('citation0 | citation1');
+    // Each passage with its own sentences only, as JSON strings spelled as GBNF literals.
+    expect(rules.get('citation0')).toBe(
+      String.raw`"{\"passage\": \"P1\", \"quote\": " ( "\"Le budget est adopté.\"" | "\"La séance est levée.\"" ) "}"`,
+    );
+    expect(rules.get('citation1')).toContain(String.raw`\"P2\"`);
+    expect(rules.get('citation1')).toContain(
+      String.raw`"\"Elle a dit « non » et \\\"voilà\\\" \\\\ fin.\""`,
+    );
   });
 
   it('cuts long sentences at a word boundary, keeping them verbatim substrings', () => {

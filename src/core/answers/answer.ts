@@ -1,7 +1,7 @@
 import { GreffierError } from '../errors.js';
 import type { JobOptions, ModelHost } from '../llm/host.js';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../llm/prompts.js';
-import type { ModelRef } from '../llm/protocol.js';
+import type { GenerateJob, ModelRef } from '../llm/protocol.js';
 import type { SearchIndex } from '../search/index.js';
 import { documentTerms, queryTerms } from '../search/text.js';
 import { detectLanguage } from '../text/language.js';
@@ -13,6 +13,7 @@ import {
   type SearchHit,
 } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
+import { answerGrammar, ANSWER_PREFIX, ANSWER_STOP } from './answer-grammar.js';
 import { carried, hitKey, readFirst, type ReadPassages } from './read-passages.js';
 import { verifyCitations, type ClaimedCitation, type SegmentLookup } from './verify.js';
 
@@ -68,44 +69,25 @@ export function quotableSentences(text: string): string[] {
 }
 
 /**
- * The answer schema. Either the explicit not-found sentence with no
- * citation, or an answer with at least one citation; a citation can only
- * name a retrieved passage and one of that passage's own sentences.
+ * The answer's grammar: either the explicit not-found sentence with no
+ * citation, or an answer with 1 to MAX_CITATIONS citations; a citation can
+ * only name a retrieved passage and one of that passage's own sentences.
+ * The model writes from the answer's first word (see answer-grammar.ts).
  */
-export function answerSchema(
+export function answerGrammarFor(
   passages: { key: string; text: string }[],
   notFound: string,
   answerChars = ANSWER_CHARS,
-) {
-  const citation = {
-    oneOf: passages.map((p) => ({
-      type: 'object',
-      properties: {
-        passage: { const: p.key },
-        quote: { enum: quotableSentences(p.text) },
-      },
-      required: ['passage', 'quote'],
-    })),
-  };
+): NonNullable<GenerateJob['grammar']> {
   return {
-    oneOf: [
-      {
-        type: 'object',
-        properties: {
-          answer: { type: 'string', maxLength: answerChars },
-          citations: { type: 'array', minItems: 1, maxItems: MAX_CITATIONS, items: citation },
-        },
-        required: ['answer', 'citations'],
-      },
-      {
-        type: 'object',
-        properties: {
-          answer: { const: notFound },
-          citations: { type: 'array', maxItems: 0, items: { type: 'string', maxLength: 1 } },
-        },
-        required: ['answer', 'citations'],
-      },
-    ],
+    gbnf: answerGrammar(
+      passages.map((p) => ({ key: p.key, quotes: quotableSentences(p.text) })),
+      notFound,
+      answerChars,
+      MAX_CITATIONS,
+    ),
+    prefix: ANSWER_PREFIX,
+    stop: ANSWER_STOP,
   };
 }
 
@@ -282,7 +264,7 @@ export interface PreparedAnswer {
   passages: { key: string; hit: SearchHit; text: string }[];
   system: string;
   prompt: string;
-  schema: unknown;
+  grammar: NonNullable<GenerateJob['grammar']>;
   maxTokens: number;
 }
 
@@ -386,7 +368,7 @@ export async function prepareAnswer(
     passages,
     system: prompts.answerSystem,
     prompt,
-    schema: answerSchema(passages, NOT_FOUND_ANSWER[language], answerChars),
+    grammar: answerGrammarFor(passages, NOT_FOUND_ANSWER[language], answerChars),
     maxTokens: Math.ceil((answerChars + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
   };
 }
@@ -420,7 +402,7 @@ export async function composeAnswer(
       lane: 'question',
       system: prepared.system,
       prompt: prepared.prompt,
-      schema: prepared.schema,
+      grammar: prepared.grammar,
       maxTokens: prepared.maxTokens,
     },
     // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.

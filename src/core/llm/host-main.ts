@@ -178,6 +178,29 @@ async function grammarFor(schema: unknown): Promise<LlamaGrammar> {
   return grammar;
 }
 
+/** A GBNF grammar of ours (see GenerateJob.grammar), cached like the schema ones. */
+async function gbnfGrammarFor(grammar: NonNullable<GenerateJob['grammar']>): Promise<LlamaGrammar> {
+  const key = `gbnf:${grammar.stop}:${grammar.gbnf}`;
+  const cached = grammars.get(key);
+  if (cached) return cached;
+  const llama = await llamaPromise!;
+  let made: LlamaGrammar;
+  try {
+    made = await llama.createGrammar({
+      grammar: grammar.gbnf,
+      stopGenerationTriggers: [grammar.stop],
+      trimWhitespaceSuffix: true,
+    });
+  } catch (error) {
+    throw new JobError(
+      'llm-schema',
+      `the output grammar is not usable: ${(error as Error).message}`,
+    );
+  }
+  grammars.set(key, made);
+  return made;
+}
+
 async function chatSession(job: GenerateJob | PreloadJob, id: number) {
   const { LlamaChatSession } = await import('node-llama-cpp');
   const loaded = await languageModelFor(job.model, id);
@@ -253,7 +276,12 @@ async function readInPieces(
 
 async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
   const { sequence, session, loaded } = await chatSession(job, id);
-  const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
+  const grammar = job.grammar
+    ? await gbnfGrammarFor(job.grammar)
+    : job.schema === undefined
+      ? undefined
+      : await grammarFor(job.schema);
+  const prefix = job.grammar?.prefix;
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
   const lane = job.lane ?? 'background';
@@ -261,6 +289,8 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
   delete loaded.read[lane];
   // A first token means the prompt was read to its end, even if the job is then cancelled.
   const wrote = () => (loaded.read[lane] = { system: job.system, prompt: job.prompt });
+  // The response prefix comes out as the first chunk at once, before the prompt is read.
+  let prefixPending = prefix !== undefined;
   try {
     if (background) await readInPieces(session, job.prompt, signal);
     if (signal.aborted) throw signal.reason;
@@ -268,12 +298,14 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
       // When both lanes have tokens to read, the question's go into the batch first.
       evaluationPriority: background ? 1 : 5,
       ...(grammar ? { grammar } : {}),
+      ...(prefix ? { responsePrefix: prefix } : {}),
       maxTokens: job.maxTokens,
       temperature: job.temperature ?? 0,
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       signal,
       onTextChunk: (chunk) => {
-        wrote();
+        if (prefixPending && chunk === prefix) prefixPending = false;
+        else wrote();
         send({ type: 'token', id, text: chunk });
       },
     });
