@@ -8,7 +8,10 @@ import {
   passageExcerpt,
   promptPassages,
   quotableSentences,
+  retrievePassages,
 } from '../../src/core/answers/answer.js';
+import { ModelHost } from '../../src/core/llm/host.js';
+import { SearchIndex } from '../../src/core/search/index.js';
 import { readFirst, readPassages } from '../../src/core/answers/read-passages.js';
 import { normaliseQuote, verifyCitations } from '../../src/core/answers/verify.js';
 
@@ -252,6 +255,44 @@ describe('prompt passages', () => {
       'P3:a/s2',
     ]);
     expect((JSON.parse(final.lines[2]!) as { meeting: string }).meeting).toBe('Réunion a');
+  });
+
+  it('passages read while the key was held stay when the whole question still finds them among its candidates', async () => {
+    const index = new SearchIndex();
+    const texts = [
+      'Le budget primitif est adopté par vingt et une voix.',
+      'Le budget primitif prévoit dix millions pour les écoles.',
+      'Le budget de la piscine est voté en mars.',
+      'Le budget primitif de la cantine est discuté.',
+      'La voirie du quartier nord est refaite.',
+      'Le marché de Noël ouvre en décembre.',
+      'Le stade accueille le tournoi de juin.',
+    ];
+    index.addMeeting({
+      id: 'm',
+      startedAt: '2026-03-12T18:00:00Z',
+      language: 'fr',
+      segments: texts.map((text, i) => ({ id: `s${i}`, startMs: i, endMs: i + 1, text })),
+    });
+    const base = { host: new ModelHost(), index, passages: 2 };
+    const question = 'Combien de voix pour le budget primitif ?';
+    const alone = await retrievePassages(question, base);
+    expect(alone).toHaveLength(2);
+    // Read while held: a candidate of the whole question (not in its best two) and a passage it does not find.
+    const candidates = await retrievePassages(question, { ...base, passages: 4 });
+    const candidate = candidates.find((h) => !alone.some((a) => a.segmentId === h.segmentId))!;
+    const unrelated = {
+      ...candidate,
+      segmentId: 's6',
+      text: texts[6]!,
+    };
+    const read = readPassages(promptPassages([candidate, unrelated], 'Combien de voix', 'fr'));
+    const kept = await retrievePassages(question, { ...base, read });
+    // The best two as before, then the one read (free to keep: the model has read it).
+    expect(kept.map((h) => h.segmentId)).toEqual([
+      ...alone.map((h) => h.segmentId),
+      candidate.segmentId,
+    ]);
   });
 
   it('every answer prompt begins with the opening read when the key goes down', () => {

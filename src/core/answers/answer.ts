@@ -238,9 +238,20 @@ export function notFound(
   });
 }
 
+/**
+ * The question's best passages. With `read` (what the question lane has read:
+ * while the key was held, or for the turn before), the passages read that
+ * the question still finds among its wider candidates (twice as many, within
+ * its filter) stay too, after the best ones: the model has read them, so they
+ * cost no time, and a prompt that keeps them is read only from where it
+ * differs. Passages the whole question no longer finds are dropped.
+ */
 export async function retrievePassages(
   question: string,
-  options: Pick<AskOptions, 'host' | 'index' | 'embeddingModel' | 'filter' | 'passages' | 'signal'>,
+  options: Pick<
+    AskOptions,
+    'host' | 'index' | 'embeddingModel' | 'filter' | 'passages' | 'signal'
+  > & { read?: ReadPassages },
 ): Promise<SearchHit[]> {
   const limit = options.passages ?? 6;
   let vector: Float32Array | undefined;
@@ -253,7 +264,11 @@ export async function retrievePassages(
     { ...options.filter, limit: limit * 2 },
   );
   // Only segments can be quoted and checked; minutes lines point to theirs.
-  return hits.filter((h) => h.kind === 'segment').slice(0, limit);
+  const segments = hits.filter((h) => h.kind === 'segment');
+  const best = segments.slice(0, limit);
+  const { read } = options;
+  if (!read) return best;
+  return [...best, ...segments.slice(limit).filter((h) => read.excerpts.has(hitKey(h)))];
 }
 
 /** A question made ready for the model: passages chosen, prompt and schema written. */
