@@ -348,6 +348,8 @@ export class HeldQuestionAsk {
   private readonly threads: number;
   private preloading: { controller: AbortController; done: Promise<void> } | undefined;
   private preloadedFor = '';
+  /** The newest partial question heard (a preload under way leaves it for when it is done). */
+  private latestPartial = '';
   private opening: { controller: AbortController; done: Promise<void> } | undefined;
   /** The passages the last preload gave the question lane to read. */
   private read: ReadPassages | undefined;
@@ -373,12 +375,7 @@ export class HeldQuestionAsk {
           ...(context.env ? { env: context.env } : {}),
         })(pcm, hearOptions);
       });
-    const first = hearingFirst(context.host, whisper);
-    // TEMP experiment: only the tail (no signal) freezes the model host.
-    const hear: Hear =
-      process.env.GREFFIER_Q14_TAIL_ONLY === '1'
-        ? (pcm, o) => (o.signal ? whisper(pcm, o) : first(pcm, o))
-        : first;
+    const hear = hearingFirst(context.host, whisper);
     context.onStage?.('listening');
     this.preloadOpening();
     this.held = new HeldQuestion({
@@ -424,6 +421,7 @@ export class HeldQuestionAsk {
 
   /** Reads the passages of the partial question into the question lane, one preload at a time. */
   private preload(partial: string): void {
+    this.latestPartial = partial;
     if (this.preloading || !partial || partial === this.preloadedFor) return;
     this.preloadedFor = partial;
     const controller = new AbortController();
@@ -465,7 +463,10 @@ export class HeldQuestionAsk {
     const done = run()
       .catch(() => undefined) // a preload is only a head start: its failure costs nothing
       .finally(() => {
-        if (this.preloading?.controller === controller) this.preloading = undefined;
+        if (this.preloading?.controller !== controller) return;
+        this.preloading = undefined;
+        // More of the question was heard meanwhile: read for it now, not at the next step.
+        if (!controller.signal.aborted) this.preload(this.latestPartial);
       });
     this.preloading = { controller, done };
   }
