@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hearingFirst } from '../../src/core/answers/ask.js';
+import { hearingFirst } from '../../src/core/answers/held-ask.js';
 import type { Hear } from '../../src/core/answers/listen.js';
 import { ModelHost, type HostTransport } from '../../src/core/llm/host.js';
 import { Scheduler } from '../../src/core/scheduler/index.js';
