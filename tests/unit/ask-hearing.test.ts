@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hearingFirst } from '../../src/core/answers/held-ask.js';
+import { HeldQuestionAsk, hearingFirst } from '../../src/core/answers/held-ask.js';
+import { SearchIndex } from '../../src/core/search/index.js';
 import type { Hear } from '../../src/core/answers/listen.js';
 import { ModelHost, type HostTransport } from '../../src/core/llm/host.js';
 import { Scheduler } from '../../src/core/scheduler/index.js';
@@ -99,6 +100,34 @@ describe("a spoken question's hearing", () => {
     await second;
     expect(seen).toEqual(['T', 'T']);
     await until(() => stateOf(pid) !== 'T');
+    await host.close();
+  });
+
+  it('key down starts whisper on a fifth of a second of silence, before any word (its model loaded meanwhile)', async () => {
+    const { host } = await hostWithProcess();
+    const heard: number[] = [];
+    const ask = new HeldQuestionAsk(
+      'fr',
+      {
+        host,
+        sources: async () => ({
+          index: new SearchIndex(),
+          lookup: () => undefined,
+          meetings: [],
+          model: { path: fileURLToPath(import.meta.url), threads: 1 },
+        }),
+      },
+      {
+        hear: async (pcm) => {
+          heard.push(pcm.length);
+          return { text: '' };
+        },
+      },
+    );
+    await until(() => heard.length > 0);
+    expect(heard).toEqual([3200]);
+    expect(ask.whisperRuns).toBe(0);
+    ask.cancel();
     await host.close();
   });
 });

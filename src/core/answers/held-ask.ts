@@ -1,3 +1,5 @@
+import { audioContextFor } from '../asr/index.js';
+import { SAMPLE_RATE } from '../audio/index.js';
 import { pausableProcess } from '../scheduler/index.js';
 import type { ModelHost } from '../llm/host.js';
 import { defaultThreads } from '../threads.js';
@@ -16,6 +18,8 @@ import {
 } from './ask.js';
 import { HeldQuestion, whisperHear, type Hear } from './listen.js';
 import { readPassages, type ReadPassages } from './read-passages.js';
+
+const WARM_SAMPLES = SAMPLE_RATE / 5;
 
 /**
  * A question's hearing comes first: whisper runs at the scheduler's 'hearing'
@@ -83,6 +87,13 @@ export class HeldQuestionAsk {
       });
     const hear = hearingFirst(context.host, whisper);
     context.onStage?.('listening');
+    // Key down: whisper's host starts and loads its model on a fifth of a second of
+    // silence (its text is not used), so the first second of the question is heard
+    // by a loaded model instead of waiting for a process start and a load.
+    void hear(new Int16Array(WARM_SAMPLES), {
+      language,
+      audioContext: audioContextFor((WARM_SAMPLES / SAMPLE_RATE) * 1000),
+    }).catch(() => undefined);
     this.preloadOpening();
     this.held = new HeldQuestion({
       language,
