@@ -104,13 +104,17 @@ export class ModelHost {
   private frozenSince = 0;
   /** How many host processes were started (a restart after a crash adds one). */
   starts = 0;
-  /** Time the host process spent frozen, ms (the bench prints it). */
-  frozenMs = 0;
+  private frozenSpentMs = 0;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
     this.idleUnloadMs = options.idleUnloadMs ?? 60_000;
     this.scheduler = options.scheduler;
+  }
+
+  /** Time the host process has spent frozen so far, ms, a freeze under way included (the bench prints it). */
+  get frozenMs(): number {
+    return this.frozenSpentMs + (this.frozen > 0 ? performance.now() - this.frozenSince : 0);
   }
 
   /** Process id of the running host, if one is running. */
@@ -198,7 +202,7 @@ export class ModelHost {
         if (!paused) return;
         paused = false;
         if (--this.frozen > 0) return;
-        this.frozenMs += performance.now() - this.frozenSince;
+        this.frozenSpentMs += performance.now() - this.frozenSince;
         signalProcess(this.frozenPid, 'SIGCONT');
         this.frozenPid = undefined;
       },
