@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  askInConversation,
-  HeldQuestionAsk,
-  type QuestionSources,
-} from '../../src/core/answers/ask.js';
+import { askInConversation, type QuestionSources } from '../../src/core/answers/ask.js';
+import { HeldQuestionAsk } from '../../src/core/answers/held-ask.js';
 import type { Evidence } from '../../src/core/answers/evidence.js';
 import { whisperHear } from '../../src/core/answers/listen.js';
 import { ModelHost } from '../../src/core/llm/host.js';

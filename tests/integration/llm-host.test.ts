@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
+import { Scheduler } from '../../src/core/scheduler/index.js';
 import type { ModelRef } from '../../src/core/llm/protocol.js';
 import { testModels } from '../helpers/models.js';
 import { defaultThreads } from '../../src/core/threads.js';
@@ -108,6 +110,71 @@ describe('model host', () => {
     expect(notes.inputTokens).toBeLessThanOrEqual(question.inputTokens + 8);
   });
 
+  it('a preload of what the lane read already keeps what it read after it', async () => {
+    // A follow-up's key down preloads the instructions; the lane holds them and the
+    // turn before's passages after them: those must not be thrown away and read again.
+    const system = 'Réponds.';
+    const opening = 'Passages :\n';
+    const passages = Array.from(
+      { length: 12 },
+      (_, i) => `Passage ${i} : le conseil vote le point ${i} du budget primitif.`,
+    ).join('\n');
+    const first = `${opening}${passages}\nQuestion : combien ?`;
+    await host.generate({ model, system, prompt: first, maxTokens: 2, lane: 'question' });
+    const again = await host.preload({ model, system, prompt: opening, lane: 'question' });
+    const follow = `${opening}${passages}\nQuestion : et qui ?`;
+    const [whole, common] = await host.count(model, [follow, `${opening}${passages}`]);
+    const answer = await host.generate({
+      model,
+      system,
+      prompt: follow,
+      maxTokens: 2,
+      lane: 'question',
+    });
+    // Only the new question line is read (plus the chat template's few tokens around it).
+    expect(answer.inputTokens).toBeLessThan(whole! - common! + 24);
+    expect(again.inputTokens).toBe(0);
+  });
+
+  it('a live window freezes a running notes chunk where it is, instead of waiting for its piece; it goes on afterwards', async () => {
+    const scheduler = new Scheduler();
+    const meetingHost = new ModelHost({ idleUnloadMs: 0, scheduler });
+    try {
+      await meetingHost.info(model);
+      const job = {
+        model,
+        system: 'notes',
+        prompt: Array.from(
+          { length: 30 },
+          (_, i) => `Ligne ${i} : le conseil examine le point ${i}.`,
+        ).join('\n'),
+        schema: SCHEMA,
+        maxTokens: 12,
+        seed: 1,
+      };
+      const alone = await meetingHost.generate(job);
+      let writing!: () => void;
+      const wrote = new Promise<void>((resolve) => (writing = resolve));
+      const notes = meetingHost.generate(job, { priority: 'notes', onToken: () => writing() });
+      await wrote;
+      const pid = meetingHost.pid!;
+      let seen = '';
+      await scheduler.run('live', async () => {
+        // Frozen (T) at once; a restarted chunk would instead be cancelled and go on reading.
+        while (stateOf(pid) !== 'T' && scheduler.figures().restarts.notes === 0)
+          await new Promise((done) => setImmediate(done));
+        seen = stateOf(pid);
+      });
+      expect(seen).toBe('T');
+      const done = await notes;
+      expect(scheduler.figures().restarts.notes).toBe(0);
+      expect(done.text).toBe(alone.text);
+      expect(stateOf(pid)).not.toBe('T');
+    } finally {
+      await meetingHost.close();
+    }
+  });
+
   it('refuses a job whose signal is already aborted without running it', async () => {
     const controller = new AbortController();
     controller.abort();
@@ -145,3 +212,8 @@ describe('model host', () => {
     ).rejects.toMatchObject({ code: 'llm-model-unreadable' });
   });
 });
+
+/** Linux's process state letter: T when stopped. */
+function stateOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+}

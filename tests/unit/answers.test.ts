@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../../src/core/llm/prompts.js';
 import {
   answerOpening,
-  answerSchema,
+  answerGrammarFor,
   answerTextStream,
   PASSAGE_CHARS,
   passageExcerpt,
   promptPassages,
   quotableSentences,
+  retrievePassages,
 } from '../../src/core/answers/answer.js';
+import { ModelHost } from '../../src/core/llm/host.js';
+import { SearchIndex } from '../../src/core/search/index.js';
 import { readFirst, readPassages } from '../../src/core/answers/read-passages.js';
 import { normaliseQuote, verifyCitations } from '../../src/core/answers/verify.js';
 
@@ -73,30 +76,37 @@ describe('citation verification', () => {
   });
 });
 
-describe('answer schema', () => {
-  it('limits citations to retrieved passages and their own sentences', () => {
-    const schema = answerSchema(
+describe('answer grammar', () => {
+  it('limits citations to retrieved passages and their own sentences; the model writes from the answer on', () => {
+    const notFound = 'Aucune information trouvée dans les réunions enregistrées.';
+    const grammar = answerGrammarFor(
       [
         { key: 'P1', text: 'Le budget est adopté. La séance est levée.' },
-        { key: 'P2', text: 'court' },
+        { key: 'P2', text: 'Elle a dit « non » et "voilà" \\ fin.' },
       ],
-      'Aucune information trouvée dans les réunions enregistrées.',
+      notFound,
+      280,
     );
-    const [found, notFound] = schema.oneOf;
-    // An answer carries at least one citation; "not found" carries none.
-    expect(found!.properties.citations).toMatchObject({ minItems: 1 });
-    expect(notFound!.properties).toMatchObject({
-      answer: { const: 'Aucune information trouvée dans les réunions enregistrées.' },
-      citations: { maxItems: 0 },
-    });
-    type Item = { properties: { passage: { const: string }; quote: { enum: string[] } } };
-    const items = (found!.properties.citations.items as { oneOf: Item[] }).oneOf;
-    expect(items.map((i) => i.properties.passage.const)).toEqual(['P1', 'P2']);
-    expect(items[0]!.properties.quote.enum).toEqual([
-      'Le budget est adopté.',
-      'La séance est levée.',
-    ]);
-    expect(items[1]!.properties.quote.enum).toEqual(['court']);
+    // The JSON before the answer's first word is given, not written token by token.
+    expect(grammar.prefix).toBe('{"answer": "');
+    const rules = new Map(
+      grammar.gbnf.split('\n').map((line) => line.split(' ::= ') as [string, string]),
+    );
+    expect(rules.get('root')).toBe('( found | not-found ) "\\n\\n\\n\\n" [\\n]*');
+    // An answer of 1 to 280 characters carries 1 to 3 citations; "not found" carries none.
+    expect(rules.get('found')).toMatch(
+      /^char\{1,280\} .* citation \( ", " citation \)\{0,2\} "\]\}"$/,
+    );
+    expect(rules.get('not-found')).toBe(`"${notFound}\\", \\"citations\\": []}"`);
+    expect(rules.get('citation')).toBe('citation0 | citation1');
+    // Each passage with its own sentences only, as JSON strings spelled as GBNF literals.
+    expect(rules.get('citation0')).toBe(
+      String.raw`"{\"passage\": \"P1\", \"quote\": " ( "\"Le budget est adopté.\"" | "\"La séance est levée.\"" ) "}"`,
+    );
+    expect(rules.get('citation1')).toContain(String.raw`\"P2\"`);
+    expect(rules.get('citation1')).toContain(
+      String.raw`"\"Elle a dit « non » et \\\"voilà\\\" \\\\ fin.\""`,
+    );
   });
 
   it('cuts long sentences at a word boundary, keeping them verbatim substrings', () => {
@@ -225,6 +235,64 @@ describe('prompt passages', () => {
     // A passage no longer retrieved is dropped: the reading is reused up to it.
     const fewer = promptPassages(readFirst([b, c], read), question, 'fr', read);
     expect(fewer.passages.map((p) => p.hit.meetingId)).toEqual(['b', 'c']);
+  });
+
+  it('a new passage of a meeting already read goes after what was read, never inside it', () => {
+    // Read while the key was held (or by the turn before): two meetings.
+    const a1 = hit('a', 's1', 'Le budget primitif est voté.');
+    const b1 = hit('b', 's7', 'La piscine ouvre en juin.');
+    const early = promptPassages([a1, b1], 'budget', 'fr');
+    const read = readPassages(early);
+    // At release a new passage of meeting « a » comes: put in a's line, it would change
+    // the first line and the model would read everything after P1 again.
+    const a2 = hit('a', 's2', 'Il passe à dix millions.');
+    const final = promptPassages(readFirst([a2, b1, a1], read), 'budget', 'fr', read);
+    expect(final.lines.slice(0, 2)).toEqual(early.lines);
+    expect(final.lines).toHaveLength(3);
+    expect(final.passages.map((p) => `${p.key}:${p.hit.meetingId}/${p.hit.segmentId}`)).toEqual([
+      'P1:a/s1',
+      'P2:b/s7',
+      'P3:a/s2',
+    ]);
+    expect((JSON.parse(final.lines[2]!) as { meeting: string }).meeting).toBe('Réunion a');
+  });
+
+  it('passages read while the key was held stay when the whole question still finds them among its candidates', async () => {
+    const index = new SearchIndex();
+    const texts = [
+      'Le budget primitif est adopté par vingt et une voix.',
+      'Le budget primitif prévoit dix millions pour les écoles.',
+      'Le budget de la piscine est voté en mars.',
+      'Le budget primitif de la cantine est discuté.',
+      'La voirie du quartier nord est refaite.',
+      'Le marché de Noël ouvre en décembre.',
+      'Le stade accueille le tournoi de juin.',
+    ];
+    index.addMeeting({
+      id: 'm',
+      startedAt: '2026-03-12T18:00:00Z',
+      language: 'fr',
+      segments: texts.map((text, i) => ({ id: `s${i}`, startMs: i, endMs: i + 1, text })),
+    });
+    const base = { host: new ModelHost(), index, passages: 2 };
+    const question = 'Combien de voix pour le budget primitif ?';
+    const alone = await retrievePassages(question, base);
+    expect(alone).toHaveLength(2);
+    // Read while held: a candidate of the whole question (not in its best two) and a passage it does not find.
+    const candidates = await retrievePassages(question, { ...base, passages: 4 });
+    const candidate = candidates.find((h) => !alone.some((a) => a.segmentId === h.segmentId))!;
+    const unrelated = {
+      ...candidate,
+      segmentId: 's6',
+      text: texts[6]!,
+    };
+    const read = readPassages(promptPassages([candidate, unrelated], 'Combien de voix', 'fr'));
+    const kept = await retrievePassages(question, { ...base, read });
+    // The best two as before, then the one read (free to keep: the model has read it).
+    expect(kept.map((h) => h.segmentId)).toEqual([
+      ...alone.map((h) => h.segmentId),
+      candidate.segmentId,
+    ]);
   });
 
   it('every answer prompt begins with the opening read when the key goes down', () => {

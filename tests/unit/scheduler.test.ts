@@ -167,6 +167,116 @@ describe('scheduler', () => {
     expect(scheduler.figures().restarts.notes).toBe(1);
   });
 
+  it('notes pre-empted by live are frozen where they are (no restart); by a question, restarted', async () => {
+    // A live window needs only the cores: the notes' model host is frozen and goes on
+    // afterwards. A question needs that host itself: the notes chunk gives it up.
+    const scheduler = new Scheduler();
+    const engine = await counter();
+    const attempts: number[] = [];
+    const started = deferred();
+    const allowEnd = deferred();
+    const notes = scheduler.run(
+      'notes',
+      async (task) => {
+        attempts.push(task.attempt);
+        task.hold(pausableProcess(engine.child));
+        started.resolve();
+        if (task.attempt === 1) {
+          await Promise.race([
+            allowEnd.promise,
+            new Promise((_, fail) =>
+              task.signal.addEventListener('abort', () => fail(task.signal.reason), {
+                once: true,
+              }),
+            ),
+          ]);
+        }
+        return engine.ask();
+      },
+      { preemption: (by) => (by === 'question' ? 'restart' : 'pause') },
+    );
+    await started.promise;
+    let liveSaw = '';
+    await scheduler.run('live', async () => {
+      await until(() => stateOf(engine.child.pid!) === 'T' || attempts.length > 1);
+      liveSaw = stateOf(engine.child.pid!);
+    });
+    expect(liveSaw).toBe('T');
+    expect(scheduler.figures().restarts.notes).toBe(0);
+    await until(() => stateOf(engine.child.pid!) !== 'T');
+    allowEnd.resolve();
+    await expect(notes).resolves.toBe('1');
+    expect(attempts).toEqual([1]);
+
+    // Now a question: the chunk is aborted and run again once the question is done.
+    const second = deferred();
+    const again = scheduler.run(
+      'notes',
+      async (task) => {
+        attempts.push(task.attempt);
+        if (task.attempt === 1) {
+          second.resolve();
+          await new Promise((_, fail) =>
+            task.signal.addEventListener('abort', () => fail(task.signal.reason), { once: true }),
+          );
+        }
+        return task.attempt;
+      },
+      { preemption: (by) => (by === 'question' ? 'restart' : 'pause') },
+    );
+    await second.promise;
+    await scheduler.run('question', async () => 'answer');
+    await expect(again).resolves.toBe(2);
+    expect(scheduler.figures().restarts.notes).toBe(1);
+  });
+
+  it('notes frozen for live are restarted (and thawed) when a question comes next', async () => {
+    // A question that arrives during the live window runs after it; it needs the
+    // model host, so the frozen notes chunk is thawed and cancelled, never left frozen.
+    const scheduler = new Scheduler();
+    const engine = await counter();
+    const attempts: number[] = [];
+    const started = deferred();
+    const notes = scheduler.run(
+      'notes',
+      async (task) => {
+        attempts.push(task.attempt);
+        const release = task.hold(pausableProcess(engine.child));
+        started.resolve();
+        try {
+          if (task.attempt === 1) {
+            await new Promise((_, fail) =>
+              task.signal.addEventListener('abort', () => fail(task.signal.reason), {
+                once: true,
+              }),
+            );
+          }
+          return await engine.ask();
+        } finally {
+          release();
+        }
+      },
+      { preemption: (by) => (by === 'question' ? 'restart' : 'pause') },
+    );
+    await started.promise;
+    const order: string[] = [];
+    let question: Promise<string> | undefined;
+    await scheduler.run('live', async () => {
+      await until(() => stateOf(engine.child.pid!) === 'T');
+      question = scheduler.run('question', async () => {
+        // The engine answers: it is not frozen any more.
+        order.push(`question sees ${stateOf(engine.child.pid!)}`);
+        return engine.ask();
+      });
+      order.push('live');
+    });
+    await expect(question!).resolves.toBe('1');
+    await expect(notes).resolves.toBe('2');
+    expect(order[0]).toBe('live');
+    expect(attempts).toEqual([1, 2]);
+    expect(scheduler.figures().restarts.notes).toBe(1);
+  });
+
   it('a question never waits behind notes or the final pass; live never waits behind a question', async () => {
     const scheduler = new Scheduler();
     const seen: (Priority | undefined)[] = [];

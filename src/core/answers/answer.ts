@@ -1,7 +1,7 @@
 import { GreffierError } from '../errors.js';
 import type { JobOptions, ModelHost } from '../llm/host.js';
 import { dataBlock, fill, jsonLine, loadPrompts } from '../llm/prompts.js';
-import type { ModelRef } from '../llm/protocol.js';
+import type { GenerateJob, ModelRef } from '../llm/protocol.js';
 import type { SearchIndex } from '../search/index.js';
 import { documentTerms, queryTerms } from '../search/text.js';
 import { detectLanguage } from '../text/language.js';
@@ -13,6 +13,7 @@ import {
   type SearchHit,
 } from '../../shared/minutes.js';
 import type { Language } from '../../shared/transcript.js';
+import { answerGrammar, ANSWER_PREFIX, ANSWER_STOP } from './answer-grammar.js';
 import { carried, hitKey, readFirst, type ReadPassages } from './read-passages.js';
 import { verifyCitations, type ClaimedCitation, type SegmentLookup } from './verify.js';
 
@@ -68,44 +69,25 @@ export function quotableSentences(text: string): string[] {
 }
 
 /**
- * The answer schema. Either the explicit not-found sentence with no
- * citation, or an answer with at least one citation; a citation can only
- * name a retrieved passage and one of that passage's own sentences.
+ * The answer's grammar: either the explicit not-found sentence with no
+ * citation, or an answer with 1 to MAX_CITATIONS citations; a citation can
+ * only name a retrieved passage and one of that passage's own sentences.
+ * The model writes from the answer's first word (see answer-grammar.ts).
  */
-export function answerSchema(
+export function answerGrammarFor(
   passages: { key: string; text: string }[],
   notFound: string,
   answerChars = ANSWER_CHARS,
-) {
-  const citation = {
-    oneOf: passages.map((p) => ({
-      type: 'object',
-      properties: {
-        passage: { const: p.key },
-        quote: { enum: quotableSentences(p.text) },
-      },
-      required: ['passage', 'quote'],
-    })),
-  };
+): NonNullable<GenerateJob['grammar']> {
   return {
-    oneOf: [
-      {
-        type: 'object',
-        properties: {
-          answer: { type: 'string', maxLength: answerChars },
-          citations: { type: 'array', minItems: 1, maxItems: MAX_CITATIONS, items: citation },
-        },
-        required: ['answer', 'citations'],
-      },
-      {
-        type: 'object',
-        properties: {
-          answer: { const: notFound },
-          citations: { type: 'array', maxItems: 0, items: { type: 'string', maxLength: 1 } },
-        },
-        required: ['answer', 'citations'],
-      },
-    ],
+    gbnf: answerGrammar(
+      passages.map((p) => ({ key: p.key, quotes: quotableSentences(p.text) })),
+      notFound,
+      answerChars,
+      MAX_CITATIONS,
+    ),
+    prefix: ANSWER_PREFIX,
+    stop: ANSWER_STOP,
   };
 }
 
@@ -186,6 +168,10 @@ export function passageExcerpt(text: string, question: string, language: Languag
  * its passages, so a meeting's title and date are read once rather than once
  * per passage (they were half of the prompt's tokens). Keys P1… follow the
  * order of the lines; meetings come in the order of their best passage.
+ * Passages the model has read already (`read`) keep their own lines, first:
+ * a new passage of one of their meetings gets a line after them, as put
+ * inside theirs it would change the prompt from there on, and the model
+ * would read every passage after it again.
  */
 export function promptPassages(
   hits: SearchHit[],
@@ -193,11 +179,10 @@ export function promptPassages(
   language: Language,
   read?: ReadPassages,
 ): { passages: { key: string; hit: SearchHit; text: string }[]; lines: string[] } {
-  const byMeeting = new Map<string, SearchHit[]>();
-  for (const hit of hits)
-    byMeeting.set(hit.meetingId, [...(byMeeting.get(hit.meetingId) ?? []), hit]);
+  const known = read ? hits.filter((h) => read.excerpts.has(hitKey(h))) : [];
+  const fresh = read ? hits.filter((h) => !read.excerpts.has(hitKey(h))) : hits;
   const passages: { key: string; hit: SearchHit; text: string }[] = [];
-  const lines = [...byMeeting.values()].map((group) => {
+  const lines = [...byMeeting(known), ...byMeeting(fresh)].map((group) => {
     const first = group[0]!;
     const items = group.map((hit) => {
       const passage = {
@@ -219,6 +204,12 @@ export function promptPassages(
     });
   });
   return { passages, lines };
+}
+
+function byMeeting(hits: SearchHit[]): SearchHit[][] {
+  const groups = new Map<string, SearchHit[]>();
+  for (const hit of hits) groups.set(hit.meetingId, [...(groups.get(hit.meetingId) ?? []), hit]);
+  return [...groups.values()];
 }
 
 function excerptOf(
@@ -247,9 +238,20 @@ export function notFound(
   });
 }
 
+/**
+ * The question's best passages. With `read` (what the question lane has read:
+ * while the key was held, or for the turn before), the passages read that
+ * the question still finds among its wider candidates (twice as many, within
+ * its filter) stay too, after the best ones: the model has read them, so they
+ * cost no time, and a prompt that keeps them is read only from where it
+ * differs. Passages the whole question no longer finds are dropped.
+ */
 export async function retrievePassages(
   question: string,
-  options: Pick<AskOptions, 'host' | 'index' | 'embeddingModel' | 'filter' | 'passages' | 'signal'>,
+  options: Pick<
+    AskOptions,
+    'host' | 'index' | 'embeddingModel' | 'filter' | 'passages' | 'signal'
+  > & { read?: ReadPassages },
 ): Promise<SearchHit[]> {
   const limit = options.passages ?? 6;
   let vector: Float32Array | undefined;
@@ -262,7 +264,11 @@ export async function retrievePassages(
     { ...options.filter, limit: limit * 2 },
   );
   // Only segments can be quoted and checked; minutes lines point to theirs.
-  return hits.filter((h) => h.kind === 'segment').slice(0, limit);
+  const segments = hits.filter((h) => h.kind === 'segment');
+  const best = segments.slice(0, limit);
+  const { read } = options;
+  if (!read) return best;
+  return [...best, ...segments.slice(limit).filter((h) => read.excerpts.has(hitKey(h)))];
 }
 
 /** A question made ready for the model: passages chosen, prompt and schema written. */
@@ -273,7 +279,7 @@ export interface PreparedAnswer {
   passages: { key: string; hit: SearchHit; text: string }[];
   system: string;
   prompt: string;
-  schema: unknown;
+  grammar: NonNullable<GenerateJob['grammar']>;
   maxTokens: number;
 }
 
@@ -377,7 +383,7 @@ export async function prepareAnswer(
     passages,
     system: prompts.answerSystem,
     prompt,
-    schema: answerSchema(passages, NOT_FOUND_ANSWER[language], answerChars),
+    grammar: answerGrammarFor(passages, NOT_FOUND_ANSWER[language], answerChars),
     maxTokens: Math.ceil((answerChars + MAX_CITATIONS * (QUOTE_CHARS + 40)) / 2),
   };
 }
@@ -411,7 +417,7 @@ export async function composeAnswer(
       lane: 'question',
       system: prepared.system,
       prompt: prepared.prompt,
-      schema: prepared.schema,
+      grammar: prepared.grammar,
       maxTokens: prepared.maxTokens,
     },
     // 'question': pre-empts the meeting's notes in the host (scheduler), live transcription first.

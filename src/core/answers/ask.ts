@@ -12,7 +12,6 @@ import { defaultThreads } from '../threads.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
 import type { Answer, SearchFilter, SearchHit } from '../../shared/minutes.js';
 import {
-  answerOpening,
   composeAnswer,
   notFound,
   prepareAnswer,
@@ -23,7 +22,6 @@ import {
 import { readPassages, type ReadPassages } from './read-passages.js';
 import { followUpQuery, previousTurnsLine, type Turn } from './conversation.js';
 import { findEvidence, sentenceStream, type Evidence } from './evidence.js';
-import { HeldQuestion, whisperHear, type Hear } from './listen.js';
 import {
   bothFilters,
   resolveReferences,
@@ -94,7 +92,7 @@ export interface AskResult {
 }
 
 /** Typed questions may read more; a spoken one wants its first words fast. */
-const PLAN = {
+export const PLAN = {
   typed: { passages: 6, passageTokens: 700, answerChars: 400 },
   spoken: { passages: 3, passageTokens: 260, answerChars: 280 },
 } as const;
@@ -126,7 +124,7 @@ async function vaultSources(context: QuestionContext, threads: number): Promise<
   };
 }
 
-function sourcesOf(context: QuestionContext, threads: number): Promise<QuestionSources> {
+export function sourcesOf(context: QuestionContext, threads: number): Promise<QuestionSources> {
   return context.sources ? context.sources() : vaultSources(context, threads);
 }
 
@@ -136,7 +134,7 @@ function sourcesOf(context: QuestionContext, threads: number): Promise<QuestionS
  * time, meeting and speaker references narrow it (and replace the
  * conversation's meetings when they name others).
  */
-function preparation(
+export function preparation(
   text: string,
   language: Language,
   sources: QuestionSources,
@@ -189,7 +187,7 @@ function namedSpeakers(context: QuestionContext): SpeakerReferences {
 }
 
 /** From the question's text to the verified answer: evidence first, then the model. */
-async function answerText(
+export async function answerText(
   text: string,
   language: Language,
   sources: QuestionSources,
@@ -231,7 +229,7 @@ async function answerText(
   return result(answer, prepared, evidence);
 }
 
-function result(
+export function result(
   answer: Answer,
   prepared: PreparedAnswer | undefined,
   evidence: Evidence | undefined,
@@ -308,160 +306,4 @@ export async function askInConversation(
   return heard === undefined
     ? done
     : { ...done, answer: { ...done.answer, transcribedFrom: heard } };
-}
-
-/**
- * A question spoken while the key is held (push-to-talk): audio arrives in
- * chunks, whisper hears it as it grows, and the model reads the passages the
- * partial question retrieves (a preload on the question lane), so at release
- * only the last second is transcribed and only the question's own tokens
- * are left to read before the first word of the answer.
- */
-export class HeldQuestionAsk {
-  private readonly held: HeldQuestion;
-  private readonly sources: Promise<QuestionSources>;
-  private readonly threads: number;
-  private preloading: { controller: AbortController; done: Promise<void> } | undefined;
-  private preloadedFor = '';
-  private opening: { controller: AbortController; done: Promise<void> } | undefined;
-  /** The passages the last preload gave the question lane to read. */
-  private read: ReadPassages | undefined;
-  /** Preloads run while held (for the bench and tests). */
-  preloads = 0;
-
-  constructor(
-    private readonly language: LanguageChoice,
-    private readonly context: QuestionContext,
-    options: { hear?: Hear; stepMs?: number } = {},
-  ) {
-    this.threads = context.threads ?? defaultThreads();
-    this.sources = sourcesOf(context, this.threads);
-    this.sources.catch(() => undefined);
-    const hear =
-      options.hear ??
-      (async (pcm, hearOptions) => {
-        const sources = await this.sources;
-        const model = sources.asrModel ?? (await this.context.models!.require('asr'));
-        return whisperHear({
-          model,
-          threads: this.threads,
-          ...(context.env ? { env: context.env } : {}),
-        })(pcm, hearOptions);
-      });
-    context.onStage?.('listening');
-    this.preloadOpening();
-    this.held = new HeldQuestion({
-      language,
-      hear,
-      ...(options.stepMs ? { stepMs: options.stepMs } : {}),
-      onPartial: (text) => {
-        context.onHeard?.(text);
-        this.preload(text);
-      },
-    });
-  }
-
-  push(samples: Int16Array): void {
-    this.held.push(samples);
-  }
-
-  get whisperRuns(): number {
-    return this.held.runs;
-  }
-
-  /**
-   * Key down: the model is loaded (when it was not) and the instructions
-   * read, while the official starts speaking. Only when the language is
-   * known: in 'auto', the instructions' language comes with the first words.
-   */
-  private preloadOpening(): void {
-    if (this.language === 'auto') return;
-    const language = this.language;
-    const controller = new AbortController();
-    const done = this.sources
-      .then((sources) =>
-        this.context.host.preload(
-          { model: sources.model, lane: 'question', ...answerOpening(language) },
-          // A question's reading pre-empts the meeting's notes, as its answer does.
-          { signal: controller.signal, priority: 'question' },
-        ),
-      )
-      .then(() => undefined)
-      .catch(() => undefined); // a head start only
-    this.opening = { controller, done };
-  }
-
-  /** Reads the passages of the partial question into the question lane, one preload at a time. */
-  private preload(partial: string): void {
-    if (this.preloading || !partial || partial === this.preloadedFor) return;
-    this.preloadedFor = partial;
-    const controller = new AbortController();
-    const run = async () => {
-      // The passages follow the instructions: read after them, never beside them.
-      await this.opening?.done;
-      const sources = await this.sources;
-      const language = this.languageFor(partial);
-      const options = preparation(
-        partial,
-        language,
-        sources,
-        this.context,
-        {},
-        PLAN.spoken,
-        this.read,
-      );
-      const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
-      if (!prepared || controller.signal.aborted) return;
-      this.preloads++;
-      this.read = readPassages(prepared);
-      // Line by line (a meeting's passages each), never the question line: one
-      // evaluation batch cannot be interrupted, so at release the host is free
-      // within one line's time for whisper and the answer.
-      const lines = prepared.prompt.split('\n');
-      for (let end = 1; end < lines.length - 1; end++) {
-        if (controller.signal.aborted) return;
-        await this.context.host.preload(
-          {
-            model: sources.model,
-            lane: 'question',
-            system: prepared.system,
-            prompt: lines.slice(0, end + 1).join('\n'),
-          },
-          { signal: controller.signal, priority: 'question' },
-        );
-      }
-    };
-    const done = run()
-      .catch(() => undefined) // a preload is only a head start: its failure costs nothing
-      .finally(() => {
-        if (this.preloading?.controller === controller) this.preloading = undefined;
-      });
-    this.preloading = { controller, done };
-  }
-
-  private languageFor(text: string): Language {
-    if (this.language !== 'auto') return this.language;
-    return this.held.heardLanguage ?? detectLanguage(text);
-  }
-
-  /** The key is released: hear the tail, then answer. */
-  async finish(): Promise<AskResult> {
-    this.context.onStage?.('transcribing');
-    // What the preload read stays read; stopped first so whisper has the cores for the tail.
-    this.opening?.controller.abort();
-    this.preloading?.controller.abort();
-    const heard = await this.held.finish();
-    const sources = await this.sources;
-    const language = heard.language ?? this.languageFor(heard.text);
-    if (!heard.text) return result(notFound('', language, 0, ''), undefined, undefined);
-    this.context.onHeard?.(heard.text);
-    const done = await answerText(heard.text, language, sources, this.context, {}, true, this.read);
-    return { ...done, answer: { ...done.answer, transcribedFrom: heard.text } };
-  }
-
-  cancel(): void {
-    this.held.cancel();
-    this.opening?.controller.abort();
-    this.preloading?.controller.abort();
-  }
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { audioContextFor, transcribePcm } from '../asr/index.js';
 import { rms, SAMPLE_RATE } from '../audio/index.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
@@ -15,7 +16,13 @@ import { LanguageSchema, type Language, type LanguageChoice } from '../../shared
 /** Heard text of some audio; whisper by default, a stand-in for benchmarks. */
 export type Hear = (
   pcm: Int16Array,
-  options: { language: LanguageChoice; audioContext: number; signal?: AbortSignal },
+  options: {
+    language: LanguageChoice;
+    audioContext: number;
+    signal?: AbortSignal;
+    /** The whisper process doing this run (the scheduler freezes it for a live window). */
+    onSpawn?: (child: ChildProcess) => void;
+  },
 ) => Promise<{ text: string; language?: Language }>;
 
 export interface ListenOptions {
@@ -51,7 +58,7 @@ export function whisperHear(options: {
   env?: NodeJS.ProcessEnv;
   whisperCli?: string;
 }): Hear {
-  return async (pcm, { language, audioContext, signal }) => {
+  return async (pcm, { language, audioContext, signal, onSpawn }) => {
     const transcript = await transcribePcm(pcm, {
       model: options.model,
       language,
@@ -62,6 +69,7 @@ export function whisperHear(options: {
       // held key's runs: a run costs whisper's work, not a process start and a load.
       host: 'question',
       ...(signal ? { signal } : {}),
+      ...(onSpawn ? { onSpawn } : {}),
       ...(options.env ? { env: options.env } : {}),
       ...(options.whisperCli ? { whisperCli: options.whisperCli } : {}),
     });

@@ -1,9 +1,5 @@
-import {
-  askInConversation,
-  HeldQuestionAsk,
-  type AskResult,
-  type QuestionContext,
-} from '../answers/ask.js';
+import { askInConversation, type AskResult, type QuestionContext } from '../answers/ask.js';
+import { HeldQuestionAsk } from '../answers/held-ask.js';
 import { Conversations } from '../answers/conversation.js';
 import { int16FromBase64 } from '../audio/index.js';
 import { appendAudit } from '../audit/index.js';

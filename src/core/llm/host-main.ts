@@ -63,6 +63,8 @@ interface LoadedLanguageModel {
   model: LlamaModel;
   context: LlamaContext;
   sequences: Record<Lane, LlamaContextSequence>;
+  /** The last prompt each lane read to its end (a preload, or a generate that wrote). */
+  read: Partial<Record<Lane, { system: string; prompt: string }>>;
 }
 
 interface LoadedEmbeddingModel {
@@ -114,6 +116,7 @@ async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLangua
       model,
       context,
       sequences: { background: context.getSequence(), question: context.getSequence() },
+      read: {},
     };
     return languageModel;
   } catch (error) {
@@ -175,6 +178,29 @@ async function grammarFor(schema: unknown): Promise<LlamaGrammar> {
   return grammar;
 }
 
+/** A GBNF grammar of ours (see GenerateJob.grammar), cached like the schema ones. */
+async function gbnfGrammarFor(grammar: NonNullable<GenerateJob['grammar']>): Promise<LlamaGrammar> {
+  const key = `gbnf:${grammar.stop}:${grammar.gbnf}`;
+  const cached = grammars.get(key);
+  if (cached) return cached;
+  const llama = await llamaPromise!;
+  let made: LlamaGrammar;
+  try {
+    made = await llama.createGrammar({
+      grammar: grammar.gbnf,
+      stopGenerationTriggers: [grammar.stop],
+      trimWhitespaceSuffix: true,
+    });
+  } catch (error) {
+    throw new JobError(
+      'llm-schema',
+      `the output grammar is not usable: ${(error as Error).message}`,
+    );
+  }
+  grammars.set(key, made);
+  return made;
+}
+
 async function chatSession(job: GenerateJob | PreloadJob, id: number) {
   const { LlamaChatSession } = await import('node-llama-cpp');
   const loaded = await languageModelFor(job.model, id);
@@ -187,16 +213,34 @@ async function chatSession(job: GenerateJob | PreloadJob, id: number) {
     systemPrompt: job.system,
     autoDisposeSequence: false,
   });
-  return { sequence, session };
+  return { sequence, session, loaded };
+}
+
+/**
+ * Whether a lane has already read this prompt as the start of a longer one.
+ * Reading it again would not be free: node-llama-cpp makes the sequence hold
+ * exactly the prompt it reads, so everything read after it (the turn
+ * before's passages, that a follow-up starts with) would be thrown away and
+ * read again.
+ */
+function alreadyRead(loaded: LoadedLanguageModel, job: PreloadJob): boolean {
+  const last = loaded.read[job.lane ?? 'background'];
+  return !!last && last.system === job.system && last.prompt.startsWith(job.prompt);
 }
 
 async function preload(job: PreloadJob, id: number, signal: AbortSignal) {
+  const lane = job.lane ?? 'background';
+  const loaded = await languageModelFor(job.model, id);
+  if (alreadyRead(loaded, job)) return { inputTokens: 0, ms: 0 };
   const { sequence, session } = await chatSession(job, id);
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
+  // Until it is read to its end, what the lane holds is not known here.
+  delete loaded.read[lane];
   try {
     if (signal.aborted) throw signal.reason;
     await session.preloadPrompt(job.prompt, { signal });
+    loaded.read[lane] = { system: job.system, prompt: job.prompt };
     return {
       inputTokens: sequence.tokenMeter.diff(meter).usedInputTokens,
       ms: performance.now() - started,
@@ -231,11 +275,22 @@ async function readInPieces(
 }
 
 async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
-  const { sequence, session } = await chatSession(job, id);
-  const grammar = job.schema === undefined ? undefined : await grammarFor(job.schema);
+  const { sequence, session, loaded } = await chatSession(job, id);
+  const grammar = job.grammar
+    ? await gbnfGrammarFor(job.grammar)
+    : job.schema === undefined
+      ? undefined
+      : await grammarFor(job.schema);
+  const prefix = job.grammar?.prefix;
   const meter = sequence.tokenMeter.getState();
   const started = performance.now();
-  const background = (job.lane ?? 'background') === 'background';
+  const lane = job.lane ?? 'background';
+  const background = lane === 'background';
+  delete loaded.read[lane];
+  // A first token means the prompt was read to its end, even if the job is then cancelled.
+  const wrote = () => (loaded.read[lane] = { system: job.system, prompt: job.prompt });
+  // The response prefix comes out as the first chunk at once, before the prompt is read.
+  let prefixPending = prefix !== undefined;
   try {
     if (background) await readInPieces(session, job.prompt, signal);
     if (signal.aborted) throw signal.reason;
@@ -243,11 +298,16 @@ async function generate(job: GenerateJob, id: number, signal: AbortSignal) {
       // When both lanes have tokens to read, the question's go into the batch first.
       evaluationPriority: background ? 1 : 5,
       ...(grammar ? { grammar } : {}),
+      ...(prefix ? { responsePrefix: prefix } : {}),
       maxTokens: job.maxTokens,
       temperature: job.temperature ?? 0,
       ...(job.seed === undefined ? {} : { seed: job.seed }),
       signal,
-      onTextChunk: (chunk) => send({ type: 'token', id, text: chunk }),
+      onTextChunk: (chunk) => {
+        if (prefixPending && chunk === prefix) prefixPending = false;
+        else wrote();
+        send({ type: 'token', id, text: chunk });
+      },
     });
     const diff = sequence.tokenMeter.diff(meter);
     return {

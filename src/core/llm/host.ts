@@ -1,123 +1,36 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GreffierError } from '../errors.js';
-import { CAN_PAUSE_PROCESSES, type Scheduler } from '../scheduler/index.js';
-import { projectRoot } from '../paths.js';
+import {
+  CAN_PAUSE_PROCESSES,
+  type Pausable,
+  type Priority,
+  type Scheduler,
+} from '../scheduler/index.js';
+import { forkLauncher, type HostLauncher, type HostTransport } from './host-transport.js';
 import {
   HostEventSchema,
   ResultSchemas,
   type GenerateResult,
   type HostEvent,
-  type HostRequest,
   type JobSpec,
   type ModelInfo,
   type ModelRef,
 } from './protocol.js';
+
+export {
+  forkLauncher,
+  hostEntry,
+  utilityProcessLauncher,
+  type HostLauncher,
+  type HostTransport,
+  type UtilityProcessLike,
+} from './host-transport.js';
 
 /**
  * The app's side of the model host: one process for node-llama-cpp, one queue
  * so two jobs never fight for the CPU, models loaded on demand and unloaded
  * when idle, and a crashed host replaced on the next request.
  */
-
-/** How the host process is reached: child_process in Node, utilityProcess under Electron. */
-export interface HostTransport {
-  readonly pid: number | undefined;
-  send(message: HostRequest): void;
-  onMessage(listener: (message: unknown) => void): void;
-  onExit(listener: (description: string) => void): void;
-  kill(): void;
-  /** Lets the app exit while the host idles (no effect where not needed). */
-  setIdle?(idle: boolean): void;
-}
-
-export type HostLauncher = () => HostTransport;
-
-/** The compiled entry when running from dist, else the TypeScript source run through tsx. */
-export function hostEntry(): { entry: string; execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = join(here, 'host-main.js');
-  if (existsSync(compiled)) return { entry: compiled, execArgv: [] };
-  return { entry: join(here, 'host-main.ts'), execArgv: ['--import', 'tsx'] };
-}
-
-/** Starts the host with child_process.fork (plain Node: CLI, tests, benchmarks). */
-export const forkLauncher: HostLauncher = () => {
-  const { entry, execArgv } = hostEntry();
-  const child: ChildProcess = fork(entry, [], {
-    execArgv,
-    cwd: projectRoot(),
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    send: (message) => {
-      if (child.connected) child.send(message);
-    },
-    onMessage: (listener) => child.on('message', listener),
-    onExit: (listener) => {
-      child.on('exit', (code, signal) =>
-        listener(signal ? `was killed by ${signal}` : `exited with code ${code}`),
-      );
-      child.on('error', (error) => listener(`could not start: ${error.message}`));
-    },
-    kill: () => child.kill('SIGKILL'),
-    setIdle: (idle) => {
-      const channel = child.channel as { ref(): void; unref(): void } | undefined | null;
-      if (idle) {
-        child.unref();
-        channel?.unref();
-      } else {
-        child.ref();
-        channel?.ref();
-      }
-    },
-  };
-};
-
-/** The part of Electron's UtilityProcess the host needs (core never imports electron). */
-export interface UtilityProcessLike {
-  readonly pid: number | undefined;
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  kill(): boolean;
-}
-
-/**
- * For Electron's main process: pass `utilityProcess.fork`; the host runs the
- * compiled entry (dist/core/llm/host-main.js) and reads process.parentPort.
- */
-export function utilityProcessLauncher<Extra extends object = Record<string, never>>(
-  forkUtility: (
-    modulePath: string,
-    args: string[],
-    options: Extra & { serviceName: string },
-  ) => UtilityProcessLike,
-  /** Further fork options from the caller (working folder, stdio), passed through as they are. */
-  extra?: Extra,
-): HostLauncher {
-  return () => {
-    const child = forkUtility(hostEntry().entry, [], {
-      ...(extra ?? ({} as Extra)),
-      serviceName: 'Greffier model host',
-    });
-    return {
-      get pid() {
-        return child.pid;
-      },
-      send: (message) => child.postMessage(message),
-      onMessage: (listener) => void child.on('message', listener),
-      onExit: (listener) => void child.on('exit', (code) => listener(`exited with code ${code}`)),
-      kill: () => void child.kill(),
-    };
-  };
-}
 
 export interface JobOptions {
   signal?: AbortSignal;
@@ -127,11 +40,21 @@ export interface JobOptions {
   /**
    * With the host's scheduler: a question pre-empts notes (a notes job cut
    * short is cancelled in the host and run again once the question is done),
-   * and live transcription pre-empts both. Without a priority, jobs run as
-   * they come.
+   * and live transcription or a question's hearing pre-empt both (the host
+   * is frozen meanwhile). Without a priority, jobs run as they come.
    */
   priority?: 'question' | 'notes';
 }
+
+/**
+ * How a notes job gives way: to a question it gives up the host (cancelled,
+ * run again afterwards: the question needs the host itself); to anything
+ * else (a live window, a question's hearing) the host is frozen where it is
+ * and goes on afterwards, so the cores are free at once instead of after
+ * the piece of prompt being read, and nothing is read twice.
+ */
+export const notesPreemption = (by: Priority) =>
+  by === 'question' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause';
 
 export interface ModelHostOptions {
   launcher?: HostLauncher;
@@ -148,6 +71,15 @@ interface Pending {
   kind: JobSpec['kind'];
 }
 
+function signalProcess(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  if (!pid || !CAN_PAUSE_PROCESSES) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone: a crashed host is replaced on the next request.
+  }
+}
+
 function cancelled(): GreffierError {
   return new GreffierError('cancelled', 'the job was cancelled', {
     hint: 'start it again when you are ready',
@@ -158,20 +90,31 @@ export class ModelHost {
   private transport: HostTransport | undefined;
   private readonly launcher: HostLauncher;
   private readonly idleUnloadMs: number;
-  private readonly scheduler: Scheduler | undefined;
+  /** The engines' scheduler the host's prioritised jobs run under (the app's), if any. */
+  readonly scheduler: Scheduler | undefined;
   private readonly pending = new Map<number, Pending>();
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Holders that want the host process frozen now (see freezer()). */
+  private frozen = 0;
+  private frozenPid: number | undefined;
+  private frozenSince = 0;
   /** How many host processes were started (a restart after a crash adds one). */
   starts = 0;
+  private frozenSpentMs = 0;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
     this.idleUnloadMs = options.idleUnloadMs ?? 60_000;
     this.scheduler = options.scheduler;
+  }
+
+  /** Time the host process has spent frozen so far, ms, a freeze under way included (the bench prints it). */
+  get frozenMs(): number {
+    return this.frozenSpentMs + (this.frozen > 0 ? performance.now() - this.frozenSince : 0);
   }
 
   /** Process id of the running host, if one is running. */
@@ -222,6 +165,50 @@ export class ModelHost {
     return result.vectors;
   }
 
+  /**
+   * Freezes the host process (SIGSTOP) while `work` runs, then lets it go on
+   * (SIGCONT) where it was: another engine (whisper hearing a question) gets
+   * both cores at once, even while the host is inside a prompt's evaluation
+   * that no cancel can interrupt. Nothing it had read is lost.
+   */
+  async whileFrozen<T>(work: () => Promise<T>): Promise<T> {
+    const freeze = this.freezer();
+    freeze.pause();
+    try {
+      return await work();
+    } finally {
+      freeze.resume();
+    }
+  }
+
+  /**
+   * One holder's freeze of the host process. Holders are counted: the process
+   * goes on only when the last one lets go (the scheduler pausing a question
+   * for a live window and a hearing both freeze it; neither thaws it alone).
+   * Each handle pauses and resumes at most once in turn.
+   */
+  private freezer(): Pausable {
+    let paused = false;
+    return {
+      pause: () => {
+        if (paused) return;
+        paused = true;
+        if (this.frozen++ > 0) return;
+        this.frozenSince = performance.now();
+        this.frozenPid = this.transport?.pid;
+        signalProcess(this.frozenPid, 'SIGSTOP');
+      },
+      resume: () => {
+        if (!paused) return;
+        paused = false;
+        if (--this.frozen > 0) return;
+        this.frozenSpentMs += performance.now() - this.frozenSince;
+        signalProcess(this.frozenPid, 'SIGCONT');
+        this.frozenPid = undefined;
+      },
+    };
+  }
+
   /** Stops the host process; pending jobs fail, later ones are refused. */
   async close(): Promise<void> {
     this.closed = true;
@@ -239,25 +226,20 @@ export class ModelHost {
     const { scheduler } = this;
     const { priority } = options;
     if (!scheduler || !priority) return this.enqueueNow(job, options);
-    // The scheduler's pre-emption hook: notes restart (cancelled in the host, run again),
-    // a question is frozen with the host process while live transcription runs.
+    // The scheduler's pre-emption hook: the host process is frozen while more urgent work
+    // runs, except for notes giving way to a question (cancelled in the host, run again).
     return scheduler.run(
       priority,
       (task) => {
-        const pid = this.transport?.pid;
-        if (priority === 'question' && pid) {
-          task.hold({
-            pause: () => process.kill(pid, 'SIGSTOP'),
-            resume: () => process.kill(pid, 'SIGCONT'),
-          });
-        }
+        task.hold(this.freezer());
         const signal = options.signal
           ? AbortSignal.any([options.signal, task.signal])
           : task.signal;
         return this.enqueueNow(job, { ...options, signal });
       },
       {
-        preemption: priority === 'notes' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause',
+        preemption:
+          priority === 'notes' ? notesPreemption : CAN_PAUSE_PROCESSES ? 'pause' : 'restart',
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
@@ -306,6 +288,11 @@ export class ModelHost {
     if (this.transport) return this.transport;
     const transport = this.launcher();
     this.starts++;
+    // Started while a holder wants the host frozen: it starts frozen.
+    if (this.frozen > 0 && this.frozenPid === undefined) {
+      this.frozenPid = transport.pid;
+      signalProcess(this.frozenPid, 'SIGSTOP');
+    }
     transport.onMessage((raw) => this.onEvent(raw));
     transport.onExit((description) => {
       if (this.transport === transport) this.transport = undefined;

@@ -41,6 +41,15 @@ export const GenerateJobSchema = z.object({
   prompt: z.string(),
   /** A JSON schema for node-llama-cpp's grammar; absent = free text. */
   schema: z.unknown().optional(),
+  /**
+   * Instead of a schema: a GBNF grammar for what follows `prefix`, the text the
+   * answer is made to start with (read with the prompt, not written token by
+   * token: the first token generated is already the answer's). `stop` is what
+   * the grammar ends with; generation stops there and it is trimmed.
+   */
+  grammar: z
+    .object({ gbnf: z.string().min(1), prefix: z.string().min(1), stop: z.string().min(1) })
+    .optional(),
   maxTokens: z.number().int().positive(),
   temperature: z.number().min(0).max(2).optional(),
   seed: z.number().int().optional(),

@@ -2,11 +2,13 @@ import { GreffierError } from '../errors.js';
 
 /**
  * The work that shares the machine's two cores, most urgent first: the live
- * transcript (its lag is what the clerk sees), a spoken question (someone is
- * waiting for the answer), the final-quality pass (wanted a minute after
- * stop), then the incremental notes (wanted by the end of the meeting).
+ * transcript (its lag is what the clerk sees), the hearing of a spoken
+ * question (whisper on its words: everything else about the question waits
+ * for them), the question's model work (someone is waiting for the answer),
+ * the final-quality pass (wanted a minute after stop), then the incremental
+ * notes (wanted by the end of the meeting).
  */
-export const PRIORITIES = ['live', 'question', 'final', 'notes'] as const;
+export const PRIORITIES = ['live', 'hearing', 'question', 'final', 'notes'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 const rank = (priority: Priority) => PRIORITIES.indexOf(priority);
@@ -16,10 +18,14 @@ const rank = (priority: Priority) => PRIORITIES.indexOf(priority);
  * - 'pause': its engine processes are stopped where they are (SIGSTOP) and
  *   continued afterwards; its own code waits at its next checkpoint();
  * - 'restart': its attempt is aborted and run again from its own checkpoint
- *   once the urgent work is done (a notes chunk in the one model host, which
- *   also answers questions and so cannot simply be frozen).
+ *   once the urgent work is done.
+ * It may depend on who pre-empts: a notes chunk in the one model host is
+ * frozen for a live window (which only needs the cores) but gives the host
+ * up to a question (which needs the host itself, so cannot wait for a
+ * frozen one).
  */
 export type Preemption = 'pause' | 'restart';
+export type PreemptionRule = Preemption | ((by: Priority) => Preemption);
 
 /** Something a task can freeze and thaw, typically its engine's process. */
 export interface Pausable {
@@ -40,7 +46,8 @@ export interface Task {
 }
 
 export interface ScheduleOptions {
-  preemption?: Preemption;
+  /** Default 'pause'. */
+  preemption?: PreemptionRule;
   /** The caller's own cancel. */
   signal?: AbortSignal;
   /** For figures and logs. */
@@ -59,6 +66,8 @@ export interface SchedulerFigures {
 interface Entry {
   priority: Priority;
   seq: number;
+  rule: PreemptionRule;
+  /** What the current pre-emption did (meaningful while 'preempted'). */
   preemption: Preemption;
   run: (task: Task) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -81,7 +90,13 @@ class Preempted extends Error {
   }
 }
 
-const zero = (): Record<Priority, number> => ({ live: 0, question: 0, final: 0, notes: 0 });
+const zero = (): Record<Priority, number> => ({
+  live: 0,
+  hearing: 0,
+  question: 0,
+  final: 0,
+  notes: 0,
+});
 
 /**
  * One scheduler for the engines of a two-core machine: one engine runs at a
@@ -135,7 +150,8 @@ export class Scheduler {
       const entry: Entry = {
         priority,
         seq: this.#seq++,
-        preemption: options.preemption ?? 'pause',
+        rule: options.preemption ?? 'pause',
+        preemption: 'pause',
         run: work,
         resolve: (value) => {
           settled();
@@ -182,7 +198,7 @@ export class Scheduler {
     const active = this.#active;
     if (!active) return this.#start(entry);
     if (rank(entry.priority) < rank(active.priority)) {
-      this.#preempt(active);
+      this.#preempt(active, entry.priority);
       return this.#start(entry);
     }
     this.#enqueue(entry);
@@ -193,19 +209,37 @@ export class Scheduler {
     this.#queue.sort((a, b) => rank(a.priority) - rank(b.priority) || a.seq - b.seq);
   }
 
-  #preempt(entry: Entry): void {
+  #preempt(entry: Entry, by: Priority): void {
     this.#account(entry);
     entry.state = 'preempted';
     this.#figures.preemptions[entry.priority]++;
-    if (entry.preemption === 'restart') {
-      entry.attemptAbort?.abort(new Preempted());
-      for (const wake of entry.waiters.splice(0)) wake();
-      this.#figures.restarts[entry.priority]++;
-    } else {
-      for (const p of entry.pausables) safe(() => p.pause());
-    }
+    entry.preemption = modeOf(entry.rule, by);
+    if (entry.preemption === 'restart') this.#abortAttempt(entry);
+    else for (const p of entry.pausables) safe(() => p.pause());
     this.#active = undefined;
     this.#enqueue(entry);
+  }
+
+  #abortAttempt(entry: Entry): void {
+    entry.attemptAbort?.abort(new Preempted());
+    for (const wake of entry.waiters.splice(0)) wake();
+    this.#figures.restarts[entry.priority]++;
+  }
+
+  /**
+   * A task frozen for one pre-empter may have to give way differently to the
+   * next: notes frozen for a live window are restarted when a question comes
+   * next, thawed first so their process can take the cancel (a frozen host
+   * would never run the question).
+   */
+  #yieldTo(starting: Entry): void {
+    for (const e of this.#queue) {
+      if (e.state !== 'preempted' || e.preemption !== 'pause' || !e.inFlight) continue;
+      if (modeOf(e.rule, starting.priority) !== 'restart') continue;
+      e.preemption = 'restart';
+      for (const p of e.pausables) safe(() => p.resume());
+      this.#abortAttempt(e);
+    }
   }
 
   #account(entry: Entry): void {
@@ -220,6 +254,7 @@ export class Scheduler {
     this.#account(entry);
     entry.state = 'running';
     this.#active = entry;
+    this.#yieldTo(entry);
     if (entry.inFlight && entry.preemption === 'pause') {
       // A paused attempt: thaw its processes and let its code past the checkpoint.
       for (const p of entry.pausables) safe(() => p.resume());
@@ -246,7 +281,7 @@ export class Scheduler {
       attempt: entry.attempts,
       hold: (pausable) => {
         entry.pausables.add(pausable);
-        // Registered while pre-empted: frozen at once.
+        // Registered while paused: frozen at once.
         if (entry.state === 'preempted' && entry.preemption === 'pause')
           safe(() => pausable.pause());
         return () => entry.pausables.delete(pausable);
@@ -301,6 +336,10 @@ export class Scheduler {
     const next = this.#queue.shift();
     if (next) this.#start(next);
   }
+}
+
+function modeOf(rule: PreemptionRule, by: Priority): Preemption {
+  return typeof rule === 'function' ? rule(by) : rule;
 }
 
 function cancelled(): GreffierError {
