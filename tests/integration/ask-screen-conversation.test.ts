@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
 import { defaultThreads } from '../../src/core/threads.js';
@@ -9,6 +10,7 @@ import {
 import type { AnswerView } from '../../src/shared/api.js';
 import { testModels } from '../helpers/models.js';
 import { apiOf, until } from '../helpers/app-api.js';
+import { homeWithMinutes } from '../helpers/record.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 
 /**
@@ -19,22 +21,28 @@ const PASS = 'une phrase secrète assez longue';
 
 describe('the Ask screen’s conversation', () => {
   const dir = tempDir('greffier-ask-screen-');
+  const homes: string[] = [];
   let service: AppService | undefined;
   afterEach(async () => {
     await service?.close();
     dir.remove();
+    for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
   });
 
   it('outlives the screen: turns and an answer that came while away stay, until the vault locks', async () => {
     const models = await testModels();
+    // A vault with a meeting: with none at all a question is refused (`no-meetings`).
+    const { home } = await homeWithMinutes(PASS, 'ask-screen');
+    homes.push(home);
     service = new AppService({
-      home: dir.path,
+      home,
+      env: { GREFFIER_HOME: home },
       kdf: TEST_KDF,
       threads: defaultThreads(),
       fallbackModels: { asr: models.whisper, llm: models.llm },
     });
     const api = apiOf(service);
-    await api.call('vault.create', { passphrase: PASS });
+    await api.call('vault.unlock', { passphrase: PASS });
     // The screen takes the session's conversation, asks, and is left before the answer.
     const screen = conversationFor(api);
     const questionId = screen.begin('Quel est le budget de la piscine ?');
@@ -51,7 +59,7 @@ describe('the Ask screen’s conversation', () => {
     expect(back.conversationId).toBe(conversationId);
     expect(back.turns).toHaveLength(1);
     expect(back.turns[0]!.question).toBe('Quel est le budget de la piscine ?');
-    expect(back.turns[0]!.answer?.found).toBe(false);
+    expect(back.turns[0]!.answer).toEqual(screen.getState().turns[0]!.answer);
 
     // Locked: nothing of it is left, and the next conversation is a new one.
     await api.call('vault.lock', {});

