@@ -6,7 +6,7 @@
 //   start:    greffier-whisper-host -m MODEL [--vad-model VAD] [--no-flash-attn]
 //             -> one line {"event":"ready",...} or {"event":"load-failed",...} (then exit 3)
 //   request:  one line of JSON (a flat object: id, samples, language, prompt, audioContext,
-//             beamSize, bestOf, noFallback, threads, vad, carry, carryMaxMs), then `samples`
+//             beamSize, bestOf, noFallback, threads, vad, carry, carryMaxMs, maxTokens), then `samples`
 //             16-bit little-endian mono 16 kHz samples
 //   reply:    one line of JSON: {"id":…, "model":{"vocab":…}, "result":{"language":…},
 //             "transcription":[…segments with tokens…], "log":[timing and VAD lines]}
@@ -543,12 +543,18 @@ int main(int argc, char ** argv) {
         const bool carry = flag_or(header, "carry", false);
         double carry_max_ms = 20000;
         has_number(header, "carryMaxMs", carry_max_ms);
+        // A bound on what one utterance can hold (a spoken question): whisper stops a
+        // repetition loop there instead of decoding up to half its text context.
+        double max_tokens = 0;
+        has_number(header, "maxTokens", max_tokens);
         std::string invalid;
         if (language != "auto" && whisper_lang_id(language.c_str()) == -1) invalid = "unknown language \"" + language + "\"";
         else if (threads < 1 || threads > 256) invalid = "\"threads\" must be between 1 and 256";
         else if (audio_ctx < 0 || audio_ctx > 1500) invalid = "\"audioContext\" must be between 0 and 1500";
         else if (beam_size < 1 || beam_size > 8 || best_of < 1 || best_of > 8) invalid = "\"beamSize\" and \"bestOf\" must be between 1 and 8";
         else if (carry_max_ms < 0 || carry_max_ms > 600000) invalid = "\"carryMaxMs\" must be between 0 and 600000";
+        else if (max_tokens < 0 || max_tokens > 224 || max_tokens != std::floor(max_tokens)) invalid = "\"maxTokens\" must be a whole number between 0 and 224";
+        else if (max_tokens > 0 && carry) invalid = "\"maxTokens\" and \"carry\" cannot go together";
         else if (use_vad && vad_model.empty()) invalid = "VAD was asked for but the host has no VAD model";
         if (!invalid.empty()) {
             std::fill(pcm.begin(), pcm.end(), 0);
@@ -586,6 +592,12 @@ int main(int argc, char ** argv) {
         wparams.split_on_word = false;
         wparams.audio_ctx = static_cast<int>(audio_ctx);
         wparams.tdrz_enable = false;
+        if (max_tokens > 0) {
+            // One utterance, one segment: at the bound whisper ends the segment and the
+            // whole window is done (no second pass over what is left of it).
+            wparams.single_segment = true;
+            wparams.max_tokens = static_cast<int>(max_tokens);
+        }
         wparams.initial_prompt = prompt.c_str();
         wparams.carry_initial_prompt = false;
         wparams.greedy.best_of = static_cast<int>(best_of);

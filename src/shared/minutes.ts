@@ -124,6 +124,8 @@ export const SearchFilterSchema = z.object({
   /** ISO dates, inclusive, compared with the meeting's start. */
   from: z.string().optional(),
   to: z.string().optional(),
+  /** Only the meetings' words ('segment') or only their minutes' lines. */
+  kind: z.enum(['segment', 'minutes']).optional(),
   limit: z.number().int().positive().max(200).optional(),
 });
 export type SearchFilter = z.infer<typeof SearchFilterSchema>;

@@ -109,7 +109,7 @@ describe('answers with a generated model', () => {
     expect(upTo(follow!.prompt)).toBe(upTo(first!.prompt));
   });
 
-  it('a question asked while notes run does not wait behind them: its token counts pre-empt the notes', async () => {
+  it('a question asked while notes run does not wait behind them: its token counts go beside the notes', async () => {
     const scheduler = new Scheduler();
     const meetingHost = new ModelHost({ idleUnloadMs: 0, scheduler });
     try {
@@ -136,7 +136,8 @@ describe('answers with a generated model', () => {
       order.push('question');
       expect(prepared).toBeDefined();
       expect(order).toEqual(['question']);
-      expect(scheduler.figures().restarts.notes).toBeGreaterThan(0);
+      // Counting only tokenizes: the notes were not even pre-empted for it.
+      expect(scheduler.figures().restarts.notes).toBe(0);
     } finally {
       await meetingHost.close();
     }

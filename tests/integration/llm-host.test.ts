@@ -73,6 +73,50 @@ describe('model host', () => {
     expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
   });
 
+  it("a count goes beside a running job once the model is loaded (a question's passages never wait for a notes piece)", async () => {
+    await host.count(model, ['chargé']);
+    const events: string[] = [];
+    const long = host
+      .generate(
+        { model, system: 's', prompt: 'budget '.repeat(300), maxTokens: 40 },
+        { onToken: () => events.length === 0 && events.push('first token') },
+      )
+      .then(() => events.push('generated'));
+    const [count] = await host.count(model, ['budget primitif']);
+    events.push('counted');
+    await long;
+    expect(count).toBeGreaterThan(0);
+    // Before: the count waited for the whole generation, prompt and tokens.
+    expect(events[0]).toBe('counted');
+    // A model not loaded yet is never loaded beside a job: that count waits its turn.
+    const other = { ...model, contextSize: 512 };
+    const order: string[] = [];
+    const running = host
+      .generate({ model, system: 's', prompt: 'p', maxTokens: 4 })
+      .then(() => order.push('generated'));
+    await host.count(other, ['budget']).then(() => order.push('counted'));
+    await running;
+    expect(order).toEqual(['generated', 'counted']);
+    // Nor the model a job sent since has made the host drop (it would be unloaded under that job).
+    const dropped: string[] = [];
+    await host.count(model, ['budget']);
+    let counted: Promise<unknown> = Promise.resolve();
+    await host.generate(
+      { model: other, system: 's', prompt: 'p', maxTokens: 4 },
+      {
+        // Sent while the host holds the other model: it must wait, not unload it mid-job.
+        onToken: () => {
+          if (dropped.length > 0) return;
+          dropped.push('writing');
+          counted = host.count(model, ['budget']).then(() => dropped.push('counted'));
+        },
+      },
+    );
+    dropped.push('generated');
+    await counted;
+    expect(dropped).toEqual(['writing', 'generated', 'counted']);
+  });
+
   it('embeds texts with the same model file', async () => {
     const vectors = await host.embed({ path: model.path, threads: defaultThreads() }, [
       'budget',

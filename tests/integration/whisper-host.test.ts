@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeWav, floatToInt16 } from '../../src/core/audio/index.js';
 import { closeWhisperHosts, hostBesideCli, WhisperHost } from '../../src/core/asr/whisper-host.js';
-import { transcribePcmDetailed, type TranscribeOptions } from '../../src/core/asr/whisper.js';
+import {
+  transcribePcmDetailed,
+  utteranceTokens,
+  type TranscribeOptions,
+} from '../../src/core/asr/whisper.js';
 import {
   sharedFile,
   sharedFileMissing,
@@ -202,6 +206,8 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
     child.stdin.write('{"id":2,"samples":-1}\n');
     child.stdin.write('{"id":3,"samples":1.5}\n');
     child.stdin.write('{"id":4,"samples":0,"language":"fr","threads":1}\n');
+    child.stdin.write('{"id":5,"samples":0,"maxTokens":225}\n');
+    child.stdin.write('{"id":6,"samples":0,"maxTokens":8,"carry":true}\n');
     child.stdin.end();
     const code = await new Promise<number | null>((done) => child.on('close', done));
     const replies = out
@@ -217,9 +223,27 @@ describe.skipIf(Boolean(skip))('the whisper host: one loaded model across window
       { id: 2, error: { code: 'bad-request', message: expect.stringMatching(/samples/) } },
       { id: 3, error: { code: 'bad-request', message: expect.stringMatching(/samples/) } },
       expect.objectContaining({ id: 4, transcription: [] }),
+      { id: 5, error: { code: 'bad-request', message: expect.stringMatching(/maxTokens/) } },
+      { id: 6, error: { code: 'bad-request', message: expect.stringMatching(/maxTokens/) } },
     ]);
     // Its input closed: it left on its own, cleanly.
     expect(code).toBe(0);
+  });
+
+  it("bounds a spoken question's run: one segment of at most maxTokens tokens", async () => {
+    const options = { ...base, noFallback: true, host: 'question' as const };
+    const tokens = (run: Awaited<ReturnType<typeof transcribePcmDetailed>>) =>
+      run.transcript.segments.reduce((sum, s) => sum + (s.tokens?.length ?? 0), 0);
+    const free = await transcribePcmDetailed(windows[0]!, options);
+    const bounded = await transcribePcmDetailed(windows[0]!, { ...options, maxTokens: 6 });
+    // The generated model decodes far past what ~8 s of speech holds; the bound stops it.
+    expect(tokens(free)).toBeGreaterThan(12);
+    expect(bounded.transcript.segments.length).toBe(1);
+    expect(tokens(bounded)).toBeGreaterThan(0);
+    expect(tokens(bounded)).toBeLessThanOrEqual(6);
+    expect(bounded.timings.encodeRuns).toBe(1);
+    expect(utteranceTokens(4_400)).toBeGreaterThanOrEqual(4.4 * 7);
+    expect(utteranceTokens(600_000)).toBe(224);
   });
 
   it('answers a bad request with an error line and keeps serving', async () => {

@@ -295,6 +295,41 @@ describe('prompt passages', () => {
     ]);
   });
 
+  it("finds the meeting's words even when its minutes match the question better", async () => {
+    // Minutes lines cannot be quoted or checked: the question needs the segments behind them.
+    const index = new SearchIndex();
+    const decisions = Array.from({ length: 8 }, (_, i) => ({
+      text: `Décision ${i + 1} : la décision prise est adoptée.`,
+      segmentIds: ['s0'],
+    }));
+    index.addMeeting({
+      id: 'm',
+      startedAt: '2026-03-12T18:00:00Z',
+      language: 'fr',
+      segments: [
+        {
+          id: 's0',
+          startMs: 0,
+          endMs: 1,
+          text: 'Nous avons pris la décision de rénover la cantine.',
+        },
+        { id: 's1', startMs: 1, endMs: 2, text: 'La voirie du quartier nord est refaite.' },
+      ],
+      minutes: {
+        overview: 'Décisions du conseil.',
+        decisions,
+        actionItems: [],
+        openQuestions: [],
+      },
+    } as never);
+    const hits = await retrievePassages('Quelle décision a été prise ?', {
+      host: new ModelHost(),
+      index,
+      passages: 3,
+    });
+    expect(hits.map((h) => [h.kind, h.segmentId])).toEqual([['segment', 's0']]);
+  });
+
   it('every answer prompt begins with the opening read when the key goes down', () => {
     for (const language of ['fr', 'en'] as const) {
       const prompts = loadPrompts(language);

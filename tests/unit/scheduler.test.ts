@@ -108,6 +108,30 @@ describe('scheduler', () => {
     expect(figures.completed).toMatchObject({ live: 1, final: 1 });
   });
 
+  it('work that ends just as it is frozen leaves its process thawed (its result was already on the way)', async () => {
+    const scheduler = new Scheduler();
+    const engine = await counter();
+    const started = deferred();
+    const result = deferred<string>();
+    // The engine's answer arrives after the freeze was sent: the work ends while pre-empted.
+    const notes = scheduler.run('notes', async (task) => {
+      task.hold(pausableProcess(engine.child));
+      started.resolve();
+      return result.promise;
+    });
+    await started.promise;
+    const live = scheduler.run('live', async () => {
+      await until(() => stateOf(engine.child.pid!) === 'T');
+      result.resolve('notes written');
+      await expect(notes).resolves.toBe('notes written');
+      return 'live lines';
+    });
+    await expect(live).resolves.toBe('live lines');
+    // Before: frozen for good, and the next job sent to it never answered.
+    await until(() => stateOf(engine.child.pid!) !== 'T');
+    await expect(engine.ask()).resolves.toBe('1');
+  });
+
   it('holds paused work at its checkpoint until the urgent work is done', async () => {
     const scheduler = new Scheduler();
     const steps: string[] = [];

@@ -259,12 +259,12 @@ export async function retrievePassages(
     const [v] = await options.host.embed(options.embeddingModel, [question], jobOptions(options));
     if (v) vector = Float32Array.from(v);
   }
-  const hits = options.index.search(
+  // Only segments can be quoted and checked: a question about decisions must
+  // not find the minutes' lines (which match it best) and then nothing to cite.
+  const segments = options.index.search(
     { text: question, ...(vector ? { vector } : {}) },
-    { ...options.filter, limit: limit * 2 },
+    { ...options.filter, kind: 'segment', limit: limit * 2 },
   );
-  // Only segments can be quoted and checked; minutes lines point to theirs.
-  const segments = hits.filter((h) => h.kind === 'segment');
   const best = segments.slice(0, limit);
   const { read } = options;
   if (!read) return best;

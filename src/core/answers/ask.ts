@@ -1,5 +1,6 @@
 import { appendAudit } from '../audit/index.js';
-import { transcribePcm } from '../asr/index.js';
+import { PREVIEW_DECODING, transcribePcm, utteranceTokens } from '../asr/index.js';
+import { SAMPLE_RATE } from '../audio/index.js';
 import type { ModelHost } from '../llm/host.js';
 import type { ModelRef } from '../llm/protocol.js';
 import type { OpenVault } from '../meetings/index.js';
@@ -91,10 +92,15 @@ export interface AskResult {
   hits: SearchHit[];
 }
 
-/** Typed questions may read more; a spoken one wants its first words fast. */
+/**
+ * Typed questions may read more; a spoken one wants its first words fast. A
+ * follow-up keeps the passages the turn before read (they cost no reading)
+ * and adds new ones within `followUpTokens`: spoken, about one passage, so
+ * the answer starts within seconds of « et qui l'a présenté ? ».
+ */
 export const PLAN = {
-  typed: { passages: 6, passageTokens: 700, answerChars: 400 },
-  spoken: { passages: 3, passageTokens: 260, answerChars: 280 },
+  typed: { passages: 6, passageTokens: 700, followUpTokens: 700, answerChars: 400 },
+  spoken: { passages: 3, passageTokens: 260, followUpTokens: 120, answerChars: 280 },
 } as const;
 
 async function vaultSources(context: QuestionContext, threads: number): Promise<QuestionSources> {
@@ -156,6 +162,7 @@ export function preparation(
   const named = references.found.some((f) => !f.startsWith('speaker:'));
   const conversation = named ? undefined : follow.filter;
   const filter = bothFilters(bothFilters(conversation, references.filter), question.filter);
+  const carryRead = follow.followUp && !named;
   return {
     host: context.host,
     model: sources.model,
@@ -164,11 +171,11 @@ export function preparation(
     language,
     searchText: follow.text,
     passages: question.passages ?? plan.passages,
-    passageTokens: plan.passageTokens,
+    passageTokens: carryRead && alreadyRead ? plan.followUpTokens : plan.passageTokens,
     answerChars: plan.answerChars,
     ...(Object.keys(filter).length > 0 ? { filter } : {}),
     ...(turns.length > 0 ? { previous: previousTurnsLine(turns) } : {}),
-    ...(alreadyRead ? { read: alreadyRead, carryRead: follow.followUp && !named } : {}),
+    ...(alreadyRead ? { read: alreadyRead, carryRead } : {}),
     ...(sources.embeddingModel ? { embeddingModel: sources.embeddingModel } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   };
@@ -282,6 +289,8 @@ export async function askInConversation(
       language: question.language,
       threads,
       host: 'question',
+      ...PREVIEW_DECODING,
+      maxTokens: utteranceTokens((question.audio.length / SAMPLE_RATE) * 1000),
       ...(context.env ? { env: context.env } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
     });

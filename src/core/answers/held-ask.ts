@@ -2,6 +2,7 @@ import { audioContextFor } from '../asr/index.js';
 import { SAMPLE_RATE } from '../audio/index.js';
 import { pausableProcess } from '../scheduler/index.js';
 import type { ModelHost } from '../llm/host.js';
+import { pieceEnds } from '../llm/pieces.js';
 import { defaultThreads } from '../threads.js';
 import { detectLanguage } from '../text/language.js';
 import type { Language, LanguageChoice } from '../../shared/transcript.js';
@@ -20,6 +21,8 @@ import { HeldQuestion, whisperHear, type Hear } from './listen.js';
 import { readPassages, type ReadPassages } from './read-passages.js';
 
 const WARM_SAMPLES = SAMPLE_RATE / 5;
+/** A passage or so (pieceEnds cuts between two passages): about a second of reading on two cores. */
+const QUESTION_PIECE_CHARS = 120;
 
 /**
  * A question's hearing comes first: whisper runs at the scheduler's 'hearing'
@@ -160,18 +163,24 @@ export class HeldQuestionAsk {
       if (!prepared || controller.signal.aborted) return;
       this.preloads++;
       this.read = readPassages(prepared);
-      // Line by line (a meeting's passages each), never the question line: one
-      // evaluation batch cannot be interrupted, so at release the host is free
-      // within one line's time for whisper and the answer.
-      const lines = prepared.prompt.split('\n');
-      for (let end = 1; end < lines.length - 1; end++) {
-        if (controller.signal.aborted) return;
+      // Piece by piece, never the question line: a piece being read cannot be
+      // interrupted, so at release the host is free within one piece's time
+      // for whisper and the answer; and a newer partial question stops this
+      // reading between two pieces, so the passages read are those of the
+      // question as heard last, not as heard first.
+      const prompt = prepared.prompt;
+      const ends = [
+        ...pieceEnds(prompt, QUESTION_PIECE_CHARS, prompt.lastIndexOf('\n')),
+        prompt.lastIndexOf('\n'),
+      ];
+      for (const end of ends) {
+        if (controller.signal.aborted || this.latestPartial !== partial) return;
         await this.context.host.preload(
           {
             model: sources.model,
             lane: 'question',
             system: prepared.system,
-            prompt: lines.slice(0, end + 1).join('\n'),
+            prompt: prompt.slice(0, end),
           },
           { signal: controller.signal, priority: 'question' },
         );

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { audioContextFor, transcribePcm } from '../asr/index.js';
+import { audioContextFor, PREVIEW_DECODING, transcribePcm, utteranceTokens } from '../asr/index.js';
 import { rms, SAMPLE_RATE } from '../audio/index.js';
 import { LanguageSchema, type Language, type LanguageChoice } from '../../shared/transcript.js';
 
@@ -64,7 +64,9 @@ export function whisperHear(options: {
       language,
       threads: options.threads,
       audioContext,
-      noFallback: true,
+      ...PREVIEW_DECODING,
+      // A question is one utterance: a run never decodes more than it can hold.
+      maxTokens: utteranceTokens((pcm.length / SAMPLE_RATE) * 1000),
       // The question lane's whisper host keeps the model loaded between the
       // held key's runs: a run costs whisper's work, not a process start and a load.
       host: 'question',

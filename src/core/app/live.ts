@@ -1,6 +1,6 @@
 import type { LanguageChoice, MeetingSegment, TranscriptSegment } from '../../shared/transcript.js';
 import { rms, SAMPLE_RATE } from '../audio/index.js';
-import { audioContextFor, transcribePcmDetailed } from '../asr/index.js';
+import { audioContextFor, PREVIEW_DECODING, transcribePcmDetailed } from '../asr/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 
 export interface LiveOptions {
@@ -96,8 +96,8 @@ export class LiveTranscriber {
           model: this.options.model,
           language: this.options.language,
           audioContext: audioContextFor((take / SAMPLE_RATE) * 1000),
-          // A preview must come fast: no temperature fallback retries (the final pass keeps them).
-          noFallback: true,
+          // A preview must come fast: greedy, no temperature fallback (the final pass decides).
+          ...PREVIEW_DECODING,
           // The model stays loaded between chunks (whisper-host.ts): no start and load per chunk.
           // Its own lane: a frozen final-pass window never holds up the live transcript.
           host: 'live',

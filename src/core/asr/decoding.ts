@@ -24,6 +24,17 @@ export const DEFAULT_FINAL_DECODING: FinalDecoding = {
 };
 
 /**
+ * Previews: the live transcript's lines and a question heard while the key
+ * is held. They must come fast (the final pass replaces live lines), so
+ * greedy and one pass; whisper-cli's own default, beam search 5, made each
+ * preview decode with five beams, more effort than the final transcript.
+ */
+export const PREVIEW_DECODING = { beamSize: 1, noFallback: true } as const satisfies Pick<
+  TranscribeOptions,
+  'beamSize' | 'noFallback'
+>;
+
+/**
  * The decoding in force: the machine policy (IT) over the vault's settings
  * (the clerk) over the measured defaults, field by field.
  */

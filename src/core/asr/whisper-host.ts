@@ -45,6 +45,8 @@ export interface HostRequest {
    */
   carry?: boolean;
   carryMaxMs?: number;
+  /** One segment of at most this many tokens (a spoken question; see utteranceTokens). */
+  maxTokens?: number;
 }
 
 export interface HostCallbacks {
@@ -270,6 +272,7 @@ export class WhisperHost {
       ...(job.request.carry && job.request.carryMaxMs !== undefined
         ? { carryMaxMs: job.request.carryMaxMs }
         : {}),
+      ...(job.request.maxTokens ? { maxTokens: job.request.maxTokens } : {}),
     };
     const logListener = job.callbacks.onLog;
     const reply = nextLine(running);

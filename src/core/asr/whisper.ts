@@ -63,6 +63,11 @@ export interface TranscribeOptions {
    * caller's to send again with its next request.
    */
   carry?: { maxMs: number };
+  /**
+   * With a host: one segment of at most this many tokens (utteranceTokens).
+   * whisper-cli has no such flag; without a host the run is not bounded.
+   */
+  maxTokens?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -75,6 +80,17 @@ export interface TranscribeOptions {
  */
 export function audioContextFor(durationMs: number): number {
   return Math.min(1500, Math.ceil(Math.max(0, durationMs) / 20) + 64);
+}
+
+/**
+ * The most tokens one spoken utterance of this length can hold: fast French
+ * speech is about 7 of whisper's tokens a second, so 12 a second and 8 more
+ * never cut a real question. Whisper can fall into a repetition loop
+ * (« merci merci merci… ») on noise and then decodes up to 224 tokens, which
+ * on two cores costs close to a second the official waits for.
+ */
+export function utteranceTokens(durationMs: number): number {
+  return Math.min(224, 8 + Math.ceil((12 * Math.max(0, durationMs)) / 1000));
 }
 
 /** whisper.cpp's own timings (ms), so benchmarks can report encoder and decoder apart. */
@@ -423,6 +439,7 @@ async function runOnHost(
         ...(options.bestOf !== undefined ? { bestOf: options.bestOf } : {}),
         ...(options.noFallback ? { noFallback: true } : {}),
         ...(options.carry ? { carry: true, carryMaxMs: options.carry.maxMs } : {}),
+        ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}),
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),

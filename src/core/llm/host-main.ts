@@ -18,8 +18,10 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import { llamaOptions } from './llama-options.js';
+import { pieceEnds } from './pieces.js';
 import {
   HostRequestSchema,
+  languageModelKey,
   type GenerateJob,
   type HostEvent,
   type JobSpec,
@@ -102,7 +104,7 @@ async function loadModel(ref: ModelRef, id: number): Promise<LlamaModel> {
 }
 
 async function languageModelFor(ref: ModelRef, id: number): Promise<LoadedLanguageModel> {
-  const key = `${ref.path}|${ref.contextSize ?? 'auto'}|${ref.threads}`;
+  const key = languageModelKey(ref);
   if (languageModel?.key === key) return languageModel;
   await disposeLanguageModel();
   const model = await loadModel(ref, id);
@@ -251,24 +253,19 @@ async function preload(job: PreloadJob, id: number, signal: AbortSignal) {
 }
 
 /**
- * Lines of a background prompt read per piece. node-llama-cpp checks a job's
- * signal between generated tokens, not while it reads a prompt: a notes
- * chunk's 2,000-token prompt, once started, would be read to the end even
- * when a question cancelled it, and the question would wait behind it. Read
- * piece by piece, a cancel takes effect within one piece.
+ * Characters of a background prompt read per piece (see pieceEnds): a
+ * question waits at most one piece for the notes to give way, about a second
+ * on two cores (85 to 150 tokens), for ~10 tokens read again per piece.
  */
-const PIECE_CHARS = 600;
+const PIECE_CHARS = 300;
 
 async function readInPieces(
   session: LlamaChatSession,
   prompt: string,
   signal: AbortSignal,
 ): Promise<void> {
-  let end = 0;
-  while (end < prompt.length) {
-    const next = prompt.indexOf('\n', end + PIECE_CHARS);
-    if (next < 0) return; // the last piece is read by the prompt itself
-    end = next;
+  // The last piece is read by the prompt itself.
+  for (const end of pieceEnds(prompt, PIECE_CHARS)) {
     if (signal.aborted) throw signal.reason;
     await session.preloadPrompt(prompt.slice(0, end), { signal, evaluationPriority: 1 });
   }

@@ -9,6 +9,7 @@ import {
 import { forkLauncher, type HostLauncher, type HostTransport } from './host-transport.js';
 import {
   HostEventSchema,
+  languageModelKey,
   ResultSchemas,
   type GenerateResult,
   type HostEvent,
@@ -105,6 +106,13 @@ export class ModelHost {
   /** How many host processes were started (a restart after a crash adds one). */
   starts = 0;
   private frozenSpentMs = 0;
+  /**
+   * The language model the host holds or is loading (languageModelKey of the
+   * last language job sent), and whether a job has finished with it loaded.
+   * A job for another model makes the host drop this one: from its sending,
+   * nothing may assume this one is there.
+   */
+  private hostModel: { key: string; loaded: boolean } | undefined;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
@@ -126,10 +134,21 @@ export class ModelHost {
     return this.enqueue({ kind: 'info', model }, options) as Promise<ModelInfo>;
   }
 
-  /** Token counts with the model's own tokenizer (chunking derives from these). */
+  /**
+   * Token counts with the model's own tokenizer (chunking derives from these).
+   * With the model already loaded, a count goes straight to the host, beside
+   * the job it is running: it only tokenizes, and a question's passages must
+   * not wait for a notes piece to be read before they are even chosen. Any
+   * other count (a model to load first) waits its turn.
+   */
   async count(model: ModelRef, texts: string[], options: JobOptions = {}): Promise<number[]> {
     if (texts.length === 0) return [];
-    const result = (await this.enqueue({ kind: 'count', model, texts }, options)) as {
+    const job = { kind: 'count', model, texts } as const;
+    const beside =
+      this.queued > 0 &&
+      this.hostModel?.loaded === true &&
+      this.hostModel.key === languageModelKey(model);
+    const result = (await (beside ? this.run(job, options) : this.enqueue(job, options))) as {
       counts: number[];
     };
     return result.counts;
@@ -276,10 +295,10 @@ export class ModelHost {
   private becomeIdle(): void {
     this.transport?.setIdle?.(true);
     if (this.idleUnloadMs > 0) {
-      this.idleTimer = setTimeout(
-        () => this.transport?.send({ type: 'unload' }),
-        this.idleUnloadMs,
-      );
+      this.idleTimer = setTimeout(() => {
+        this.hostModel = undefined;
+        this.transport?.send({ type: 'unload' });
+      }, this.idleUnloadMs);
       this.idleTimer.unref();
     }
   }
@@ -296,6 +315,7 @@ export class ModelHost {
     transport.onMessage((raw) => this.onEvent(raw));
     transport.onExit((description) => {
       if (this.transport === transport) this.transport = undefined;
+      this.hostModel = undefined;
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.reject(
@@ -318,6 +338,8 @@ export class ModelHost {
     const transport = this.ensureTransport();
     transport.setIdle?.(false);
     const id = this.nextId++;
+    const key = job.kind === 'embed' ? undefined : languageModelKey(job.model);
+    if (key !== undefined && this.hostModel?.key !== key) this.hostModel = { key, loaded: false };
     return new Promise((resolve, reject) => {
       const onAbort = () => transport.send({ type: 'cancel', id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -326,6 +348,7 @@ export class ModelHost {
         kind: job.kind,
         resolve: (value) => {
           options.signal?.removeEventListener('abort', onAbort);
+          if (key !== undefined && this.hostModel?.key === key) this.hostModel.loaded = true;
           resolve(value);
         },
         reject: (error) => {

@@ -15,6 +15,11 @@ export const ModelRefSchema = z.object({
 });
 export type ModelRef = z.infer<typeof ModelRefSchema>;
 
+/** Which loaded language model a reference means: another key makes the host load another. */
+export function languageModelKey(ref: ModelRef): string {
+  return `${ref.path}|${ref.contextSize ?? 'auto'}|${ref.threads}`;
+}
+
 export const InfoJobSchema = z.object({ kind: z.literal('info'), model: ModelRefSchema });
 export const CountJobSchema = z.object({
   kind: z.literal('count'),

@@ -299,11 +299,12 @@ export class Scheduler {
         // A task that starts pre-empted (possible after a restart) waits for its turn.
         const value = await entry.run(task);
         entry.inFlight = undefined;
+        this.#thaw(entry);
         this.#finish(entry);
         entry.resolve(value);
       } catch (error) {
         entry.inFlight = undefined;
-        entry.pausables.clear();
+        this.#thaw(entry);
         if (abort.signal.reason instanceof Preempted && !entry.external?.aborted) {
           // Runs again when its turn comes back (it may already have).
           if (this.#active === entry) this.#attempt(entry);
@@ -314,6 +315,17 @@ export class Scheduler {
       }
     })();
     entry.inFlight = flight;
+  }
+
+  /**
+   * An attempt has settled: what it held is thawed and let go. Work can end
+   * while pre-empted (its engine's answer was on the way when the freeze
+   * went out), and a process left frozen would never answer the next job.
+   */
+  #thaw(entry: Entry): void {
+    if (entry.state === 'preempted' && entry.preemption === 'pause')
+      for (const p of entry.pausables) safe(() => p.resume());
+    entry.pausables.clear();
   }
 
   /** The entry is done (or cancelled): it leaves, and the next one runs. */

@@ -412,7 +412,8 @@ export class SearchIndex {
       (!meetings || meetings.has(doc.meetingId)) &&
       (!speakers || (doc.speakerKey !== undefined && speakers.has(doc.speakerKey))) &&
       (from === undefined || doc.dateMs >= from) &&
-      (to === undefined || doc.dateMs <= to);
+      (to === undefined || doc.dateMs <= to) &&
+      (!filter.kind || doc.kind === filter.kind);
   }
 
   toJSON(): string {
@@ -510,7 +511,7 @@ function toHit(r: SearchResult): SearchHit {
 
 /** True when a filter restricts nothing (a limit is not a restriction). */
 function isEmptyFilter(filter: SearchFilter): boolean {
-  return !filter.meetingIds && !filter.speakers && !filter.from && !filter.to;
+  return !filter.meetingIds && !filter.speakers && !filter.from && !filter.to && !filter.kind;
 }
 
 function normalise(v: Float32Array): Float32Array {
