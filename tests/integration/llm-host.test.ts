@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/core/paths.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelHost } from '../../src/core/llm/host.js';
 import { Scheduler } from '../../src/core/scheduler/index.js';
@@ -246,6 +250,40 @@ describe('model host', () => {
     expect(host.starts).toBe(starts + 1);
     expect(host.pid).not.toBe(pid);
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'a host frozen when the app dies is thawed and killed, not left stopped in memory',
+    async () => {
+      // The app: a Node process with its model host, frozen (a whisper run was hearing a question).
+      const app = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { ModelHost } from ${JSON.stringify(join(projectRoot(), 'src/core/llm/host.ts'))};
+           const host = new ModelHost({ idleUnloadMs: 0 });
+           await host.info(${JSON.stringify(model)});
+           void host.whileFrozen(() => new Promise(() => {}));
+           console.log(host.pid);`,
+        ],
+        { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const [line] = (await once(app.stdout!, 'data')) as [Buffer];
+      const pid = Number(line.toString().trim());
+      while (stateOf(pid) !== 'T') await new Promise((done) => setImmediate(done));
+      app.kill('SIGKILL'); // the app dies as a crash or the task manager would end it
+      await once(app, 'exit');
+      // Before: state T for good. The watcher checks once a second.
+      const gone = () => !existsSync(`/proc/${pid}`) || stateOf(pid) === 'Z';
+      for (let waited = 0; !gone() && waited < 15_000; waited += 100)
+        await new Promise((done) => setTimeout(done, 100));
+      const left = !gone();
+      if (left) process.kill(pid, 'SIGKILL'); // not left behind by a failing run
+      expect(left).toBe(false);
+    },
+  );
 
   it('says clearly when the model file is missing or not a model', async () => {
     await expect(host.info({ ...model, path: '/nonexistent/model.gguf' })).rejects.toThrow(

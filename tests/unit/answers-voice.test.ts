@@ -255,6 +255,31 @@ describe('hearing while the key is held', () => {
     expect(done.language).toBe('fr');
   });
 
+  it("release lets a run in progress end instead of cancelling it (a cancel kills whisper's host)", async () => {
+    const aborted: boolean[] = [];
+    let finishRun!: () => void;
+    const hear: Hear = async (pcm, { signal }) => {
+      if (aborted.length === 0) {
+        // The held key's run on the first second (no pause to commit at): still running at release.
+        await new Promise<void>((resolve) => (finishRun = resolve));
+      }
+      aborted.push(signal?.aborted ?? false);
+      return { text: `[${(pcm.length / SAMPLE_RATE).toFixed(1)}]`, language: 'fr' };
+    };
+    const q = new HeldQuestion({ language: 'fr', hear });
+    q.push(tone(1000));
+    await new Promise((resolve) => setImmediate(resolve));
+    q.push(tone(500));
+    const done = q.finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    finishRun();
+    const { text } = await done;
+    // Before: the run's signal was aborted, and the real hearing killed the question lane's host.
+    expect(aborted).toEqual([false, false]);
+    // The tail hears everything since the last commit (the run in progress only said a partial).
+    expect(text).toBe('[1.5]');
+  });
+
   it('finds a gap between words, not the closure of a consonant', () => {
     const words = new Int16Array([
       ...tone(700),

@@ -146,8 +146,6 @@ export class HeldQuestion {
   private committed = '';
   private lastRunAt = 0;
   private running: Promise<void> | undefined;
-  /** What the run in progress does: a commit is kept at release, a partial is redone. */
-  private runningCommit = false;
   private finished = false;
   private language: Language | undefined;
   private readonly abort = new AbortController();
@@ -202,7 +200,6 @@ export class HeldQuestion {
     try {
       const cut = this.cutBefore(end);
       if (cut > 0) {
-        this.runningCommit = true;
         const text = await this.hear(this.committedAt, cut);
         this.runs++;
         this.committed = join(this.committed, text);
@@ -215,8 +212,6 @@ export class HeldQuestion {
       if (!this.finished) this.options.onPartial?.(join(this.committed, rest));
     } catch (error) {
       if (!this.finished) this.options.onError?.(error);
-    } finally {
-      this.runningCommit = false;
     }
   }
 
@@ -235,13 +230,12 @@ export class HeldQuestion {
    */
   async finish(): Promise<{ text: string; language?: Language }> {
     this.finished = true;
-    // A partial run in progress would be redone with more audio: stop it. A
-    // commit is kept: it is already hearing part of the tail.
-    const running = this.running;
-    if (running) {
-      if (!this.runningCommit) this.abort.abort();
-      await running.catch(() => undefined);
-    }
+    // A run in progress ends first: a commit is kept (it hears part of the
+    // tail), a partial is heard again with the rest. Never cancelled: a
+    // cancel kills whisper's host mid-run, and the tail would then pay a
+    // process start and a model load (a second or more) instead of the end
+    // of a short run (a fraction of a second).
+    await this.running?.catch(() => undefined);
     const tail =
       this.length > this.committedAt &&
       !isSilent(this.audio.subarray(this.committedAt, this.length))

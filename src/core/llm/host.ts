@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { GreffierError } from '../errors.js';
 import {
   CAN_PAUSE_PROCESSES,
+  killIfOrphanedWhileFrozen,
   type Pausable,
   type Priority,
   type Scheduler,
@@ -113,6 +114,8 @@ export class ModelHost {
    * nothing may assume this one is there.
    */
   private hostModel: { key: string; loaded: boolean } | undefined;
+  /** The host process whose watcher runs (one per process: a restart starts another). */
+  private guarded: number | undefined;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
@@ -215,6 +218,7 @@ export class ModelHost {
         if (this.frozen++ > 0) return;
         this.frozenSince = performance.now();
         this.frozenPid = this.transport?.pid;
+        this.guardOnce(this.frozenPid);
         signalProcess(this.frozenPid, 'SIGSTOP');
       },
       resume: () => {
@@ -226,6 +230,13 @@ export class ModelHost {
         this.frozenPid = undefined;
       },
     };
+  }
+
+  /** The first freeze of a host process starts its watcher (see killIfOrphanedWhileFrozen). */
+  private guardOnce(pid: number | undefined): void {
+    if (pid === undefined || this.guarded === pid) return;
+    this.guarded = pid;
+    killIfOrphanedWhileFrozen(pid);
   }
 
   /** Stops the host process; pending jobs fail, later ones are refused. */
@@ -310,6 +321,7 @@ export class ModelHost {
     // Started while a holder wants the host frozen: it starts frozen.
     if (this.frozen > 0 && this.frozenPid === undefined) {
       this.frozenPid = transport.pid;
+      this.guardOnce(this.frozenPid);
       signalProcess(this.frozenPid, 'SIGSTOP');
     }
     transport.onMessage((raw) => this.onEvent(raw));

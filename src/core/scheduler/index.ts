@@ -1,1 +1,2 @@
 export * from './scheduler.js';
+export * from './orphan-guard.js';
