@@ -121,6 +121,42 @@ describe('model host', () => {
     expect(dropped).toEqual(['writing', 'generated', 'counted']);
   });
 
+  it('a held question keeps the host: the notes give way once, not before each of its jobs', async () => {
+    const scheduler = new Scheduler();
+    const meetingHost = new ModelHost({ idleUnloadMs: 0, scheduler });
+    try {
+      await meetingHost.info(model);
+      const notesJob = {
+        model,
+        system: 'notes',
+        prompt: Array.from({ length: 40 }, (_, i) => `Ligne ${i} : le point ${i}.`).join('\n'),
+        maxTokens: 200,
+      };
+      let writing!: () => void;
+      const wrote = new Promise<void>((resolve) => (writing = resolve));
+      const notes = meetingHost.generate(notesJob, { priority: 'notes', onToken: () => writing() });
+      await wrote;
+      let answered!: () => void;
+      meetingHost.reserve('question', new Promise<void>((resolve) => (answered = resolve)));
+      // The question's reading, job after job (as the preload reads piece after piece).
+      for (const end of [1, 2, 3]) {
+        await meetingHost.preload(
+          { model, lane: 'question', system: 'q', prompt: `passage ${end}` },
+          { priority: 'question' },
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // Before: restarted once per job (the notes came back between two of them).
+      expect(scheduler.figures().restarts.notes).toBe(1);
+      expect(scheduler.running).toBe('question');
+      answered();
+      const done = await notes;
+      expect(done.outputTokens).toBeGreaterThan(0);
+    } finally {
+      await meetingHost.close();
+    }
+  });
+
   it('embeds texts with the same model file', async () => {
     const vectors = await host.embed({ path: model.path, threads: defaultThreads() }, [
       'budget',

@@ -23,6 +23,8 @@ import { readPassages, type ReadPassages } from './read-passages.js';
 const WARM_SAMPLES = SAMPLE_RATE / 5;
 /** A passage or so (pieceEnds cuts between two passages): about a second of reading on two cores. */
 const QUESTION_PIECE_CHARS = 120;
+/** No audio for this long while held: the host goes back to the meeting's notes. */
+const RESERVATION_IDLE_MS = 5_000;
 
 /**
  * A question's hearing comes first: whisper runs at the scheduler's 'hearing'
@@ -89,6 +91,7 @@ export class HeldQuestionAsk {
         })(pcm, hearOptions);
       });
     const hear = hearingFirst(context.host, whisper);
+    this.reserveHost();
     context.onStage?.('listening');
     // Key down: whisper's host starts and loads its model on a fifth of a second of
     // silence (its text is not used), so the first second of the question is heard
@@ -111,6 +114,40 @@ export class HeldQuestionAsk {
 
   push(samples: Int16Array): void {
     this.held.push(samples);
+    this.keepReservation();
+  }
+
+  /**
+   * The model host is the question's from key down to its answer (see
+   * ModelHost.reserve): the meeting's notes give way once, not once per job.
+   * A key held with no audio coming (the screen went away without a word)
+   * gives the host back after a few seconds: the notes never wait for a
+   * question nobody finishes.
+   */
+  private reservation: { end: () => void; idle?: ReturnType<typeof setTimeout> } | undefined;
+
+  private reserveHost(): void {
+    let end!: () => void;
+    const until = new Promise<void>((resolve) => (end = resolve));
+    this.reservation = { end };
+    this.context.host.reserve('question', until);
+    this.keepReservation();
+  }
+
+  private keepReservation(): void {
+    const reservation = this.reservation;
+    if (!reservation) return;
+    clearTimeout(reservation.idle);
+    reservation.idle = setTimeout(() => this.endReservation(), RESERVATION_IDLE_MS);
+    reservation.idle.unref?.();
+  }
+
+  private endReservation(): void {
+    const reservation = this.reservation;
+    this.reservation = undefined;
+    if (!reservation) return;
+    clearTimeout(reservation.idle);
+    reservation.end();
   }
 
   get whisperRuns(): number {
@@ -204,6 +241,14 @@ export class HeldQuestionAsk {
 
   /** The key is released: hear the tail, then answer. */
   async finish(): Promise<AskResult> {
+    try {
+      return await this.answer();
+    } finally {
+      this.endReservation();
+    }
+  }
+
+  private async answer(): Promise<AskResult> {
     this.context.onStage?.('transcribing');
     // What the preload read stays read; stopped first so whisper has the cores for the tail.
     this.opening?.controller.abort();
@@ -218,6 +263,7 @@ export class HeldQuestionAsk {
   }
 
   cancel(): void {
+    this.endReservation();
     this.held.cancel();
     this.opening?.controller.abort();
     this.preloading?.controller.abort();

@@ -114,6 +114,8 @@ export class ModelHost {
    * nothing may assume this one is there.
    */
   private hostModel: { key: string; loaded: boolean } | undefined;
+  /** Reservations in force, per priority (see reserve()). */
+  private readonly reserved = new Map<Priority, number>();
   /** The host process whose watcher runs (one per process: a restart starts another). */
   private guarded: number | undefined;
 
@@ -252,10 +254,45 @@ export class ModelHost {
     }
   }
 
+  /**
+   * Keeps the host for one priority's jobs until `until` settles: a held
+   * question reads ahead, job after job, while the official speaks. Each of
+   * its jobs alone would pre-empt the meeting's notes, and between two of
+   * them the notes came back and started a piece of prompt that no cancel
+   * interrupts, so every job of the question waited for a notes piece (a
+   * question asked during notes had its first token at 10 s instead of
+   * 6 s). Reserved, the notes give way once and stay out until the question
+   * is answered; the question's jobs go straight to the host. Live windows
+   * and the question's hearing still freeze the host meanwhile.
+   */
+  reserve(priority: Priority, until: Promise<unknown>): void {
+    const { scheduler } = this;
+    if (!scheduler) return;
+    this.reserved.set(priority, (this.reserved.get(priority) ?? 0) + 1);
+    const release = () => {
+      const left = (this.reserved.get(priority) ?? 1) - 1;
+      if (left > 0) this.reserved.set(priority, left);
+      else this.reserved.delete(priority);
+    };
+    void scheduler
+      .run(
+        priority,
+        async (task) => {
+          task.hold(this.freezer());
+          await until.catch(() => undefined);
+        },
+        { preemption: CAN_PAUSE_PROCESSES ? 'pause' : 'restart', label: 'reserved' },
+      )
+      .catch(() => undefined)
+      .finally(release);
+  }
+
   private enqueue(job: JobSpec, options: JobOptions): Promise<unknown> {
     const { scheduler } = this;
     const { priority } = options;
-    if (!scheduler || !priority) return this.enqueueNow(job, options);
+    // A reserved priority's jobs skip the scheduler: queued behind the reservation, they would wait for it.
+    if (!scheduler || !priority || this.reserved.has(priority))
+      return this.enqueueNow(job, options);
     // The scheduler's pre-emption hook: the host process is frozen while more urgent work
     // runs, except for notes giving way to a question (cancelled in the host, run again).
     return scheduler.run(
