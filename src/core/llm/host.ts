@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs';
 import { GreffierError } from '../errors.js';
-import {
-  CAN_PAUSE_PROCESSES,
-  killIfOrphanedWhileFrozen,
-  type Pausable,
-  type Priority,
-  type Scheduler,
-} from '../scheduler/index.js';
+import { CAN_PAUSE_PROCESSES, type Priority, type Scheduler } from '../scheduler/index.js';
+import { HostFreeze } from './host-freeze.js';
 import { forkLauncher, type HostLauncher, type HostTransport } from './host-transport.js';
 import {
   HostEventSchema,
@@ -73,15 +68,6 @@ interface Pending {
   kind: JobSpec['kind'];
 }
 
-function signalProcess(pid: number | undefined, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  if (!pid || !CAN_PAUSE_PROCESSES) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone: a crashed host is replaced on the next request.
-  }
-}
-
 function cancelled(): GreffierError {
   return new GreffierError('cancelled', 'the job was cancelled', {
     hint: 'start it again when you are ready',
@@ -100,13 +86,9 @@ export class ModelHost {
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Holders that want the host process frozen now (see freezer()). */
-  private frozen = 0;
-  private frozenPid: number | undefined;
-  private frozenSince = 0;
   /** How many host processes were started (a restart after a crash adds one). */
   starts = 0;
-  private frozenSpentMs = 0;
+  private readonly freeze = new HostFreeze(() => this.transport?.pid);
   /**
    * The language model the host holds or is loading (languageModelKey of the
    * last language job sent), and whether a job has finished with it loaded.
@@ -116,8 +98,6 @@ export class ModelHost {
   private hostModel: { key: string; loaded: boolean } | undefined;
   /** Reservations in force, per priority (see reserve()). */
   private readonly reserved = new Map<Priority, number>();
-  /** The host process whose watcher runs (one per process: a restart starts another). */
-  private guarded: number | undefined;
 
   constructor(options: ModelHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher;
@@ -127,7 +107,7 @@ export class ModelHost {
 
   /** Time the host process has spent frozen so far, ms, a freeze under way included (the bench prints it). */
   get frozenMs(): number {
-    return this.frozenSpentMs + (this.frozen > 0 ? performance.now() - this.frozenSince : 0);
+    return this.freeze.frozenMs;
   }
 
   /** Process id of the running host, if one is running. */
@@ -196,49 +176,13 @@ export class ModelHost {
    * that no cancel can interrupt. Nothing it had read is lost.
    */
   async whileFrozen<T>(work: () => Promise<T>): Promise<T> {
-    const freeze = this.freezer();
+    const freeze = this.freeze.holder();
     freeze.pause();
     try {
       return await work();
     } finally {
       freeze.resume();
     }
-  }
-
-  /**
-   * One holder's freeze of the host process. Holders are counted: the process
-   * goes on only when the last one lets go (the scheduler pausing a question
-   * for a live window and a hearing both freeze it; neither thaws it alone).
-   * Each handle pauses and resumes at most once in turn.
-   */
-  private freezer(): Pausable {
-    let paused = false;
-    return {
-      pause: () => {
-        if (paused) return;
-        paused = true;
-        if (this.frozen++ > 0) return;
-        this.frozenSince = performance.now();
-        this.frozenPid = this.transport?.pid;
-        this.guardOnce(this.frozenPid);
-        signalProcess(this.frozenPid, 'SIGSTOP');
-      },
-      resume: () => {
-        if (!paused) return;
-        paused = false;
-        if (--this.frozen > 0) return;
-        this.frozenSpentMs += performance.now() - this.frozenSince;
-        signalProcess(this.frozenPid, 'SIGCONT');
-        this.frozenPid = undefined;
-      },
-    };
-  }
-
-  /** The first freeze of a host process starts its watcher (see killIfOrphanedWhileFrozen). */
-  private guardOnce(pid: number | undefined): void {
-    if (pid === undefined || this.guarded === pid) return;
-    this.guarded = pid;
-    killIfOrphanedWhileFrozen(pid);
   }
 
   /** Stops the host process; pending jobs fail, later ones are refused. */
@@ -278,7 +222,7 @@ export class ModelHost {
       .run(
         priority,
         async (task) => {
-          task.hold(this.freezer());
+          task.hold(this.freeze.holder());
           await until.catch(() => undefined);
         },
         { preemption: CAN_PAUSE_PROCESSES ? 'pause' : 'restart', label: 'reserved' },
@@ -298,7 +242,7 @@ export class ModelHost {
     return scheduler.run(
       priority,
       (task) => {
-        task.hold(this.freezer());
+        task.hold(this.freeze.holder());
         const signal = options.signal
           ? AbortSignal.any([options.signal, task.signal])
           : task.signal;
@@ -356,11 +300,7 @@ export class ModelHost {
     const transport = this.launcher();
     this.starts++;
     // Started while a holder wants the host frozen: it starts frozen.
-    if (this.frozen > 0 && this.frozenPid === undefined) {
-      this.frozenPid = transport.pid;
-      this.guardOnce(this.frozenPid);
-      signalProcess(this.frozenPid, 'SIGSTOP');
-    }
+    this.freeze.started(transport.pid);
     transport.onMessage((raw) => this.onEvent(raw));
     transport.onExit((description) => {
       if (this.transport === transport) this.transport = undefined;
