@@ -129,6 +129,53 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
     }
   });
 
+  test('« Verrouiller » during a recording asks first; staying records on, locking stops it as Stop would', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr' });
+    const browser = await launchChromium(s.meetingWav);
+    try {
+      const { page } = await openApp(browser, host);
+      const unlock = new UnlockPage(page);
+      await unlock.createVault(PASSPHRASE);
+      const record = new RecordPage(page);
+      await new Shell(page).go('record');
+      await record.start('Conseil verrouillé');
+      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThan(1);
+
+      // The lock button asks, in French, what becomes of the recording.
+      await page.getByTestId('lock').click();
+      const dialog = page.getByTestId('unsaved-dialog');
+      await expect(dialog).toBeVisible();
+      await expect(dialog.getByRole('heading')).toHaveText('Enregistrement en cours');
+      await expect(dialog).toContainText('Verrouiller arrêtera l’enregistrement');
+      await expectAccessible(page, 'lock-while-recording');
+      await expectFrenchOnly(page, 'lock-while-recording');
+      await screenshot(page, 'fr-lock-while-recording');
+
+      // Staying: still unlocked, still recording, the clock goes on.
+      const before = await record.elapsedSeconds();
+      await dialog.getByRole('button', { name: 'Continuer l’enregistrement' }).click();
+      await expect(dialog).toHaveCount(0);
+      await expect(page.getByTestId('recording')).toBeVisible();
+      await expect
+        .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
+        .toBeGreaterThan(before + 1);
+
+      // Locking: the recording is stopped as Stop does (not « interrupted »), then the vault locks.
+      await page.getByTestId('lock').click();
+      await dialog.getByRole('button', { name: 'Arrêter et verrouiller' }).click();
+      await unlock.screen.waitFor();
+      await unlock.unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      await expect(page.getByText('Conseil verrouillé')).toBeVisible();
+      await expect(page.getByTestId('recovered-notice')).toHaveCount(0);
+      await expect(page.getByTestId('interrupted-recordings')).toHaveCount(0);
+      await expect(page.getByTestId('recording-marker')).toHaveCount(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('an import being transcribed shows its lines window by window, marked provisional', async () => {
     const s = setup();
     host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
