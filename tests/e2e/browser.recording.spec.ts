@@ -1,10 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { PASSPHRASE, setup, withApp } from './harness.js';
 import { AskPage, MeetingPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
 import { spokenWav } from '../helpers/fixtures.js';
-
-const PASSPHRASE = 'séance du conseil à huis clos';
 
 /** The recording marker's clock, in seconds (« ● Enregistrement 0:12 »). */
 async function markerSeconds(page: Page): Promise<number> {
@@ -40,19 +38,8 @@ async function watchMeetingGaps(page: Page): Promise<void> {
  * the marker brings the clerk back to stop it. A reload asks first.
  */
 test.describe('a recording that outlives its screen (Chromium, French)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('the recording goes on in Questions, the top bar shows it, and stopping still works', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ args: ['--asr-model', setup().models.whisper] }, async ({ page }) => {
       const shell = new Shell(page);
       const record = new RecordPage(page);
       await shell.go('record');
@@ -124,23 +111,16 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       const gaps = await page.evaluate('window.__gaps');
       expect(gaps).toEqual({ empty: false, transcribe: false });
       await screenshot(page, 'fr-meeting-after-provisional');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('« Verrouiller » during a recording asks first; staying records on, locking stops it as Stop would', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
+    await withApp({}, async ({ page }) => {
       const unlock = new UnlockPage(page);
-      await unlock.createVault(PASSPHRASE);
       const record = new RecordPage(page);
       await new Shell(page).go('record');
       await record.start('Conseil verrouillé');
-      await expect.poll(() => record.elapsedSeconds(), { timeout: 60_000 }).toBeGreaterThan(1);
+      await record.recordedAtLeast(2);
 
       // The lock button asks, in French, what becomes of the recording.
       await page.getByTestId('lock').click();
@@ -171,18 +151,11 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       await expect(page.getByTestId('recovered-notice')).toHaveCount(0);
       await expect(page.getByTestId('interrupted-recordings')).toHaveCount(0);
       await expect(page.getByTestId('recording-marker')).toHaveCount(0);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('an import being transcribed shows its lines window by window, marked provisional', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ args: ['--asr-model', setup().models.whisper] }, async ({ page }) => {
       // About 80 s of French speech: several final-pass windows.
       await page.getByTestId('import-file').setInputFiles(spokenWav({ lang: 'fr', repeat: 12 }));
       const panel = page.getByTestId('import-panel');
@@ -203,8 +176,6 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       // Before its first window an import has nothing to show; « Transcrire » is never offered.
       const gaps: { transcribe: boolean } = await page.evaluate('window.__gaps');
       expect(gaps.transcribe).toBe(false);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
