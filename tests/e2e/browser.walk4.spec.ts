@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { checkFrench } from './a11y.js';
 import { PASSPHRASE, policyFile, withApp } from './harness.js';
-import { createVault } from '../../src/core/meetings/index.js';
-import { projectRoot } from '../../src/core/paths.js';
+import { corpusHome } from '../helpers/corpus-home.js';
 import { AskPage, RecordPage, SettingsPage, Shell, screenshot } from './pages.js';
 
 const check = (page: Page, state: string) => checkFrench(page, `fr-walk4-${state}`);
@@ -202,45 +199,11 @@ function noSystemVoice(): void {
 }
 
 /** A vault holding the March council meeting of the corpus, with its transcript and (silent) audio. */
-async function seededHome(): Promise<string> {
-  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-walk4-'));
-  const corpus = JSON.parse(
-    readFileSync(join(projectRoot(), 'tests/fixtures/corpus/meetings.json'), 'utf8'),
-  ) as { meetings: CorpusMeeting[] };
-  const source = corpus.meetings.find((m) => m.id === 'conseil-2026-03')!;
-  // Cheap key derivation: this scenario is about citations, not the vault's cost.
-  const open = await createVault(join(home, 'vault'), Buffer.from(PASSPHRASE), {
-    kdf: { N: 2 ** 10, r: 8, p: 1 },
-    autoLockMinutes: 0,
+function seededHome(): Promise<string> {
+  return corpusHome({
+    passphrase: PASSPHRASE,
+    name: 'e2e-walk4',
+    pick: (meeting) => meeting.id === 'conseil-2026-03',
+    audio: true,
   });
-  const meeting = await open.meetings.create({
-    title: source.title,
-    startedAt: source.startedAt,
-    language: 'fr',
-  });
-  // The player needs audio as long as the transcript: silence, ten seconds at a time.
-  const endMs = Math.max(...source.segments.map((segment) => segment.endMs));
-  for (let ms = 0; ms < endMs; ms += 10_000) {
-    await open.meetings.appendAudio(meeting.id, new Int16Array(16 * Math.min(10_000, endMs - ms)));
-  }
-  await open.meetings.finish(meeting.id);
-  await open.meetings.setTranscript(
-    meeting.id,
-    source.segments.map((segment) => ({
-      id: segment.id,
-      startMs: segment.startMs,
-      endMs: segment.endMs,
-      text: segment.text,
-      ...(segment.speaker ? { speakerId: segment.speaker } : {}),
-    })),
-  );
-  await open.vault.lock();
-  return home;
-}
-
-interface CorpusMeeting {
-  id: string;
-  title: string;
-  startedAt: string;
-  segments: { id: string; startMs: number; endMs: number; speaker?: string; text: string }[];
 }
