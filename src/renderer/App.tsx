@@ -13,7 +13,7 @@ import { RecordScreen } from './screens/RecordScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
 import { RecordingMarker } from './recording/RecordingMarker.js';
-import { RecordingProvider } from './recording/RecordingSession.js';
+import { RecordingProvider, useRecording } from './recording/RecordingSession.js';
 
 export type Route =
   | { name: 'meetings' }
@@ -164,6 +164,7 @@ function Shell(props: {
   const { t, locale, setLocale } = useI18n();
   const api = useApi();
   const leave = useLeave();
+  const recording = useRecording();
   const { setRoute, onLock } = props;
   const open = useCallback((route: Route) => leave(() => setRoute(route)), [leave, setRoute]);
   const tabs: { name: 'meetings' | 'record' | 'ask' | 'audit' | 'settings'; label: string }[] = [
@@ -212,7 +213,18 @@ function Shell(props: {
           type="button"
           className="lock"
           data-testid="lock"
-          onClick={() => leave(() => void api.call('vault.lock', {}).then(onLock))}
+          onClick={() =>
+            leave(
+              () =>
+                // A recording under way is stopped as Stop does (kept, then transcribed) before
+                // the lock; were the stop to fail, the lock still closes it, marked interrupted.
+                void recording
+                  .stop()
+                  .then(() => api.call('vault.lock', {}))
+                  .then(onLock),
+              'lock',
+            )
+          }
         >
           {t('nav.lock')}
         </button>

@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
+import { screenshot } from './pages.js';
 import errorsEn from '../../src/renderer/i18n/errors.en.json' with { type: 'json' };
 
 /**
@@ -74,4 +75,11 @@ export async function expectFrenchOnly(page: Page, state: string): Promise<void>
     ...all.filter((t) => t.verbatim && RAW_JSON.test(t.text)).map((t) => t.text),
   ];
   expect(offending, `English or raw codes on ${state}`).toEqual([]);
+}
+
+/** A French screen checked as the walks do: axe, French only, and a screenshot named `name`. */
+export async function checkFrench(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await expectFrenchOnly(page, name);
+  await screenshot(page, name);
 }

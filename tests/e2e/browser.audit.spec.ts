@@ -1,9 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { RecordPage, UnlockPage, screenshot } from './pages.js';
-
-const PASSPHRASE = 'séance du conseil à huis clos';
+import { checkFrench, expectAccessible, expectFrenchOnly } from './a11y.js';
+import { withApp } from './harness.js';
+import { RecordPage } from './pages.js';
 
 /**
  * The security officer's screen, in French: what the clerk did in this
@@ -12,24 +10,12 @@ const PASSPHRASE = 'séance du conseil à huis clos';
  * answers. Every state is accessible and French.
  */
 test.describe('the audit screen, in Chromium and French', () => {
-  let host: Devhost;
-
-  test.afterEach(async () => {
-    await host?.stop();
-  });
-
   test('lists the actions of the session and verifies the trail', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
-
+    await withApp({}, async ({ page }) => {
       await page.locator('nav button[data-nav="record"]').click();
       const record = new RecordPage(page);
       await record.start('Commission du personnel');
-      await expect.poll(() => record.elapsedSeconds()).toBeGreaterThanOrEqual(2);
+      await record.recordedAtLeast(2);
       await record.stop();
 
       // The meeting page: its retention and a legal hold.
@@ -82,11 +68,7 @@ test.describe('the audit screen, in Chromium and French', () => {
 
       await page.getByTestId('retention-preview').click();
       await expect(page.getByTestId('retention-plan')).toContainText('Rien n’est à supprimer.');
-      await expectAccessible(page, 'audit');
-      await expectFrenchOnly(page, 'audit');
-      await screenshot(page, 'fr-audit');
-    } finally {
-      await browser.close();
-    }
+      await checkFrench(page, 'fr-audit');
+    });
   });
 });

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { WHISPER_TINY_SYNTH, writeWhisperModel } from '../../src/core/models/synth/index.js';
 import { expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { PASSPHRASE, setup, withApp } from './harness.js';
 import {
   AskPage,
   MeetingPage,
@@ -15,16 +15,6 @@ import {
   screenshot,
 } from './pages.js';
 
-const PASSPHRASE = 'séance du conseil à huis clos';
-
-/** Waits until the recording clock (audio captured) reaches a second: an event, not a delay. */
-async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
-  const record = new RecordPage(page);
-  await expect
-    .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
-    .toBeGreaterThanOrEqual(seconds);
-}
-
 /**
  * The clerk's dead ends, walked in French in Chromium, each shown gone: a
  * recording made before any model exists is transcribed once they are
@@ -34,19 +24,8 @@ async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
  * no matching passage ends with an answer on screen.
  */
 test.describe('no dead end for the clerk (French, Chromium)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('a recording made before any model exists is transcribed after the import', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({}, async ({ page, setup: s }) => {
       const shell = new Shell(page);
       await shell.go('record');
       // Warned, not blocked: the audio is kept and transcribed later.
@@ -55,7 +34,7 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       );
       const record = new RecordPage(page);
       await record.start('Avant les modèles');
-      await recordedAtLeast(page, 3);
+      await record.recordedAtLeast(3);
       await record.stop();
       const meeting = new MeetingPage(page);
       await expect(page.getByTestId('job-waiting')).toContainText(
@@ -85,23 +64,15 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       await expect(
         new SettingsPage(page).models().filter({ hasText: 'Utiliser par défaut' }),
       ).toHaveCount(1);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('reload mid-recording, then a restart: a playable, transcribed « Récupérée » meeting', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
-    const home = host.home;
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ args: ['--asr-model', setup().models.whisper] }, async ({ page, restart }) => {
       await new Shell(page).go('record');
       const record = new RecordPage(page);
       await record.start('Séance interrompue');
-      await recordedAtLeast(page, 3);
+      await record.recordedAtLeast(3);
       // The page asks before a reload while it records: the clerk leaves anyway.
       page.once('dialog', (dialog) => void dialog.accept());
       await page.reload();
@@ -117,9 +88,7 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       await screenshot(page, 'fr-recording-left-open');
 
       // The PC restarts the app before anyone finishes it.
-      await host.stop();
-      host = await startDevhost({ locale: 'fr', home, args: ['--asr-model', s.models.whisper] });
-      const { page: again } = await openApp(browser, host);
+      const again = await restart();
       await new UnlockPage(again).unlock(PASSPHRASE);
       await again.locator('[data-screen="meetings"]').waitFor();
       // The list says what was recovered, and opens it from there.
@@ -140,61 +109,53 @@ test.describe('no dead end for the clerk (French, Chromium)', () => {
       await expect(again.locator('audio')).toBeAttached();
       await expectFrenchOnly(again, 'recovered-meeting');
       await screenshot(again, 'fr-recovered-meeting');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('speaker keys and a marker survive into the transcript and the Markdown export; a question with no passage answers', async () => {
     const s = setup();
-    host = await startDevhost({
-      locale: 'fr',
-      args: ['--asr-model', s.models.whisper, '--llm-model', s.models.llm],
-    });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
-      await new Shell(page).go('record');
-      const record = new RecordPage(page);
-      await record.addSpeaker('Mme Martin');
-      await record.addSpeaker('M. Dupont');
-      await record.start('Commission des finances');
-      await recordedAtLeast(page, 1);
-      await record.markSpeaker(2);
-      await recordedAtLeast(page, 2);
-      await page.locator('#record-title').click();
-      await page.keyboard.press('m');
-      await recordedAtLeast(page, 5);
-      await record.stop();
+    await withApp(
+      { args: ['--asr-model', s.models.whisper, '--llm-model', s.models.llm] },
+      async ({ page }) => {
+        await new Shell(page).go('record');
+        const record = new RecordPage(page);
+        await record.addSpeaker('Mme Martin');
+        await record.addSpeaker('M. Dupont');
+        await record.start('Commission des finances');
+        await record.recordedAtLeast(1);
+        await record.markSpeaker(2);
+        await record.recordedAtLeast(2);
+        await page.locator('#record-title').click();
+        await page.keyboard.press('m');
+        await record.recordedAtLeast(5);
+        await record.stop();
 
-      const meeting = new MeetingPage(page);
-      await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
-      await expect(page.getByTestId('marker')).toHaveCount(1);
-      const speakers = meeting.segments().locator('select.who');
-      await expect(speakers.first()).toBeVisible();
-      const chosen = await speakers.evaluateAll((selects) =>
-        selects.map((select) => (select as unknown as { value: string }).value),
-      );
-      expect(chosen).toContain('p2');
-      // A line's speaker can be changed by hand.
-      await speakers.first().selectOption('p1');
-      await expect(speakers.first()).toHaveValue('p1');
+        const meeting = new MeetingPage(page);
+        await expect(meeting.segments().first()).toBeVisible({ timeout: 120_000 });
+        await expect(page.getByTestId('marker')).toHaveCount(1);
+        const speakers = meeting.segments().locator('select.who');
+        await expect(speakers.first()).toBeVisible();
+        const chosen = await speakers.evaluateAll((selects) =>
+          selects.map((select) => (select as unknown as { value: string }).value),
+        );
+        expect(chosen).toContain('p2');
+        // A line's speaker can be changed by hand.
+        await speakers.first().selectOption('p1');
+        await expect(speakers.first()).toHaveValue('p1');
 
-      const md = (await meeting.export('md')).bytes.toString('utf8');
-      expect(md).toContain('**Repère**');
-      expect(md).toMatch(/\*\*(Mme Martin|M\. Dupont)\*\*/);
-      await expectFrenchOnly(page, 'meeting-with-speakers');
-      await screenshot(page, 'fr-meeting-with-speakers');
+        const md = (await meeting.export('md')).bytes.toString('utf8');
+        expect(md).toContain('**Repère**');
+        expect(md).toMatch(/\*\*(Mme Martin|M\. Dupont)\*\*/);
+        await expectFrenchOnly(page, 'meeting-with-speakers');
+        await screenshot(page, 'fr-meeting-with-speakers');
 
-      // A typed question that nothing in the meetings answers still ends on screen.
-      await new Shell(page).go('ask');
-      const ask = new AskPage(page);
-      await ask.askTyped('Quel est le tarif des billets de train pour Lyon ?');
-      await expect(ask.answer()).toBeVisible({ timeout: 120_000 });
-      await expect(page.getByText('Recherche dans les réunions')).toHaveCount(0);
-    } finally {
-      await browser.close();
-    }
+        // A typed question that nothing in the meetings answers still ends on screen.
+        await new Shell(page).go('ask');
+        const ask = new AskPage(page);
+        await ask.askTyped('Quel est le tarif des billets de train pour Lyon ?');
+        await expect(ask.answer()).toBeVisible({ timeout: 120_000 });
+        await expect(page.getByText('Recherche dans les réunions')).toHaveCount(0);
+      },
+    );
   });
 });

@@ -1,16 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { UnlockPage, screenshot } from './pages.js';
+import { checkFrench } from './a11y.js';
+import { withApp } from './harness.js';
 import { encodedSpeech, garbledCopy } from '../helpers/audio-formats.js';
 
-const PASSPHRASE = 'séance du conseil à huis clos';
-
-async function check(page: Page, state: string): Promise<void> {
-  await expectAccessible(page, state);
-  await expectFrenchOnly(page, state);
-  await screenshot(page, `fr-${state}`);
-}
+const check = (page: Page, state: string) => checkFrench(page, `fr-${state}`);
 
 /**
  * « Importer un enregistrement » in French, in Chromium on the browser host:
@@ -19,20 +12,8 @@ async function check(page: Page, state: string): Promise<void> {
  * waiting (no speech model here); an M4A is refused in French with what to do.
  */
 test.describe('importing a recording in the French UI', () => {
-  let host: Devhost;
-
-  test.afterEach(async () => {
-    await host?.stop();
-  });
-
   test('an MP3 becomes a meeting; an M4A is refused in French', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
-
+    await withApp({}, async ({ page }) => {
       // The AAC refusal first: the message and the conversion hint, in French.
       await page.getByTestId('import-file').setInputFiles(encodedSpeech('m4a-aac'));
       const panel = page.getByTestId('import-panel');
@@ -67,18 +48,11 @@ test.describe('importing a recording in the French UI', () => {
       const seen: string[] = await page.evaluate('window.importSeen');
       expect(seen.some((text) => /Import de l’enregistrement · \d+\s?%/.test(text))).toBe(true);
       await check(page, 'import-meeting');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('a damaged MP3 is imported, and its meeting says where, in French', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({}, async ({ page }) => {
       // 4 000 bytes of garbage over the middle of the 20 s of speech (about 0:09).
       const damaged = garbledCopy(encodedSpeech('mp3'), 4000, 'speech20-mp3-garbled.mp3');
       await page.getByTestId('import-file').setInputFiles(damaged);
@@ -93,8 +67,6 @@ test.describe('importing a recording in the French UI', () => {
       await expect(warnings).toContainText('L’enregistrement importé était abîmé');
       await expect(warnings).toContainText(/Passage abîmé à 0:(0[7-9]|1[01])/);
       await check(page, 'import-damaged');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

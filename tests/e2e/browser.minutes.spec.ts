@@ -1,50 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { createVault, type OpenVault } from '../../src/core/meetings/index.js';
+import type { OpenVault } from '../../src/core/meetings/index.js';
 import { MinutesRecord } from '../../src/core/record/approval.js';
-import { locateVault } from '../../src/core/vault/location.js';
 import type { Minutes } from '../../src/shared/minutes.js';
-import { meetingWithMinutes } from '../helpers/record.js';
-import { TEST_KDF } from '../helpers/vault.js';
-import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { UnlockPage, screenshot } from './pages.js';
+import { homeWithMinutes, meetingWithMinutes } from '../helpers/record.js';
+import { checkFrench } from './a11y.js';
+import { PASSPHRASE, withApp } from './harness.js';
 
-const PASSPHRASE = 'séance du conseil à huis clos';
 const GENERATED = 'Le conseil a adopté le budget.';
 const EDITED = 'Le conseil a adopté le budget par douze voix contre trois, après débat.';
 
-async function check(page: Page, state: string): Promise<void> {
-  await expectAccessible(page, state);
-  await expectFrenchOnly(page, state);
-  await screenshot(page, `fr-${state}`);
-}
+const check = (page: Page, state: string) => checkFrench(page, `fr-${state}`);
 
 /** A vault with meetings whose minutes the pipeline wrote (its history says so). */
-async function vaultWith(
+function vaultWith(
   prepare: (open: OpenVault, meetingId: string) => Promise<void> = async () => undefined,
 ): Promise<{ home: string; meetingId: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-minutes-'));
-  const open = await createVault(
-    locateVault({ GREFFIER_HOME: home }).dir,
-    Buffer.from(PASSPHRASE),
-    {
-      kdf: TEST_KDF,
-      autoLockMinutes: 0,
-    },
-  );
-  const meetingId = await meetingWithMinutes(open);
-  const record = new MinutesRecord(open);
-  await record.generated(
-    meetingId,
-    'council-session',
-    (await open.meetings.getSummary(meetingId)) as Minutes,
-  );
-  await prepare(open, meetingId);
-  await open.vault.lock();
-  return { home, meetingId };
+  return homeWithMinutes(PASSPHRASE, 'e2e-minutes', async (open, meetingId) => {
+    const summary = (await open.meetings.getSummary(meetingId)) as Minutes;
+    await new MinutesRecord(open).generated(meetingId, 'council-session', summary);
+    await prepare(open, meetingId);
+  });
 }
 
 /**
@@ -53,18 +28,9 @@ async function vaultWith(
  * again over hand edits asks first, every part of the minutes is editable.
  */
 test.describe('minutes in the French UI', () => {
-  let host: Devhost;
-  test.afterEach(async () => {
-    await host?.stop();
-  });
-
   test('a hand edit is in the history, can be restored, and writing again asks first', async () => {
     const { home, meetingId } = await vaultWith();
-    host = await startDevhost({ locale: 'fr', home });
-    const browser = await launchChromium(setup().meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    await withApp({ home }, async ({ page }) => {
       await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
       const minutes = page.getByTestId('minutes');
       await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
@@ -98,17 +64,11 @@ test.describe('minutes in the French UI', () => {
       await check(page, 'minutes-history-restored');
       await history.getByRole('button', { name: /^Rétablir ce texte/ }).click();
       await expect(minutes).toContainText(EDITED);
-    } finally {
-      await browser.close();
-    }
+    });
   });
   test('a transcript line edited and not saved asks before leaving the meeting', async () => {
     const { home, meetingId } = await vaultWith();
-    host = await startDevhost({ locale: 'fr', home });
-    const browser = await launchChromium(setup().meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    await withApp({ home }, async ({ page }) => {
       await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
       const line = page.locator('[data-segment-id="s0001"]');
       await line.getByRole('button', { name: /^Modifier la phrase/ }).click();
@@ -128,9 +88,7 @@ test.describe('minutes in the French UI', () => {
       await page.locator('nav button[data-nav="meetings"]').click();
       await page.locator('[data-screen="meetings"]').waitFor();
       await expect(leave).toHaveCount(0);
-    } finally {
-      await browser.close();
-    }
+    });
   });
   test('every part of the minutes is editable, in fields sized for real sentences', async () => {
     const long =
@@ -145,11 +103,7 @@ test.describe('minutes in the French UI', () => {
         openQuestions: [long],
       });
     });
-    host = await startDevhost({ locale: 'fr', home });
-    const browser = await launchChromium(setup().meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    await withApp({ home }, async ({ page }) => {
       await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
       const minutes = page.getByTestId('minutes');
       await minutes.getByRole('button', { name: 'Modifier le compte rendu' }).click();
@@ -191,9 +145,7 @@ test.describe('minutes in the French UI', () => {
       await editor.getByLabel('Titre', { exact: true }).fill(' ');
       await editor.getByRole('button', { name: 'Enregistrer', exact: true }).click();
       await expect(page.getByText('Le titre du compte rendu est vide.')).toBeVisible();
-    } finally {
-      await browser.close();
-    }
+    });
   });
   test('the meetings list says where the minutes of each meeting are, and filters on it', async () => {
     const ids: Record<string, string> = {};
@@ -209,11 +161,7 @@ test.describe('minutes in the French UI', () => {
       await record.approve(ids.approved, { approver: 'Marie Dupont' });
     });
     ids.draft = meetingId;
-    host = await startDevhost({ locale: 'fr', home });
-    const browser = await launchChromium(setup().meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    await withApp({ home }, async ({ page }) => {
       const row = (id: string) => page.locator(`[data-meeting-id="${id}"]`);
       await expect(row(ids.draft!)).toContainText('Brouillon');
       await expect(row(ids.submitted!)).toContainText('Soumis pour approbation');
@@ -235,8 +183,6 @@ test.describe('minutes in the French UI', () => {
       await page.getByLabel('Status').selectOption({ label: 'Minutes approved' });
       await expect(row(ids.approved!)).toContainText('Approved');
       await expect(page.locator('[data-meeting-id]')).toHaveCount(1);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

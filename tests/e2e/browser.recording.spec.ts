@@ -1,10 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { PASSPHRASE, setup, withApp } from './harness.js';
 import { AskPage, MeetingPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
 import { spokenWav } from '../helpers/fixtures.js';
-
-const PASSPHRASE = 'séance du conseil à huis clos';
 
 /** The recording marker's clock, in seconds (« ● Enregistrement 0:12 »). */
 async function markerSeconds(page: Page): Promise<number> {
@@ -40,19 +38,8 @@ async function watchMeetingGaps(page: Page): Promise<void> {
  * the marker brings the clerk back to stop it. A reload asks first.
  */
 test.describe('a recording that outlives its screen (Chromium, French)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('the recording goes on in Questions, the top bar shows it, and stopping still works', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ args: ['--asr-model', setup().models.whisper] }, async ({ page }) => {
       const shell = new Shell(page);
       const record = new RecordPage(page);
       await shell.go('record');
@@ -124,18 +111,51 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       const gaps = await page.evaluate('window.__gaps');
       expect(gaps).toEqual({ empty: false, transcribe: false });
       await screenshot(page, 'fr-meeting-after-provisional');
-    } finally {
-      await browser.close();
-    }
+    });
+  });
+
+  test('« Verrouiller » during a recording asks first; staying records on, locking stops it as Stop would', async () => {
+    await withApp({}, async ({ page }) => {
+      const unlock = new UnlockPage(page);
+      const record = new RecordPage(page);
+      await new Shell(page).go('record');
+      await record.start('Conseil verrouillé');
+      await record.recordedAtLeast(2);
+
+      // The lock button asks, in French, what becomes of the recording.
+      await page.getByTestId('lock').click();
+      const dialog = page.getByTestId('unsaved-dialog');
+      await expect(dialog).toBeVisible();
+      await expect(dialog.getByRole('heading')).toHaveText('Enregistrement en cours');
+      await expect(dialog).toContainText('Verrouiller arrêtera l’enregistrement');
+      await expectAccessible(page, 'lock-while-recording');
+      await expectFrenchOnly(page, 'lock-while-recording');
+      await screenshot(page, 'fr-lock-while-recording');
+
+      // Staying: still unlocked, still recording, the clock goes on.
+      const before = await record.elapsedSeconds();
+      await dialog.getByRole('button', { name: 'Continuer l’enregistrement' }).click();
+      await expect(dialog).toHaveCount(0);
+      await expect(page.getByTestId('recording')).toBeVisible();
+      await expect
+        .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
+        .toBeGreaterThan(before + 1);
+
+      // Locking: the recording is stopped as Stop does (not « interrupted »), then the vault locks.
+      await page.getByTestId('lock').click();
+      await dialog.getByRole('button', { name: 'Arrêter et verrouiller' }).click();
+      await unlock.screen.waitFor();
+      await unlock.unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      await expect(page.getByText('Conseil verrouillé')).toBeVisible();
+      await expect(page.getByTestId('recovered-notice')).toHaveCount(0);
+      await expect(page.getByTestId('interrupted-recordings')).toHaveCount(0);
+      await expect(page.getByTestId('recording-marker')).toHaveCount(0);
+    });
   });
 
   test('an import being transcribed shows its lines window by window, marked provisional', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', args: ['--asr-model', s.models.whisper] });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ args: ['--asr-model', setup().models.whisper] }, async ({ page }) => {
       // About 80 s of French speech: several final-pass windows.
       await page.getByTestId('import-file').setInputFiles(spokenWav({ lang: 'fr', repeat: 12 }));
       const panel = page.getByTestId('import-panel');
@@ -156,8 +176,6 @@ test.describe('a recording that outlives its screen (Chromium, French)', () => {
       // Before its first window an import has nothing to show; « Transcrire » is never offered.
       const gaps: { transcribe: boolean } = await page.evaluate('window.__gaps');
       expect(gaps.transcribe).toBe(false);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

@@ -1,10 +1,8 @@
 import { expect, test, type Dialog } from '@playwright/test';
 import { homeWithMinutes } from '../helpers/record.js';
 import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { UnlockPage, screenshot } from './pages.js';
-
-const PASSPHRASE = 'séance du conseil à huis clos';
+import { PASSPHRASE, withApp } from './harness.js';
+import { screenshot } from './pages.js';
 const EDITED = 'Le conseil a adopté le budget après un long débat';
 
 /**
@@ -13,20 +11,9 @@ const EDITED = 'Le conseil a adopté le budget après un long débat';
  * closing the window now asks first; staying keeps every word.
  */
 test.describe('unsaved minutes edits (French, Chromium)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('leaving the minutes editor with unsaved edits asks first, and staying keeps them', async () => {
-    const s = setup();
     const { home, meetingId } = await homeWithMinutes(PASSPHRASE, 'e2e-unsaved');
-    host = await startDevhost({ locale: 'fr', home });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    await withApp({ home }, async ({ page }) => {
       const openMeeting = async () => {
         await page.locator(`[data-meeting-id="${meetingId}"] button`).click();
         await page.locator('[data-screen="meeting"]').waitFor();
@@ -94,8 +81,6 @@ test.describe('unsaved minutes edits (French, Chromium)', () => {
       await page.locator('nav button[data-nav="ask"]').click();
       await page.locator('[data-screen="ask"]').waitFor();
       await expect(leaveDialog).toHaveCount(0);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

@@ -1,53 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { createVault } from '../../src/core/meetings/index.js';
-import { projectRoot } from '../../src/core/paths.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
+import { corpusHome } from '../helpers/corpus-home.js';
+import { setup, withApp, type AppOptions } from './harness.js';
 import { Shell, SettingsPage, UnlockPage, screenshot } from './pages.js';
 
 const PASSPHRASE = 'questions du conseil à voix haute';
 
-interface CorpusMeeting {
-  id: string;
-  title: string;
-  startedAt: string;
-  language: 'fr' | 'en';
-  segments: { id: string; startMs: number; endMs: number; speaker?: string; text: string }[];
-}
-
 /** A vault holding the two French council meetings of the corpus (March and June). */
-async function seededHome(): Promise<string> {
-  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-voice-'));
-  const corpus = JSON.parse(
-    readFileSync(join(projectRoot(), 'tests/fixtures/corpus/meetings.json'), 'utf8'),
-  ) as { meetings: CorpusMeeting[] };
-  // Cheap key derivation: this scenario is about questions, not the vault's cost.
-  const open = await createVault(join(home, 'vault'), Buffer.from(PASSPHRASE), {
-    kdf: { N: 2 ** 10, r: 8, p: 1 },
-    autoLockMinutes: 0,
+function seededHome(): Promise<string> {
+  return corpusHome({
+    passphrase: PASSPHRASE,
+    name: 'e2e-voice',
+    pick: (meeting) => meeting.id.startsWith('conseil-'),
   });
-  for (const source of corpus.meetings.filter((m) => m.id.startsWith('conseil-'))) {
-    const meeting = await open.meetings.create({
-      title: source.title,
-      startedAt: source.startedAt,
-      language: 'fr',
-    });
-    await open.meetings.finish(meeting.id);
-    await open.meetings.setTranscript(
-      meeting.id,
-      source.segments.map((s) => ({
-        id: s.id,
-        startMs: s.startMs,
-        endMs: s.endMs,
-        text: s.text,
-        ...(s.speaker ? { speakerId: s.speaker } : {}),
-      })),
-    );
-  }
-  await open.vault.lock();
-  return home;
 }
 
 /**
@@ -96,8 +61,18 @@ async function speechLog(page: Page): Promise<{ spoken: string[]; cancels: numbe
   );
 }
 
+/** The app on a seeded vault, the question's WAV as microphone, with or without a system voice. */
+function voiceApp(home: string, withVoice: boolean): AppOptions {
+  return {
+    home,
+    passphrase: PASSPHRASE,
+    microphone: 'question',
+    init: { script: fakeVoices, arg: withVoice },
+  };
+}
+
+/** Once unlocked: the speech model imported, then the Questions screen. */
 async function ready(page: Page): Promise<void> {
-  await new UnlockPage(page).unlock(PASSPHRASE);
   await page.locator('[data-screen="meetings"]').waitFor();
   const shell = new Shell(page);
   await shell.go('settings');
@@ -111,17 +86,9 @@ async function askTyped(page: Page, question: string): Promise<void> {
 }
 
 test.describe('questions by voice, in French, in Chromium', () => {
-  let host: Devhost;
-  test.afterEach(async () => {
-    await host?.stop();
-  });
-
   test('hold F2, speak, release: stages, evidence then answer; a follow-up keeps to its meeting; no voice is said', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await seededHome() });
-    const browser = await launchChromium(s.questionWav);
-    try {
-      const { page } = await openApp(browser, host, { script: fakeVoices, arg: false });
+    const home = await seededHome();
+    await withApp(voiceApp(home, false), async ({ page }) => {
       await ready(page);
 
       // Hold the key while the fake microphone speaks: the stage says it listens.
@@ -174,17 +141,12 @@ test.describe('questions by voice, in French, in Chromium', () => {
           timeout: 180_000,
         },
       );
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('answers are read aloud with the system voice; pressing the key again stops speech', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await seededHome() });
-    const browser = await launchChromium(s.questionWav);
-    try {
-      const { page } = await openApp(browser, host, { script: fakeVoices, arg: true });
+    const home = await seededHome();
+    await withApp(voiceApp(home, true), async ({ page }) => {
       await ready(page);
       await askTyped(page, 'Quel est le montant du budget primitif ?');
       await expect(page.getByTestId('evidence')).toBeVisible({ timeout: 180_000 });
@@ -200,17 +162,12 @@ test.describe('questions by voice, in French, in Chromium', () => {
       await expect(status).toBeHidden();
       expect((await speechLog(page)).cancels).toBeGreaterThan(before);
       await page.keyboard.up('F2');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('the conversation stays when the official opens a cited meeting and comes back; locking clears it', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await seededHome() });
-    const browser = await launchChromium(s.questionWav);
-    try {
-      const { page } = await openApp(browser, host, { script: fakeVoices, arg: false });
+    const home = await seededHome();
+    await withApp(voiceApp(home, false), async ({ page }) => {
       await ready(page);
       const question = 'Quel est le montant du budget primitif ?';
       await askTyped(page, question);
@@ -242,8 +199,6 @@ test.describe('questions by voice, in French, in Chromium', () => {
       await new Shell(page).go('ask');
       await expect(page.locator('[data-screen="ask"]')).toBeVisible();
       await expect(page.getByTestId('turn')).toHaveCount(0);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

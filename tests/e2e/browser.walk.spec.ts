@@ -1,26 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { AskPage, RecordPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { checkFrench } from './a11y.js';
+import { PASSPHRASE, policyFile, withApp } from './harness.js';
+import { AskPage, RecordPage, Shell, UnlockPage } from './pages.js';
 
-const PASSPHRASE = 'séance du conseil à huis clos';
-
-/** Waits until the recording clock (audio captured) reaches a second: an event, not a delay. */
-async function recordedAtLeast(page: Page, seconds: number): Promise<void> {
-  const record = new RecordPage(page);
-  await expect
-    .poll(() => record.elapsedSeconds(), { timeout: 60_000 })
-    .toBeGreaterThanOrEqual(seconds);
-}
-
-async function check(page: Page, state: string): Promise<void> {
-  await expectAccessible(page, state);
-  await expectFrenchOnly(page, state);
-  await screenshot(page, `fr-walk-${state}`);
-}
+const check = (page: Page, state: string) => checkFrench(page, `fr-walk-${state}`);
 
 /**
  * What the French walk of the last session found, walked again in Chromium:
@@ -31,26 +15,15 @@ async function check(page: Page, state: string): Promise<void> {
  * offered.
  */
 test.describe('the French walk’s findings (Chromium)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('waiting for a model, a reload mid-recording, the audit screen in French', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({}, async ({ page }) => {
       const shell = new Shell(page);
       const record = new RecordPage(page);
 
       // No model yet: the meeting waits for one, and says so with the way forward.
       await shell.go('record');
       await record.start('Séance sans modèle');
-      await recordedAtLeast(page, 3);
+      await record.recordedAtLeast(3);
       await record.stop();
       await expect(page.getByTestId('job-waiting')).toBeVisible();
       await expect(page.getByTestId('meeting-status')).toHaveText('En attente d’un modèle');
@@ -64,7 +37,7 @@ test.describe('the French walk’s findings (Chromium)', () => {
       // A reload in the middle of a recording: the list says so, and offers to resume or finish.
       await shell.go('record');
       await record.start('Séance rechargée');
-      await recordedAtLeast(page, 2);
+      await record.recordedAtLeast(2);
       // The page asks before a reload while it records: the clerk leaves anyway.
       page.once('dialog', (dialog) => void dialog.accept());
       await page.reload();
@@ -89,7 +62,7 @@ test.describe('the French walk’s findings (Chromium)', () => {
       // Resuming from the list goes on recording where the audio stopped.
       await notice.getByRole('button', { name: 'Reprendre l’enregistrement' }).click();
       await page.getByTestId('recording').waitFor();
-      await recordedAtLeast(page, 3);
+      await record.recordedAtLeast(3);
       // Leaving the screen mid-recording no longer stops the microphone: the list does not call
       // it left open, the top bar says it records, and brings the clerk back to stop it.
       await shell.go('meetings');
@@ -126,28 +99,17 @@ test.describe('the French walk’s findings (Chromium)', () => {
       await expect(page.getByTestId('audit-since-error')).toContainText('jj/mm/aaaa');
       await since.fill('');
       await check(page, 'audit-details');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('after the host is killed mid-recording, the list says the meeting was recovered and what to do', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const home = host.home;
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({}, async ({ page, restart }) => {
       await new Shell(page).go('record');
       const record = new RecordPage(page);
       await record.start('Séance coupée');
-      await recordedAtLeast(page, 3);
+      await record.recordedAtLeast(3);
       // The PC loses power: no goodbye, the vault's journal is all that is left.
-      host.process.kill('SIGKILL');
-      await host.stop();
-      host = await startDevhost({ locale: 'fr', home });
-      const { page: again } = await openApp(browser, host);
+      const again = await restart({ kill: true });
       await new UnlockPage(again).unlock(PASSPHRASE);
       await again.locator('[data-screen="meetings"]').waitFor();
       const recovered = again.getByTestId('recovered-notice');
@@ -163,87 +125,80 @@ test.describe('the French walk’s findings (Chromium)', () => {
       await expect(again.locator('.meeting-meta')).toContainText(
         'L’enregistrement a été interrompu',
       );
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('a machine policy names itself when it refuses, and exports it turns off are not offered', async () => {
-    const s = setup();
-    const policy = join(mkdtempSync(join(tmpdir(), 'greffier-e2e-policy-')), 'policy.json');
-    writeFileSync(
-      policy,
-      JSON.stringify({
-        minPassphraseLength: 16,
-        uiLanguage: 'fr',
-        featuresOff: ['exports'],
-        allowedModelSha256: ['0'.repeat(64)],
-      }),
+    const policy = policyFile({
+      minPassphraseLength: 16,
+      uiLanguage: 'fr',
+      featuresOff: ['exports'],
+      allowedModelSha256: ['0'.repeat(64)],
+    });
+    await withApp(
+      { env: { GREFFIER_POLICY: policy }, vault: false },
+      async ({ page, setup: s }) => {
+        // An empty field is said by the page in French, not by the browser's own bubble.
+        await page.locator('form button[type="submit"]').click();
+        await expect(page.getByRole('alert')).toContainText('Tapez la phrase secrète du coffre.');
+        // Strong but 12 characters: the policy's minimum, said as the policy's.
+        await page.locator('input[name="passphrase"]').fill('Vq7#mPz9!kLw');
+        const strength = page.getByTestId('strength');
+        await expect(strength).toContainText('au moins 16');
+        await expect(strength).toContainText('politique de ce poste');
+        await expect(strength).toContainText('service informatique');
+        await check(page, 'policy-passphrase');
+        await new UnlockPage(page).createVault(PASSPHRASE);
+
+        // A model the policy does not list is refused, and the policy is named as the reason.
+        const shell = new Shell(page);
+        // IT chose French: no switch to English in the bar, and Settings says whose choice it is.
+        await expect(page.getByTestId('switch-language')).toHaveCount(0);
+        await shell.go('settings');
+        await expect(page.locator('#ui-language-policy')).toHaveText(
+          'Imposé par la politique de ce poste, fixée par le service informatique.',
+        );
+        await page.locator('input[name="folder"]').fill(dirname(s.models.whisper));
+        await page
+          .locator('form:has(input[name="folder"]) label.check input[type="checkbox"]')
+          .check();
+        await page.locator('form:has(input[name="folder"]) button[type="submit"]').click();
+        const result = page.getByTestId('import-result');
+        await expect(result).toContainText('n’est pas autorisé par la politique de ce poste');
+        await expect(result).toContainText('service informatique');
+        // The signed-export check in Settings: its file fields speak the UI's language.
+        const verify = page.getByTestId('verify');
+        await expect(verify.getByText('Aucun fichier choisi')).toHaveCount(3);
+        await verify.locator('input[name="signature"]').setInputFiles({
+          name: 'compte-rendu.md.sig.json',
+          mimeType: 'application/json',
+          buffer: Buffer.from('{}'),
+        });
+        await expect(verify).toContainText('compte-rendu.md.sig.json');
+        await check(page, 'policy-models-refused');
+
+        // Exports are off: the meeting page says so instead of offering buttons that refuse.
+        await shell.go('record');
+        const record = new RecordPage(page);
+        await record.start('Séance sous politique');
+        await record.recordedAtLeast(2);
+        await record.stop();
+        const exports = page.getByTestId('exports');
+        await expect(exports).toContainText('désactivés sur ce poste');
+        await expect(exports).toContainText('service informatique');
+        for (const format of ['docx', 'pdf', 'md', 'srt', 'vtt']) {
+          await expect(page.locator(`button[data-export="${format}"]`)).toBeDisabled();
+        }
+        await check(page, 'policy-exports-off');
+
+        // A saved conversation quotes meetings: with exports off it is not offered either.
+        await shell.go('ask');
+        await new AskPage(page).askTyped('Qu’a-t-on décidé sur la cantine ?');
+        await expect(page.getByTestId('save-conversation')).toBeDisabled();
+        await expect(page.locator('#conversation-exports-off')).toContainText(
+          'service informatique',
+        );
+      },
     );
-    host = await startDevhost({ locale: 'fr', env: { GREFFIER_POLICY: policy } });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      // An empty field is said by the page in French, not by the browser's own bubble.
-      await page.locator('form button[type="submit"]').click();
-      await expect(page.getByRole('alert')).toContainText('Tapez la phrase secrète du coffre.');
-      // Strong but 12 characters: the policy's minimum, said as the policy's.
-      await page.locator('input[name="passphrase"]').fill('Vq7#mPz9!kLw');
-      const strength = page.getByTestId('strength');
-      await expect(strength).toContainText('au moins 16');
-      await expect(strength).toContainText('politique de ce poste');
-      await expect(strength).toContainText('service informatique');
-      await check(page, 'policy-passphrase');
-      await new UnlockPage(page).createVault(PASSPHRASE);
-
-      // A model the policy does not list is refused, and the policy is named as the reason.
-      const shell = new Shell(page);
-      // IT chose French: no switch to English in the bar, and Settings says whose choice it is.
-      await expect(page.getByTestId('switch-language')).toHaveCount(0);
-      await shell.go('settings');
-      await expect(page.locator('#ui-language-policy')).toHaveText(
-        'Imposé par la politique de ce poste, fixée par le service informatique.',
-      );
-      await page.locator('input[name="folder"]').fill(dirname(s.models.whisper));
-      await page
-        .locator('form:has(input[name="folder"]) label.check input[type="checkbox"]')
-        .check();
-      await page.locator('form:has(input[name="folder"]) button[type="submit"]').click();
-      const result = page.getByTestId('import-result');
-      await expect(result).toContainText('n’est pas autorisé par la politique de ce poste');
-      await expect(result).toContainText('service informatique');
-      // The signed-export check in Settings: its file fields speak the UI's language.
-      const verify = page.getByTestId('verify');
-      await expect(verify.getByText('Aucun fichier choisi')).toHaveCount(3);
-      await verify.locator('input[name="signature"]').setInputFiles({
-        name: 'compte-rendu.md.sig.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from('{}'),
-      });
-      await expect(verify).toContainText('compte-rendu.md.sig.json');
-      await check(page, 'policy-models-refused');
-
-      // Exports are off: the meeting page says so instead of offering buttons that refuse.
-      await shell.go('record');
-      const record = new RecordPage(page);
-      await record.start('Séance sous politique');
-      await recordedAtLeast(page, 2);
-      await record.stop();
-      const exports = page.getByTestId('exports');
-      await expect(exports).toContainText('désactivés sur ce poste');
-      await expect(exports).toContainText('service informatique');
-      for (const format of ['docx', 'pdf', 'md', 'srt', 'vtt']) {
-        await expect(page.locator(`button[data-export="${format}"]`)).toBeDisabled();
-      }
-      await check(page, 'policy-exports-off');
-
-      // A saved conversation quotes meetings: with exports off it is not offered either.
-      await shell.go('ask');
-      await new AskPage(page).askTyped('Qu’a-t-on décidé sur la cantine ?');
-      await expect(page.getByTestId('save-conversation')).toBeDisabled();
-      await expect(page.locator('#conversation-exports-off')).toContainText('service informatique');
-    } finally {
-      await browser.close();
-    }
   });
 });

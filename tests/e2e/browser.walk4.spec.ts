@@ -1,44 +1,17 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, expectFrenchOnly } from './a11y.js';
-import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
-import { createVault } from '../../src/core/meetings/index.js';
-import { projectRoot } from '../../src/core/paths.js';
-import { AskPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
+import { checkFrench } from './a11y.js';
+import { PASSPHRASE, policyFile, withApp } from './harness.js';
+import { corpusHome } from '../helpers/corpus-home.js';
+import { AskPage, RecordPage, SettingsPage, Shell, screenshot } from './pages.js';
 
-const PASSPHRASE = 'séance du conseil à huis clos';
-
-async function check(page: Page, state: string): Promise<void> {
-  await expectAccessible(page, state);
-  await expectFrenchOnly(page, state);
-  await screenshot(page, `fr-walk4-${state}`);
-}
-
-/** A machine policy file for one test. */
-function policyFile(policy: object): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'greffier-e2e-policy-')), 'policy.json');
-  writeFileSync(path, JSON.stringify(policy));
-  return path;
-}
+const check = (page: Page, state: string) => checkFrench(page, `fr-walk4-${state}`);
 
 /** What the fourth French walk found (/work/notes/walk4), walked again in Chromium. */
 test.describe('the fourth French walk’s findings (Chromium)', () => {
-  let host: Devhost | undefined;
-  test.afterEach(async () => {
-    await host?.stop();
-    host = undefined;
-  });
-
   test('a policy’s beam size is the one shown (finding 13)', async () => {
-    const s = setup();
     const policy = policyFile({ finalDecoding: { beamSize: 3 }, featuresOff: ['spokenAnswers'] });
-    host = await startDevhost({ locale: 'fr', env: { GREFFIER_POLICY: policy } });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({ env: { GREFFIER_POLICY: policy } }, async ({ page }) => {
       await new Shell(page).go('settings');
       const decoding = page.getByTestId('final-decoding').locator('select');
       await expect(decoding.locator('option:checked')).toHaveText(
@@ -52,19 +25,11 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await expect(page.getByTestId('read-answers')).toHaveCount(0);
       await expect(page.getByTestId('spoken-off')).toContainText('service informatique');
       await check(page, 'policy-spoken-off');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('a refused value names its field and range; an empty file is named (finding 4)', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
-
+    await withApp({}, async ({ page }) => {
       // An empty recording: named, said empty, and the note can be closed.
       await page.getByTestId('import-file').setInputFiles({
         name: 'vide.mp3',
@@ -95,18 +60,11 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await lock.fill('15');
       await expect(page.getByRole('alert')).toHaveCount(0);
       await expect(lock).toHaveValue('15');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('the audit trail says its details in French: no JSON, no ids (finding 11)', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    await withApp({}, async ({ page }) => {
       const shell = new Shell(page);
       await shell.go('settings');
       await page.getByTestId('final-decoding').locator('select').selectOption('beam');
@@ -130,21 +88,14 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       await expect(added.locator('[data-detail="speakerId"] dd')).toHaveText(/^nᵒ\s1$/);
       await expect(page.locator('tr[data-action="speaker.renamed"]')).toHaveCount(0);
       await check(page, 'audit-details');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('the newest answer is scrolled into sight as the conversation grows (finding 5)', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      const { page } = await openApp(browser, host);
+    await withApp({}, async ({ page }) => {
       // A short window and no motion: the page must move to the newest turn by itself.
       await page.setViewportSize({ width: 1280, height: 600 });
       await page.emulateMedia({ reducedMotion: 'reduce' });
-      await new UnlockPage(page).createVault(PASSPHRASE);
       await new Shell(page).go('ask');
       const ask = new AskPage(page);
       for (let n = 1; n <= 4; n++) {
@@ -155,18 +106,12 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
         await expect(newest.getByRole('alert')).toBeInViewport();
       }
       await screenshot(page, 'fr-walk4-ask-newest-in-sight');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('a citation opens its meeting with the player at the cited moment (finding 6)', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await seededHome() });
-    const browser = await launchChromium(s.questionWav);
-    try {
-      const { page } = await openApp(browser, host);
-      await new UnlockPage(page).unlock(PASSPHRASE);
+    const home = await seededHome();
+    await withApp({ home, microphone: 'question' }, async ({ page, setup: s }) => {
       await page.locator('[data-screen="meetings"]').waitFor();
       const shell = new Shell(page);
       await shell.go('settings');
@@ -193,19 +138,12 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
         .poll(async () => Number(await player.getAttribute('data-now-ms')))
         .toBeGreaterThan(citedMs);
       await check(page, 'citation-player-at-moment');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   test('no meeting, no model, no voice: each said; the top bar and audit fit (findings 18, 19, 24, 25)', async () => {
-    const s = setup();
-    host = await startDevhost({ locale: 'fr' });
-    const browser = await launchChromium(s.meetingWav);
-    try {
-      // This computer has no system voice (Chromium on CI may list some: none here).
-      const { page } = await openApp(browser, host, { script: noSystemVoice, arg: false });
-      await new UnlockPage(page).createVault(PASSPHRASE);
+    // This computer has no system voice (Chromium on CI may list some: none here).
+    await withApp({ init: { script: noSystemVoice, arg: false } }, async ({ page }) => {
       const shell = new Shell(page);
       await shell.go('ask');
       // No voice: the checkbox is off-limits and says why, before any question.
@@ -250,9 +188,7 @@ test.describe('the fourth French walk’s findings (Chromium)', () => {
       })()`);
       expect(dateLines).toBe(1);
       await check(page, 'audit-800');
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });
 
@@ -263,45 +199,11 @@ function noSystemVoice(): void {
 }
 
 /** A vault holding the March council meeting of the corpus, with its transcript and (silent) audio. */
-async function seededHome(): Promise<string> {
-  const home = mkdtempSync(join(tmpdir(), 'greffier-e2e-walk4-'));
-  const corpus = JSON.parse(
-    readFileSync(join(projectRoot(), 'tests/fixtures/corpus/meetings.json'), 'utf8'),
-  ) as { meetings: CorpusMeeting[] };
-  const source = corpus.meetings.find((m) => m.id === 'conseil-2026-03')!;
-  // Cheap key derivation: this scenario is about citations, not the vault's cost.
-  const open = await createVault(join(home, 'vault'), Buffer.from(PASSPHRASE), {
-    kdf: { N: 2 ** 10, r: 8, p: 1 },
-    autoLockMinutes: 0,
+function seededHome(): Promise<string> {
+  return corpusHome({
+    passphrase: PASSPHRASE,
+    name: 'e2e-walk4',
+    pick: (meeting) => meeting.id === 'conseil-2026-03',
+    audio: true,
   });
-  const meeting = await open.meetings.create({
-    title: source.title,
-    startedAt: source.startedAt,
-    language: 'fr',
-  });
-  // The player needs audio as long as the transcript: silence, ten seconds at a time.
-  const endMs = Math.max(...source.segments.map((segment) => segment.endMs));
-  for (let ms = 0; ms < endMs; ms += 10_000) {
-    await open.meetings.appendAudio(meeting.id, new Int16Array(16 * Math.min(10_000, endMs - ms)));
-  }
-  await open.meetings.finish(meeting.id);
-  await open.meetings.setTranscript(
-    meeting.id,
-    source.segments.map((segment) => ({
-      id: segment.id,
-      startMs: segment.startMs,
-      endMs: segment.endMs,
-      text: segment.text,
-      ...(segment.speaker ? { speakerId: segment.speaker } : {}),
-    })),
-  );
-  await open.vault.lock();
-  return home;
-}
-
-interface CorpusMeeting {
-  id: string;
-  title: string;
-  startedAt: string;
-  segments: { id: string; startMs: number; endMs: number; speaker?: string; text: string }[];
 }

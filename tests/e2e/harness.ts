@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { projectRoot } from '../../src/core/paths.js';
+import { UnlockPage } from './pages.js';
 
 export interface Setup {
   whisperCli: string;
@@ -119,4 +120,98 @@ export async function openApp(
   // The app sets this once its first status call has answered: the real "startup finished".
   await page.locator('html[data-ready="true"]').waitFor();
   return { context, page };
+}
+
+/** The passphrase of the French scenarios' vaults. */
+export const PASSPHRASE = 'séance du conseil à huis clos';
+
+/** A machine policy file for one scenario (GREFFIER_POLICY). */
+export function policyFile(policy: object): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'greffier-e2e-policy-')), 'policy.json');
+  writeFileSync(path, JSON.stringify(policy));
+  return path;
+}
+
+export interface AppOptions {
+  locale?: 'fr' | 'en';
+  /** The devhost's arguments, e.g. `['--asr-model', setup().models.whisper]`. */
+  args?: string[];
+  /** Extra environment, e.g. GREFFIER_POLICY. */
+  env?: NodeJS.ProcessEnv;
+  /** A data folder prepared beforehand (its vault is unlocked); a fresh one otherwise. */
+  home?: string;
+  /** Which WAV plays as the microphone: the meeting's (default) or the question's. */
+  microphone?: 'meeting' | 'question';
+  /** Page script run before the app (see openApp). */
+  init?: { script: (arg: boolean) => void; arg: boolean };
+  /** Whether to create (fresh folder) or unlock (`home`) the vault; false leaves the unlock screen. */
+  vault?: boolean;
+  /** The vault's passphrase: PASSPHRASE unless said. */
+  passphrase?: string;
+}
+
+export interface AppRun {
+  page: Page;
+  browser: Browser;
+  /** The devhost running now (restart() replaces it). */
+  host: Devhost;
+  setup: Setup;
+  /**
+   * Stops the devhost (killed at once with `kill`, as a crash) and starts it
+   * again on the same data folder and options; returns a new page on it, at
+   * the unlock screen.
+   */
+  restart(options?: { kill?: boolean }): Promise<Page>;
+}
+
+/**
+ * One scenario's app, set up as most French scenarios need it: the devhost
+ * on a fresh data folder (or `home`), Chromium with a WAV as the microphone,
+ * the app open and the vault created (or unlocked). The browser and the
+ * devhost are stopped after `scenario`, whether it passed or not.
+ */
+export async function withApp(
+  options: AppOptions,
+  scenario: (run: AppRun) => Promise<void>,
+): Promise<void> {
+  const s = setup();
+  const start = (home?: string) =>
+    startDevhost({
+      locale: options.locale ?? 'fr',
+      ...(options.args ? { args: options.args } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(home ? { home } : {}),
+    });
+  let host = await start(options.home);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium(
+      options.microphone === 'question' ? s.questionWav : s.meetingWav,
+    );
+    const { page } = await openApp(browser, host, options.init);
+    if (options.vault !== false) {
+      const unlock = new UnlockPage(page);
+      const passphrase = options.passphrase ?? PASSPHRASE;
+      if (options.home) await unlock.unlock(passphrase);
+      else await unlock.createVault(passphrase);
+    }
+    const run: AppRun = {
+      page,
+      browser,
+      get host() {
+        return host;
+      },
+      setup: s,
+      restart: async ({ kill } = {}) => {
+        if (kill) host.process.kill('SIGKILL');
+        await host.stop();
+        host = await start(host.home);
+        return (await openApp(browser!, host, options.init)).page;
+      },
+    };
+    await scenario(run);
+  } finally {
+    await browser?.close();
+    await host.stop();
+  }
 }

@@ -59,6 +59,12 @@ export class RecordPage {
     const [m, s] = text.split(':').map(Number);
     return (m ?? 0) * 60 + (s ?? 0);
   }
+  /** Waits until the recording clock (audio captured) reaches a second: an event, not a delay. */
+  async recordedAtLeast(seconds: number): Promise<void> {
+    await expect
+      .poll(() => this.elapsedSeconds(), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(seconds);
+  }
   /** Presses a roster number key with focus outside any field. */
   async markSpeaker(n: number): Promise<void> {
     await this.page.locator('#record-title').click();

@@ -42,6 +42,8 @@ export async function meetingWithMinutes(open: OpenVault): Promise<string> {
 export async function homeWithMinutes(
   passphrase: string,
   name: string,
+  /** More to put in the vault before it locks (the meeting is there). */
+  prepare: (open: OpenVault, meetingId: string) => Promise<void> = async () => undefined,
 ): Promise<{ home: string; meetingId: string }> {
   const home = mkdtempSync(join(tmpdir(), `greffier-${name}-`));
   const open = await createVault(
@@ -53,6 +55,7 @@ export async function homeWithMinutes(
     },
   );
   const meetingId = await meetingWithMinutes(open);
+  await prepare(open, meetingId);
   await open.vault.lock();
   return { home, meetingId };
 }

@@ -14,6 +14,7 @@ import {
   speechSource,
 } from '../helpers/audio-formats.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
+import { callOk } from '../helpers/app-api.js';
 
 /**
  * Importing a recording through the app's calls, as the window does: the
@@ -37,10 +38,8 @@ class Harness {
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
-  async ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await this.service.dispatcher.call(name, input);
-    if (!response.ok) throw new Error(`${name}: ${response.error.code} ${response.error.message}`);
-    return response.value as CallOutput<N>;
+  ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
+    return callOk(this.service, name, input);
   }
   /** Resolves with the first event of that name matching `which`, waiting for it if needed. */
   async next<E extends EventName>(

@@ -4,10 +4,11 @@ import { floatToInt16 } from '../../src/core/audio/pcm.js';
 import { readChannelLevels } from '../../src/core/meetings/seats.js';
 import { readNotes } from '../../src/core/meetings/notes.js';
 import { measureLevels } from '../../src/core/speakers/channels.js';
-import type { CallName, CallOutput } from '../../src/shared/api.js';
+import type { CallName } from '../../src/shared/api.js';
 import { speechToolsMissing } from '../helpers/fixtures.js';
 import { agreement, chamber } from '../helpers/seats.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
+import { callOk } from '../helpers/app-api.js';
 
 // Issue 13, a recording from a multi-channel input through the app service
 // (what Electron and the browser host run): chunks of the mix with each
@@ -27,11 +28,7 @@ describe.skipIf(skip !== undefined)('recording from a 2-channel input', () => {
     await service.close();
     dir.remove();
   });
-  async function call<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await service.dispatcher.call(name, input);
-    if (!response.ok) throw Object.assign(new Error(response.error.message), response.error);
-    return response.value as CallOutput<N>;
-  }
+  const call = <N extends CallName>(name: N, input: unknown) => callOk(service, name, input);
 
   it('refuses a seat the input does not have, then follows the loudest seat live', async () => {
     await call('vault.create', { passphrase: 'une phrase secrète assez longue' });

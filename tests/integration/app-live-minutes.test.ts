@@ -12,12 +12,13 @@ import { summarizeMeeting } from '../../src/core/pipeline/minutes.js';
 import type { SummarySegment } from '../../src/core/llm/minutes.js';
 import { loadTemplate } from '../../src/core/llm/prompts.js';
 import type { MinutesTemplate } from '../../src/shared/minutes.js';
-import type { CallName, CallOutput } from '../../src/shared/api.js';
+import type { CallName } from '../../src/shared/api.js';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { TEST_KDF, createTestVault, openTestVault, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
 import { defaultThreads } from '../../src/core/threads.js';
+import { callOk } from '../helpers/app-api.js';
 
 /**
  * Minutes made during the recording: the live transcript feeds chunk notes
@@ -43,11 +44,7 @@ describe.skipIf(Boolean(skipSpeech))('minutes during a recording', () => {
     dir?.remove();
   });
 
-  async function ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await service.dispatcher.call(name, input);
-    if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-    return response.value as CallOutput<N>;
-  }
+  const ok = <N extends CallName>(name: N, input: unknown) => callOk(service, name, input);
 
   it('writes chunk notes before stop, then stores the minutes', async () => {
     dir = tempDir('greffier-live-minutes-');

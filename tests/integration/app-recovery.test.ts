@@ -8,6 +8,7 @@ import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+import { callOk, callRefused } from '../helpers/app-api.js';
 
 /**
  * Every meeting has a way forward (issue "the clerk's day without dead
@@ -40,15 +41,11 @@ class Harness {
     });
     this.service.dispatcher.onEvent((event, payload) => this.events.push({ event, payload }));
   }
-  async ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await this.service.dispatcher.call(name, input);
-    if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-    return response.value as CallOutput<N>;
+  ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
+    return callOk(this.service, name, input);
   }
-  async fails(name: CallName, input: unknown) {
-    const response = await this.service.dispatcher.call(name, input);
-    if (response.ok) throw new Error(`${name} should have failed`);
-    return response.error;
+  fails(name: CallName, input: unknown) {
+    return callRefused(this.service, name, input);
   }
   /** Sends the spoken fixture as the page does: 1 s chunks of 16-bit PCM. */
   async record(meetingId: string, fromSeq = 0, bytes = speech) {

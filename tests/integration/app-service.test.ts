@@ -9,6 +9,7 @@ import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { TEST_KDF, syntheticChunk, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
 import { defaultThreads } from '../../src/core/threads.js';
+import { callOk, callRefused } from '../helpers/app-api.js';
 
 /**
  * The app service on a real vault with the real whisper-cli and generated
@@ -33,15 +34,11 @@ class Harness {
     });
     this.service.dispatcher.onEvent((event, payload) => this.events.push({ event, payload }));
   }
-  async ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await this.service.dispatcher.call(name, input);
-    if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-    return response.value as CallOutput<N>;
+  ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
+    return callOk(this.service, name, input);
   }
-  async fails(name: CallName, input: unknown) {
-    const response = await this.service.dispatcher.call(name, input);
-    if (response.ok) throw new Error(`${name} should have failed`);
-    return response.error;
+  fails(name: CallName, input: unknown) {
+    return callRefused(this.service, name, input);
   }
   async close() {
     await this.service.close();

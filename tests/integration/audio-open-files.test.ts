@@ -3,14 +3,13 @@
 // trail's handle stayed open until the process collected it), not to the
 // audio code; these tests keep it so: after probing, converting, giving up
 // half-way and refusing each format, no descriptor is left open on the file.
-// (The vault closes the audit trail's handle when it locks without awaiting the
-// close, so "nothing open right after lock()" cannot be asserted without a wait.)
 // Descriptors are read from /proc/self/fd (Linux; skipped elsewhere, saying why).
-import { existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeAudio } from '../../src/core/audio/probe.js';
 import { whisperSamples } from '../../src/core/audio/stream.js';
+import { noProcFds, openUnder } from '../helpers/open-files.js';
 import { tempDir } from '../helpers/vault.js';
 import {
   encodedSpeech,
@@ -20,25 +19,10 @@ import {
   type Encoding,
 } from '../helpers/audio-formats.js';
 
-const noProc = existsSync('/proc/self/fd') ? undefined : 'no /proc/self/fd on this system';
-const missing = ffmpegMissing() ?? noProc;
+const missing = ffmpegMissing() ?? noProcFds;
 if (missing) console.warn(`audio-open-files.test: skipped: ${missing}`);
 const dir = tempDir('greffier-open-files-');
 afterAll(() => dir.remove());
-
-/** Paths this process holds open under `prefix` (a file, or a folder and what is in it). */
-function openUnder(prefix: string): string[] {
-  const paths: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target === prefix || target.startsWith(`${prefix}/`)) paths.push(target);
-    } catch {
-      // Closed between the listing and the read (the listing's own descriptor, a worker's).
-    }
-  }
-  return paths;
-}
 
 const ENCODINGS: Encoding[] = ['mp3', 'flac', 'vorbis', 'ogg-opus', 'webm-opus', 'm4a-aac'];
 

@@ -10,6 +10,8 @@ import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { testModels } from '../helpers/models.js';
 import { whisperCli } from '../helpers/whisper.js';
 import { createTestVault, openTestVault, tempDir, TEST_PASSPHRASE } from '../helpers/vault.js';
+import { callOk } from '../helpers/app-api.js';
+import type { CallName } from '../../src/shared/api.js';
 
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
 
@@ -180,11 +182,8 @@ describe.skipIf(Boolean(skip))('full-quality lines replace live ones in the app'
       });
       if (p.replaces) windowShown();
     });
-    const call = async (name: string, input: unknown) => {
-      const response = await service.dispatcher.call(name as never, input);
-      if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-      return response.value as Record<string, unknown>;
-    };
+    const call = async (name: string, input: unknown) =>
+      (await callOk(service, name as CallName, input)) as Record<string, unknown>;
     try {
       await call('vault.create', { passphrase: 'une phrase secrète assez longue' });
       const { meetingId } = (await call('recording.start', {

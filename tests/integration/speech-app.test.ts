@@ -7,6 +7,7 @@ import { VOICE_SAMPLE_RATE, writeVoiceModel } from '../../src/core/models/synth/
 import { espeakDataCandidates } from '../../src/core/speech/voice-files.js';
 import type { CallName, CallOutput } from '../../src/shared/api.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
+import { callOk } from '../helpers/app-api.js';
 
 // The app's door to the neural voice (what the Ask screen calls): the real
 // sherpa-onnx OfflineTts behind the app service, with a generated voice.
@@ -27,10 +28,8 @@ class Harness {
       ...(voice ? { fallbackModels: { speech: voice } } : {}),
     });
   }
-  async ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
-    const response = await this.service.dispatcher.call(name, input);
-    if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-    return response.value as CallOutput<N>;
+  ok<N extends CallName>(name: N, input: unknown): Promise<CallOutput<N>> {
+    return callOk(this.service, name, input);
   }
   async close() {
     await this.service.close();

@@ -13,6 +13,7 @@ import { testModels, type GeneratedModels } from '../helpers/models.js';
 import { spokenWav, speechToolsMissing } from '../helpers/fixtures.js';
 import { TEST_KDF, tempDir } from '../helpers/vault.js';
 import { whisperCli } from '../helpers/whisper.js';
+import { callOk } from '../helpers/app-api.js';
 
 /**
  * One GREFFIER_HOME through both doors: what the CLI makes, the app (and the
@@ -33,9 +34,7 @@ async function greffier(home: string, ...args: string[]) {
 }
 
 async function call<T = unknown>(service: AppService, name: CallName, input: unknown): Promise<T> {
-  const response = await service.dispatcher.call(name, input);
-  if (!response.ok) throw new Error(`${name}: ${response.error.message}`);
-  return response.value as T;
+  return (await callOk(service, name, input)) as T;
 }
 
 beforeAll(async () => {

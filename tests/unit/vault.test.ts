@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Vault } from '../../src/core/vault/vault.js';
 import { openVault } from '../../src/core/meetings/index.js';
 import {
@@ -127,6 +127,32 @@ describe('vault keys and catalogue', () => {
       audio: { chunks: 1 },
     });
     await again.vault.lock();
+  });
+
+  it('a recording being captured is activity: its chunks keep the idle lock away', async () => {
+    const dir = fresh();
+    const created = await createTestVault(dir);
+    await created.vault.lock();
+    // Only the idle timer is faked: the clock is moved by hand, the files are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { vault, meetings } = await openVault(dir, Buffer.from(TEST_PASSPHRASE), {
+        autoLockMinutes: 0.03,
+      });
+      const m = await meetings.create({ title: 'long session' });
+      // Ten times the idle delay of capture, a chunk a second: never locked.
+      for (let second = 0; second < 18; second++) {
+        vi.advanceTimersByTime(1000);
+        await meetings.appendAudio(m.id, syntheticChunk(second));
+      }
+      expect(vault.isLocked).toBe(false);
+      // The capture stops arriving (the page gone): the idle delay runs out and the vault locks.
+      const locked = new Promise<string>((resolve) => vault.onLock(resolve));
+      vi.advanceTimersByTime(1800);
+      expect(await locked).toBe('idle');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps typed settings, including the installed models registry', async () => {

@@ -222,10 +222,13 @@ async function loadState(vault: Vault): Promise<TrailState> {
   }
   const size = await fileSize(auditPath(vault));
   const trail: TrailState = { key, head, queue: Promise.resolve(), size };
-  vault.onLock(() => {
-    zero(key);
+  // Locking waits for the trail's file to be closed: nothing stays open once lock() resolves.
+  vault.onLock(async () => {
     states.delete(vault);
-    void trail.handle?.close().catch(() => undefined);
+    await trail.queue;
+    zero(key);
+    await trail.handle?.close().catch(() => undefined);
+    delete trail.handle;
   });
   return trail;
 }

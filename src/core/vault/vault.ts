@@ -82,7 +82,7 @@ export class Vault extends VaultFiles {
   #meetingKeys = new Map<string, Buffer>();
   #timer: NodeJS.Timeout | undefined;
   #autoLockMs: number;
-  #lockListeners = new Set<(reason: 'manual' | 'idle') => void>();
+  #lockListeners = new Set<(reason: 'manual' | 'idle') => Promise<void> | void>();
   #beforeLock = new Set<() => Promise<void> | void>();
   #header: VaultHeader;
 
@@ -302,8 +302,11 @@ export class Vault extends VaultFiles {
     }
   }
 
-  /** Called once the vault has locked (keys zeroed), e.g. to show the unlock screen. */
-  onLock(listener: (reason: 'manual' | 'idle') => void): () => void {
+  /**
+   * Called once the vault has locked (keys zeroed), e.g. to show the unlock
+   * screen; lock() resolves after what a listener returns (files it closes).
+   */
+  onLock(listener: (reason: 'manual' | 'idle') => Promise<void> | void): () => void {
     this.#lockListeners.add(listener);
     return () => this.#lockListeners.delete(listener);
   }
@@ -349,7 +352,7 @@ export class Vault extends VaultFiles {
     this.folderLock.release();
     for (const listener of this.#lockListeners) {
       try {
-        listener(reason);
+        await listener(reason);
       } catch {
         // The vault is locked whatever a listener does.
       }

@@ -16,8 +16,11 @@ import { useI18n } from '../i18n/i18n.js';
 interface LeaveGuard {
   /** Says whether a part of the page (by id) holds edits not saved yet. */
   mark(id: string, unsaved: boolean): void;
-  /** Does `go` at once, or after the clerk chose to leave unsaved edits behind. */
-  leave(go: () => void): void;
+  /**
+   * Does `go` at once, or after the clerk chose to leave unsaved edits behind.
+   * The way out `lock` also ends a recording under way, so it asks about that too.
+   */
+  leave(go: () => void, way?: WayOut): void;
   /** Says whether a part of the page (by id) holds work that only closing the window would end (a recording). */
   markUnload(id: string, active: boolean): void;
 }
@@ -28,12 +31,17 @@ const Guard = createContext<LeaveGuard>({
   markUnload: () => undefined,
 });
 
-/** Why leaving asks: edits not saved (any way out), a recording (closing the window only). */
-type Reasons = { edits: boolean; recording: boolean };
+/** Another screen or the window (the default), or locking the vault. */
+type WayOut = 'screen' | 'lock';
+
+/** Why leaving asks: edits not saved (any way out), a recording (the window or the lock). */
+type Reasons = { edits: boolean; recording: boolean; way: WayOut | 'window' };
 
 /**
  * Every way out of a screen with unsaved edits asks first: another screen,
- * the lock button, and closing or reloading the window. In a browser the
+ * the lock button, and closing or reloading the window. A recording goes on
+ * from screen to screen, so only the window and the lock button, which would
+ * end it, ask about it. In a browser the
  * last is the browser's own question; in Electron main says the close was
  * refused (`window.closeAsked`) and the same question as in the app is asked.
  */
@@ -52,12 +60,21 @@ export function LeaveGuardProvider(props: { children: ReactNode }) {
     if (active) unloading.current.add(id);
     else unloading.current.delete(id);
   }, []);
-  const leave = useCallback((go: () => void) => {
-    if (unsaved.current.size === 0) go();
-    else setPending({ go, reasons: { edits: true, recording: false } });
+  const leave = useCallback((go: () => void, way: WayOut = 'screen') => {
+    const reasons: Reasons = {
+      edits: unsaved.current.size > 0,
+      recording: way === 'lock' && unloading.current.size > 0,
+      way,
+    };
+    if (!reasons.edits && !reasons.recording) go();
+    else setPending({ go, reasons });
   }, []);
   const closeWindow = useCallback(() => {
-    const reasons = { edits: unsaved.current.size > 0, recording: unloading.current.size > 0 };
+    const reasons: Reasons = {
+      edits: unsaved.current.size > 0,
+      recording: unloading.current.size > 0,
+      way: 'window',
+    };
     if (!reasons.edits && !reasons.recording) window.close();
     else setPending({ go: () => window.close(), reasons });
   }, []);
@@ -118,13 +135,15 @@ export function useUnloadGuard(active: boolean): void {
 }
 
 /** Wraps a way out of the current screen so that it asks first when edits are unsaved. */
-export function useLeave(): (go: () => void) => void {
+export function useLeave(): (go: () => void, way?: WayOut) => void {
   return useContext(Guard).leave;
 }
 
 function UnsavedDialog(props: { reasons: Reasons; onLeave(): void; onStay(): void }) {
   const { t } = useI18n();
   const id = useId();
+  // Locking ends the recording: its words say so, and staying keeps it recording.
+  const lockRecording = props.reasons.recording && props.reasons.way === 'lock';
   return (
     <div className="modal-backdrop">
       <div
@@ -142,15 +161,17 @@ function UnsavedDialog(props: { reasons: Reasons; onLeave(): void; onStay(): voi
           {t(props.reasons.edits ? 'unsaved.title' : 'unsaved.recordingTitle')}
         </h2>
         <div id={`${id}-text`}>
-          {props.reasons.recording && <p>{t('unsaved.recording')}</p>}
+          {props.reasons.recording && (
+            <p>{t(lockRecording ? 'unsaved.lockRecording' : 'unsaved.recording')}</p>
+          )}
           {props.reasons.edits && <p>{t('unsaved.text')}</p>}
         </div>
         <div className="actions">
           <button type="button" onClick={props.onStay} autoFocus>
-            {t('unsaved.stay')}
+            {t(lockRecording ? 'unsaved.keepRecording' : 'unsaved.stay')}
           </button>
           <button type="button" className="danger" onClick={props.onLeave}>
-            {t('unsaved.leave')}
+            {t(lockRecording ? 'unsaved.stopAndLock' : 'unsaved.leave')}
           </button>
         </div>
       </div>
