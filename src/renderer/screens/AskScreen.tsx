@@ -58,6 +58,8 @@ export function AskScreen({
   /** Calls for the held question, in order: listen, audio chunks, end. */
   const sending = useRef<Pending>(Promise.resolve());
   const heldSamples = useRef(0);
+  /** The held question's id (the conversation may have been reset meanwhile, by a lock). */
+  const heldId = useRef('');
 
   const update = (questionId: string, change: (turn: TurnView) => TurnView) =>
     store.update(questionId, change);
@@ -89,8 +91,16 @@ export function AskScreen({
     return () => offs.forEach((off) => off());
   }, [api]);
 
-  // Leaving the screen stops speech (nothing keeps talking over another screen).
-  useEffect(() => () => speaker.current.stop(), []);
+  // Leaving the screen stops speech (nothing keeps talking over another screen), and a
+  // question still held ends as if the key were released there: the key's release
+  // happens on another screen, and the microphone must not stay on (walk 5, H1).
+  useEffect(
+    () => () => {
+      speaker.current.stop();
+      void stopListening();
+    },
+    [],
+  );
 
   function begin(question?: string): string {
     speaker.current.stop();
@@ -131,6 +141,7 @@ export function AskScreen({
     speaker.current.stop();
     if (capture.current || starting.current) return;
     const questionId = begin();
+    heldId.current = questionId;
     heldSamples.current = 0;
     setListening(true);
     setStage('ask.stage.listening');
@@ -169,7 +180,7 @@ export function AskScreen({
     capture.current = undefined;
     await active.stop();
     setListening(false);
-    const questionId = store.getState().asked!;
+    const questionId = heldId.current;
     const cancel = heldSamples.current === 0;
     if (cancel) {
       setStage(undefined);
@@ -190,11 +201,15 @@ export function AskScreen({
       event.preventDefault();
       void stopListening();
     };
+    // The window lost the focus with the key down: its release will never come here.
+    const blur = () => void stopListening();
     window.addEventListener('keydown', down);
     window.addEventListener('keyup', up);
+    window.addEventListener('blur', blur);
     return () => {
       window.removeEventListener('keydown', down);
       window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', blur);
     };
   });
 
@@ -260,7 +275,7 @@ export function AskScreen({
 
   const current = turns.at(-1);
   // The newest turn stays in sight as its evidence, answer or error arrives (finding 5).
-  const newest = useRevealNewest<HTMLLIElement>(current);
+  const newest = useRevealNewest<HTMLLIElement>(current, stage);
 
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
@@ -340,11 +355,6 @@ export function AskScreen({
         </div>
       </form>
       <ErrorNote error={error} />
-      {stage && (
-        <p role="status" data-testid="ask-stage" data-stage={stage}>
-          {t(stage)}
-        </p>
-      )}
       {speech !== 'idle' && (
         <p role="status" data-testid="speech-status" data-speech={speech}>
           {t(speech === 'speaking' ? 'ask.speaking' : 'ask.noVoice')}
@@ -368,6 +378,12 @@ export function AskScreen({
                     <q data-testid="heard" translate="no">
                       {turn.question}
                     </q>
+                  </p>
+                )}
+                {/* Said beside the question it is about: the top of the page is out of sight (walk 5, H2). */}
+                {turn === current && stage && (
+                  <p role="status" className="stage" data-testid="ask-stage" data-stage={stage}>
+                    {t(stage)}
                   </p>
                 )}
                 {evidencePlace(turn) === 'first' && evidenceView(turn)}
