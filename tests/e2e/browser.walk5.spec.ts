@@ -11,16 +11,24 @@ const PASSPHRASE = 'les élus posent leurs questions';
  * opens is kept, so a scenario can tell whether the microphone is still on.
  */
 function watchMicrophone(): void {
-  const tracks: MediaStreamTrack[] = [];
-  const devices = navigator.mediaDevices;
+  // Typed here: the tests are compiled without the DOM's types.
+  type Track = { readyState: string };
+  type Devices = {
+    getUserMedia(constraints: unknown): Promise<{ getAudioTracks(): Track[] }>;
+  };
+  const page = globalThis as unknown as {
+    navigator: { mediaDevices: Devices };
+    liveMicrophones: () => number;
+  };
+  const tracks: Track[] = [];
+  const devices = page.navigator.mediaDevices;
   const open = devices.getUserMedia.bind(devices);
   devices.getUserMedia = async (constraints) => {
     const stream = await open(constraints);
     tracks.push(...stream.getAudioTracks());
     return stream;
   };
-  (globalThis as unknown as { liveMicrophones: () => number }).liveMicrophones = () =>
-    tracks.filter((track) => track.readyState === 'live').length;
+  page.liveMicrophones = () => tracks.filter((track) => track.readyState === 'live').length;
 }
 
 const liveMicrophones = (page: Page) =>
@@ -78,7 +86,11 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
       await expect(page.locator('[data-stage="ask.stage.listening"]')).toBeVisible();
       await expect.poll(() => liveMicrophones(page)).toBe(1);
       // The window loses the focus with the key down: its release never comes; the question ends.
-      await page.evaluate(() => window.dispatchEvent(new Event('blur')));
+      await page.evaluate(() =>
+        (globalThis as unknown as { dispatchEvent(event: unknown): void }).dispatchEvent(
+          new (globalThis as unknown as { Event: new (type: string) => unknown }).Event('blur'),
+        ),
+      );
       await expect.poll(() => liveMicrophones(page)).toBe(0);
       await expect(page.getByTestId('push-to-talk')).toHaveAttribute('aria-pressed', 'false');
       await page.keyboard.up('F2');
@@ -119,6 +131,35 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
       await ended(page);
       await expect.soft(page.getByTestId('recording-marker')).toBeInViewport();
       await expect(page.getByTestId('recording-marker')).toContainText('Enregistrement');
+    } finally {
+      await browser.close();
+    }
+  });
+  test('what is missing is said before the official asks, and the key is off without a transcription model (M5)', async () => {
+    const s = setup();
+    host = await startDevhost({ locale: 'fr', home: await corpusHome(PASSPHRASE, null) });
+    const browser = await launchChromium(s.questionWav);
+    try {
+      const { page } = await openApp(browser, host, { script: watchMicrophone, arg: false });
+      await new UnlockPage(page).unlock(PASSPHRASE);
+      await page.locator('[data-screen="meetings"]').waitFor();
+      await new Shell(page).go('ask');
+      const notes = page.getByTestId('ask-readiness');
+      await expect(notes).toContainText('Aucun modèle de langage n’est installé');
+      await expect(notes).toContainText('Aucun modèle de transcription n’est installé');
+      await expect(notes).toContainText('Aucune réunion n’est encore enregistrée');
+      // Speaking would be heard for nothing: the key and its button are off, and say why.
+      const talk = page.getByTestId('push-to-talk');
+      await expect(talk).toBeDisabled();
+      await expect(talk).toHaveAttribute('aria-describedby', /ask-no-asr/);
+      await page.keyboard.down('F2');
+      await expect(page.getByTestId('turn')).toHaveCount(0);
+      await page.keyboard.up('F2');
+      expect(await liveMicrophones(page)).toBe(0);
+      await screenshot(page, 'fr-walk5-ask-nothing-installed');
+      // The way to fix it is one click away.
+      await notes.getByRole('button', { name: 'Importer des modèles' }).click();
+      await page.locator('[data-screen="settings"]').waitFor();
     } finally {
       await browser.close();
     }

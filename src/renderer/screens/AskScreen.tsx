@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { AskReadinessNotes, useAskReadiness } from '../ask/AskReadiness.js';
 import { useRevealNewest } from '../ask/reveal.js';
 import { useVoiceAvailability } from '../ask/voice-availability.js';
 import type { AnswerView, CitationView } from '../../shared/api.js';
@@ -6,6 +7,7 @@ import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { conversationFor, evidencePlace, type TurnView } from '../ask/conversation.js';
+import { conversationMarkdown } from '../ask/conversation-file.js';
 import { apiVoiceSource, type NeuralVoiceSource } from '../ask/neural-voice.js';
 import { createSpeaker, type SpeechState } from '../ask/speech.js';
 import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
@@ -51,6 +53,9 @@ export function AskScreen({
   const speaker = useRef(createSpeaker(setSpeech, neural.current));
   // No voice at all: the « read aloud » controls are disabled and say why (finding 19).
   const canSay = useVoiceAvailability(neural.current);
+  // What is missing is said up front; without a transcription model the key is off.
+  const ready = useAskReadiness(api);
+  const canListen = ready.hasAsrModel !== false;
   const anyVoice = canSay('fr') || canSay('en');
   const noVoiceReason = spokenAnswers && !anyVoice && speech !== 'no-voice';
   const capture = useRef<Capture | undefined>(undefined);
@@ -139,7 +144,7 @@ export function AskScreen({
   async function startListening() {
     // Barge-in: the key pressed again silences the answer first.
     speaker.current.stop();
-    if (capture.current || starting.current) return;
+    if (!canListen || capture.current || starting.current) return;
     const questionId = begin();
     heldId.current = questionId;
     heldSamples.current = 0;
@@ -237,21 +242,8 @@ export function AskScreen({
       setError(caught);
       return;
     }
-    const lines = turns.flatMap((turn) => [
-      `## ${turn.question ?? ''}`,
-      '',
-      turn.answer ? (turn.answer.found ? turn.answer.answer : t('ask.notFound')) : '',
-      '',
-      ...(turn.answer?.citations ?? []).map(
-        (c) =>
-          `- ${c.meetingTitle ?? c.meetingId} · ${clock(c.startMs)}${c.speaker ? ` · ${c.speaker}` : ''} — « ${c.quote} »`,
-      ),
-      '',
-    ]);
     const url = URL.createObjectURL(
-      new Blob([[`# ${t('ask.conversation')}`, '', ...lines].join('\n')], {
-        type: 'text/markdown',
-      }),
+      new Blob([conversationMarkdown(turns, t, locale, new Date())], { type: 'text/markdown' }),
     );
     const link = document.createElement('a');
     link.href = url;
@@ -280,6 +272,7 @@ export function AskScreen({
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
       <h1 id="ask-title">{t('ask.title')}</h1>
+      <AskReadinessNotes ready={ready} onImportModels={() => open({ name: 'settings' })} />
       <form onSubmit={submit} className="ask-form">
         <label>
           {t('ask.question')}
@@ -323,6 +316,8 @@ export function AskScreen({
           <button
             type="button"
             data-testid="push-to-talk"
+            disabled={!canListen}
+            aria-describedby={canListen ? undefined : 'ask-no-asr'}
             aria-pressed={listening}
             aria-keyshortcuts={PUSH_TO_TALK_KEY}
             onPointerDown={() => void startListening()}
