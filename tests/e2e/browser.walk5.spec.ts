@@ -99,7 +99,7 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
       await browser.close();
     }
   });
-  test('asked mid-session: the recording marker, the stage and what is heard stay in sight (H2, M3)', async () => {
+  test('asked mid-session: the recording marker, the stage and what is heard stay in sight (H2, M3, L8)', async () => {
     const s = setup();
     host = await startDevhost({ locale: 'fr', home: await corpusHome(PASSPHRASE, 'conseil-') });
     const browser = await launchChromium(s.questionWav);
@@ -116,6 +116,10 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
       await ask.askTyped('Et qui l’a présenté ?');
       await ended(page);
       await expect(page.getByTestId('turn')).toHaveCount(2);
+      // A typed question is « asked », not « understood »; the passage said first is named (L8).
+      const first = page.getByTestId('turn').first();
+      await expect.soft(first).toContainText('Vous avez demandé\u202f:');
+      await expect.soft(first.getByTestId('evidence')).toContainText('Passage vérifié');
       // The microphone of the session is still on, and the screen says so where it is read.
       await expect.soft(page.getByTestId('recording-marker')).toBeInViewport();
 
@@ -126,6 +130,7 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
       await expect.soft(stage).toHaveAttribute('data-stage', 'ask.stage.listening');
       await expect.soft(stage).toBeInViewport();
       await expect.soft(current.getByTestId('heard')).toBeInViewport();
+      await expect.soft(current).toContainText('Compris\u202f:');
       await screenshot(page, 'fr-walk5-held-mid-session');
       await page.keyboard.up('F2');
       await ended(page);

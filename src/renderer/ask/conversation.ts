@@ -20,6 +20,8 @@ export interface EvidenceView {
 export interface TurnView {
   questionId: string;
   question?: string;
+  /** Typed, not heard: shown as « Vous avez demandé », not « Compris ». */
+  typed?: boolean;
   evidence?: EvidenceView;
   partial: string;
   answer?: AnswerView;
@@ -114,7 +116,10 @@ export class ConversationStore {
     const questionId = newId('q');
     this.set({
       asked: questionId,
-      turns: [...this.state.turns, { questionId, partial: '', ...(question ? { question } : {}) }],
+      turns: [
+        ...this.state.turns,
+        { questionId, partial: '', ...(question ? { question, typed: true } : {}) },
+      ],
     });
     return questionId;
   }

@@ -369,7 +369,7 @@ export function AskScreen({
               >
                 {turn.question && (
                   <p>
-                    {t('ask.heard')}{' '}
+                    {t(turn.typed ? 'ask.asked' : 'ask.heard')}{' '}
                     <q data-testid="heard" translate="no">
                       {turn.question}
                     </q>
@@ -436,6 +436,7 @@ export function AskScreen({
     const evidence = turn.evidence!;
     return (
       <blockquote data-testid="evidence" data-place={evidencePlace(turn)} className="evidence">
+        {evidencePlace(turn) === 'first' && <div className="hint">{t('ask.evidenceCaption')}</div>}
         <p translate="no">{evidence.spoken}</p>
         <p>{cite(evidence.citation)}</p>
       </blockquote>
