@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { CallOutput, GreffierApi, UiLocale } from '../shared/api.js';
 import { ApiProvider, useApi } from './api/context.js';
 import { ErrorNote } from './components/ErrorNote.js';
 import { LeaveGuardProvider, useLeave } from './components/LeaveGuard.js';
+import { useTopbarHeight } from './components/sticky-offset.js';
 import { LocaleProvider, initialLocale, rememberLocale, translator, useI18n } from './i18n/i18n.js';
 import { AskScreen } from './screens/AskScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
@@ -167,6 +168,8 @@ function Shell(props: {
   const recording = useRecording();
   const { setRoute, onLock } = props;
   const open = useCallback((route: Route) => leave(() => setRoute(route)), [leave, setRoute]);
+  const topbar = useRef<HTMLElement>(null);
+  useTopbarHeight(topbar);
   const tabs: { name: 'meetings' | 'record' | 'ask' | 'audit' | 'settings'; label: string }[] = [
     { name: 'meetings', label: t('nav.meetings') },
     { name: 'record', label: t('nav.record') },
@@ -179,7 +182,7 @@ function Shell(props: {
       <a className="skip" href="#main">
         {t('nav.skip')}
       </a>
-      <header className="topbar">
+      <header className="topbar" ref={topbar}>
         <span className="brand">{t('app.title')}</span>
         <nav aria-label={t('nav.label')}>
           {tabs.map((tab) => (

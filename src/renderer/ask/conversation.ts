@@ -20,6 +20,8 @@ export interface EvidenceView {
 export interface TurnView {
   questionId: string;
   question?: string;
+  /** Typed, not heard: shown as « Vous avez demandé », not « Compris ». */
+  typed?: boolean;
   evidence?: EvidenceView;
   partial: string;
   answer?: AnswerView;
@@ -29,7 +31,7 @@ export interface TurnView {
 export interface ConversationState {
   conversationId: string;
   turns: TurnView[];
-  /** The question on screen: events for other questions are ignored. */
+  /** The question being asked: its stage is shown, and only it is read aloud. */
   asked?: string | undefined;
   stage?: MessageKey | undefined;
 }
@@ -54,6 +56,10 @@ export class ConversationStore {
 
   constructor(api: GreffierApi) {
     const mine = (id: string) => id === this.state.asked;
+    // An earlier question of this conversation still being answered when the next one began
+    // (barge-in, or a question typed meanwhile) gets its evidence, answer or failure too: it
+    // stayed unanswered on screen for good (fifth French walk, M4). The stage is the newest's.
+    const shown = (id: string) => this.state.turns.some((turn) => turn.questionId === id);
     api.on('ask.progress', (event) => {
       if (!mine(event.questionId)) return;
       this.set({ stage: `ask.stage.${event.stage}` as MessageKey });
@@ -65,29 +71,29 @@ export class ConversationStore {
         this.update(event.questionId, (t) => ({ ...t, question: event.text }));
     });
     api.on('ask.evidence', (event) => {
-      if (mine(event.questionId))
+      if (shown(event.questionId))
         this.update(event.questionId, (t) => ({
           ...t,
           evidence: { citation: event.citation, spoken: event.spoken },
         }));
     });
     api.on('ask.token', (event) => {
-      if (mine(event.questionId))
+      if (shown(event.questionId))
         this.update(event.questionId, (t) => ({ ...t, partial: t.partial + event.text }));
     });
     api.on('ask.answer', (event) => {
-      if (!mine(event.questionId)) return;
+      if (!shown(event.questionId)) return;
       this.update(event.questionId, (t) => ({
         ...t,
         answer: event.answer,
         question: event.answer.question || t.question,
       }));
-      this.set({ stage: undefined });
+      if (mine(event.questionId)) this.set({ stage: undefined });
     });
     api.on('ask.failed', (event) => {
-      if (!mine(event.questionId)) return;
+      if (!shown(event.questionId)) return;
       this.update(event.questionId, (t) => ({ ...t, error: new ApiCallError(event.error) }));
-      this.set({ stage: undefined });
+      if (mine(event.questionId)) this.set({ stage: undefined });
     });
     // Locked: the conversation goes with the vault's contents.
     api.on('vault.locked', () => this.reset());
@@ -110,7 +116,10 @@ export class ConversationStore {
     const questionId = newId('q');
     this.set({
       asked: questionId,
-      turns: [...this.state.turns, { questionId, partial: '', ...(question ? { question } : {}) }],
+      turns: [
+        ...this.state.turns,
+        { questionId, partial: '', ...(question ? { question, typed: true } : {}) },
+      ],
     });
     return questionId;
   }

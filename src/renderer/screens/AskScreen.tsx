@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { AskReadinessNotes, useAskReadiness } from '../ask/AskReadiness.js';
 import { useRevealNewest } from '../ask/reveal.js';
 import { useVoiceAvailability } from '../ask/voice-availability.js';
 import type { AnswerView, CitationView } from '../../shared/api.js';
@@ -6,6 +7,7 @@ import type { LanguageChoice } from '../../shared/transcript.js';
 import { useApi } from '../api/context.js';
 import type { Route } from '../App.js';
 import { conversationFor, evidencePlace, type TurnView } from '../ask/conversation.js';
+import { conversationMarkdown } from '../ask/conversation-file.js';
 import { apiVoiceSource, type NeuralVoiceSource } from '../ask/neural-voice.js';
 import { createSpeaker, type SpeechState } from '../ask/speech.js';
 import { pcmToBytes, startCapture, type Capture } from '../audio/capture.js';
@@ -51,6 +53,9 @@ export function AskScreen({
   const speaker = useRef(createSpeaker(setSpeech, neural.current));
   // No voice at all: the « read aloud » controls are disabled and say why (finding 19).
   const canSay = useVoiceAvailability(neural.current);
+  // What is missing is said up front; without a transcription model the key is off.
+  const ready = useAskReadiness(api);
+  const canListen = ready.hasAsrModel !== false;
   const anyVoice = canSay('fr') || canSay('en');
   const noVoiceReason = spokenAnswers && !anyVoice && speech !== 'no-voice';
   const capture = useRef<Capture | undefined>(undefined);
@@ -58,6 +63,8 @@ export function AskScreen({
   /** Calls for the held question, in order: listen, audio chunks, end. */
   const sending = useRef<Pending>(Promise.resolve());
   const heldSamples = useRef(0);
+  /** The held question's id (the conversation may have been reset meanwhile, by a lock). */
+  const heldId = useRef('');
 
   const update = (questionId: string, change: (turn: TurnView) => TurnView) =>
     store.update(questionId, change);
@@ -89,8 +96,16 @@ export function AskScreen({
     return () => offs.forEach((off) => off());
   }, [api]);
 
-  // Leaving the screen stops speech (nothing keeps talking over another screen).
-  useEffect(() => () => speaker.current.stop(), []);
+  // Leaving the screen stops speech (nothing keeps talking over another screen), and a
+  // question still held ends as if the key were released there: the key's release
+  // happens on another screen, and the microphone must not stay on (walk 5, H1).
+  useEffect(
+    () => () => {
+      speaker.current.stop();
+      void stopListening();
+    },
+    [],
+  );
 
   function begin(question?: string): string {
     speaker.current.stop();
@@ -129,8 +144,9 @@ export function AskScreen({
   async function startListening() {
     // Barge-in: the key pressed again silences the answer first.
     speaker.current.stop();
-    if (capture.current || starting.current) return;
+    if (!canListen || capture.current || starting.current) return;
     const questionId = begin();
+    heldId.current = questionId;
     heldSamples.current = 0;
     setListening(true);
     setStage('ask.stage.listening');
@@ -169,7 +185,7 @@ export function AskScreen({
     capture.current = undefined;
     await active.stop();
     setListening(false);
-    const questionId = store.getState().asked!;
+    const questionId = heldId.current;
     const cancel = heldSamples.current === 0;
     if (cancel) {
       setStage(undefined);
@@ -190,11 +206,15 @@ export function AskScreen({
       event.preventDefault();
       void stopListening();
     };
+    // The window lost the focus with the key down: its release will never come here.
+    const blur = () => void stopListening();
     window.addEventListener('keydown', down);
     window.addEventListener('keyup', up);
+    window.addEventListener('blur', blur);
     return () => {
       window.removeEventListener('keydown', down);
       window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', blur);
     };
   });
 
@@ -222,21 +242,8 @@ export function AskScreen({
       setError(caught);
       return;
     }
-    const lines = turns.flatMap((turn) => [
-      `## ${turn.question ?? ''}`,
-      '',
-      turn.answer ? (turn.answer.found ? turn.answer.answer : t('ask.notFound')) : '',
-      '',
-      ...(turn.answer?.citations ?? []).map(
-        (c) =>
-          `- ${c.meetingTitle ?? c.meetingId} · ${clock(c.startMs)}${c.speaker ? ` · ${c.speaker}` : ''} — « ${c.quote} »`,
-      ),
-      '',
-    ]);
     const url = URL.createObjectURL(
-      new Blob([[`# ${t('ask.conversation')}`, '', ...lines].join('\n')], {
-        type: 'text/markdown',
-      }),
+      new Blob([conversationMarkdown(turns, t, locale, new Date())], { type: 'text/markdown' }),
     );
     const link = document.createElement('a');
     link.href = url;
@@ -260,11 +267,12 @@ export function AskScreen({
 
   const current = turns.at(-1);
   // The newest turn stays in sight as its evidence, answer or error arrives (finding 5).
-  const newest = useRevealNewest<HTMLLIElement>(current);
+  const newest = useRevealNewest<HTMLLIElement>(current, stage);
 
   return (
     <section data-screen="ask" aria-labelledby="ask-title">
       <h1 id="ask-title">{t('ask.title')}</h1>
+      <AskReadinessNotes ready={ready} onImportModels={() => open({ name: 'settings' })} />
       <form onSubmit={submit} className="ask-form">
         <label>
           {t('ask.question')}
@@ -308,6 +316,8 @@ export function AskScreen({
           <button
             type="button"
             data-testid="push-to-talk"
+            disabled={!canListen}
+            aria-describedby={canListen ? undefined : 'ask-no-asr'}
             aria-pressed={listening}
             aria-keyshortcuts={PUSH_TO_TALK_KEY}
             onPointerDown={() => void startListening()}
@@ -340,11 +350,6 @@ export function AskScreen({
         </div>
       </form>
       <ErrorNote error={error} />
-      {stage && (
-        <p role="status" data-testid="ask-stage" data-stage={stage}>
-          {t(stage)}
-        </p>
-      )}
       {speech !== 'idle' && (
         <p role="status" data-testid="speech-status" data-speech={speech}>
           {t(speech === 'speaking' ? 'ask.speaking' : 'ask.noVoice')}
@@ -364,10 +369,16 @@ export function AskScreen({
               >
                 {turn.question && (
                   <p>
-                    {t('ask.heard')}{' '}
+                    {t(turn.typed ? 'ask.asked' : 'ask.heard')}{' '}
                     <q data-testid="heard" translate="no">
                       {turn.question}
                     </q>
+                  </p>
+                )}
+                {/* Said beside the question it is about: the top of the page is out of sight (walk 5, H2). */}
+                {turn === current && stage && (
+                  <p role="status" className="stage" data-testid="ask-stage" data-stage={stage}>
+                    {t(stage)}
                   </p>
                 )}
                 {evidencePlace(turn) === 'first' && evidenceView(turn)}
@@ -425,6 +436,7 @@ export function AskScreen({
     const evidence = turn.evidence!;
     return (
       <blockquote data-testid="evidence" data-place={evidencePlace(turn)} className="evidence">
+        {evidencePlace(turn) === 'first' && <div className="hint">{t('ask.evidenceCaption')}</div>}
         <p translate="no">{evidence.spoken}</p>
         <p>{cite(evidence.citation)}</p>
       </blockquote>
