@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { corpusHome } from './corpus-vault.js';
+import { corpusHome } from '../helpers/corpus-home.js';
 import { launchChromium, openApp, setup, startDevhost, type Devhost } from './harness.js';
 import { AskPage, RecordPage, SettingsPage, Shell, UnlockPage, screenshot } from './pages.js';
 
@@ -62,7 +62,14 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
 
   test('leaving Questions with the key held turns the microphone off and ends the question (H1)', async () => {
     const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await corpusHome(PASSPHRASE, 'conseil-') });
+    host = await startDevhost({
+      locale: 'fr',
+      home: await corpusHome({
+        passphrase: PASSPHRASE,
+        name: 'walk5',
+        pick: (m) => m.id.startsWith('conseil-'),
+      }),
+    });
     const browser = await launchChromium(s.questionWav);
     try {
       const { page } = await openApp(browser, host, { script: watchMicrophone, arg: false });
@@ -101,7 +108,14 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
   });
   test('asked mid-session: the recording marker, the stage and what is heard stay in sight (H2, M3, L8)', async () => {
     const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await corpusHome(PASSPHRASE, 'conseil-') });
+    host = await startDevhost({
+      locale: 'fr',
+      home: await corpusHome({
+        passphrase: PASSPHRASE,
+        name: 'walk5',
+        pick: (m) => m.id.startsWith('conseil-'),
+      }),
+    });
     const browser = await launchChromium(s.questionWav);
     try {
       const { page } = await openApp(browser, host, { script: watchMicrophone, arg: false });
@@ -142,7 +156,10 @@ test.describe('the fifth French walk: questions by voice (Chromium)', () => {
   });
   test('what is missing is said before the official asks, and the key is off without a transcription model (M5)', async () => {
     const s = setup();
-    host = await startDevhost({ locale: 'fr', home: await corpusHome(PASSPHRASE, null) });
+    host = await startDevhost({
+      locale: 'fr',
+      home: await corpusHome({ passphrase: PASSPHRASE, name: 'walk5', pick: () => false }),
+    });
     const browser = await launchChromium(s.questionWav);
     try {
       const { page } = await openApp(browser, host, { script: watchMicrophone, arg: false });
