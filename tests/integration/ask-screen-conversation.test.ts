@@ -68,6 +68,51 @@ describe('the Ask screen’s conversation', () => {
   });
 });
 
+describe('barge-in', () => {
+  const homes: string[] = [];
+  let service: AppService | undefined;
+  afterEach(async () => {
+    await service?.close();
+    for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a new question stops the answer still being written: it says so on its own turn, and the new one is answered', async () => {
+    const models = await testModels();
+    const { home } = await homeWithMinutes(PASS, 'ask-barge-in');
+    homes.push(home);
+    service = new AppService({
+      home,
+      env: { GREFFIER_HOME: home },
+      kdf: TEST_KDF,
+      threads: defaultThreads(),
+      fallbackModels: { asr: models.whisper, llm: models.llm },
+    });
+    const api = apiOf(service);
+    await api.call('vault.unlock', { passphrase: PASS });
+    const ended = new Map<string, string>();
+    let done!: () => void;
+    const bothEnded = new Promise<void>((resolve) => (done = resolve));
+    const end = (questionId: string, how: string) => {
+      ended.set(questionId, how);
+      if (ended.size === 2) done();
+    };
+    api.on('ask.answer', ({ questionId }) => end(questionId, 'answered'));
+    api.on('ask.failed', ({ questionId, error }) => end(questionId, error.code));
+    const first = await api.call('ask.question', {
+      text: 'Quel est le budget de la piscine ?',
+      language: 'fr',
+    });
+    const second = await api.call('ask.question', {
+      text: 'Qui a présenté le budget ?',
+      language: 'fr',
+    });
+    await bothEnded;
+    // Before: the first answer went on being written, and the new question waited behind it.
+    expect(ended.get(first.questionId)).toBe('question-interrupted');
+    expect(ended.get(second.questionId)).toBe('answered');
+  });
+});
+
 describe('the evidence and a « not found » answer', () => {
   const citation = { meetingId: 'm1', segmentId: 's1', startMs: 0, endMs: 1, quote: 'Adopté.' };
   const answer = (found: boolean): AnswerView =>

@@ -202,6 +202,31 @@ describe('evidence said first', () => {
     ).toBe('On 18 February 2026, in “Board”, it was said: “Fares rise.”');
     expect(bestSentence('One. Two fares rise. Three.', 'fares', 'en')).toBe('Two fares rise.');
   });
+  it('says the date once when the meeting title already holds it', () => {
+    expect(
+      evidenceSentence(
+        {
+          quote: 'Le budget est adopté.',
+          meetingTitle: 'Conseil municipal du 12 mars 2026',
+          meetingDate: '2026-03-12T18:00:00Z',
+        },
+        'fr',
+      ),
+    ).toBe(
+      'Lors de «\u202fConseil municipal du 12 mars 2026\u202f», il a été dit\u202f: «\u202fLe budget est adopté.\u202f»',
+    );
+    expect(
+      evidenceSentence(
+        {
+          quote: 'Fares rise.',
+          meetingTitle: 'Board, 18 February 2026',
+          meetingDate: '2026-02-18T10:00:00Z',
+        },
+        'en',
+      ),
+    ).toBe('In “Board, 18 February 2026”, it was said: “Fares rise.”');
+  });
+
   it('cuts streamed text into sentences as they complete', () => {
     const out: string[] = [];
     const s = sentenceStream((x) => out.push(x));

@@ -57,13 +57,15 @@ export function evidenceSentence(
   parts: { quote: string; speaker?: string; meetingTitle?: string; meetingDate?: string },
   language: Language,
 ): string {
-  const date = spokenDate(parts.meetingDate, language);
+  const spoken = spokenDate(parts.meetingDate, language);
+  // « Conseil municipal du 12 mars 2026 » already says when: the date is said once.
+  const date = spoken && parts.meetingTitle?.includes(spoken) ? undefined : spoken;
   if (language === 'fr') {
     const when = date ? `Le ${date}` : '';
     const where = parts.meetingTitle ? `lors de «\u202f${parts.meetingTitle}\u202f»` : '';
     const who = parts.speaker ? `${parts.speaker} a dit` : 'il a été dit';
     const head = [when, where].filter(Boolean).join(', ');
-    const lead = head ? `${head}, ${who}` : who.charAt(0).toUpperCase() + who.slice(1);
+    const lead = capitalised(head ? `${head}, ${who}` : who);
     // French typography: narrow no-break spaces before « : » and inside « », as on every screen.
     return `${lead}\u202f: «\u202f${parts.quote}\u202f»`;
   }
@@ -71,9 +73,11 @@ export function evidenceSentence(
   const where = parts.meetingTitle ? `in “${parts.meetingTitle}”` : '';
   const who = parts.speaker ? `${parts.speaker} said` : 'it was said';
   const head = [when, where].filter(Boolean).join(', ');
-  const lead = head ? `${head}, ${who}` : who.charAt(0).toUpperCase() + who.slice(1);
+  const lead = capitalised(head ? `${head}, ${who}` : who);
   return `${lead}: “${parts.quote}”`;
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * The evidence for the best hit that passes verification (the first hit

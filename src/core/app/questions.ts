@@ -22,21 +22,45 @@ const MAX_HELD_SECONDS = 60;
  * the answer or the failure), so every question ends on screen one way or
  * the other. Conversations live here, in memory, and go when the vault locks.
  */
+/** Why an answer stops: another question came (see `answering` below). */
+const BARGE_IN = new Error('barge-in');
+
+const interrupted = () =>
+  new GreffierError('question-interrupted', 'A new question interrupted this one.', {
+    hint: 'Ask it again to hear its answer.',
+  });
+
 export function questionCalls(session: AppSession): Handlers {
   const conversations = new Conversations();
   const held = new Map<
     string,
     { ask: HeldQuestionAsk; conversationId?: string; samples: number }
   >();
+  /**
+   * Questions being answered. A new question is a barge-in: the official
+   * wants that one answered now, so the others stop where they are (the
+   * model was still writing their answers, and the new question would wait
+   * behind them) and each says so on its own turn.
+   */
+  const answering = new Map<string, AbortController>();
+  const interruptOthers = (questionId: string) => {
+    for (const [id, controller] of answering) if (id !== questionId) controller.abort(BARGE_IN);
+  };
   session.onTeardown(() => {
     conversations.clearAll();
     for (const { ask } of held.values()) ask.cancel();
     held.clear();
+    for (const controller of answering.values()) controller.abort();
+    answering.clear();
   });
 
   const context = (questionId: string, conversationId?: string): QuestionContext => {
     const { dispatcher } = session;
+    interruptOthers(questionId);
+    const controller = new AbortController();
+    answering.set(questionId, controller);
     return {
+      signal: controller.signal,
       open: session.vault,
       models: session.models(),
       host: session.modelHost(),
@@ -71,6 +95,8 @@ export function questionCalls(session: AppSession): Handlers {
     work: () => Promise<AskResult>,
   ): Promise<void> => {
     const { dispatcher } = session;
+    // Made with the question's context (inside `work` for a typed one).
+    const interruptedNow = () => answering.get(questionId)?.signal.reason === BARGE_IN;
     try {
       // No meeting at all: « nothing found » would suggest the meetings were searched.
       if (session.vault.meetings.list().length === 0) {
@@ -79,6 +105,8 @@ export function questionCalls(session: AppSession): Handlers {
         });
       }
       const { answer, turn } = await work();
+      // Superseded while it was being answered: never said after the new question.
+      if (interruptedNow()) throw interrupted();
       if (conversationId && answer.question) conversations.add(conversationId, turn);
       const titles = new Map(
         session.vault.meetings.list().map((meeting) => [meeting.id, meeting.title]),
@@ -94,7 +122,10 @@ export function questionCalls(session: AppSession): Handlers {
         },
       });
     } catch (error) {
-      dispatcher.emit('ask.failed', { questionId, error: toApiError('ask.question', error) });
+      const reason = interruptedNow() ? interrupted() : error;
+      dispatcher.emit('ask.failed', { questionId, error: toApiError('ask.question', reason) });
+    } finally {
+      answering.delete(questionId);
     }
   };
 
@@ -150,8 +181,10 @@ export function questionCalls(session: AppSession): Handlers {
           hint: 'Hold the speak key again and talk while it is down.',
         });
       }
-      if (cancel) entry.ask.cancel();
-      else void finish(questionId, entry.conversationId, () => entry.ask.finish());
+      if (cancel) {
+        entry.ask.cancel();
+        answering.delete(questionId);
+      } else void finish(questionId, entry.conversationId, () => entry.ask.finish());
       return { ok: true };
     },
     'ask.clearConversation': async ({ conversationId }) => {
