@@ -19,6 +19,22 @@ import { TEST_KDF, tempDir } from '../helpers/vault.js';
  */
 const PASS = 'une phrase secrète assez longue';
 
+/** The app service on a vault holding a meeting with its minutes, unlocked. */
+async function unlockedService(name: string, homes: string[]): Promise<AppService> {
+  const models = await testModels();
+  const { home } = await homeWithMinutes(PASS, name);
+  homes.push(home);
+  const service = new AppService({
+    home,
+    env: { GREFFIER_HOME: home },
+    kdf: TEST_KDF,
+    threads: defaultThreads(),
+    fallbackModels: { asr: models.whisper, llm: models.llm },
+  });
+  await apiOf(service).call('vault.unlock', { passphrase: PASS });
+  return service;
+}
+
 describe('the Ask screen’s conversation', () => {
   const dir = tempDir('greffier-ask-screen-');
   const homes: string[] = [];
@@ -30,19 +46,9 @@ describe('the Ask screen’s conversation', () => {
   });
 
   it('outlives the screen: turns and an answer that came while away stay, until the vault locks', async () => {
-    const models = await testModels();
     // A vault with a meeting: with none at all a question is refused (`no-meetings`).
-    const { home } = await homeWithMinutes(PASS, 'ask-screen');
-    homes.push(home);
-    service = new AppService({
-      home,
-      env: { GREFFIER_HOME: home },
-      kdf: TEST_KDF,
-      threads: defaultThreads(),
-      fallbackModels: { asr: models.whisper, llm: models.llm },
-    });
+    service = await unlockedService('ask-screen', homes);
     const api = apiOf(service);
-    await api.call('vault.unlock', { passphrase: PASS });
     // The screen takes the session's conversation, asks, and is left before the answer.
     const screen = conversationFor(api);
     const questionId = screen.begin('Quel est le budget de la piscine ?');
@@ -77,18 +83,8 @@ describe('barge-in', () => {
   });
 
   it('a new question stops the answer still being written: it says so on its own turn, and the new one is answered', async () => {
-    const models = await testModels();
-    const { home } = await homeWithMinutes(PASS, 'ask-barge-in');
-    homes.push(home);
-    service = new AppService({
-      home,
-      env: { GREFFIER_HOME: home },
-      kdf: TEST_KDF,
-      threads: defaultThreads(),
-      fallbackModels: { asr: models.whisper, llm: models.llm },
-    });
+    service = await unlockedService('ask-barge-in', homes);
     const api = apiOf(service);
-    await api.call('vault.unlock', { passphrase: PASS });
     const ended = new Map<string, string>();
     let done!: () => void;
     const bothEnded = new Promise<void>((resolve) => (done = resolve));
