@@ -66,8 +66,10 @@ export class HeldQuestionAsk {
   /** The newest partial question heard (a preload under way leaves it for when it is done). */
   private latestPartial = '';
   private opening: { controller: AbortController; done: Promise<void> } | undefined;
-  /** The passages the last preload gave the question lane to read. */
+  /** The passages the question lane holds, read by this question's preloads. */
   private read: ReadPassages | undefined;
+  /** The longest prompt those preloads have read, as read. */
+  private readPrompt = '';
   /** Preloads run while held (for the bench and tests). */
   preloads = 0;
 
@@ -199,7 +201,7 @@ export class HeldQuestionAsk {
       const prepared = await prepareAnswer(partial, { ...options, signal: controller.signal });
       if (!prepared || controller.signal.aborted) return;
       this.preloads++;
-      this.read = readPassages(prepared);
+      const next = readPassages(prepared);
       // Piece by piece, never the question line: a piece being read cannot be
       // interrupted, so at release the host is free within one piece's time
       // for whisper and the answer; and a newer partial question stops this
@@ -212,15 +214,17 @@ export class HeldQuestionAsk {
       ];
       for (const end of ends) {
         if (controller.signal.aborted || this.latestPartial !== partial) return;
+        const piece = prompt.slice(0, end);
+        // What the lane holds changes only when a piece goes beyond it: until
+        // then the passages read before stay the ones to begin with (a newer
+        // partial stopped before reading anything must not make the answer's
+        // prompt start with passages nobody read).
+        if (!this.readPrompt.startsWith(piece)) this.read = next;
         await this.context.host.preload(
-          {
-            model: sources.model,
-            lane: 'question',
-            system: prepared.system,
-            prompt: prompt.slice(0, end),
-          },
+          { model: sources.model, lane: 'question', system: prepared.system, prompt: piece },
           { signal: controller.signal, priority: 'question' },
         );
+        this.readPrompt = piece;
       }
     };
     const done = run()
