@@ -19,6 +19,17 @@ export function corpusMeetings(): CorpusMeeting[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { meetings: CorpusMeeting[] }).meetings;
 }
 
+/** A corpus meeting's segments as a stored transcript (the speaker as its id). */
+export function transcriptOf(source: Pick<CorpusMeeting, 'segments'>) {
+  return source.segments.map((segment) => ({
+    id: segment.id,
+    startMs: segment.startMs,
+    endMs: segment.endMs,
+    text: segment.text,
+    ...(segment.speaker ? { speakerId: segment.speaker } : {}),
+  }));
+}
+
 /**
  * A new GREFFIER_HOME whose vault (locked again) holds the corpus meetings
  * `pick` keeps, in French, with their transcripts; with `audio`, each also
@@ -53,16 +64,7 @@ export async function corpusHome(options: {
       }
     }
     await open.meetings.finish(meeting.id);
-    await open.meetings.setTranscript(
-      meeting.id,
-      source.segments.map((segment) => ({
-        id: segment.id,
-        startMs: segment.startMs,
-        endMs: segment.endMs,
-        text: segment.text,
-        ...(segment.speaker ? { speakerId: segment.speaker } : {}),
-      })),
-    );
+    await open.meetings.setTranscript(meeting.id, transcriptOf(source));
   }
   await open.vault.lock();
   return home;

@@ -1,3 +1,4 @@
+import { transcriptOf } from '../helpers/corpus-home.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -218,16 +219,7 @@ describe('summarize, search and ask from the CLI', () => {
       language: 'fr',
     });
     await open.meetings.finish(meeting.id);
-    await open.meetings.setTranscript(
-      meeting.id,
-      source.segments.map((s) => ({
-        id: s.id,
-        startMs: s.startMs,
-        endMs: s.endMs,
-        text: s.text,
-        speakerId: s.speaker,
-      })),
-    );
+    await open.meetings.setTranscript(meeting.id, transcriptOf(source));
     meetingId = meeting.id;
     await open.vault.lock();
   });

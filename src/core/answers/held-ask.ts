@@ -208,10 +208,8 @@ export class HeldQuestionAsk {
       // reading between two pieces, so the passages read are those of the
       // question as heard last, not as heard first.
       const prompt = prepared.prompt;
-      const ends = [
-        ...pieceEnds(prompt, QUESTION_PIECE_CHARS, prompt.lastIndexOf('\n')),
-        prompt.lastIndexOf('\n'),
-      ];
+      const questionLine = prompt.lastIndexOf('\n');
+      const ends = [...pieceEnds(prompt, QUESTION_PIECE_CHARS, questionLine), questionLine];
       for (const end of ends) {
         if (controller.signal.aborted || this.latestPartial !== partial) return;
         const piece = prompt.slice(0, end);

@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { GreffierError } from '../errors.js';
-import { CAN_PAUSE_PROCESSES, type Priority, type Scheduler } from '../scheduler/index.js';
+import {
+  CAN_PAUSE_PROCESSES,
+  type PreemptionRule,
+  type Priority,
+  type Scheduler,
+} from '../scheduler/index.js';
 import { HostFreeze } from './host-freeze.js';
 import { forkLauncher, type HostLauncher, type HostTransport } from './host-transport.js';
 import {
@@ -52,6 +57,10 @@ export interface JobOptions {
  */
 export const notesPreemption = (by: Priority) =>
   by === 'question' || !CAN_PAUSE_PROCESSES ? 'restart' : 'pause';
+
+/** How a host job of this priority gives way: frozen where the process can be, notes by who pre-empts. */
+const preemptionOf = (priority: Priority): PreemptionRule =>
+  priority === 'notes' ? notesPreemption : CAN_PAUSE_PROCESSES ? 'pause' : 'restart';
 
 export interface ModelHostOptions {
   launcher?: HostLauncher;
@@ -225,7 +234,7 @@ export class ModelHost {
           task.hold(this.freeze.holder());
           await until.catch(() => undefined);
         },
-        { preemption: CAN_PAUSE_PROCESSES ? 'pause' : 'restart', label: 'reserved' },
+        { preemption: preemptionOf(priority), label: 'reserved' },
       )
       .catch(() => undefined)
       .finally(release);
@@ -249,8 +258,7 @@ export class ModelHost {
         return this.enqueueNow(job, { ...options, signal });
       },
       {
-        preemption:
-          priority === 'notes' ? notesPreemption : CAN_PAUSE_PROCESSES ? 'pause' : 'restart',
+        preemption: preemptionOf(priority),
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
